@@ -1,0 +1,3 @@
+"""Guanxi (关系): one customer database for a car maker, its dealers and service stations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,88 @@
+"""The `guanxi` command: demo, serve, migrate, createuser, worker, loaddemo, and any Django command."""
+
+import argparse
+import os
+import sys
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    return call_command
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from django.conf import settings
+
+    _django()("collectstatic", interactive=False, verbosity=0)
+    print(f"Guanxi is serving on http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
+    uvicorn.run("guanxi.asgi:application", host=host, port=port, workers=workers, log_level="warning",
+                lifespan="off", access_log=settings.DEBUG)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="guanxi", description="Guanxi CRM")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="first run: create the data directory, migrate, load demo data and users; then serve")
+    demo.add_argument("--customers", type=int, default=20_000)
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--no-serve", action="store_true", help="prepare the demo and exit")
+
+    serve = sub.add_parser("serve", help="serve the web UI and API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    sub.add_parser("migrate", help="create or upgrade the database schema")
+    sub.add_parser("worker", help="run the background job worker (huey)")
+
+    createuser = sub.add_parser("createuser", help="create a user in an org unit with a role")
+    createuser.add_argument("username")
+    createuser.add_argument("--role", required=True)
+    createuser.add_argument("--org-unit", required=True, help="org unit code, e.g. HQ or D001")
+    createuser.add_argument("--password")
+    createuser.add_argument("--superuser", action="store_true")
+
+    loaddemo = sub.add_parser("loaddemo", help="load the synthetic automotive data set")
+    loaddemo.add_argument("--customers", type=int, default=20_000)
+    loaddemo.add_argument("--seed", type=int, default=42)
+
+    manage = sub.add_parser("manage", help="run any Django management command")
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+
+    args = parser.parse_args(argv)
+    if args.command == "manage":
+        from django.core.management import execute_from_command_line
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.settings")
+        execute_from_command_line(["guanxi", *args.args])
+        return
+    call_command = _django()
+    if args.command == "demo":
+        call_command("demo", customers=args.customers, seed=args.seed)
+        if not args.no_serve:
+            _serve(args.host, args.port, workers=1)
+    elif args.command == "serve":
+        _serve(args.host, args.port, args.workers)
+    elif args.command == "migrate":
+        call_command("migrate", interactive=False)
+    elif args.command == "worker":
+        call_command("run_huey")
+    elif args.command == "createuser":
+        call_command("createuser", args.username, role=args.role, org_unit=args.org_unit,
+                     password=args.password, superuser=args.superuser)
+    elif args.command == "loaddemo":
+        call_command("loaddemo", customers=args.customers, seed=args.seed)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,39 @@
+"""Who changed customer data, and through which channel (ui, api, import, job, cli).
+
+django-auditlog records every change of a registered model; this module adds the channel
+to each entry (in `additional_data`) and lets code outside a web request name its actor.
+"""
+
+import contextlib
+
+from auditlog.context import auditlog_value, set_extra_data
+
+
+class Channel:
+    UI = "ui"
+    API = "api"
+    IMPORT = "import"
+    JOB = "job"
+    CLI = "cli"
+
+
+@contextlib.contextmanager
+def audit_context(actor=None, channel: str = Channel.CLI):
+    """Every change made inside is logged with this actor and channel."""
+    with set_extra_data({"actor": actor, "additional_data": {"channel": channel}}):
+        yield
+
+
+def set_request_actor(user, channel: str | None = None) -> None:
+    """Name the actor once authentication happened late (an API token checked inside the view)."""
+    try:
+        context = auditlog_value.get()
+    except LookupError:
+        return
+    context["actor"] = user
+    if channel:
+        context["additional_data"] = {"channel": channel}
+
+
+def channel_of(entry) -> str:
+    return (entry.additional_data or {}).get("channel", "")

@@ -1,0 +1,31 @@
+import getpass
+
+from django.core.management.base import BaseCommand, CommandError
+
+from guanxi.core.models import OrgUnit, User
+from guanxi.core.roles import Role
+
+
+class Command(BaseCommand):
+    help = "Create a user with a membership in an org unit and a role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--org-unit", required=True, help="org unit code")
+        parser.add_argument("--password")
+        parser.add_argument("--superuser", action="store_true")
+
+    def handle(self, username, role, org_unit, password=None, superuser=False, **options):
+        unit = OrgUnit.objects.filter(code=org_unit).first()
+        if unit is None:
+            raise CommandError(f"no org unit with code {org_unit!r}")
+        if User.objects.filter(username=username).exists():
+            raise CommandError(f"user {username!r} exists already")
+        password = password or getpass.getpass(f"Password for {username}: ")
+        if len(password) < 8:
+            raise CommandError("the password needs at least 8 characters")
+        User.objects.create_user(
+            username, password=password, role=role, org_unit=unit, is_superuser=superuser, is_staff=superuser
+        )
+        self.stdout.write(f"created {username} ({role}) in {unit.name}")

@@ -1,0 +1,104 @@
+"""Org units, users and API tokens: who works where, in which role."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.roles import Role
+
+
+class OrgUnitKind(models.TextChoices):
+    HQ = "hq", _("Head office")
+    REGION = "region", _("Region")
+    DEALER = "dealer", _("Dealer (4S)")
+    SERVICE_STATION = "service_station", _("Service station")
+    CALL_CENTER = "call_center", _("Call center")
+
+
+class OrgUnit(models.Model):
+    """A node of the organisation tree. `path` is a materialised path ("0001/0004/0012/")
+    so that "this unit and everything under it" is one indexed prefix match."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrgUnitKind.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(max_length=255, editable=False, db_index=True)
+    has_service = models.BooleanField(_("has a service department"), default=False)
+    province = models.CharField(_("province"), max_length=40, blank=True)
+    city = models.CharField(_("city"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        path = f"{self.parent.path if self.parent_id else ''}{self.pk:06d}/"
+        if path != self.path:
+            self.path = path
+            OrgUnit.objects.filter(pk=self.pk).update(path=path)
+
+    def subtree_ids(self) -> list[int]:
+        return list(OrgUnit.objects.filter(path__startswith=self.path).values_list("pk", flat=True))
+
+    @property
+    def sees_everything(self) -> bool:
+        """Head office and the central call center serve every customer."""
+        return self.kind in (OrgUnitKind.HQ, OrgUnitKind.CALL_CENTER)
+
+
+class User(AbstractUser):
+    """A person working in one org unit with one role (the membership)."""
+
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def authenticate(self, raw: str):
+        token = self.select_related("user", "user__org_unit").filter(key_hash=_hash_token(raw)).first()
+        if token is None or not token.user.is_active or (token.expires_at and token.expires_at < timezone.now()):
+            return None
+        return token
+
+
+class ApiToken(models.Model):
+    """A per-user API token. Only its hash is stored; the clear token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+
+    @classmethod
+    def issue(cls, user, name: str) -> tuple["ApiToken", str]:
+        raw = "gx_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=raw[:8], key_hash=_hash_token(raw))
+        return token, raw

@@ -1,0 +1,41 @@
+"""The scoping layer: the only way a view, endpoint, export or job gets rows.
+
+`Model.objects.restrict(user, action)` returns what the user's role may do (roles.py) within
+what the user's org unit may see. Default deny: no role, no org unit, an inactive user or an
+action the role lacks all give an empty queryset. Head office and the call center see every
+customer; a region sees its dealers'; a dealer its own; a service station the customers whose
+vehicles it services. Each restricted model says how a set of org unit ids limits it
+(`scope_q`); this module applies it the same way everywhere.
+"""
+
+from django.db import models
+
+from guanxi.core.roles import allows
+
+
+def visible_unit_ids(user) -> list[int]:
+    """Ids of the user's org unit and every unit below it, cached on the user for the request."""
+    cached = getattr(user, "_guanxi_unit_ids", None)
+    if cached is None:
+        cached = user.org_unit.subtree_ids()
+        user._guanxi_unit_ids = cached
+    return cached
+
+
+def may(user, model_key: str, action: str) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or allows(user.role, model_key, action)
+
+
+class RestrictedQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = "view"):
+        if not may(user, self.model.permission_key, action):
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.org_unit_id is None:
+            return self.none()
+        if user.org_unit.sees_everything:
+            return self
+        return self.filter(self.model.scope_q(visible_unit_ids(user)))

@@ -1,0 +1,285 @@
+"""The shared customer database: customers, how to reach them, what they agreed to, their
+vehicles and everything that happened between them and the brand.
+
+Every model here is restricted (core.scoping): `Model.objects.restrict(user, action)`.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.models import OrgUnit
+from guanxi.core.scoping import RestrictedQuerySet
+
+
+class CustomerKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    COMPANY = "company", _("Company")
+
+
+class Segment(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    FLEET = "fleet", _("Fleet")
+    CORPORATE = "corporate", _("Corporate")
+
+
+class Gender(models.TextChoices):
+    MALE = "m", _("Male")
+    FEMALE = "f", _("Female")
+    UNKNOWN = "u", _("Unknown")
+
+
+class Stage(models.TextChoices):
+    TARGET = "target", _("Target")
+    PROSPECT = "prospect", _("Prospect")
+    OPPORTUNITY = "opportunity", _("Opportunity")
+    CONTRACTED = "contracted", _("Contracted")
+    OWNER = "owner", _("Owner")
+    LOYAL = "loyal", _("Loyal")
+    LAPSED = "lapsed", _("Lapsed")
+    CHURNED = "churned", _("Churned")
+
+
+class Tier(models.TextChoices):
+    VIP = "vip", _("VIP")
+    GOLD = "gold", _("Gold")
+    SILVER = "silver", _("Silver")
+    STANDARD = "standard", _("Standard")
+
+
+class Source(models.TextChoices):
+    HOTLINE = "hotline", _("Hotline")
+    WEB = "web", _("Website")
+    WALK_IN = "walk_in", _("Showroom walk-in")
+    REFERRAL = "referral", _("Referral")
+    EVENT = "event", _("Event / auto show")
+    DEALER = "dealer", _("Dealer")
+    IMPORT = "import", _("Import")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    WECHAT = "wechat", _("WeChat")
+    CHAT = "chat", _("Web chat")
+    MAIL = "mail", _("Direct mail")
+    VISIT = "visit", _("Visit")
+
+
+def _owned_vehicle_serviced_in(unit_ids, customer_ref="pk"):
+    return Exists(
+        Ownership.objects.filter(
+            customer_id=OuterRef(customer_ref), end_date__isnull=True, vehicle__service_unit_id__in=unit_ids
+        )
+    )
+
+
+class Customer(models.Model):
+    permission_key = "customer"
+
+    kind = models.CharField(_("kind"), max_length=10, choices=CustomerKind.choices, default=CustomerKind.PERSON)
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name_latin = models.CharField(_("Latin name"), max_length=200, blank=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, default=Gender.UNKNOWN)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    national_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    national_id_masked = models.CharField(_("ID number"), max_length=24, blank=True, editable=False)
+    segment = models.CharField(_("segment"), max_length=12, choices=Segment.choices, default=Segment.INDIVIDUAL)
+    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=12, choices=Stage.choices, default=Stage.PROSPECT)
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.STANDARD)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.DEALER)
+    home_dealer = models.ForeignKey(
+        OrgUnit, verbose_name=_("home dealer"), null=True, blank=True, on_delete=models.PROTECT, related_name="customers"
+    )
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    province = models.CharField(_("province"), max_length=40, blank=True)
+    city = models.CharField(_("city"), max_length=40, blank=True)
+    lifetime_spend = models.DecimalField(_("lifetime spend"), max_digits=14, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(max_length=3, default="CNY")
+    # Written by analytics (value pyramid, CLV, churn risk …); shown in the 360 header.
+    scores = models.JSONField(_("scores"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [models.Index(fields=["home_dealer", "-id"], name="customer_dealer_recent")]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def scope_q(unit_ids):
+        return Q(home_dealer_id__in=unit_ids) | Q(_owned_vehicle_serviced_in(unit_ids))
+
+
+class StageChange(models.Model):
+    """The history of a customer's lifecycle stage."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=12, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=12, choices=Stage.choices)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    channel = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+
+class ContactKind(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    WECHAT = "wechat", _("WeChat ID")
+    ADDRESS = "address", _("Postal address")
+
+
+class ContactPoint(models.Model):
+    """One way to reach a customer. `normalized` is the indexed lookup key (E.164, lower-case email …)."""
+
+    permission_key = "customer"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
+    kind = models.CharField(_("kind"), max_length=8, choices=ContactKind.choices)
+    value = models.CharField(_("value"), max_length=300)
+    normalized = models.CharField(max_length=300, editable=False)
+    province = models.CharField(_("province"), max_length=40, blank=True)
+    city = models.CharField(_("city"), max_length=40, blank=True)
+    district = models.CharField(_("district"), max_length=40, blank=True)
+    is_primary = models.BooleanField(_("primary"), default=False)
+    opted_out = models.BooleanField(_("opted out"), default=False)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "normalized"], name="contact_lookup")]
+
+    @staticmethod
+    def scope_q(unit_ids):
+        return Q(customer__home_dealer_id__in=unit_ids) | Q(_owned_vehicle_serviced_in(unit_ids, "customer_id"))
+
+
+class ConsentPurpose(models.TextChoices):
+    MARKETING = "marketing", _("Marketing")
+    SERVICE = "service", _("Service reminders")
+    SURVEY = "survey", _("Surveys")
+    PROFILING = "profiling", _("Analytics and profiling")
+
+
+class Consent(models.Model):
+    """Consent per channel and purpose (PIPL / GDPR); the audit log keeps its history."""
+
+    permission_key = "customer"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
+    granted = models.BooleanField(_("granted"))
+    recorded_at = models.DateTimeField(_("when"))
+    how = models.CharField(_("how"), max_length=100, help_text=_("e.g. web form, recorded call, signed paper form"))
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "channel", "purpose"], name="one_consent_per_use")]
+
+    scope_q = ContactPoint.scope_q
+
+
+class Vehicle(models.Model):
+    permission_key = "vehicle"
+
+    vin = models.CharField(_("VIN"), max_length=17, unique=True)
+    model = models.CharField(_("model"), max_length=80)
+    model_year = models.PositiveSmallIntegerField(_("model year"))
+    plate = models.CharField(_("plate"), max_length=12, blank=True, db_index=True)
+    purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
+    selling_dealer = models.ForeignKey(
+        OrgUnit, verbose_name=_("selling dealer"), null=True, blank=True, on_delete=models.PROTECT, related_name="vehicles_sold"
+    )
+    service_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("service station"), null=True, blank=True, on_delete=models.PROTECT, related_name="vehicles_serviced"
+    )
+    warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
+    mileage_km = models.PositiveIntegerField(_("mileage (km)"), default=0)
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2, null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("vehicle")
+        verbose_name_plural = _("vehicles")
+
+    def __str__(self):
+        return f"{self.model} {self.plate or self.vin}"
+
+    @staticmethod
+    def scope_q(unit_ids):
+        owned_by_visible_customer = Exists(
+            Ownership.objects.filter(vehicle_id=OuterRef("pk"), end_date__isnull=True, customer__home_dealer_id__in=unit_ids)
+        )
+        return Q(selling_dealer_id__in=unit_ids) | Q(service_unit_id__in=unit_ids) | Q(owned_by_visible_customer)
+
+
+class Ownership(models.Model):
+    """Who owned a vehicle when: a trade-in or a second owner keeps the history."""
+
+    permission_key = "vehicle"
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="ownerships")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="ownerships")
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["vehicle"], condition=Q(end_date__isnull=True), name="one_current_owner")
+        ]
+
+    scope_q = ContactPoint.scope_q
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", _("Inbound")
+    OUTBOUND = "out", _("Outbound")
+
+
+class Interaction(models.Model):
+    """One entry of the customer timeline, whatever the channel; may point at any record."""
+
+    permission_key = "interaction"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="interactions")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by"))
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("org unit"))
+    subject = models.CharField(_("subject"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, null=True, blank=True)
+    link_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    link_id = models.PositiveBigIntegerField(null=True, blank=True)
+    link = GenericForeignKey("link_type", "link_id")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-occurred_at"], name="timeline")]
+
+    scope_q = ContactPoint.scope_q

@@ -1,0 +1,332 @@
+"""Domain operations on customers: what the UI, the API, jobs and the CLI call.
+
+Each operation checks the user's right through the scoping layer, validates every field
+before writing anything (a ValidationError names the field), and writes inside one
+transaction, so bad input never leaves a half-written record.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.core.models import OrgUnit
+from guanxi.core.scoping import may
+from guanxi.customers import normalize as norm
+from guanxi.customers.models import (
+    ContactKind,
+    ContactPoint,
+    Consent,
+    Customer,
+    Interaction,
+    Ownership,
+    Stage,
+    StageChange,
+    Vehicle,
+)
+
+ERASED_NAME = "已删除 / erased"
+
+
+def get_customer(user, pk, action: str = "view") -> Customer:
+    """The customer if the user may act on it; 404 otherwise, so ids of other dealers' customers leak nothing."""
+    customer = Customer.objects.restrict(user, action).select_related("home_dealer").filter(pk=pk).first()
+    if customer is None:
+        raise Http404("No such customer")
+    return customer
+
+
+def _require(user, model_key: str, action: str):
+    if not may(user, model_key, action):
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+def _normalized_contact(kind: str, value: str) -> str:
+    if kind == ContactKind.PHONE:
+        return norm.normalize_phone(value, settings.GUANXI_DEFAULT_REGION)
+    if kind == ContactKind.EMAIL:
+        return norm.normalize_email(value)
+    if kind in (ContactKind.WECHAT, ContactKind.ADDRESS):
+        if not str(value).strip():
+            raise norm.InvalidValue("may not be empty")
+        return str(value).strip().lower() if kind == ContactKind.WECHAT else str(value).strip()
+    raise norm.InvalidValue(f"unknown kind {kind!r}")
+
+
+def _check(errors: dict, field: str, func, *args):
+    try:
+        return func(*args)
+    except norm.InvalidValue as exc:
+        errors[field] = str(exc)
+
+
+def _home_dealer_for(user, dealer_id):
+    """Dealer users create customers for their own dealer; HQ may name any dealer."""
+    if dealer_id is None:
+        if user.org_unit and user.org_unit.kind == "dealer":
+            return user.org_unit
+        return None
+    dealer = OrgUnit.objects.filter(pk=dealer_id).first()
+    if dealer is None:
+        raise ValidationError({"home_dealer_id": _("No such org unit.")})
+    if not user.is_superuser and not user.org_unit.sees_everything and dealer.pk not in user.org_unit.subtree_ids():
+        raise ValidationError({"home_dealer_id": _("You may not assign customers to this dealer.")})
+    return dealer
+
+
+CUSTOMER_FIELDS = (
+    "kind", "name", "name_latin", "gender", "birth_date", "segment", "tier", "source", "language", "province", "city",
+)
+
+
+def _apply_customer_fields(customer: Customer, data: dict, errors: dict) -> None:
+    for field in CUSTOMER_FIELDS:
+        if field in data and data[field] is not None:
+            setattr(customer, field, data[field])
+    if "national_id" in data and data["national_id"]:
+        number = _check(errors, "national_id", norm.check_national_id, data["national_id"])
+        if number:
+            customer.national_id_hash = norm.hash_national_id(number, settings.GUANXI_PII_KEY)
+            customer.national_id_masked = norm.mask_national_id(number)
+    if customer.birth_date and customer.birth_date > dt.date.today():
+        errors["birth_date"] = _("Birth date is in the future.")
+    try:
+        customer.full_clean(exclude=["home_dealer"])
+    except ValidationError as exc:
+        errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+
+
+def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Customer:
+    _require(user, "customer", "add")
+    errors: dict = {}
+    customer = Customer(lifecycle_stage=data.get("lifecycle_stage") or "prospect")
+    _apply_customer_fields(customer, data, errors)
+    prepared = []
+    for i, contact in enumerate(contacts or []):
+        normalized = _check(errors, f"contacts[{i}].value", _normalized_contact, contact.get("kind"), contact.get("value", ""))
+        prepared.append((contact, normalized))
+    if errors:
+        raise ValidationError(errors)
+    customer.home_dealer = _home_dealer_for(user, data.get("home_dealer_id"))
+    with transaction.atomic():
+        customer.save()
+        StageChange.objects.create(
+            customer=customer, to_stage=customer.lifecycle_stage, changed_at=timezone.now(), changed_by=user
+        )
+        for contact, normalized in prepared:
+            ContactPoint.objects.create(
+                customer=customer, kind=contact["kind"], value=contact["value"], normalized=normalized,
+                is_primary=contact.get("is_primary", False),
+            )
+    return customer
+
+
+def update_customer(user, pk, data: dict) -> Customer:
+    customer = get_customer(user, pk, "change")
+    errors: dict = {}
+    _apply_customer_fields(customer, data, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if "home_dealer_id" in data:
+            customer.home_dealer = _home_dealer_for(user, data["home_dealer_id"])
+        customer.save()
+        if data.get("lifecycle_stage"):
+            change_stage(user, customer, data["lifecycle_stage"])
+    return customer
+
+
+def change_stage(user, customer: Customer, stage: str) -> None:
+    if stage not in Stage.values:
+        raise ValidationError({"lifecycle_stage": _("Unknown lifecycle stage %(stage)s.") % {"stage": stage}})
+    if stage == customer.lifecycle_stage and customer.stage_changes.exists():
+        return
+    previous = Customer.objects.filter(pk=customer.pk).values_list("lifecycle_stage", flat=True).first()
+    with transaction.atomic():
+        Customer.objects.filter(pk=customer.pk).update(lifecycle_stage=stage)
+        customer.lifecycle_stage = stage
+        StageChange.objects.create(
+            customer=customer, from_stage=previous or "", to_stage=stage, changed_at=timezone.now(), changed_by=user
+        )
+
+
+def add_contact_point(user, customer_pk, data: dict) -> ContactPoint:
+    customer = get_customer(user, customer_pk, "change")
+    errors: dict = {}
+    normalized = _check(errors, "value", _normalized_contact, data.get("kind"), data.get("value", ""))
+    if errors:
+        raise ValidationError(errors)
+    fields = {k: data[k] for k in ("province", "city", "district", "is_primary", "opted_out") if data.get(k) is not None}
+    contact = ContactPoint(customer=customer, kind=data["kind"], value=data["value"], normalized=normalized, **fields)
+    if contact.opted_out:
+        contact.opted_out_at = timezone.now()
+    contact.save()
+    return contact
+
+
+def set_opt_out(user, contact_pk, opted_out: bool) -> ContactPoint:
+    contact = ContactPoint.objects.restrict(user, "change").filter(pk=contact_pk).first()
+    if contact is None:
+        raise Http404("No such contact point")
+    contact.opted_out = opted_out
+    contact.opted_out_at = timezone.now() if opted_out else None
+    contact.save()
+    return contact
+
+
+def record_consent(user, customer_pk, data: dict) -> Consent:
+    customer = get_customer(user, customer_pk, "change")
+    consent = Consent.objects.filter(customer=customer, channel=data.get("channel"), purpose=data.get("purpose")).first()
+    consent = consent or Consent(customer=customer, channel=data.get("channel"), purpose=data.get("purpose"))
+    consent.granted = data.get("granted")
+    consent.how = data.get("how", "")
+    consent.recorded_at = data.get("recorded_at") or timezone.now()
+    try:
+        consent.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        raise ValidationError({k: " ".join(v) for k, v in exc.message_dict.items()}) from exc
+    consent.save()
+    return consent
+
+
+def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
+    """Registers a vehicle to a customer; a VIN already known is transferred (trade-in, second owner)."""
+    customer = get_customer(user, customer_pk, "change")
+    _require(user, "vehicle", "add")
+    errors: dict = {}
+    vin = _check(errors, "vin", norm.normalize_vin, data.get("vin", ""))
+    plate = _check(errors, "plate", norm.normalize_plate, data["plate"]) if data.get("plate") else ""
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        vehicle = Vehicle.objects.select_for_update().filter(vin=vin).first() or Vehicle(vin=vin)
+        for field in ("model", "model_year", "purchase_date", "warranty_end", "mileage_km", "price"):
+            if data.get(field) is not None:
+                setattr(vehicle, field, data[field])
+        if plate:
+            vehicle.plate = plate
+        if data.get("selling_dealer_id"):
+            vehicle.selling_dealer_id = data["selling_dealer_id"]
+        elif vehicle.selling_dealer_id is None and customer.home_dealer_id:
+            vehicle.selling_dealer_id = customer.home_dealer_id
+        try:
+            vehicle.full_clean(exclude=["vin"])
+        except ValidationError as exc:
+            raise ValidationError({k: " ".join(v) for k, v in exc.message_dict.items()}) from exc
+        vehicle.save()
+        since = data.get("purchase_date") or timezone.localdate()
+        current = Ownership.objects.filter(vehicle=vehicle, end_date__isnull=True).first()
+        if current and current.customer_id != customer.pk:
+            current.end_date = since
+            current.save()
+        if not current or current.customer_id != customer.pk:
+            Ownership.objects.create(vehicle=vehicle, customer=customer, start_date=since)
+    return vehicle
+
+
+def add_interaction(user, customer_pk, data: dict) -> Interaction:
+    customer = get_customer(user, customer_pk, "view")
+    _require(user, "interaction", "add")
+    interaction = Interaction(
+        customer=customer, user=user if user.is_authenticated else None, org_unit=user.org_unit,
+        occurred_at=data.get("occurred_at") or timezone.now(),
+        **{k: data[k] for k in ("channel", "direction", "subject", "summary", "amount") if data.get(k) is not None},
+    )
+    try:
+        interaction.full_clean(exclude=["customer", "user", "org_unit", "link_type"])
+    except ValidationError as exc:
+        raise ValidationError({k: " ".join(v) for k, v in exc.message_dict.items()}) from exc
+    interaction.save()
+    return interaction
+
+
+def has_history(customer: Customer) -> bool:
+    return customer.interactions.exists() or customer.ownerships.exists()
+
+
+def delete_customer(user, pk) -> None:
+    """Only a customer with no history may be deleted; with history, erasure is the way."""
+    customer = get_customer(user, pk, "delete")
+    if has_history(customer):
+        raise ValidationError(
+            {"customer": _("This customer has history (interactions or vehicles); erase the personal data instead.")}
+        )
+    customer.delete()
+
+
+def erase_customer(user, pk) -> Customer:
+    """Erasure on request (PIPL / GDPR): personal data goes, the facts that it happened stay.
+
+    Names, birth date, ID and every contact point are removed, and the old values are blanked in
+    the audit log too, which keeps only who erased it and when.
+    """
+    from auditlog.models import LogEntry
+
+    customer = get_customer(user, pk, "change")
+    with transaction.atomic():
+        contact_ids = list(customer.contact_points.values_list("pk", flat=True))
+        customer.contact_points.all().delete()
+        LogEntry.objects.get_for_object(customer).update(changes={}, changes_text="")
+        LogEntry.objects.filter(
+            content_type__app_label="customers", content_type__model="contactpoint", object_pk__in=[str(i) for i in contact_ids]
+        ).update(changes={}, changes_text="", object_repr="")
+        customer.name = ERASED_NAME
+        customer.name_latin = ""
+        customer.birth_date = None
+        customer.national_id_hash = ""
+        customer.national_id_masked = ""
+        customer.city = ""
+        customer.erased_at = timezone.now()
+        customer.save()
+        LogEntry.objects.get_for_object(customer).update(object_repr=ERASED_NAME)
+    return customer
+
+
+def lookup(user, query: str, limit: int = 20):
+    """The global search: phone, email, VIN, plate, ID number or name, each on its own indexed key."""
+    query = (query or "").strip()
+    customers = Customer.objects.restrict(user, "view")
+    if not query:
+        return customers.none()
+    key = lookup_key(query)
+    if key is None:
+        return customers.filter(name__startswith=query).order_by("name", "pk")[:limit]
+    return customers.filter(pk__in=_customer_ids_for(key)).order_by("pk")[:limit]
+
+
+def _customer_ids_for(key: tuple[str, str]):
+    kind, value = key
+    if kind in (ContactKind.PHONE, ContactKind.EMAIL):
+        return ContactPoint.objects.filter(kind=kind, normalized=value).values("customer_id")
+    if kind in ("vin", "plate"):
+        return Ownership.objects.filter(**{f"vehicle__{kind}": value}).values("customer_id")
+    return Customer.objects.filter(national_id_hash=value).values("pk")
+
+
+def lookup_key(query: str) -> tuple[str, str] | None:
+    """What kind of identifier the query is and its canonical form; None means a name."""
+    if "@" in query:
+        return (ContactKind.EMAIL, norm.normalize_email(query)) if _is_valid(norm.normalize_email, query) else None
+    compact = query.replace(" ", "").replace("-", "").upper()
+    if len(compact) == 17 and compact.isalnum() and not compact.isdigit():
+        return "vin", compact
+    if len(compact) == 18 and compact[:17].isdigit() and _is_valid(norm.check_national_id, compact):
+        return "national_id", norm.hash_national_id(norm.check_national_id(compact), settings.GUANXI_PII_KEY)
+    if norm.looks_like_plate(query):
+        return "plate", norm.normalize_plate(query)
+    if norm.looks_like_phone(query) and _is_valid(norm.normalize_phone, query):
+        return ContactKind.PHONE, norm.normalize_phone(query, settings.GUANXI_DEFAULT_REGION)
+    return None
+
+
+def _is_valid(func, value) -> bool:
+    try:
+        func(value)
+    except norm.InvalidValue:
+        return False
+    return True

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from guanxi.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("guanxi.core.urls")),
+    path("customers/", include("guanxi.customers.urls")),
+]

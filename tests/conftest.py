@@ -1,0 +1,106 @@
+"""Shared fixtures: a small org tree with one user per role and customers at different dealers.
+
+    HQ ─┬─ R-EAST ─┬─ D-SH1 (dealer with service)   customer "张伟" (+ vehicle)
+        │          ├─ D-SH2 (dealer)                customer "李娜" (vehicle serviced at S-SH)
+        │          └─ S-SH  (service station)
+        ├─ R-SOUTH ── D-GZ1 (dealer)                customer "王芳"
+        └─ CC (call center)
+"""
+
+import datetime as dt
+import os
+
+import pytest
+
+from guanxi.core.models import OrgUnit, User
+from guanxi.core.roles import Role
+
+PASSWORD = "test-pass-123"
+
+# role -> org unit code of the user made for it
+ROLE_UNITS = {
+    Role.ADMIN: "HQ",
+    Role.HQ_SALES: "HQ",
+    Role.HQ_MARKETING: "HQ",
+    Role.ANALYST: "HQ",
+    Role.AGENT: "CC",
+    Role.SUPERVISOR: "CC",
+    Role.DEALER_MANAGER: "D-SH1",
+    Role.DEALER_SALES: "D-SH1",
+    Role.SERVICE_ADVISOR: "S-SH",
+}
+
+
+@pytest.fixture(autouse=True)
+def _fast_test_settings(settings):
+    settings.GUANXI_PII_KEY = "test-pii-key"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def org(db):
+    def unit(code, kind, parent=None, **extra):
+        return OrgUnit.objects.create(code=code, name=code, kind=kind, parent=parent, **extra)
+
+    hq = unit("HQ", "hq")
+    east = unit("R-EAST", "region", hq)
+    south = unit("R-SOUTH", "region", hq)
+    return {
+        "HQ": hq,
+        "R-EAST": east,
+        "R-SOUTH": south,
+        "D-SH1": unit("D-SH1", "dealer", east, has_service=True),
+        "D-SH2": unit("D-SH2", "dealer", east),
+        "S-SH": unit("S-SH", "service_station", east, has_service=True),
+        "D-GZ1": unit("D-GZ1", "dealer", south),
+        "CC": unit("CC", "call_center", hq),
+    }
+
+
+@pytest.fixture
+def users(org):
+    made = {
+        role: User.objects.create_user(f"u_{role}", password=PASSWORD, role=role, org_unit=org[code])
+        for role, code in ROLE_UNITS.items()
+    }
+    made["region_manager"] = User.objects.create_user(
+        "u_region", password=PASSWORD, role=Role.DEALER_MANAGER, org_unit=org["R-EAST"]
+    )
+    made["other_dealer"] = User.objects.create_user(
+        "u_other_dealer", password=PASSWORD, role=Role.DEALER_SALES, org_unit=org["D-GZ1"]
+    )
+    made["no_role"] = User.objects.create_user("u_norole", password=PASSWORD, org_unit=org["HQ"])
+    return made
+
+
+@pytest.fixture
+def customers(org, users):
+    from guanxi.customers import services
+
+    admin = users[Role.ADMIN]
+    zhang = services.create_customer(
+        admin, {"name": "张伟", "home_dealer_id": org["D-SH1"].pk, "national_id": "11010519491231002X"},
+        [{"kind": "phone", "value": "138 0013 8000"}, {"kind": "email", "value": "Zhang.Wei@Example.cn"}],
+    )
+    li = services.create_customer(
+        admin, {"name": "李娜", "home_dealer_id": org["D-SH2"].pk}, [{"kind": "phone", "value": "13900139000"}]
+    )
+    wang = services.create_customer(
+        admin, {"name": "王芳", "home_dealer_id": org["D-GZ1"].pk}, [{"kind": "phone", "value": "13700137000"}]
+    )
+    services.add_vehicle(admin, zhang.pk, {"vin": "LSVAU218XN2183294", "model": "帕萨特 Passat", "model_year": 2022,
+                                           "plate": "沪A12345", "purchase_date": dt.date(2022, 5, 1)})
+    li_car = services.add_vehicle(admin, li.pk, {"vin": "LSVCC6A48PN000007", "model": "途观L Tiguan L",
+                                                 "model_year": 2023, "purchase_date": dt.date(2023, 3, 8)})
+    li_car.service_unit = org["S-SH"]
+    li_car.save()
+    return {"zhang": zhang, "li": li, "wang": wang}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests need Chromium; everything else runs anywhere."""
+    if os.environ.get("GUANXI_SKIP_BROWSER"):
+        skip = pytest.mark.skip(reason="GUANXI_SKIP_BROWSER is set")
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip)
