@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "guanxi.core.middleware.UserTimezoneMiddleware",
+    "guanxi.core.middleware.UserPreferencesMiddleware",
     "guanxi.core.middleware.AuditChannelMiddleware",
 ]
 
@@ -78,6 +78,7 @@ ROOT_URLCONF = "guanxi.urls"
 WSGI_APPLICATION = "guanxi.wsgi.application"
 ASGI_APPLICATION = "guanxi.asgi.application"
 AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = ["guanxi.core.auth.OrgUnitModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -145,6 +146,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

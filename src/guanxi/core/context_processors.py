@@ -1,4 +1,4 @@
-"""What every page of the shell needs: the user's unit, role and menu."""
+"""What every page of the shell needs: the menu (by role) with the current entry marked."""
 
 from guanxi.core.menu import menu_for
 
@@ -7,4 +7,6 @@ def shell(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    return {"menu": menu_for(user)}
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else ""
+    return {"menu": [{**item, "active": item["name"] == current} for item in menu_for(user)]}

@@ -5,16 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.scoping import may
 
+# (url name, label, icon, (model key, action) needed or None)
 MENU = [
-    ("home", _("Home"), None),
-    ("customers:list", _("Customers"), ("customer", "view")),
-    ("customers:vehicles", _("Vehicles"), ("vehicle", "view")),
+    ("home", _("Home"), "home", None),
+    ("customers:list", _("Customers"), "users", ("customer", "view")),
+    ("customers:vehicles", _("Vehicles"), "car", ("vehicle", "view")),
 ]
 
 
 def menu_for(user) -> list[dict]:
     return [
-        {"url": reverse(name), "label": label, "name": name}
-        for name, label, needs in MENU
+        {"url": reverse(name), "label": label, "name": name, "icon": icon}
+        for name, label, icon, needs in MENU
         if needs is None or may(user, *needs)
     ]

@@ -1,12 +1,14 @@
 import zoneinfo
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from guanxi.core.audit import Channel, audit_context
 
 
-class UserTimezoneMiddleware:
-    """Times are stored in UTC and shown in the signed-in user's time zone."""
+class UserPreferencesMiddleware:
+    """Times are stored in UTC and shown in the signed-in user's time zone; the user's language
+    applies until the language switch sets a cookie."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -18,6 +20,9 @@ class UserTimezoneMiddleware:
                 timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
             except zoneinfo.ZoneInfoNotFoundError:
                 timezone.deactivate()
+        if user.is_authenticated and user.language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
 
 

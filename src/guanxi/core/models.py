@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -62,7 +63,8 @@ class User(AbstractUser):
 
     org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
-    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    # Blank follows the browser; set, it wins over the browser until the language switch is used.
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
 
     class Meta:

@@ -4,7 +4,8 @@ from guanxi.customers import views
 
 app_name = "customers"
 urlpatterns = [
-    path("", views.customer_list, name="list"),
-    path("vehicles/", views.vehicle_list, name="vehicles"),
+    path("", views.CustomerListView.as_view(), name="list"),
+    path("vehicles/", views.VehicleListView.as_view(), name="vehicles"),
+    path("search/", views.search, name="search"),
     path("<int:pk>/", views.customer_detail, name="detail"),
 ]

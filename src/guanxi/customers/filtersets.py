@@ -1,0 +1,65 @@
+"""Filters of the customer and vehicle lists (django-filter): one definition for the UI and the API.
+
+Every filter uses an indexed key or a prefix match, because a dealer network's customer table
+is large; free-text "contains" searches would scan it.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.models import OrgUnit, OrgUnitKind
+from guanxi.core.scoping import visible_unit_ids
+from guanxi.customers.models import Customer, Segment, Stage, Tier, Vehicle
+
+
+def visible_dealers(request):
+    """The dealers a user may pick in a filter: all for head office, the user's own subtree otherwise."""
+    dealers = OrgUnit.objects.filter(kind=OrgUnitKind.DEALER).order_by("code")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return dealers.none()
+    if user.is_superuser:
+        return dealers
+    if user.org_unit_id is None:
+        return dealers.none()
+    if user.org_unit.sees_everything:
+        return dealers
+    return dealers.filter(pk__in=visible_unit_ids(user))
+
+
+ALL = _("All")
+
+
+def search_box(placeholder) -> forms.TextInput:
+    return forms.TextInput(attrs={"type": "search", "placeholder": placeholder, "autocomplete": "off"})
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="startswith", label=_("Name starts with"), widget=search_box(_("Name starts with…"))
+    )
+    lifecycle_stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("lifecycle stage"), empty_label=ALL)
+    tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("tier"), empty_label=ALL)
+    segment = django_filters.ChoiceFilter(choices=Segment.choices, label=_("segment"), empty_label=ALL)
+    home_dealer = django_filters.ModelChoiceFilter(queryset=visible_dealers, label=_("home dealer"), empty_label=ALL)
+
+    class Meta:
+        model = Customer
+        fields = ["q", "lifecycle_stage", "tier", "segment", "home_dealer"]
+
+
+class VehicleFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="vin_or_plate_prefix", label=_("VIN or plate"), widget=search_box(_("VIN or plate starts with…")))
+    model = django_filters.CharFilter(field_name="model", lookup_expr="startswith", label=_("model"))
+    model_year = django_filters.NumberFilter(label=_("model year"))
+    selling_dealer = django_filters.ModelChoiceFilter(queryset=visible_dealers, label=_("selling dealer"), empty_label=ALL)
+
+    class Meta:
+        model = Vehicle
+        fields = ["q", "model", "model_year", "selling_dealer"]
+
+    def vin_or_plate_prefix(self, rows, name, value):
+        key = value.replace(" ", "").upper()
+        return rows.filter(Q(vin__startswith=key) | Q(plate__startswith=key))

@@ -1,0 +1,43 @@
+"""Columns of the customer and vehicle lists (django-tables2)."""
+
+import django_tables2 as tables
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.customers.models import Customer, Vehicle
+
+DETAIL = ("customers:detail", {"pk": tables.A("pk")})
+
+
+def badge(kind: str, code: str, label) -> str:
+    return format_html('<span class="badge badge-{}-{}">{}</span>', kind, code, label)
+
+
+class CustomerTable(tables.Table):
+    name = tables.Column(verbose_name=_("Name"), linkify=DETAIL, attrs={"td": {"class": "strong"}})
+    lifetime_spend = tables.Column(attrs={"th": {"class": "num"}, "td": {"class": "num"}})
+
+    class Meta:
+        model = Customer
+        fields = ("name", "tier", "lifecycle_stage", "home_dealer", "city", "lifetime_spend")
+        empty_text = _("No customers match.")
+
+    def render_tier(self, value, record):
+        return badge("tier", record.tier, value)
+
+    def render_lifecycle_stage(self, value, record):
+        return badge("stage", record.lifecycle_stage, value)
+
+    def render_lifetime_spend(self, value, record):
+        return f"{intcomma(f'{value:.2f}')} {record.currency}"
+
+
+class VehicleTable(tables.Table):
+    vin = tables.Column(attrs={"td": {"class": "mono"}})
+    plate = tables.Column(attrs={"td": {"class": "plate-cell"}})
+
+    class Meta:
+        model = Vehicle
+        fields = ("vin", "model", "model_year", "plate", "selling_dealer", "purchase_date", "warranty_end")
+        empty_text = _("No vehicles match.")

@@ -1,0 +1,70 @@
+"""The shell: login and logout, the menu by role, the language switch and the home dashboard."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from guanxi.core.roles import Role
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dashboard_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_login_page_and_sign_in(client, users):
+    assert client.get(reverse("login")).status_code == 200
+    response = client.post(reverse("login"), {"username": users[Role.DEALER_SALES].username, "password": PASSWORD})
+    assert response.status_code == 302 and response.url == reverse("home")
+
+
+def test_wrong_password_is_refused_with_a_message(client, users):
+    response = client.post(reverse("login"), {"username": users[Role.DEALER_SALES].username, "password": "nope-nope"})
+    assert response.status_code == 200 and b"alert-error" in response.content
+
+
+def test_logout_is_a_post_and_returns_to_login(client, users):
+    client.force_login(users[Role.ADMIN])
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and response.url == reverse("login")
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_top_bar_names_the_user_unit_and_role(client, users):
+    client.force_login(users[Role.DEALER_SALES])
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "u_dealer_sales" in page and "D-SH1" in page and "Dealer sales" in page
+
+
+@pytest.mark.parametrize("user_key, sees_customers", [(Role.DEALER_SALES, True), (Role.ANALYST, True), ("no_role", False)])
+def test_menu_shows_only_what_the_role_may_open(client, users, user_key, sees_customers):
+    client.force_login(users[user_key])
+    page = client.get(reverse("home")).content.decode()
+    assert (f'href="{reverse("customers:list")}" class="nav-item' in page) == sees_customers
+
+
+def test_default_language_is_simplified_chinese_and_english_is_one_click_away(client, users):
+    client.force_login(users[Role.ADMIN])
+    assert "首页" in client.get(reverse("home")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("home")})
+    assert "Customers by lifecycle stage" in client.get(reverse("home")).content.decode()
+
+
+def test_dashboard_counts_customers_in_scope_by_stage(client, users, customers):
+    client.force_login(users[Role.DEALER_SALES])
+    dealer_page = client.get(reverse("home"))
+    assert dealer_page.context["total_customers"] == 1
+    client.force_login(users[Role.ADMIN])
+    stages = {s["code"]: s["count"] for s in client.get(reverse("home")).context["stages"]}
+    assert stages["prospect"] == 3 and sum(stages.values()) == 3
+
+
+def test_dashboard_figures_are_cached_so_reloads_do_not_group_the_table(client, users, customers, django_assert_max_num_queries):
+    client.force_login(users[Role.ADMIN])
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(3) as captured:
+        client.get(reverse("home"))
+    assert not [q for q in captured.captured_queries if "GROUP BY" in q["sql"].upper()]

@@ -1,0 +1,105 @@
+"""Domain services: validation before any write, stage history, vehicle transfers, lookup, deletion and erasure."""
+
+import datetime as dt
+
+import pytest
+from auditlog.models import LogEntry
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from guanxi.core.audit import audit_context, channel_of
+from guanxi.core.roles import Role
+from guanxi.customers import services
+from guanxi.customers.models import ContactPoint, Customer, Ownership, StageChange
+
+
+def test_bad_fields_are_named_and_nothing_is_written(users, customers):
+    before = (Customer.objects.count(), ContactPoint.objects.count())
+    with pytest.raises(ValidationError) as err:
+        services.create_customer(
+            users[Role.ADMIN],
+            {"name": "赵敏", "national_id": "110105194912310021", "birth_date": dt.date(2999, 1, 1)},
+            [{"kind": "phone", "value": "12"}, {"kind": "email", "value": "zhao@"}],
+        )
+    assert set(err.value.message_dict) == {"national_id", "birth_date", "contacts[0].value", "contacts[1].value"}
+    assert (Customer.objects.count(), ContactPoint.objects.count()) == before
+
+
+def test_national_id_is_stored_only_hashed_and_masked(customers):
+    zhang = Customer.objects.get(pk=customers["zhang"].pk)
+    assert zhang.national_id_masked == "1101**********002X"
+    stored = " ".join(str(v) for v in Customer.objects.filter(pk=zhang.pk).values().first().values())
+    assert "11010519491231002X" not in stored
+
+
+def test_dealer_users_create_customers_for_their_own_dealer_only(users, org):
+    sales = users[Role.DEALER_SALES]
+    mine = services.create_customer(sales, {"name": "陈静"})
+    assert mine.home_dealer == org["D-SH1"]
+    with pytest.raises(ValidationError) as err:
+        services.create_customer(sales, {"name": "陈静", "home_dealer_id": org["D-GZ1"].pk})
+    assert "home_dealer_id" in err.value.message_dict
+
+
+def test_stage_changes_keep_their_history(users, customers):
+    zhang = customers["zhang"]
+    services.update_customer(users[Role.DEALER_SALES], zhang.pk, {"lifecycle_stage": "opportunity"})
+    services.update_customer(users[Role.DEALER_SALES], zhang.pk, {"lifecycle_stage": "contracted"})
+    history = list(StageChange.objects.filter(customer=zhang).order_by("pk").values_list("from_stage", "to_stage"))
+    assert history == [("", "prospect"), ("prospect", "opportunity"), ("opportunity", "contracted")]
+    with pytest.raises(ValidationError) as err:
+        services.update_customer(users[Role.DEALER_SALES], zhang.pk, {"lifecycle_stage": "happy"})
+    assert "lifecycle_stage" in err.value.message_dict
+
+
+def test_trade_in_moves_the_vehicle_and_keeps_its_history(users, customers):
+    admin = users[Role.ADMIN]
+    services.add_vehicle(admin, customers["wang"].pk, {"vin": "LSVAU218XN2183294", "purchase_date": dt.date(2025, 9, 1)})
+    owners = list(
+        Ownership.objects.filter(vehicle__vin="LSVAU218XN2183294").order_by("start_date").values_list("customer__name", "end_date")
+    )
+    assert owners == [("张伟", dt.date(2025, 9, 1)), ("王芳", None)]
+
+
+def test_lookup_finds_by_every_key_and_respects_scope(users, customers):
+    agent = users[Role.AGENT]
+    for query in ["138 0013 8000", "+8613800138000", "ZHANG.WEI@example.cn", "沪A·12345", "LSVAU218XN2183294",
+                  "11010519491231002X", "张"]:
+        assert [c.name for c in services.lookup(agent, query)] == ["张伟"], query
+    assert list(services.lookup(users["other_dealer"], "138 0013 8000")) == []
+
+
+def test_other_dealers_customer_is_not_found(users, customers):
+    with pytest.raises(Http404):
+        services.get_customer(users["other_dealer"], customers["zhang"].pk)
+
+
+def test_customer_with_history_cannot_be_deleted_but_can_be_erased(users, customers):
+    admin = users[Role.ADMIN]
+    zhang = customers["zhang"]
+    with pytest.raises(ValidationError):
+        services.delete_customer(admin, zhang.pk)
+    with audit_context(admin, channel="ui"):
+        services.update_customer(admin, zhang.pk, {"name_latin": "Zhang Wei"})
+        services.erase_customer(admin, zhang.pk)
+    zhang.refresh_from_db()
+    assert zhang.name == services.ERASED_NAME and zhang.name_latin == "" and zhang.national_id_masked == ""
+    assert not zhang.contact_points.exists()
+    entries = LogEntry.objects.get_for_object(zhang)
+    assert entries.exists()
+    assert not any("Zhang Wei" in str(e.changes) or "张伟" in e.object_repr for e in entries)
+    assert {channel_of(e) for e in entries.filter(actor=admin)} == {"ui"}
+
+
+def test_customer_without_history_can_be_deleted(users, customers):
+    services.delete_customer(users[Role.ADMIN], customers["wang"].pk)
+    assert not Customer.objects.filter(pk=customers["wang"].pk).exists()
+
+
+def test_changes_are_audited_with_actor_and_channel(users, customers):
+    sales = users[Role.DEALER_SALES]
+    with audit_context(sales, channel="import"):
+        services.update_customer(sales, customers["zhang"].pk, {"city": "上海"})
+    entry = LogEntry.objects.get_for_object(customers["zhang"]).latest("timestamp")
+    assert entry.actor == sales and channel_of(entry) == "import"
+    assert entry.changes_dict["city"][1] == "上海"
