@@ -1,5 +1,16 @@
-"""The REST API root: one NinjaAPI, one router per app, OpenAPI at /api/docs."""
+"""The REST API root: one NinjaAPI, one router per app, OpenAPI at /api/docs.
+
+Authentication, pagination and the error shape are shared by every router; they live in
+guanxi.core.api (see its docstring).
+"""
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Guanxi API", version="1", urls_namespace="api")
+from guanxi.core.api import AUTH, install_error_handlers
+from guanxi.core.api import router as tokens_router
+from guanxi.customers.api import router as customers_router
+
+api = NinjaAPI(title="Guanxi API", version="1", urls_namespace="api", auth=AUTH)
+install_error_handlers(api)
+api.add_router("/", tokens_router)
+api.add_router("/", customers_router)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -206,7 +207,9 @@ class Vehicle(models.Model):
 
     vin = models.CharField(_("VIN"), max_length=17, unique=True)
     model = models.CharField(_("model"), max_length=80)
-    model_year = models.PositiveSmallIntegerField(_("model year"))
+    model_year = models.PositiveSmallIntegerField(
+        _("model year"), validators=[MinValueValidator(1950), MaxValueValidator(2100)]
+    )
     plate = models.CharField(_("plate"), max_length=12, blank=True, db_index=True)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
     selling_dealer = models.ForeignKey(

@@ -34,7 +34,13 @@ ERASED_NAME = "已删除 / erased"
 
 
 def get_customer(user, pk, action: str = "view") -> Customer:
-    """The customer if the user may act on it; 404 otherwise, so ids of other dealers' customers leak nothing."""
+    """The customer if the user may act on it; 404 otherwise, so ids of other dealers' customers leak nothing.
+
+    A role that lacks a write action altogether is told so (403) before any row is looked at: that
+    depends on the role only, so it leaks nothing either, and an analyst learns why an edit fails.
+    """
+    if action != "view":
+        _require(user, "customer", action)
     customer = Customer.objects.restrict(user, action).select_related("home_dealer").filter(pk=pk).first()
     if customer is None:
         raise Http404("No such customer")
@@ -74,7 +80,8 @@ def _home_dealer_for(user, dealer_id):
     dealer = OrgUnit.objects.filter(pk=dealer_id).first()
     if dealer is None:
         raise ValidationError({"home_dealer_id": _("No such org unit.")})
-    if not user.is_superuser and not user.org_unit.sees_everything and dealer.pk not in user.org_unit.subtree_ids():
+    unit = user.org_unit
+    if not user.is_superuser and not (unit and (unit.sees_everything or dealer.pk in unit.subtree_ids())):
         raise ValidationError({"home_dealer_id": _("You may not assign customers to this dealer.")})
     return dealer
 
@@ -170,6 +177,7 @@ def add_contact_point(user, customer_pk, data: dict) -> ContactPoint:
 
 
 def set_opt_out(user, contact_pk, opted_out: bool) -> ContactPoint:
+    _require(user, "customer", "change")
     contact = ContactPoint.objects.restrict(user, "change").filter(pk=contact_pk).first()
     if contact is None:
         raise Http404("No such contact point")
@@ -230,8 +238,8 @@ def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
 
 
 def add_interaction(user, customer_pk, data: dict) -> Interaction:
-    customer = get_customer(user, customer_pk, "view")
     _require(user, "interaction", "add")
+    customer = get_customer(user, customer_pk, "view")
     interaction = Interaction(
         customer=customer, user=user if user.is_authenticated else None, org_unit=user.org_unit,
         occurred_at=data.get("occurred_at") or timezone.now(),
@@ -269,12 +277,8 @@ def erase_customer(user, pk) -> Customer:
 
     customer = get_customer(user, pk, "change")
     with transaction.atomic():
-        contact_ids = list(customer.contact_points.values_list("pk", flat=True))
+        contact_ids = [str(pk) for pk in customer.contact_points.values_list("pk", flat=True)]
         customer.contact_points.all().delete()
-        LogEntry.objects.get_for_object(customer).update(changes={}, changes_text="")
-        LogEntry.objects.filter(
-            content_type__app_label="customers", content_type__model="contactpoint", object_pk__in=[str(i) for i in contact_ids]
-        ).update(changes={}, changes_text="", object_repr="")
         customer.name = ERASED_NAME
         customer.name_latin = ""
         customer.birth_date = None
@@ -283,14 +287,18 @@ def erase_customer(user, pk) -> Customer:
         customer.city = ""
         customer.erased_at = timezone.now()
         customer.save()
-        LogEntry.objects.get_for_object(customer).update(object_repr=ERASED_NAME)
+        blank = {"changes": {}, "changes_text": "", "object_repr": ERASED_NAME}
+        LogEntry.objects.get_for_object(customer).update(**blank)
+        LogEntry.objects.filter(
+            content_type__app_label="customers", content_type__model="contactpoint", object_pk__in=contact_ids
+        ).update(**blank)
     return customer
 
 
 def lookup(user, query: str, limit: int = 20):
     """The global search: phone, email, VIN, plate, ID number or name, each on its own indexed key."""
     query = (query or "").strip()
-    customers = Customer.objects.restrict(user, "view")
+    customers = Customer.objects.restrict(user, "view").select_related("home_dealer")
     if not query:
         return customers.none()
     key = lookup_key(query)
@@ -313,7 +321,7 @@ def lookup_key(query: str) -> tuple[str, str] | None:
     if "@" in query:
         return (ContactKind.EMAIL, norm.normalize_email(query)) if _is_valid(norm.normalize_email, query) else None
     compact = query.replace(" ", "").replace("-", "").upper()
-    if len(compact) == 17 and compact.isalnum() and not compact.isdigit():
+    if len(compact) == 17 and compact.isascii() and compact.isalnum() and not compact.isdigit():
         return "vin", compact
     if len(compact) == 18 and compact[:17].isdigit() and _is_valid(norm.check_national_id, compact):
         return "national_id", norm.hash_national_id(norm.check_national_id(compact), settings.GUANXI_PII_KEY)

@@ -1,0 +1,84 @@
+"""Read-only assemblies of customer data for pages: the 360 view and the stage dashboard.
+
+They live beside the services, not in the views, so the API, exports and later the contact
+center desktop (the screen pop) reuse the same scoped, fixed-query-count reads.
+"""
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django_tables2.paginators import LazyPaginator
+
+from guanxi.customers.models import Customer, Interaction, Ownership, Stage
+from guanxi.customers.services import get_customer
+
+TIMELINE_PAGE_SIZE = 20
+STAGE_HISTORY_LIMIT = 20
+DASHBOARD_CACHE_SECONDS = 60
+
+
+@dataclass
+class Customer360:
+    customer: Customer
+    contact_points: QuerySet
+    consents: QuerySet
+    ownerships: QuerySet
+    stage_changes: QuerySet
+    timeline: Page
+    open_items: list
+
+
+def customer_360(user, pk, timeline_page=1) -> Customer360:
+    """Everything the 360 page shows, in a fixed number of queries whatever the customer's history."""
+    customer = get_customer(user, pk)
+    return Customer360(
+        customer=customer,
+        contact_points=customer.contact_points.order_by("kind", "-is_primary", "pk"),
+        consents=customer.consents.order_by("channel", "purpose"),
+        ownerships=_vehicles_with_owners(user, customer),
+        stage_changes=customer.stage_changes.select_related("changed_by")[:STAGE_HISTORY_LIMIT],
+        timeline=timeline(user, customer, timeline_page),
+        open_items=[],
+    )
+
+
+def _vehicles_with_owners(user, customer):
+    """The customer's vehicles, each with its owners, newest first; owners the user may not see stay anonymous."""
+    owner_visible = Exists(Customer.objects.restrict(user, "view").filter(pk=OuterRef("customer_id")))
+    owners = Ownership.objects.select_related("customer").annotate(owner_visible=owner_visible)
+    return (
+        Ownership.objects.restrict(user, "view")
+        .filter(customer=customer)
+        .select_related("vehicle", "vehicle__selling_dealer", "vehicle__service_unit")
+        .prefetch_related(Prefetch("vehicle__ownerships", queryset=owners))
+    )
+
+
+def timeline(user, customer, number) -> Page:
+    """One page of the interaction timeline, newest first; a bad or too-high page number shows the newest."""
+    interactions = Interaction.objects.restrict(user, "view").filter(customer=customer).select_related("user", "org_unit")
+    try:
+        return LazyPaginator(interactions, TIMELINE_PAGE_SIZE).page(number)
+    except (EmptyPage, PageNotAnInteger):
+        return LazyPaginator(interactions, TIMELINE_PAGE_SIZE).page(1)
+
+
+def stage_counts(user) -> list[dict]:
+    """Customers per lifecycle stage within the user's scope, in funnel order.
+
+    Grouping a multi-million-row table is not free, so the figures are cached for a minute per
+    user: the dashboard is glanced at on every login, not watched.
+    """
+    key = f"guanxi:dashboard:stages:{user.pk}"
+    counts = cache.get(key)
+    if counts is None:
+        rows = Customer.objects.restrict(user, "view").order_by().values("lifecycle_stage").annotate(n=Count("pk"))
+        counts = {row["lifecycle_stage"]: row["n"] for row in rows}
+        cache.set(key, counts, DASHBOARD_CACHE_SECONDS)
+    largest = max(counts.values(), default=0) or 1
+    return [
+        {"code": code, "label": label, "count": counts.get(code, 0), "percent": round(100 * counts.get(code, 0) / largest)}
+        for code, label in Stage.choices
+    ]

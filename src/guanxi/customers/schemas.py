@@ -1,0 +1,163 @@
+"""Request and response shapes of the customers API.
+
+Output shapes are ModelSchemas over the models, so a new column is one word in `fields`.
+Choice fields are typed with the models' own TextChoices, so an unknown value (tier "platinum")
+is refused by the schema with 422 naming the field, and the OpenAPI page lists the values.
+Identifiers (phone, email, VIN, plate, ID number) are plain strings here on purpose: their
+rules live once, in customers.normalize, and the services apply them.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, ModelSchema, Schema
+
+from guanxi.customers.models import (
+    Channel,
+    ConsentPurpose,
+    Consent,
+    ContactKind,
+    ContactPoint,
+    Customer,
+    CustomerKind,
+    Direction,
+    Gender,
+    Interaction,
+    Segment,
+    Source,
+    Stage,
+    Tier,
+    Vehicle,
+)
+
+# --- customers --------------------------------------------------------------------------------
+
+
+class CustomerOut(ModelSchema):
+    home_dealer_id: int | None
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id", "kind", "name", "name_latin", "gender", "birth_date", "national_id_masked", "segment",
+            "lifecycle_stage", "tier", "source", "language", "province", "city", "lifetime_spend", "currency",
+            "scores", "created_at", "updated_at", "erased_at",
+        ]
+
+
+class CustomerIn(ModelSchema):
+    """The editable fields; PATCH takes any subset of them (PatchDict)."""
+
+    kind: CustomerKind = CustomerKind.PERSON
+    gender: Gender = Gender.UNKNOWN
+    segment: Segment = Segment.INDIVIDUAL
+    lifecycle_stage: Stage = Stage.PROSPECT
+    tier: Tier = Tier.STANDARD
+    source: Source = Source.DEALER
+    national_id: str | None = Field(None, max_length=24, description="PRC resident ID; stored hashed and masked")
+    home_dealer_id: int | None = Field(None, description="Dealer users may leave it out: their own dealer")
+
+    class Meta:
+        model = Customer
+        fields = ["name", "name_latin", "birth_date", "language", "province", "city"]
+
+
+class LookupOut(Schema):
+    """Deliberately small: the lookup answers a caller's phone number before the agent picks up."""
+
+    id: int
+    name: str
+    tier: str
+    lifecycle_stage: str
+    home_dealer_id: int | None
+
+
+# --- contact points and consent ---------------------------------------------------------------
+
+
+class ContactPointIn(ModelSchema):
+    kind: ContactKind
+
+    class Meta:
+        model = ContactPoint
+        fields = ["value", "province", "city", "district", "is_primary", "opted_out"]
+
+
+class ContactPointOut(ModelSchema):
+    class Meta:
+        model = ContactPoint
+        fields = ["id", "kind", "value", "province", "city", "district", "is_primary", "opted_out", "opted_out_at"]
+
+
+class OptOutIn(Schema):
+    opted_out: bool
+
+
+class CustomerCreate(CustomerIn):
+    contacts: list[ContactPointIn] = Field(default_factory=list)
+
+
+class ConsentIn(ModelSchema):
+    channel: Channel
+    purpose: ConsentPurpose
+    recorded_at: dt.datetime | None = None
+
+    class Meta:
+        model = Consent
+        fields = ["granted", "how"]
+
+
+class ConsentOut(ModelSchema):
+    class Meta:
+        model = Consent
+        fields = ["id", "channel", "purpose", "granted", "recorded_at", "how"]
+
+
+# --- vehicles ---------------------------------------------------------------------------------
+
+
+class VehicleOut(ModelSchema):
+    selling_dealer_id: int | None
+    service_unit_id: int | None
+
+    class Meta:
+        model = Vehicle
+        fields = ["id", "vin", "model", "model_year", "plate", "purchase_date", "warranty_end", "mileage_km", "price"]
+
+
+class VehicleIn(ModelSchema):
+    """Registers a vehicle to a customer; a VIN already known is transferred to them."""
+
+    vin: str = Field(max_length=40, description="17 characters; spaces and dashes are ignored")
+    # The model sets no range (SQLite would store year 99999), so the API does.
+    model_year: int = Field(ge=1900, le=2100)
+    plate: str | None = Field(None, max_length=20)
+    price: Decimal | None = Field(None, max_digits=12, decimal_places=2)
+    selling_dealer_id: int | None = None
+
+    class Meta:
+        model = Vehicle
+        fields = ["model", "model_year", "purchase_date", "warranty_end", "mileage_km"]
+
+
+# --- interactions -----------------------------------------------------------------------------
+
+
+class InteractionOut(ModelSchema):
+    user_id: int | None
+    org_unit_id: int | None
+
+    class Meta:
+        model = Interaction
+        fields = ["id", "channel", "direction", "occurred_at", "subject", "summary", "amount"]
+
+
+class InteractionIn(ModelSchema):
+    channel: Channel
+    direction: Direction
+    occurred_at: dt.datetime | None = None
+    amount: Decimal | None = Field(None, max_digits=12, decimal_places=2)
+
+    class Meta:
+        model = Interaction
+        fields = ["subject", "summary"]

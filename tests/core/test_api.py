@@ -1,0 +1,117 @@
+"""What every API endpoint shares: authentication (session and token), API tokens, error shapes
+and the OpenAPI documentation."""
+
+import pytest
+from django.test import Client
+
+from guanxi.core.models import ApiToken
+
+
+def bearer(raw: str) -> dict:
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def test_no_credentials_is_401(client, customers):
+    response = client.get("/api/customers")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Unauthorized"}
+
+
+def test_token_lifecycle(client, users, customers):
+    user = users["dealer_sales"]
+    client.force_login(user)
+    response = client.post("/api/tokens", {"name": "DMS sync"}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    issued = response.json()
+    raw = issued["token"]
+    assert raw.startswith("gx_") and issued["prefix"] == raw[:8]
+    assert raw not in repr(list(ApiToken.objects.values()))  # only the hash is stored
+
+    listed = client.get("/api/tokens").json()
+    assert [(t["id"], t["name"]) for t in listed] == [(issued["id"], "DMS sync")]
+    assert "token" not in listed[0]
+
+    anonymous = Client()
+    names = [row["name"] for row in anonymous.get("/api/customers", headers=bearer(raw)).json()["results"]]
+    assert names == ["张伟"]  # the token acts as its user, with the user's scope
+    assert anonymous.get("/api/tokens", headers=bearer(raw)).json()[0]["id"] == issued["id"]
+
+    assert anonymous.delete(f"/api/tokens/{issued['id']}", headers=bearer(raw)).status_code == 204
+    assert anonymous.get("/api/customers", headers=bearer(raw)).status_code == 401
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("header", ["Bearer gx_wrong", "Bearer ", "Token gx_x", "gx_x"])
+def test_wrong_token_is_401(client, users, header):
+    ApiToken.issue(users["admin"], "real")
+    assert client.get("/api/customers", headers={"Authorization": header}).status_code == 401
+
+
+def test_token_of_inactive_user_is_401(client, users):
+    user = users["agent"]
+    _, raw = ApiToken.issue(user, "x")
+    user.is_active = False
+    user.save()
+    assert client.get("/api/customers", headers=bearer(raw)).status_code == 401
+
+
+def test_wrong_token_on_a_write_is_401_not_a_csrf_403(users):
+    """A script sends no cookie: its bad token must be reported as such, not as a CSRF failure."""
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/api/customers", {"name": "x"}, content_type="application/json", headers=bearer("gx_bad"))
+    assert response.status_code == 401
+
+
+def test_token_writes_need_no_csrf(users, org):
+    _, raw = ApiToken.issue(users["agent"], "x")
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/api/customers", {"name": "新客户"}, content_type="application/json", headers=bearer(raw))
+    assert response.status_code == 201, response.content
+
+
+def test_session_writes_need_the_csrf_token(users):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(users["agent"])
+    assert strict.post("/api/tokens", {"name": "x"}, content_type="application/json").status_code == 403
+    strict.get("/api/docs")  # sets the csrftoken cookie, as any page of the UI does
+    token = strict.cookies["csrftoken"].value
+    response = strict.post("/api/tokens", {"name": "x"}, content_type="application/json", headers={"X-CSRFToken": token})
+    assert response.status_code == 201, response.content
+
+
+def test_cannot_revoke_another_users_token(client, users):
+    theirs, _ = ApiToken.issue(users["admin"], "admin's")
+    client.force_login(users["agent"])
+    assert client.delete(f"/api/tokens/{theirs.pk}").status_code == 404
+    assert ApiToken.objects.filter(pk=theirs.pk).exists()
+
+
+def test_token_name_is_required(client, users):
+    client.force_login(users["agent"])
+    response = client.post("/api/tokens", {"name": ""}, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "name"
+
+
+def test_error_shapes(client, users, customers):
+    client.force_login(users["analyst"])
+    forbidden = client.patch(f"/api/customers/{customers['zhang'].pk}", {"tier": "vip"}, content_type="application/json")
+    assert forbidden.status_code == 403 and forbidden.json()["detail"]
+    missing = client.get("/api/customers/999999")
+    assert missing.status_code == 404 and missing.json() == {"detail": "Not Found"}
+
+
+def test_openapi_lists_the_endpoints(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    paths = set(schema["paths"])
+    for path in ["/api/tokens", "/api/tokens/{token_id}", "/api/lookup", "/api/customers", "/api/customers/{customer_id}",
+                 "/api/customers/{customer_id}/erase", "/api/customers/{customer_id}/contact-points",
+                 "/api/contact-points/{contact_id}", "/api/customers/{customer_id}/consents",
+                 "/api/customers/{customer_id}/vehicles", "/api/vehicles", "/api/vehicles/{vehicle_id}",
+                 "/api/customers/{customer_id}/interactions"]:
+        assert path in paths, path
+    assert set(schema["components"]["securitySchemes"]) == {"ApiTokenAuth", "SessionCookieAuth"}
+    assert schema["components"]["schemas"]["Tier"]["enum"] == ["vip", "gold", "silver", "standard"]
+    assert client.get("/api/docs").status_code == 200
