@@ -1,0 +1,10 @@
+"""Skills-, value- and aging-based routing of contacts to agents (plain Python, no Django)."""
+
+from .engine import Explanation, Offer, RoutingEngine, Unroutable
+from .model import Agent, AgentState, Contact, Requirement
+from .policy import ExpansionStep, Fallback, RoutingPolicy
+
+__all__ = [
+    "Agent", "AgentState", "Contact", "ExpansionStep", "Explanation", "Fallback", "Offer", "Requirement",
+    "RoutingEngine", "RoutingPolicy", "Unroutable",
+]
