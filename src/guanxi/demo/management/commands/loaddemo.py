@@ -1,0 +1,21 @@
+"""`guanxi loaddemo`: append the synthetic automotive data set (creates the demo org tree if missing)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from guanxi.core.audit import Channel, audit_context
+from guanxi.demo.management.commands._arguments import add_load_arguments
+from guanxi.demo.loader import load
+
+
+class Command(BaseCommand):
+    help = "Load N synthetic customers with contacts, consents, vehicles and interactions (appends)."
+
+    def add_arguments(self, parser):
+        add_load_arguments(parser)
+
+    def handle(self, customers, seed, no_progress=False, **options):
+        if customers < 0:
+            raise CommandError("--customers must be 0 or more")
+        with audit_context(channel=Channel.IMPORT):
+            report = load(customers, seed, progress=not no_progress)
+        self.stdout.write(report.summary())
