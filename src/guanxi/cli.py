@@ -60,6 +60,19 @@ def main(argv=None) -> None:
     manage.add_argument("args", nargs=argparse.REMAINDER)
 
     args = parser.parse_args(argv)
+    try:
+        _run(args)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # a CommandError or bad input: one clear line, no traceback
+        from django.core.management import CommandError
+
+        if not isinstance(exc, CommandError):
+            raise
+        parser.exit(2, f"guanxi {args.command}: error: {exc}\n")
+
+
+def _run(args) -> None:
     if args.command == "manage":
         from django.core.management import execute_from_command_line
 

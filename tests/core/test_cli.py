@@ -1,0 +1,31 @@
+"""The `guanxi` command as an operator types it: clear one-line errors, nothing half-done."""
+
+import pytest
+
+from guanxi.cli import main
+from guanxi.core.models import User
+
+
+def test_createuser_adds_a_member_of_an_org_unit(org, capsys):
+    main(["createuser", "alice", "--role", "hq_sales", "--org-unit", "HQ", "--password", "long-enough-1"])
+    alice = User.objects.get(username="alice")
+    assert (alice.role, alice.org_unit.code) == ("hq_sales", "HQ")
+    assert alice.check_password("long-enough-1")
+    assert "created alice" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--role", "hq_sales", "--org-unit", "NOPE", "--password", "long-enough-1"], "no org unit with code 'NOPE'"),
+        (["--role", "boss", "--org-unit", "HQ", "--password", "long-enough-1"], "invalid choice: 'boss'"),
+        (["--role", "hq_sales", "--org-unit", "HQ", "--password", "short"], "at least 8 characters"),
+    ],
+)
+def test_createuser_refuses_bad_input_with_one_line(org, capsys, args, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(["createuser", "bob", *args])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not User.objects.filter(username="bob").exists()
