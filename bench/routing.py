@@ -22,15 +22,13 @@ from collections.abc import Callable
 import ciw
 
 from guanxi.contact_center import erlang
+from guanxi.contact_center.policies import FIFO, VALUE
 from guanxi.contact_center.routing import Agent, AgentState, Contact, RoutingEngine, RoutingPolicy
 from guanxi.contact_center.simulator import Scenario, simulate
 
 CALLS, INTERVAL, AHT, TARGET, PATIENCE = 100, 1800.0, 180.0, 20.0, 300.0
 RUN_MINUTES = 3000  # one replication, as in the ciw measurement
 VIP_SHARE = 0.2
-FIFO = {"tier_priority": {"vip": 0, "standard": 0}, "aging_weight": 1, "fallback": {"action": "voicemail"}}
-# A VIP jumps ahead of standard callers unless they have waited 5 minutes longer: priority without starvation.
-VALUE = {"tier_priority": {"vip": 300, "standard": 0}, "aging_weight": 1, "fallback": {"action": "voicemail"}}
 
 
 def main() -> None:

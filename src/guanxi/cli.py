@@ -1,4 +1,4 @@
-"""The `guanxi` command: demo, serve, migrate, createuser, worker, loaddemo, and any Django command."""
+"""The `guanxi` command: demo, serve, migrate, createuser, worker, loaddemo, simulate, and any Django command."""
 
 import argparse
 import os
@@ -56,6 +56,18 @@ def main(argv=None) -> None:
     loaddemo.add_argument("--customers", type=int, default=20_000)
     loaddemo.add_argument("--seed", type=int, default=42)
 
+    simulate = sub.add_parser("simulate", help="simulate the contact center under a routing policy (SL, ASA, abandonment)")
+    simulate.add_argument("--agents", type=int, default=14)
+    simulate.add_argument("--calls-per-interval", default="100", help="one number, or a comma-separated list")
+    simulate.add_argument("--interval-minutes", type=float, default=30)
+    simulate.add_argument("--aht", type=float, default=180, help="mean handle time, seconds")
+    simulate.add_argument("--patience", type=float, default=None, help="mean patience, seconds (default: none)")
+    simulate.add_argument("--vip-share", type=float, default=0.2)
+    simulate.add_argument("--policy", default=None, help="routing policy JSON file (default: the value policy)")
+    simulate.add_argument("--hours", type=float, default=8)
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--target", type=float, default=20, help="service-level target, seconds")
+
     manage = sub.add_parser("manage", help="run any Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
 
@@ -93,6 +105,11 @@ def _run(args) -> None:
     elif args.command == "createuser":
         call_command("createuser", args.username, role=args.role, org_unit=args.org_unit,
                      password=args.password, superuser=args.superuser)
+    elif args.command == "simulate":
+        call_command("simulate", agents=args.agents, calls_per_interval=args.calls_per_interval,
+                     interval_minutes=args.interval_minutes, aht=args.aht, patience=args.patience,
+                     vip_share=args.vip_share, policy=args.policy, hours=args.hours, seed=args.seed,
+                     target=args.target)
     elif args.command == "loaddemo":
         call_command("loaddemo", customers=args.customers, seed=args.seed)
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("guanxi.core.urls")),
     path("customers/", include("guanxi.customers.urls")),
+    path("contact-center/", include("guanxi.contact_center.urls")),
 ]

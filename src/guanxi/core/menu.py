@@ -10,6 +10,7 @@ MENU = [
     ("home", _("Home"), "home", None),
     ("customers:list", _("Customers"), "users", ("customer", "view")),
     ("customers:vehicles", _("Vehicles"), "car", ("vehicle", "view")),
+    ("contact_center:staffing", _("Staffing"), "headset", ("staffing", "view")),
 ]
 
 

@@ -203,8 +203,8 @@ class RoutingEngine:
                 f"({', '.join(self.policy.tier_priority)})"
             )
         offers = self.advance(now)
-        priority = self.policy.tier_priority[contact.tier] + self.policy.value_weight * contact.value
-        ticket = _Ticket(contact, -(priority - self.policy.aging_weight * contact.arrival), next(self._seq))
+        # -score(arrival at time 0): the score at any later time differs by aging_weight * now for everyone.
+        ticket = _Ticket(contact, -self.policy.score(contact.tier, contact.value, -contact.arrival), next(self._seq))
         ticket.ladder = self._ladder_for(contact)
         ticket.step = self.policy.step_at(now - contact.arrival)
         if not ticket.ladder[-1].eligible and not self._apply_fallback(ticket, now):
@@ -481,7 +481,7 @@ def _explain(policy: RoutingPolicy, contact: Contact, agent: Agent, now: float, 
     aging = policy.aging_weight * waited
     return Explanation(
         trigger=trigger,
-        score=tier + value + aging,
+        score=policy.score(contact.tier, contact.value, waited),
         tier_priority=tier,
         value_bonus=value,
         aging_bonus=aging,

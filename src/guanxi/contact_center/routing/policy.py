@@ -127,6 +127,16 @@ class RoutingPolicy:
             fallback=_parse_fallback(data["fallback"], known),
         )
 
+    def priority(self, tier: str, value: float) -> float:
+        """The part of a contact's score fixed at arrival: its tier's priority plus its value bonus."""
+        return self.tier_priority[tier] + self.value_weight * value
+
+    def score(self, tier: str, value: float, waited_seconds: float) -> float:
+        """A waiting contact's score; the highest is served first. The one formula every router uses:
+        the in-memory engine orders its heaps by it and the database claim (contact_center.services)
+        ranks its candidates by it."""
+        return self.priority(tier, value) + self.aging_weight * waited_seconds
+
     def step_at(self, waited_seconds: float) -> int:
         """Index of the ring a contact is in after waiting this long (0: as asked)."""
         return bisect.bisect_right(self._step_starts, waited_seconds)

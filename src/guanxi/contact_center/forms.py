@@ -1,0 +1,80 @@
+"""The staffing page's form: volumes as a supervisor types them, targets in percent."""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.contact_center.services import MAX_INTERVALS, MAX_VOLUME
+
+# A car brand's customer hotline on a weekday, 8:00-20:00 in 30-minute intervals: the morning peak
+# after opening (service bookings, roadside questions), a lunch dip, a smaller afternoon peak.
+SAMPLE_DAY = [60, 85, 120, 150, 165, 160, 145, 120, 95, 90, 110, 135,
+              150, 155, 150, 140, 130, 120, 105, 90, 75, 60, 45, 35]
+
+_SEPARATORS = re.compile(r"[\s,，;；、]+")
+
+
+class VolumesField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        parts = [p for p in _SEPARATORS.split(text) if p]
+        if not parts:
+            raise ValidationError(_("Enter at least one volume."))
+        if len(parts) > MAX_INTERVALS:
+            raise ValidationError(_("At most %(max)d intervals.") % {"max": MAX_INTERVALS})
+        volumes = []
+        for i, part in enumerate(parts, start=1):
+            try:
+                number = float(part)
+            except ValueError:
+                raise ValidationError(_("Interval %(n)d: “%(text)s” is not a number.") % {"n": i, "text": part})
+            if not 0 <= number <= MAX_VOLUME:
+                raise ValidationError(
+                    _("Interval %(n)d: the volume must be between 0 and %(max)d.") % {"n": i, "max": MAX_VOLUME}
+                )
+            volumes.append(number)
+        return volumes
+
+
+class StaffingForm(forms.Form):
+    volumes = VolumesField(label=_("Contacts per interval"),
+                           help_text=_("One number per interval, separated by commas or spaces."))
+    start = forms.TimeField(label=_("First interval starts at"), initial="08:00",
+                            widget=forms.TimeInput(format="%H:%M", attrs={"inputmode": "numeric", "placeholder": "08:00"}))
+    interval_minutes = forms.TypedChoiceField(label=_("Interval"), coerce=int, initial=30,
+                                              choices=[(15, _("15 minutes")), (30, _("30 minutes")),
+                                                       (60, _("60 minutes"))])
+    aht_seconds = forms.FloatField(label=_("Average handle time (s)"), initial=180, min_value=1, max_value=24 * 3600)
+    target_answer_seconds = forms.FloatField(label=_("Answer within (s)"), initial=20, min_value=0,
+                                             max_value=24 * 3600)
+    target_percent = forms.FloatField(label=_("Service level target (%)"), initial=80, min_value=1, max_value=99.9)
+    max_occupancy_percent = forms.FloatField(label=_("Maximum occupancy (%)"), initial=85, min_value=1,
+                                             max_value=100)
+    shrinkage_percent = forms.FloatField(label=_("Shrinkage (%)"), initial=30, min_value=0, max_value=95)
+    patience_seconds = forms.FloatField(label=_("Mean patience (s)"), required=False, min_value=1,
+                                        max_value=24 * 3600,
+                                        help_text=_("Optional: with it, Erlang A counts callers who hang up."))
+
+    def plan_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "volumes": data["volumes"],
+            "interval_minutes": data["interval_minutes"],
+            "aht_seconds": data["aht_seconds"],
+            "target_answer_seconds": data["target_answer_seconds"],
+            "target_service_level": data["target_percent"] / 100,
+            "max_occupancy": data["max_occupancy_percent"] / 100,
+            "shrinkage": data["shrinkage_percent"] / 100,
+            "patience_seconds": data["patience_seconds"],
+        }
+
+
+def initial_data() -> dict:
+    """The form as first shown: the sample day, 80 % in 20 s, 85 % occupancy cap, 30 % shrinkage."""
+    data = {name: field.initial for name, field in StaffingForm.base_fields.items() if field.initial is not None}
+    data["volumes"] = ", ".join(str(v) for v in SAMPLE_DAY)
+    return data

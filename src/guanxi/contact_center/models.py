@@ -1,0 +1,94 @@
+"""The authoritative routing state shared by every server process: agents and the contacts queued for them.
+
+Minimal on purpose: what `services.claim_next_contact` needs to reserve a contact for an agent
+without two processes ever handing the same contact to two agents or an agent more than its
+capacity. Who may take what is decided by the engine's own code (routing.Requirement, the
+policy's rings and score), fed from these rows.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.contact_center.routing import AgentState, Requirement
+from guanxi.contact_center.routing import Agent as EngineAgent
+
+
+class Agent(models.Model):
+    """A person on the contact-center floor: skills (proficiency 1-5), languages, capacity per channel."""
+
+    class State(models.TextChoices):
+        OFFLINE = AgentState.OFFLINE.value, _("Offline")
+        AVAILABLE = AgentState.AVAILABLE.value, _("Available")
+        BUSY = AgentState.BUSY.value, _("Busy")
+        AFTER_CALL_WORK = AgentState.AFTER_CALL_WORK.value, _("After-call work")
+        BREAK = AgentState.BREAK.value, _("Break")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cc_agents")
+    skills = models.JSONField(_("skills"), default=dict, blank=True, help_text='{"warranty": 4, "sales": 2}')
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    regions = models.JSONField(_("regions"), default=list, blank=True)
+    capacity = models.JSONField(_("capacity per channel"), default=dict, help_text='{"voice": 1, "chat": 3}')
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OFFLINE)
+    last_assignment_at = models.DateTimeField(_("last assignment"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def to_engine(self) -> EngineAgent:
+        """The engine's view of this agent (validates skills and capacity on the way)."""
+        return EngineAgent(
+            id=str(self.pk), skills=dict(self.skills), capacity=dict(self.capacity),
+            languages=frozenset(self.languages), regions=frozenset(self.regions), state=AgentState(self.state),
+        )
+
+
+class QueuedContact(models.Model):
+    """A call, chat, email or message waiting for (or reserved for, or handled by) an agent."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        OFFERED = "offered", _("Offered")
+        ASSIGNED = "assigned", _("Assigned")
+        DONE = "done", _("Done")
+
+    ACTIVE = (State.OFFERED, State.ASSIGNED)  # holding a slot of the agent's capacity
+
+    channel = models.CharField(_("channel"), max_length=20)
+    requirement = models.JSONField(
+        _("requirement"), default=dict, blank=True,
+        help_text='{"skills": {"warranty": 3}, "language": "zh", "region": "east"}',
+    )
+    tier = models.CharField(_("tier"), max_length=20, default="standard")
+    value = models.FloatField(_("value"), default=0.0)
+    arrival = models.DateTimeField(_("arrival"), db_index=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.WAITING)
+    offered_to = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts", verbose_name=_("offered to")
+    )
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("queued contact")
+        verbose_name_plural = _("queued contacts")
+        indexes = [
+            models.Index(fields=["state", "channel", "tier", "arrival"], name="cc_waiting_idx"),
+            models.Index(fields=["offered_to", "state"], name="cc_agent_load_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.pk} ({self.get_state_display()})"
+
+    def requirement_for_engine(self) -> Requirement:
+        """The contact's requirement as asked, in the engine's form (skills sorted, as the engine keys them)."""
+        need = self.requirement or {}
+        return Requirement(
+            channel=self.channel,
+            skills=tuple(sorted((need.get("skills") or {}).items())),
+            language=need.get("language"),
+            region=need.get("region"),
+        )

@@ -1,0 +1,375 @@
+"""Contact-center domain operations: staffing plans, simulations, and claiming contacts across processes.
+
+What the page, the API and the CLI call. Bad input is a Django ValidationError naming the field
+(the API turns it into a 422, the page into a form error), whatever layer found it.
+
+Why the authoritative routing state lives in the database, not Redis
+--------------------------------------------------------------------
+With several server processes, "no contact offered to two agents, no agent above capacity" needs
+one place that serialises reservations. The database is that place here:
+
+* it is already the source of truth for everything the reservation touches (the agent, the
+  contact, later the customer and the interaction written when the call ends), so a claim commits
+  in the same transaction as whatever else changes, with no second store to keep in step and no
+  window where Redis says "offered" and the database does not know;
+* the embedded default has no Redis at all (`guanxi demo` on a bare machine): a Redis-only design
+  would need a second implementation for SQLite, while row locks give one code path for both;
+* the load is small for a database: a claim is a handful of indexed reads and two row updates,
+  taken when an agent frees a slot (hundreds per second for a large center), far below what
+  PostgreSQL sustains; the routing decision itself is the engine's code, run in the process.
+
+How: `claim_next_contact` locks the agent's row (`SELECT ... FOR UPDATE`, so two processes serving
+the same agent queue behind each other and its load is counted once), ranks the waiting contacts
+the agent may take with the engine's own rules (the policy's rings, `Requirement.is_met_by`, the
+policy's `score`), then reserves the best one with `SELECT ... FOR UPDATE SKIP LOCKED` re-checking
+that it is still waiting: a contact another process is reserving at that moment is skipped, not
+waited for, and one it has already reserved no longer matches. On SQLite `select_for_update` is a
+no-op, but the IMMEDIATE transaction mode in settings takes the database's single write lock at
+BEGIN, so claims run one at a time, which is the same guarantee. Redis (atomic Lua scripts) would
+become worth it only for push routing at thousands of decisions per second across many nodes; the
+in-memory engine (routing.engine) is the tool for that, one process per center.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from guanxi.contact_center import erlang
+from guanxi.contact_center.models import Agent, QueuedContact
+from guanxi.contact_center.policies import default_policy
+from guanxi.contact_center.routing import Contact, RoutingPolicy
+from guanxi.contact_center.simulator import Scenario, simulate
+
+# ---- staffing ------------------------------------------------------------------------------------
+
+MAX_INTERVALS = 7 * 96  # a week of 15-minute intervals
+MAX_VOLUME = 100_000  # contacts in one interval
+
+
+def staffing_plan(
+    volumes: list[float],
+    interval_minutes: float = 30,
+    aht_seconds: float = 180,
+    target_answer_seconds: float = 20,
+    target_service_level: float = 0.8,
+    max_occupancy: float = 1.0,
+    shrinkage: float = 0.0,
+    patience_seconds: float | None = None,
+) -> list[dict[str, Any]]:
+    """Agents needed in each interval: Erlang C, or Erlang A when a mean patience is given.
+
+    Each row: volume, traffic (Erlang), agents (on the phones), scheduled_agents (after shrinkage),
+    service_level, p_wait, asa_seconds, occupancy, abandonment (0 under Erlang C).
+    """
+    _check_list("volumes", volumes, MAX_INTERVALS, MAX_VOLUME)
+    _check_number("interval_minutes", interval_minutes, low=0, high=24 * 60, low_open=True)
+    _check_number("aht_seconds", aht_seconds, low=0, high=24 * 3600, low_open=True)
+    _check_number("target_answer_seconds", target_answer_seconds, low=0, high=24 * 3600)
+    _check_number("target_service_level", target_service_level, low=0, high=1, high_open=True)
+    _check_number("max_occupancy", max_occupancy, low=0, high=1, low_open=True)
+    _check_number("shrinkage", shrinkage, low=0, high=1, high_open=True)
+    if patience_seconds is not None:
+        _check_number("patience_seconds", patience_seconds, low=0, high=24 * 3600, low_open=True)
+    return [
+        _interval(volume, interval_minutes * 60.0, aht_seconds, target_answer_seconds, target_service_level,
+                  max_occupancy, shrinkage, patience_seconds)
+        for volume in volumes
+    ]
+
+
+def _interval(volume, interval_seconds, aht, target, goal, max_occupancy, shrinkage, patience) -> dict[str, Any]:
+    traffic = erlang.offered_traffic(volume, interval_seconds, aht)
+    row = {"volume": volume, "traffic": traffic}
+    if traffic == 0:
+        return row | {"agents": 0, "scheduled_agents": 0, "service_level": 1.0, "p_wait": 0.0, "asa_seconds": 0.0,
+                      "occupancy": 0.0, "abandonment": 0.0}
+    plan = erlang.agents_needed(traffic, aht, target, goal, max_occupancy, shrinkage)
+    if patience is None:
+        return row | {"agents": plan.agents, "scheduled_agents": plan.scheduled_agents,
+                      "service_level": plan.service_level, "p_wait": plan.p_wait,
+                      "asa_seconds": plan.average_speed_of_answer, "occupancy": plan.occupancy, "abandonment": 0.0}
+    # Erlang A never needs more agents than Erlang C (callers who hang up shorten the queue): walk down.
+    agents, result = plan.agents, erlang.erlang_a(plan.agents, traffic, aht, patience, target)
+    while agents > 1:
+        fewer = erlang.erlang_a(agents - 1, traffic, aht, patience, target)
+        if fewer.service_level < goal or fewer.occupancy > max_occupancy:
+            break
+        agents, result = agents - 1, fewer
+    return row | {
+        "agents": agents, "scheduled_agents": math.ceil(agents / (1.0 - shrinkage) - 1e-9),
+        "service_level": result.service_level, "p_wait": result.p_wait,
+        "asa_seconds": result.mean_wait_seconds, "occupancy": result.occupancy, "abandonment": result.abandonment,
+    }
+
+
+# ---- simulation ----------------------------------------------------------------------------------
+
+# One request must not hold a worker for minutes: a few seconds of simulation at most. A routing
+# decision costs up to the number of idle agents, so the product of contacts and agents is bounded
+# too (measured: 200,000 contacts with 2,000 mostly idle agents take a minute).
+API_MAX_CONTACTS = 100_000
+API_MAX_AGENTS = 2_000
+API_MAX_WORK = 10_000_000  # contacts x agents
+
+
+def run_simulation(
+    agents: int,
+    calls_per_interval: float | list[float],
+    interval_minutes: float = 30,
+    aht_seconds: float = 180,
+    patience_seconds: float | None = None,
+    vip_share: float = 0.2,
+    policy: dict[str, Any] | None = None,
+    hours: float = 8,
+    seed: int = 1,
+    target_seconds: float = 20,
+    max_contacts: int | None = None,
+    max_agents: int | None = None,
+    max_work: int | None = None,
+) -> dict[str, Any]:
+    """Simulate the center under a routing policy (default: the value policy) and report per tier and overall.
+
+    `calls_per_interval` is one number (repeated over `hours`) or a list (one per interval, `hours`
+    ignored). `max_contacts`, `max_agents` and `max_work` (contacts x agents) bound the run (the API
+    passes them, the CLI does not).
+    """
+    _check_number("agents", agents, low=1, high=max_agents or 10**6, integer=True)
+    _check_number("interval_minutes", interval_minutes, low=0, high=24 * 60, low_open=True)
+    _check_number("aht_seconds", aht_seconds, low=0, high=24 * 3600, low_open=True)
+    _check_number("vip_share", vip_share, low=0, high=1)
+    _check_number("seed", seed, low=0, high=2**63, integer=True)
+    _check_number("target_seconds", target_seconds, low=0, high=24 * 3600)
+    if patience_seconds is not None:
+        _check_number("patience_seconds", patience_seconds, low=0, high=24 * 3600, low_open=True)
+    if isinstance(calls_per_interval, list):
+        _check_list("calls_per_interval", calls_per_interval, MAX_INTERVALS * 10, MAX_VOLUME)
+        volumes = [float(v) for v in calls_per_interval]
+    else:
+        _check_number("calls_per_interval", calls_per_interval, low=0, high=MAX_VOLUME)
+        _check_number("hours", hours, low=0, high=24 * 365, low_open=True)
+        count = max(1, round(hours * 60 / interval_minutes))
+        volumes = [float(calls_per_interval)] * count
+    if max_contacts is not None and sum(volumes) > max_contacts:
+        raise ValidationError({"calls_per_interval": (
+            f"the run would simulate about {sum(volumes):,.0f} contacts; at most {max_contacts:,} per request "
+            "(run larger scenarios with the `guanxi simulate` command)")})
+    if max_work is not None and sum(volumes) * agents > max_work:
+        raise ValidationError({"agents": (
+            f"{agents} agents x about {sum(volumes):,.0f} contacts is over the {max_work:,} a request may simulate; "
+            "use fewer agents or a shorter run, or the `guanxi simulate` command")})
+    routing = _policy(policy)
+    mix = {"vip": vip_share, "standard": 1.0 - vip_share}
+    missing = [tier for tier, share in mix.items() if share > 0 and tier not in routing.tier_priority]
+    if missing:
+        raise ValidationError({"policy": f"tier_priority must give a priority to tiers {', '.join(missing)}"})
+    scenario = Scenario(volumes, interval_minutes * 60.0, aht_seconds, agents,
+                        {tier: share for tier, share in mix.items() if share > 0}, patience_seconds, target_seconds)
+    started = time.perf_counter()
+    result = simulate(scenario, routing, seed)
+    elapsed = time.perf_counter() - started
+    rows = {tier: _tier_row(figures) for tier, figures in sorted(result.tiers.items())}
+    rows["overall"] = _tier_row(result.overall)
+    return {"tiers": rows, "occupancy": result.occupancy, "decisions": result.decisions,
+            "intervals": len(volumes), "seconds": elapsed}
+
+
+def _tier_row(figures) -> dict[str, Any]:
+    def finite(x):
+        return None if math.isnan(x) else x
+
+    return {"offered": figures.offered, "answered": figures.answered, "abandoned": figures.abandoned,
+            "service_level": finite(figures.service_level), "asa_seconds": finite(figures.average_speed_of_answer),
+            "abandonment": finite(figures.abandonment)}
+
+
+def _policy(data: dict[str, Any] | None) -> RoutingPolicy:
+    if data is None:
+        return default_policy()
+    try:
+        return RoutingPolicy.from_dict(data, _skills_named_in(data))
+    except ValueError as exc:
+        raise ValidationError({"policy": str(exc)}) from exc
+
+
+def _skills_named_in(data: Any) -> set[str]:
+    """The simulator's agents have no skills; a policy may still name some (its fallback, its rings)."""
+    names: set[str] = set()
+    if isinstance(data, dict):
+        fallback = data.get("fallback")
+        if isinstance(fallback, dict) and isinstance(fallback.get("skills"), dict):
+            names |= set(fallback["skills"])
+        for step in data.get("expansion_steps") or []:
+            if isinstance(step, dict) and isinstance(step.get("drop_skills"), list):
+                names |= {s for s in step["drop_skills"] if isinstance(s, str)}
+    return names
+
+
+# ---- claiming contacts (several processes) -------------------------------------------------------
+
+CANDIDATES_PER_TIER = 200  # oldest waiting contacts read per tier and channel for one claim
+_SQLITE_RETRIES = 50
+
+
+def claim_next_contact(agent: Agent, policy: RoutingPolicy | None = None, now: dt.datetime | None = None):
+    """Reserve for `agent` the best-scored waiting contact it may take; None if there is none or it is full.
+
+    The contact moves to "offered" with `offered_to = agent`; see the module docstring for why no
+    two callers, in any number of processes, can reserve the same contact or overfill an agent.
+    """
+    return _serialised(_claim, agent.pk, policy or default_policy(), now or timezone.now())
+
+
+def _serialised(operation, *args, **kwargs):
+    """Run `operation` in one transaction; on SQLite, try again while the write lock is taken.
+
+    A file database waits for the lock itself (the `timeout` in settings), so this only matters
+    past that timeout, or with the in-memory shared-cache database of the tests, which reports a
+    held lock at once ("database table is locked") instead of waiting.
+    """
+    for attempt in range(_SQLITE_RETRIES):
+        try:
+            with transaction.atomic():
+                return operation(*args, **kwargs)
+        except OperationalError as exc:
+            if connection.vendor != "sqlite" or "locked" not in str(exc) or attempt == _SQLITE_RETRIES - 1:
+                raise
+            time.sleep(0.002 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime):
+    agent = Agent.objects.select_for_update().get(pk=agent_id)
+    engine_agent = agent.to_engine()
+    engine_agent.load = _load(agent)
+    channels = [channel for channel in engine_agent.capacity if engine_agent.has_room(channel)]
+    if not channels:
+        return None
+    eligible = []
+    for contact in _candidates(channels, policy):
+        waited = (now - contact.arrival).total_seconds()
+        rings = policy.ladder(contact.requirement_for_engine())
+        if rings[min(policy.step_at(waited), len(rings) - 1)].is_met_by(engine_agent):
+            # best score first; ties to the earliest arrival, then the lowest id, as in the engine
+            eligible.append(((-policy.score(contact.tier, contact.value, waited), contact.arrival, contact.pk), contact))
+    eligible.sort(key=lambda pair: pair[0])
+    for _key, contact in eligible:
+        locked = (QueuedContact.objects.select_for_update(skip_locked=True)
+                  .filter(pk=contact.pk, state=QueuedContact.State.WAITING).first())
+        if locked is None:
+            continue  # another process took it (or is taking it) meanwhile
+        locked.state = QueuedContact.State.OFFERED
+        locked.offered_to = agent
+        locked.offered_at = now
+        locked.save(update_fields=["state", "offered_to", "offered_at"])
+        agent.state = Agent.State.BUSY
+        agent.last_assignment_at = now
+        agent.save(update_fields=["state", "last_assignment_at"])
+        return locked
+    return None
+
+
+def enqueue_contact(channel: str, requirement: dict | None = None, tier: str = "standard", value: float = 0.0,
+                    arrival: dt.datetime | None = None, policy: RoutingPolicy | None = None) -> QueuedContact:
+    """Put a contact in the queue (validated with the engine's own rules: proficiencies 1-5, and a tier
+    the policy knows, since a contact of another tier would never be claimed)."""
+    tiers = (policy or default_policy()).tier_priority
+    if tier not in tiers:
+        raise ValidationError({"tier": f"{tier!r} is not a tier of the routing policy ({', '.join(tiers)})"})
+    contact = QueuedContact(channel=channel, requirement=requirement or {}, tier=tier, value=value,
+                            arrival=arrival or timezone.now())
+    try:
+        contact.requirement_for_engine()
+        Contact(id="new", channel=channel, arrival=0.0, skills=dict((requirement or {}).get("skills") or {}))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ValidationError({"requirement": str(exc)}) from exc
+    contact.save()
+    return contact
+
+
+def accept_offer(agent: Agent, contact_id: int) -> QueuedContact:
+    """The agent answers the contact offered to it."""
+    updated = _serialised(QueuedContact.objects.filter(
+        pk=contact_id, offered_to=agent, state=QueuedContact.State.OFFERED
+    ).update, state=QueuedContact.State.ASSIGNED)
+    if not updated:
+        raise ValidationError({"contact": f"contact {contact_id} has no pending offer to this agent"})
+    return QueuedContact.objects.get(pk=contact_id)
+
+
+def complete_contact(agent: Agent, contact_id: int) -> None:
+    """The agent is done: the slot frees up (the contact is never offered again); idle again, it is available."""
+    if not _serialised(_complete, agent.pk, contact_id):
+        raise ValidationError({"contact": f"contact {contact_id} is not being handled by this agent"})
+
+
+def _complete(agent_id: int, contact_id: int) -> bool:
+    agent = Agent.objects.select_for_update().get(pk=agent_id)
+    active = QueuedContact.objects.filter(offered_to=agent, state__in=QueuedContact.ACTIVE)
+    if not active.filter(pk=contact_id).update(state=QueuedContact.State.DONE):
+        return False
+    if agent.state == Agent.State.BUSY and not active.exists():
+        agent.state = Agent.State.AVAILABLE
+        agent.save(update_fields=["state"])
+    return True
+
+
+def release_expired_offers(policy: RoutingPolicy | None = None, now: dt.datetime | None = None) -> int:
+    """Offers not answered within the policy's reservation timeout go back to the queue (re-offer)."""
+    policy = policy or default_policy()
+    cutoff = (now or timezone.now()) - dt.timedelta(seconds=policy.reservation_timeout_seconds)
+    return _serialised(QueuedContact.objects.filter(state=QueuedContact.State.OFFERED, offered_at__lt=cutoff).update,
+                       state=QueuedContact.State.WAITING, offered_to=None, offered_at=None)
+
+
+def _load(agent: Agent) -> dict[str, int]:
+    load: dict[str, int] = {}
+    for channel in agent.contacts.filter(state__in=QueuedContact.ACTIVE).values_list("channel", flat=True):
+        load[channel] = load.get(channel, 0) + 1
+    return load
+
+
+def _candidates(channels: list[str], policy: RoutingPolicy) -> list[QueuedContact]:
+    """The oldest waiting contacts of each tier on the agent's free channels.
+
+    Within a tier the score grows with waiting time alone (value aside), so the oldest are the best;
+    reading a bounded number per tier keeps a claim cheap however long the queue.
+    """
+    waiting = QueuedContact.objects.filter(state=QueuedContact.State.WAITING, channel__in=channels)
+    rows: list[QueuedContact] = []
+    for tier in policy.tier_priority:
+        rows += waiting.filter(tier=tier).order_by("arrival", "pk")[:CANDIDATES_PER_TIER]
+    return rows
+
+
+# ---- helpers -------------------------------------------------------------------------------------
+
+
+def _check_number(field, value, low=None, high=None, low_open=False, high_open=False, integer=False) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValidationError({field: f"must be a number, got {value!r}"})
+    if integer and value != int(value):
+        raise ValidationError({field: f"must be a whole number, got {value!r}"})
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValidationError({field: f"must be {'more than' if low_open else 'at least'} {low:g}, got {value:g}"})
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValidationError({field: f"must be {'less than' if high_open else 'at most'} {high:g}, got {value:g}"})
+
+
+def _check_list(field, values, max_items, max_value) -> None:
+    if not isinstance(values, list | tuple) or not values:
+        raise ValidationError({field: "must be a non-empty list of numbers"})
+    if len(values) > max_items:
+        raise ValidationError({field: f"at most {max_items} intervals, got {len(values)}"})
+    for i, value in enumerate(values):
+        try:
+            _check_number(field, value, low=0, high=max_value)
+        except ValidationError as exc:
+            raise ValidationError({f"{field}[{i}]": exc.message_dict[field]}) from exc
+

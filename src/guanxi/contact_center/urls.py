@@ -1,0 +1,8 @@
+from django.urls import path
+
+from guanxi.contact_center import views
+
+app_name = "contact_center"
+urlpatterns = [
+    path("staffing/", views.staffing, name="staffing"),
+]

@@ -1,0 +1,94 @@
+"""`guanxi simulate` and POST /api/contact-center/simulate: the same seeded run, bounded on the API."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from guanxi.contact_center.policies import FIFO
+from guanxi.core.roles import Role
+
+URL = "/api/contact-center/simulate"
+
+
+def test_command_prints_a_table_per_tier_and_overall(capsys):
+    call_command("simulate", agents=14, calls_per_interval="100", hours=8, seed=7)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["tier", "offered", "answered", "SL20", "ASA", "s", "abandoned"]
+    rows = {line.split()[0]: line.split() for line in lines[3:6]}
+    assert set(rows) == {"standard", "vip", "overall"}
+    assert int(rows["overall"][1]) == int(rows["standard"][1]) + int(rows["vip"][1])
+    assert 0.8 < float(rows["vip"][3]) <= 1 and lines[-1].startswith("occupancy 0.")
+
+
+def test_command_is_reproducible_and_reads_a_policy_file(tmp_path, capsys):
+    policy = tmp_path / "fifo.json"
+    policy.write_text(json.dumps(FIFO))
+    call_command("simulate", calls_per_interval="60,100,140", patience=300, seed=3, policy=str(policy))
+    first = capsys.readouterr().out
+    call_command("simulate", calls_per_interval="60,100,140", patience=300, seed=3, policy=str(policy))
+    again = capsys.readouterr().out
+    strip = [line for line in first.splitlines() if "routing decisions" not in line]
+    assert strip == [line for line in again.splitlines() if "routing decisions" not in line]
+    assert "3 intervals" in first and "fifo.json" in first
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"aht": -1}, "--aht: must be more than 0"),
+    ({"vip_share": 1.5}, "--vip-share"),
+    ({"calls_per_interval": "many"}, "--calls-per-interval"),
+    ({"policy": "/no/such/policy.json"}, "--policy: cannot read"),
+])
+def test_command_refuses_bad_input_naming_the_option(options, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("simulate", **options)
+
+
+def test_guanxi_cli_runs_it():
+    done = subprocess.run(
+        [sys.executable, "-m", "guanxi.cli", "simulate", "--agents", "13", "--hours", "2", "--vip-share", "0",
+         "--seed", "1"], capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "overall" in done.stdout and "vip" not in done.stdout.split("\n", 1)[1]
+    bad = subprocess.run([sys.executable, "-m", "guanxi.cli", "simulate", "--agents", "0"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--agents" in bad.stderr
+
+
+def test_api_runs_the_same_simulation(client, users, capsys):
+    client.force_login(users[Role.SUPERVISOR])
+    response = client.post(URL, {"agents": 14, "calls_per_interval": 100, "hours": 8, "seed": 7},
+                           content_type="application/json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    call_command("simulate", agents=14, calls_per_interval="100", hours=8, seed=7)
+    overall = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("overall")][0]
+    assert body["tiers"]["overall"]["offered"] == int(overall[1])
+    assert f'{body["tiers"]["overall"]["service_level"]:.3f}' == overall[3]
+    assert set(body["tiers"]) == {"vip", "standard", "overall"} and body["intervals"] == 16
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"calls_per_interval": 1000, "hours": 24 * 30}, "calls_per_interval"),  # ~1.4 million contacts
+    ({"agents": 50_000}, "agents"),
+    ({"agents": 1_500, "calls_per_interval": 5_000, "hours": 2}, "agents"),  # 20,000 contacts x 1,500 agents
+    ({"agents": 0}, "agents"),
+    ({"aht_seconds": 0}, "aht_seconds"),
+    ({"policy": {"tier_priority": {"vip": 1}}}, "policy"),
+    ({"policy": {"tier_priority": {"gold": 1}, "aging_weight": 1, "fallback": {"action": "voicemail"}}}, "policy"),
+])
+def test_api_refuses_bad_or_too_large_runs_with_422(client, users, change, field):
+    client.force_login(users[Role.SUPERVISOR])
+    payload = {"agents": 14, "calls_per_interval": 100, **change}
+    response = client.post(URL, payload, content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["field"] == field
+
+
+def test_api_simulate_is_denied_to_dealer_sales(client, users):
+    client.force_login(users[Role.DEALER_SALES])
+    response = client.post(URL, {"agents": 14, "calls_per_interval": 100}, content_type="application/json")
+    assert response.status_code == 403
