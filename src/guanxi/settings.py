@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("GUANXI_DATA_DIR", Path.cwd() / "guanxi-data")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # database, keys: the owner's only
 
 
 def _env_flag(name: str, default: bool = False) -> bool:
@@ -27,8 +27,8 @@ def _secret_key() -> str:
         return os.environ["GUANXI_SECRET_KEY"]
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+        with os.fdopen(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "channels",
     "guanxi.core",
     "guanxi.customers",
+    "guanxi.contact_center",
     "guanxi.demo",
 ]
 
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "guanxi.core.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

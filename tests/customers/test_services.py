@@ -4,13 +4,13 @@ import datetime as dt
 
 import pytest
 from auditlog.models import LogEntry
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from guanxi.core.audit import audit_context, channel_of
 from guanxi.core.roles import Role
 from guanxi.customers import services
-from guanxi.customers.models import ContactPoint, Customer, Ownership, StageChange
+from guanxi.customers.models import ContactPoint, Customer, Interaction, Ownership, StageChange, Vehicle
 
 
 def test_bad_fields_are_named_and_nothing_is_written(users, customers):
@@ -27,7 +27,7 @@ def test_bad_fields_are_named_and_nothing_is_written(users, customers):
 
 def test_national_id_is_stored_only_hashed_and_masked(customers):
     zhang = Customer.objects.get(pk=customers["zhang"].pk)
-    assert zhang.national_id_masked == "1101**********002X"
+    assert zhang.national_id_masked == "****************2X"
     stored = " ".join(str(v) for v in Customer.objects.filter(pk=zhang.pk).values().first().values())
     assert "11010519491231002X" not in stored
 
@@ -43,7 +43,11 @@ def test_dealer_users_create_customers_for_their_own_dealer_only(users, org):
 
 def test_stage_changes_keep_their_history(users, customers):
     zhang = customers["zhang"]
-    services.update_customer(users[Role.DEALER_SALES], zhang.pk, {"lifecycle_stage": "opportunity"})
+    with audit_context(users[Role.DEALER_SALES], channel="ui"):
+        services.update_customer(users[Role.DEALER_SALES], zhang.pk, {"lifecycle_stage": "opportunity"})
+    assert StageChange.objects.filter(customer=zhang).latest("pk").channel == "ui"
+    stage_entry = LogEntry.objects.get_for_object(zhang).latest("pk")
+    assert stage_entry.changes_dict["lifecycle_stage"] == ["prospect", "opportunity"]
     services.update_customer(users[Role.DEALER_SALES], zhang.pk, {"lifecycle_stage": "contracted"})
     history = list(StageChange.objects.filter(customer=zhang).order_by("pk").values_list("from_stage", "to_stage"))
     assert history == [("", "prospect"), ("prospect", "opportunity"), ("opportunity", "contracted")]
@@ -79,9 +83,15 @@ def test_customer_with_history_cannot_be_deleted_but_can_be_erased(users, custom
     zhang = customers["zhang"]
     with pytest.raises(ValidationError):
         services.delete_customer(admin, zhang.pk)
+    services.add_interaction(admin, zhang.pk, {"channel": "phone", "direction": "in", "subject": "张伟来电",
+                                               "summary": "Zhang Wei at 138 0013 8000"})
     with audit_context(admin, channel="ui"):
         services.update_customer(admin, zhang.pk, {"name_latin": "Zhang Wei"})
         services.erase_customer(admin, zhang.pk)
+    assert not zhang.interactions.filter(summary__contains="Zhang").exists()
+    assert not zhang.interactions.filter(subject__contains="张伟").exists()
+    assert not LogEntry.objects.filter(changes_text__contains="Zhang").exists()
+    assert not any("138 0013 8000" in str(e.changes) for e in LogEntry.objects.all())
     zhang.refresh_from_db()
     assert zhang.name == services.ERASED_NAME and zhang.name_latin == "" and zhang.national_id_masked == ""
     assert not zhang.contact_points.exists()
@@ -103,3 +113,50 @@ def test_changes_are_audited_with_actor_and_channel(users, customers):
     entry = LogEntry.objects.get_for_object(customers["zhang"]).latest("timestamp")
     assert entry.actor == sales and channel_of(entry) == "import"
     assert entry.changes_dict["city"][1] == "上海"
+
+
+def test_erasure_is_only_for_administrators_and_supervisors(users, customers):
+    for role in (Role.AGENT, Role.DEALER_SALES, Role.HQ_SALES):
+        with pytest.raises(PermissionDenied):
+            services.erase_customer(users[role], customers["zhang"].pk)
+    services.erase_customer(users[Role.SUPERVISOR], customers["zhang"].pk)
+
+
+def test_a_dealer_cannot_take_another_dealers_customers_car_by_its_vin(users, customers):
+    with pytest.raises(ValidationError) as err:
+        services.add_vehicle(users["other_dealer"], customers["wang"].pk, {"vin": "LSVAU218XN2183294"})
+    assert "vin" in err.value.message_dict and "沪A12345" not in str(err.value)
+    assert Ownership.objects.get(vehicle__vin="LSVAU218XN2183294", end_date=None).customer == customers["zhang"]
+
+
+def test_servicing_a_car_lets_a_dealer_read_its_owner_but_not_change_it(users, customers, org):
+    li_car = Vehicle.objects.get(vin="LSVCC6A48PN000007")
+    li_car.service_unit = org["D-SH1"]
+    li_car.save()
+    sales = users[Role.DEALER_SALES]
+    assert services.get_customer(sales, customers["li"].pk).name == "李娜"
+    with pytest.raises(Http404):
+        services.update_customer(sales, customers["li"].pk, {"home_dealer_id": org["D-SH1"].pk})
+    assert Customer.objects.get(pk=customers["li"].pk).home_dealer == org["D-SH2"]
+
+
+def test_a_service_station_sees_its_own_work_not_the_sales_talk(users, customers):
+    admin, advisor = users[Role.ADMIN], users[Role.SERVICE_ADVISOR]
+    services.add_interaction(admin, customers["li"].pk, {"channel": "visit", "direction": "in", "subject": "议价"})
+    services.add_interaction(advisor, customers["li"].pk, {"channel": "visit", "direction": "in", "subject": "保养"})
+    visible = Interaction.objects.restrict(advisor).filter(customer=customers["li"])
+    assert list(visible.values_list("subject", flat=True)) == ["保养"]
+
+
+def test_a_resold_car_leaves_the_selling_dealers_sight(users, customers):
+    services.add_vehicle(users[Role.ADMIN], customers["wang"].pk, {"vin": "LSVAU218XN2183294",
+                                                                   "purchase_date": dt.date(2026, 1, 5)})
+    assert not Vehicle.objects.restrict(users[Role.DEALER_SALES]).filter(vin="LSVAU218XN2183294").exists()
+    assert Vehicle.objects.restrict(users["other_dealer"]).filter(vin="LSVAU218XN2183294").exists()
+
+
+def test_an_ownership_cannot_end_before_it_began(users, customers):
+    with pytest.raises(ValidationError) as err:
+        services.add_vehicle(users[Role.ADMIN], customers["wang"].pk, {"vin": "LSVAU218XN2183294",
+                                                                       "purchase_date": dt.date(2020, 1, 1)})
+    assert "purchase_date" in err.value.message_dict

@@ -35,5 +35,13 @@ def set_request_actor(user, channel: str | None = None) -> None:
         context["additional_data"] = {"channel": channel}
 
 
+def current_channel() -> str:
+    """The channel of the change under way, for records that keep their own history (stage changes)."""
+    try:
+        return (auditlog_value.get().get("additional_data") or {}).get("channel", "")
+    except LookupError:
+        return ""
+
+
 def channel_of(entry) -> str:
     return (entry.additional_data or {}).get("channel", "")

@@ -18,6 +18,8 @@ from django_filters import FilterSet
 from django_tables2 import RequestConfig, Table
 from django_tables2.paginators import LazyPaginator
 
+from guanxi.core.paging import page_number
+
 
 def _unchanged(rows: QuerySet) -> QuerySet:
     return rows
@@ -33,7 +35,7 @@ def paginate_lazily(table: Table, request, per_page: int) -> None:
     """Cuts the table into pages without a COUNT; a bad or too-high page number shows page one."""
     paginate = {"paginator_class": LazyPaginator, "per_page": per_page}
     try:
-        table.paginate(page=request.GET.get(table.prefixed_page_field) or 1, **paginate)
+        table.paginate(page=page_number(request.GET.get(table.prefixed_page_field)), **paginate)
     except (EmptyPage, PageNotAnInteger):
         table.paginate(page=1, **paginate)
 

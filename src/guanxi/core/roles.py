@@ -1,6 +1,6 @@
 """Roles and what each may do, declared as data so the scoping layer and the menu read one table.
 
-Actions are "view", "change", "add", "delete". Where a role may act is decided separately,
+Actions are "view", "change", "add", "delete" and, for customers, "erase". Where a role may act is decided separately,
 by the org unit of the user (see scoping.py): a dealer manager may change customers, but only
 the dealer's own.
 """
@@ -24,15 +24,21 @@ class Role(models.TextChoices):
 VIEW = frozenset({"view"})
 WORK = frozenset({"view", "add", "change"})
 ALL = frozenset({"view", "add", "change", "delete"})
+# Erasure on request (PIPL / GDPR) cannot be undone: only administrators and call-center
+# supervisors, who handle such requests, may do it.
+ERASE = frozenset({"erase"})
 
 # role -> model key -> allowed actions. Anything not listed is denied.
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
-    Role.ADMIN: {"customer": ALL, "vehicle": ALL, "interaction": ALL, "orgunit": ALL},
+    Role.ADMIN: {"customer": ALL | ERASE, "vehicle": ALL, "interaction": ALL, "orgunit": ALL, "staffing": VIEW},
     Role.HQ_SALES: {"customer": WORK, "vehicle": VIEW, "interaction": WORK, "orgunit": VIEW},
     Role.HQ_MARKETING: {"customer": WORK, "vehicle": VIEW, "interaction": WORK, "orgunit": VIEW},
-    Role.ANALYST: {"customer": VIEW, "vehicle": VIEW, "interaction": VIEW, "orgunit": VIEW},
+    Role.ANALYST: {"customer": VIEW, "vehicle": VIEW, "interaction": VIEW, "orgunit": VIEW, "staffing": VIEW},
     Role.AGENT: {"customer": WORK, "vehicle": WORK, "interaction": WORK, "orgunit": VIEW},
-    Role.SUPERVISOR: {"customer": WORK, "vehicle": WORK, "interaction": WORK, "orgunit": VIEW},
+    Role.SUPERVISOR: {
+        "customer": WORK | ERASE, "vehicle": WORK, "interaction": WORK, "orgunit": VIEW,
+        "staffing": VIEW,  # contact-center staffing page, simulator (API and page)
+    },
     Role.DEALER_MANAGER: {"customer": WORK, "vehicle": WORK, "interaction": WORK, "orgunit": VIEW},
     Role.DEALER_SALES: {"customer": WORK, "vehicle": WORK, "interaction": WORK, "orgunit": VIEW},
     Role.SERVICE_ADVISOR: {"customer": VIEW, "vehicle": WORK, "interaction": WORK, "orgunit": VIEW},

@@ -4,8 +4,9 @@
 what the user's org unit may see. Default deny: no role, no org unit, an inactive user or an
 action the role lacks all give an empty queryset. Head office and the call center see every
 customer; a region sees its dealers'; a dealer its own; a service station the customers whose
-vehicles it services. Each restricted model says how a set of org unit ids limits it
-(`scope_q`); this module applies it the same way everywhere.
+vehicles it services, for reading only (changing a customer is the home dealer's business). Each
+restricted model says how a set of org unit ids limits it for an action (`scope_q(ids, action)`);
+this module applies it the same way everywhere.
 """
 
 from django.db import models
@@ -38,4 +39,4 @@ class RestrictedQuerySet(models.QuerySet):
             return self.none()
         if user.org_unit.sees_everything:
             return self
-        return self.filter(self.model.scope_q(visible_unit_ids(user)))
+        return self.filter(self.model.scope_q(visible_unit_ids(user), action))

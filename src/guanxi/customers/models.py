@@ -74,12 +74,28 @@ class Channel(models.TextChoices):
     VISIT = "visit", _("Visit")
 
 
-def _owned_vehicle_serviced_in(unit_ids, customer_ref="pk"):
+def _owned_vehicle_serviced_in(unit_ids, customer_ref):
     return Exists(
         Ownership.objects.filter(
             customer_id=OuterRef(customer_ref), end_date__isnull=True, vehicle__service_unit_id__in=unit_ids
         )
     )
+
+
+def customer_scope_q(unit_ids, action, prefix=""):
+    """Customers of the units' dealers; for reading, also the owners of vehicles the units service.
+
+    `prefix` reaches the customer from a related row ("customer__"). Writing stays with the home
+    dealer's side, so a workshop servicing a car cannot move, edit or erase its owner.
+    """
+    own = Q(**{f"{prefix}home_dealer_id__in": unit_ids})
+    if action != "view":
+        return own
+    return own | Q(_owned_vehicle_serviced_in(unit_ids, "customer_id" if prefix else "pk"))
+
+
+def _via_customer_scope_q(unit_ids, action):
+    return customer_scope_q(unit_ids, action, prefix="customer__")
 
 
 class Customer(models.Model):
@@ -123,9 +139,7 @@ class Customer(models.Model):
     def get_absolute_url(self):
         return reverse("customers:detail", args=[self.pk])
 
-    @staticmethod
-    def scope_q(unit_ids):
-        return Q(home_dealer_id__in=unit_ids) | Q(_owned_vehicle_serviced_in(unit_ids))
+    scope_q = staticmethod(customer_scope_q)
 
 
 class StageChange(models.Model):
@@ -170,9 +184,7 @@ class ContactPoint(models.Model):
     class Meta:
         indexes = [models.Index(fields=["kind", "normalized"], name="contact_lookup")]
 
-    @staticmethod
-    def scope_q(unit_ids):
-        return Q(customer__home_dealer_id__in=unit_ids) | Q(_owned_vehicle_serviced_in(unit_ids, "customer_id"))
+    scope_q = staticmethod(_via_customer_scope_q)
 
 
 class ConsentPurpose(models.TextChoices):
@@ -199,7 +211,7 @@ class Consent(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer", "channel", "purpose"], name="one_consent_per_use")]
 
-    scope_q = ContactPoint.scope_q
+    scope_q = staticmethod(_via_customer_scope_q)
 
 
 class Vehicle(models.Model):
@@ -232,11 +244,13 @@ class Vehicle(models.Model):
         return f"{self.model} {self.plate or self.vin}"
 
     @staticmethod
-    def scope_q(unit_ids):
-        owned_by_visible_customer = Exists(
-            Ownership.objects.filter(vehicle_id=OuterRef("pk"), end_date__isnull=True, customer__home_dealer_id__in=unit_ids)
-        )
-        return Q(selling_dealer_id__in=unit_ids) | Q(service_unit_id__in=unit_ids) | Q(owned_by_visible_customer)
+    def scope_q(unit_ids, action):
+        """Vehicles the units service or whose current owner is their customer; the selling dealer
+        sees a car only until it has an owner, so a resale to another dealer's customer hides it."""
+        current = Ownership.objects.filter(vehicle_id=OuterRef("pk"), end_date__isnull=True)
+        owned_by_own_customer = Exists(current.filter(customer__home_dealer_id__in=unit_ids))
+        unsold = Q(selling_dealer_id__in=unit_ids) & ~Q(Exists(current))
+        return Q(service_unit_id__in=unit_ids) | Q(owned_by_own_customer) | unsold
 
 
 class Ownership(models.Model):
@@ -257,7 +271,10 @@ class Ownership(models.Model):
             models.UniqueConstraint(fields=["vehicle"], condition=Q(end_date__isnull=True), name="one_current_owner")
         ]
 
-    scope_q = ContactPoint.scope_q
+    @staticmethod
+    def scope_q(unit_ids, action):
+        """The ownerships of the units' customers, and of the vehicles the units service."""
+        return Q(customer__home_dealer_id__in=unit_ids) | Q(vehicle__service_unit_id__in=unit_ids)
 
 
 class Direction(models.TextChoices):
@@ -289,4 +306,8 @@ class Interaction(models.Model):
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["customer", "-occurred_at"], name="timeline")]
 
-    scope_q = ContactPoint.scope_q
+    @staticmethod
+    def scope_q(unit_ids, action):
+        """The home dealer's side sees the whole timeline; a unit that only services the customer's
+        car sees what the unit itself did, not the sales talk."""
+        return Q(customer__home_dealer_id__in=unit_ids) | Q(org_unit_id__in=unit_ids)

@@ -101,4 +101,6 @@ def hash_national_id(number: str, key: str) -> str:
 
 
 def mask_national_id(number: str) -> str:
-    return f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
+    """Only the last two characters: digits 7–14 are the birth date, which the CRM keeps in clear,
+    so showing the usual first-4/last-4 would leave two unknown digits and give the number away."""
+    return "*" * (len(number) - 2) + number[-2:]

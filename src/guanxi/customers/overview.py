@@ -11,6 +11,7 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django_tables2.paginators import LazyPaginator
 
+from guanxi.core.paging import page_number
 from guanxi.customers.models import Customer, Interaction, Ownership, Stage
 from guanxi.customers.services import get_customer
 
@@ -60,7 +61,7 @@ def timeline(user, customer, number) -> Page:
     """One page of the interaction timeline, newest first; a bad or too-high page number shows the newest."""
     interactions = Interaction.objects.restrict(user, "view").filter(customer=customer).select_related("user", "org_unit")
     try:
-        return LazyPaginator(interactions, TIMELINE_PAGE_SIZE).page(number)
+        return LazyPaginator(interactions, TIMELINE_PAGE_SIZE).page(page_number(number))
     except (EmptyPage, PageNotAnInteger):
         return LazyPaginator(interactions, TIMELINE_PAGE_SIZE).page(1)
 

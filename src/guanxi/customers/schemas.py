@@ -9,8 +9,10 @@ rules live once, in customers.normalize, and the services apply them.
 
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, ModelSchema, Schema
+from pydantic import AfterValidator
 
 from guanxi.customers.models import (
     Channel,
@@ -31,6 +33,19 @@ from guanxi.customers.models import (
 )
 
 # --- customers --------------------------------------------------------------------------------
+
+
+
+def _plausible_moment(value: dt.datetime) -> dt.datetime:
+    """A time with its zone, in a plausible year: 9999-12-31 in New York overflows once moved to UTC."""
+    if value.tzinfo is None:
+        raise ValueError("give the time zone, e.g. 2026-11-23T09:30:00+08:00")
+    if not 1900 <= value.year <= 2100:
+        raise ValueError("the year must lie between 1900 and 2100")
+    return value
+
+
+Moment = Annotated[dt.datetime, AfterValidator(_plausible_moment)]
 
 
 class CustomerOut(ModelSchema):
@@ -100,7 +115,7 @@ class CustomerCreate(CustomerIn):
 class ConsentIn(ModelSchema):
     channel: Channel
     purpose: ConsentPurpose
-    recorded_at: dt.datetime | None = None
+    recorded_at: Moment | None = None
 
     class Meta:
         model = Consent
@@ -155,7 +170,7 @@ class InteractionOut(ModelSchema):
 class InteractionIn(ModelSchema):
     channel: Channel
     direction: Direction
-    occurred_at: dt.datetime | None = None
+    occurred_at: Moment | None = None
     amount: Decimal | None = Field(None, max_digits=12, decimal_places=2)
 
     class Meta:

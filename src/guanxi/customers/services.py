@@ -15,7 +15,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core.models import OrgUnit
+from guanxi.core.audit import current_channel
+from guanxi.core.models import OrgUnit, OrgUnitKind
 from guanxi.core.scoping import may
 from guanxi.customers import normalize as norm
 from guanxi.customers.models import (
@@ -77,12 +78,20 @@ def _home_dealer_for(user, dealer_id):
         if user.org_unit and user.org_unit.kind == "dealer":
             return user.org_unit
         return None
-    dealer = OrgUnit.objects.filter(pk=dealer_id).first()
+    return _dealer_in_scope(user, dealer_id, "home_dealer_id")
+
+
+def _sees_everything(user) -> bool:
+    return user.is_superuser or bool(user.org_unit and user.org_unit.sees_everything)
+
+
+def _dealer_in_scope(user, dealer_id, field: str) -> OrgUnit:
+    """A dealer the user may assign records to: HQ any, a region its own, a dealer itself."""
+    dealer = OrgUnit.objects.filter(pk=dealer_id, kind=OrgUnitKind.DEALER).first()
     if dealer is None:
-        raise ValidationError({"home_dealer_id": _("No such org unit.")})
-    unit = user.org_unit
-    if not user.is_superuser and not (unit and (unit.sees_everything or dealer.pk in unit.subtree_ids())):
-        raise ValidationError({"home_dealer_id": _("You may not assign customers to this dealer.")})
+        raise ValidationError({field: _("No such dealer.")})
+    if not _sees_everything(user) and not (user.org_unit and dealer.pk in user.org_unit.subtree_ids()):
+        raise ValidationError({field: _("You may not assign records to this dealer.")})
     return dealer
 
 
@@ -123,7 +132,8 @@ def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Cus
     with transaction.atomic():
         customer.save()
         StageChange.objects.create(
-            customer=customer, to_stage=customer.lifecycle_stage, changed_at=timezone.now(), changed_by=user
+            customer=customer, to_stage=customer.lifecycle_stage, changed_at=timezone.now(), changed_by=user,
+            channel=current_channel(),
         )
         for contact, normalized in prepared:
             ContactPoint.objects.create(
@@ -139,6 +149,8 @@ def update_customer(user, pk, data: dict) -> Customer:
     _apply_customer_fields(customer, data, errors)
     if errors:
         raise ValidationError(errors)
+    if "home_dealer_id" in data and data["home_dealer_id"] is None and not _sees_everything(user):
+        raise ValidationError({"home_dealer_id": _("Only head office may leave a customer without a home dealer.")})
     with transaction.atomic():
         if "home_dealer_id" in data:
             customer.home_dealer = _home_dealer_for(user, data["home_dealer_id"])
@@ -155,10 +167,11 @@ def change_stage(user, customer: Customer, stage: str) -> None:
         return
     previous = Customer.objects.filter(pk=customer.pk).values_list("lifecycle_stage", flat=True).first()
     with transaction.atomic():
-        Customer.objects.filter(pk=customer.pk).update(lifecycle_stage=stage)
         customer.lifecycle_stage = stage
+        customer.save(update_fields=["lifecycle_stage", "updated_at"])  # through save: the audit log sees it
         StageChange.objects.create(
-            customer=customer, from_stage=previous or "", to_stage=stage, changed_at=timezone.now(), changed_by=user
+            customer=customer, from_stage=previous or "", to_stage=stage, changed_at=timezone.now(), changed_by=user,
+            channel=current_channel(),
         )
 
 
@@ -213,13 +226,16 @@ def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
         raise ValidationError(errors)
     with transaction.atomic():
         vehicle = Vehicle.objects.select_for_update().filter(vin=vin).first() or Vehicle(vin=vin)
+        if vehicle.pk and not Vehicle.objects.restrict(user, "change").filter(pk=vehicle.pk).exists():
+            # Neither this vehicle's data nor its owner are shown; a transfer between dealers is HQ's.
+            raise ValidationError({"vin": _("This VIN is registered outside your scope; head office can transfer it.")})
         for field in ("model", "model_year", "purchase_date", "warranty_end", "mileage_km", "price"):
             if data.get(field) is not None:
                 setattr(vehicle, field, data[field])
         if plate:
             vehicle.plate = plate
         if data.get("selling_dealer_id"):
-            vehicle.selling_dealer_id = data["selling_dealer_id"]
+            vehicle.selling_dealer = _dealer_in_scope(user, data["selling_dealer_id"], "selling_dealer_id")
         elif vehicle.selling_dealer_id is None and customer.home_dealer_id:
             vehicle.selling_dealer_id = customer.home_dealer_id
         try:
@@ -227,14 +243,21 @@ def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
         except ValidationError as exc:
             raise ValidationError({k: " ".join(v) for k, v in exc.message_dict.items()}) from exc
         vehicle.save()
-        since = data.get("purchase_date") or timezone.localdate()
-        current = Ownership.objects.filter(vehicle=vehicle, end_date__isnull=True).first()
-        if current and current.customer_id != customer.pk:
-            current.end_date = since
-            current.save()
-        if not current or current.customer_id != customer.pk:
-            Ownership.objects.create(vehicle=vehicle, customer=customer, start_date=since)
+        _transfer(vehicle, customer, since=data.get("purchase_date") or timezone.localdate())
     return vehicle
+
+
+def _transfer(vehicle: Vehicle, customer: Customer, since) -> None:
+    """Ends the current ownership (if another customer's) and starts the customer's."""
+    current = Ownership.objects.filter(vehicle=vehicle, end_date__isnull=True).first()
+    if current and current.customer_id == customer.pk:
+        return
+    if current:
+        if since < current.start_date:
+            raise ValidationError({"purchase_date": _("The current owner has owned this vehicle since a later date.")})
+        current.end_date = since
+        current.save()
+    Ownership.objects.create(vehicle=vehicle, customer=customer, start_date=since)
 
 
 def add_interaction(user, customer_pk, data: dict) -> Interaction:
@@ -267,32 +290,50 @@ def delete_customer(user, pk) -> None:
     customer.delete()
 
 
+ERASED_FIELDS = {
+    "name": ERASED_NAME, "name_latin": "", "gender": "u", "birth_date": None, "national_id_hash": "",
+    "national_id_masked": "", "province": "", "city": "", "scores": {},
+}
+
+
 def erase_customer(user, pk) -> Customer:
     """Erasure on request (PIPL / GDPR): personal data goes, the facts that it happened stay.
 
-    Names, birth date, ID and every contact point are removed, and the old values are blanked in
-    the audit log too, which keeps only who erased it and when.
+    Names, birth date, ID, places and every contact point are removed; interaction subjects and
+    summaries and the notes on consents are blanked (they are free text and hold names and
+    numbers); the old values are blanked in the audit log of the customer and of every related
+    record. What stays: the anonymous customer with its vehicles, dated interactions and amounts
+    (the business facts), and one audit entry saying who erased it, when and through which channel.
     """
+    customer = get_customer(user, pk, "erase")
+    with transaction.atomic():
+        related = {
+            "contactpoint": list(customer.contact_points.values_list("pk", flat=True)),
+            "consent": list(customer.consents.values_list("pk", flat=True)),
+            "interaction": list(customer.interactions.values_list("pk", flat=True)),
+            "ownership": list(customer.ownerships.values_list("pk", flat=True)),
+        }
+        customer.contact_points.all().delete()
+        customer.consents.update(how="")
+        customer.interactions.update(subject="—", summary="")
+        for field, value in ERASED_FIELDS.items():
+            setattr(customer, field, value)
+        customer.save()
+        _blank_audit_trail(customer, related)
+        customer.erased_at = timezone.now()
+        customer.save(update_fields=["erased_at", "updated_at"])  # the one entry that stays readable
+    return customer
+
+
+def _blank_audit_trail(customer: Customer, related: dict[str, list[int]]) -> None:
     from auditlog.models import LogEntry
 
-    customer = get_customer(user, pk, "change")
-    with transaction.atomic():
-        contact_ids = [str(pk) for pk in customer.contact_points.values_list("pk", flat=True)]
-        customer.contact_points.all().delete()
-        customer.name = ERASED_NAME
-        customer.name_latin = ""
-        customer.birth_date = None
-        customer.national_id_hash = ""
-        customer.national_id_masked = ""
-        customer.city = ""
-        customer.erased_at = timezone.now()
-        customer.save()
-        blank = {"changes": {}, "changes_text": "", "object_repr": ERASED_NAME}
-        LogEntry.objects.get_for_object(customer).update(**blank)
+    blank = {"changes": {}, "changes_text": "", "object_repr": ERASED_NAME}
+    LogEntry.objects.get_for_object(customer).update(**blank)
+    for model, pks in related.items():
         LogEntry.objects.filter(
-            content_type__app_label="customers", content_type__model="contactpoint", object_pk__in=contact_ids
+            content_type__app_label="customers", content_type__model=model, object_pk__in=[str(pk) for pk in pks]
         ).update(**blank)
-    return customer
 
 
 def lookup(user, query: str, limit: int = 20):
