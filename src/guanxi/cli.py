@@ -15,15 +15,16 @@ def _django():
     return call_command
 
 
-def _serve(host: str, port: int, workers: int) -> None:
-    import uvicorn
-
-    from django.conf import settings
+def _serve(host: str, port: int, workers: int | None) -> None:
+    from guanxi.server import GuanxiServer, default_workers
 
     _django()("collectstatic", interactive=False, verbosity=0)
-    print(f"Guanxi is serving on http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
-    uvicorn.run("guanxi.asgi:application", host=host, port=port, workers=workers, log_level="warning",
-                lifespan="off", access_log=settings.DEBUG)
+    workers = workers or default_workers()
+    print(f"Guanxi is serving on http://{host}:{port}/  ({workers} workers; Ctrl+C stops it)", flush=True)
+    from django.db import connections
+
+    connections.close_all()  # the workers fork from this process: none may inherit its connections
+    GuanxiServer(host, port, workers).run()
 
 
 def main(argv=None) -> None:
@@ -40,7 +41,7 @@ def main(argv=None) -> None:
     serve = sub.add_parser("serve", help="serve the web UI and API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--workers", type=int, help="worker processes (default: 2 per core, less one)")
 
     sub.add_parser("migrate", help="create or upgrade the database schema")
     sub.add_parser("worker", help="run the background job worker (huey)")
@@ -57,8 +58,9 @@ def main(argv=None) -> None:
     loaddemo.add_argument("--seed", type=int, default=42)
 
     simulate = sub.add_parser("simulate", help="simulate the contact center under a routing policy (SL, ASA, abandonment)")
-    simulate.add_argument("--agents", type=int, default=14)
+    simulate.add_argument("--agents", default="14", help="one number, or a comma-separated schedule (one per interval)")
     simulate.add_argument("--calls-per-interval", default="100", help="one number, or a comma-separated list")
+    simulate.add_argument("--arrivals", default=None, help="replay a CSV of contacts: seconds,tier[,handle seconds]")
     simulate.add_argument("--interval-minutes", type=float, default=30)
     simulate.add_argument("--aht", type=float, default=180, help="mean handle time, seconds")
     simulate.add_argument("--patience", type=float, default=None, help="mean patience, seconds (default: none)")
@@ -95,7 +97,7 @@ def _run(args) -> None:
     if args.command == "demo":
         call_command("demo", customers=args.customers, seed=args.seed)
         if not args.no_serve:
-            _serve(args.host, args.port, workers=1)
+            _serve(args.host, args.port, workers=2)
     elif args.command == "serve":
         _serve(args.host, args.port, args.workers)
     elif args.command == "migrate":
@@ -107,7 +109,7 @@ def _run(args) -> None:
                      password=args.password, superuser=args.superuser)
     elif args.command == "simulate":
         call_command("simulate", agents=args.agents, calls_per_interval=args.calls_per_interval,
-                     interval_minutes=args.interval_minutes, aht=args.aht, patience=args.patience,
+                     arrivals=args.arrivals, interval_minutes=args.interval_minutes, aht=args.aht, patience=args.patience,
                      vip_share=args.vip_share, policy=args.policy, hours=args.hours, seed=args.seed,
                      target=args.target)
     elif args.command == "loaddemo":

@@ -106,7 +106,7 @@ TEMPLATES = [
 SQLITE_PATH = DATA_DIR / "guanxi.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("GUANXI_DATABASE_URL", f"sqlite:///{SQLITE_PATH}"), conn_max_age=600
+        os.environ.get("GUANXI_DATABASE_URL", f"sqlite:///{SQLITE_PATH}"), conn_max_age=600, conn_health_checks=True
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

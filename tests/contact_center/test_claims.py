@@ -33,7 +33,8 @@ def make_agent(user, state=Agent.State.AVAILABLE, **fields):
 
 
 def queue(seconds_ago, tier="standard", channel="voice", **requirement):
-    return services.enqueue_contact(channel, requirement, tier=tier, arrival=T0 - dt.timedelta(seconds=seconds_ago))
+    return services.enqueue_contact(channel, requirement, tier=tier, arrival=T0 - dt.timedelta(seconds=seconds_ago),
+                                    policy=POLICY)
 
 
 def test_vip_goes_first_unless_a_standard_caller_waited_300_s_longer(users):
@@ -156,3 +157,64 @@ def test_threads_hammering_claims_never_double_assign_or_overfill(django_user_mo
         got = Counter(rows[c].channel for c, a in claims if a == agent.pk)
         done = Counter(rows[c].channel for c, a in claims if a == agent.pk and rows[c].state == "done")
         assert all(got[ch] - done[ch] <= agent.capacity.get(ch, 0) for ch in got), (agent.pk, got, done)
+
+
+REROUTE = RoutingPolicy.from_dict({
+    "tier_priority": {"standard": 0}, "aging_weight": 1,
+    "expansion_steps": [{"after_seconds": 60, "min_proficiency": 2}],
+    "fallback": {"action": "reroute", "skills": {"sales": 1}},
+}, ["warranty", "sales"])
+
+
+def test_a_contact_nobody_can_ever_serve_is_rerouted_as_the_policy_says(users):
+    seller = make_agent(users["agent"], state=Agent.State.BREAK, skills={"sales": 1, "warranty": 2})
+    servable = services.enqueue_contact("voice", {"skills": {"warranty": 4}}, arrival=T0, policy=REROUTE)
+    assert servable.fallback == "" and not servable.unroutable_reason  # ring 1 asks warranty 2: the seller has it
+    stuck = services.enqueue_contact("voice", {"skills": {"warranty": 4}, "language": "zh"}, arrival=T0,
+                                     policy=REROUTE)
+    assert stuck.fallback == "reroute" and stuck.state == QueuedContact.State.WAITING
+    assert "voice, warranty>=2, language=zh" in stuck.unroutable_reason  # the widest ring, as the engine says
+    assert stuck.requirement == {"skills": {"sales": 1}}
+    seller.state = Agent.State.AVAILABLE  # an agent on a break counted: once back, it takes the rerouted call
+    seller.save()
+    claimed = {services.claim_next_contact(seller, REROUTE, T0).pk}
+    services.complete_contact(seller, next(iter(claimed)))
+    claimed.add(services.claim_next_contact(seller, REROUTE, T0 + dt.timedelta(seconds=60)).pk)
+    assert claimed == {servable.pk, stuck.pk}
+    assert [c.pk for c in services.report_unroutable(REROUTE)] == [stuck.pk]
+
+
+def test_the_engine_and_the_database_make_the_same_fallback_decision(users):
+    from guanxi.contact_center.routing import Contact, RoutingEngine
+
+    make_agent(users["agent"], skills={"sales": 1})
+    row = services.enqueue_contact("voice", {"skills": {"warranty": 3}}, policy=REROUTE)
+    engine = RoutingEngine(REROUTE, [Agent.objects.get().to_engine()])
+    engine.contact_arrived(Contact("c1", "voice", 0.0, skills={"warranty": 3}), now=0.0)
+    [report] = engine.unroutable
+    assert (row.fallback, row.unroutable_reason) == (report.action, report.reason)
+
+
+def test_without_a_possible_agent_or_fallback_it_goes_to_voicemail_and_is_reported(users):
+    agent = make_agent(users["agent"], skills={"warranty": 5})
+    voicemail = services.enqueue_contact("chat", {}, policy=POLICY)  # nobody takes chats; policy: voicemail
+    assert voicemail.state == QueuedContact.State.VOICEMAIL and "voice" not in voicemail.unroutable_reason
+    later = queue(10, skills={"warranty": 5})
+    assert later.fallback == ""
+    agent.delete()  # the roster changed: the waiting call has nobody left; the sweep reports it
+    [first, second] = services.report_unroutable(POLICY)
+    assert (first.pk, second.pk) == (later.pk, voicemail.pk)  # oldest first
+    assert second.state == first.state == QueuedContact.State.VOICEMAIL
+    assert "no agent on the roster meets voice, warranty>=1" in first.unroutable_reason
+    assert services.claim_next_contact(make_agent(users["supervisor"]), POLICY, T0) is None  # never re-offered
+
+
+def test_rerouted_contact_whose_fallback_agents_left_goes_to_voicemail(users):
+    seller = make_agent(users["agent"], skills={"sales": 2})
+    rerouted = services.enqueue_contact("voice", {"skills": {"warranty": 2}}, policy=REROUTE)
+    assert rerouted.fallback == "reroute"
+    seller.delete()
+    [row] = services.report_unroutable(REROUTE)
+    assert (row.state, row.fallback) == (QueuedContact.State.VOICEMAIL, "voicemail")
+    assert row.unroutable_reason.startswith("no agent on the roster meets voice, warranty>=2")
+    assert "after reroute: no agent on the roster meets voice, sales>=1" in row.unroutable_reason

@@ -92,3 +92,76 @@ def test_api_simulate_is_denied_to_dealer_sales(client, users):
     client.force_login(users[Role.DEALER_SALES])
     response = client.post(URL, {"agents": 14, "calls_per_interval": 100}, content_type="application/json")
     assert response.status_code == 403
+
+
+def test_command_takes_an_agent_schedule_and_reports_each_interval(capsys):
+    call_command("simulate", agents="14,9,14,14", calls_per_interval="100", seed=2)
+    out = capsys.readouterr().out
+    assert out.startswith("agents 14,9,14,14, 4 intervals")
+    table = out.split("\ninterval", 1)[1].splitlines()[1:5]
+    rows = [line.split() for line in table]
+    assert [int(row[1]) for row in rows] == [14, 9, 14, 14]
+    levels = [float(row[4]) for row in rows]
+    assert levels[1] == min(levels)
+    assert out.splitlines()[-1].startswith("occupancy 0.")
+
+
+def test_command_replays_arrivals_from_a_csv_file(tmp_path, capsys):
+    history = tmp_path / "history.csv"
+    rows = [(t, "vip" if t % 5 == 0 else "standard") for t in range(0, 3600, 11)]
+    history.write_text("seconds,tier\n" + "".join(f"{t},{tier}\n" for t, tier in rows))
+    call_command("simulate", agents=12, arrivals=str(history), seed=1)
+    tiers = {line.split()[0]: int(line.split()[1]) for line in capsys.readouterr().out.splitlines()[3:6]}
+    assert tiers == {"standard": sum(tier == "standard" for _, tier in rows),
+                     "vip": sum(tier == "vip" for _, tier in rows), "overall": len(rows)}
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"agents": "14,x"}, "--agents: '14,x' is not a number"),
+    ({"agents": "14,9", "calls_per_interval": "1,2,3"}, "--agents: 2 numbers for 3 intervals"),
+    ({"agents": "0,0"}, "--agents: at least one interval"),
+    ({"arrivals": "/no/such/history.csv"}, "--arrivals: cannot read"),
+])
+def test_command_refuses_a_bad_schedule_or_history(options, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("simulate", **options)
+
+
+def test_command_names_the_bad_row_of_a_history_file(tmp_path):
+    history = tmp_path / "history.csv"
+    history.write_text("0,standard\nsoon,vip\n")
+    with pytest.raises(CommandError, match="row 2 of .* is not seconds,tier"):
+        call_command("simulate", arrivals=str(history))
+    history.write_text("0,gold\n")
+    with pytest.raises(CommandError, match=r"--arrivals\[0\].tier: 'gold' is not a tier"):
+        call_command("simulate", arrivals=str(history))
+
+
+def test_api_takes_a_schedule_and_replayed_arrivals(client, users):
+    client.force_login(users[Role.SUPERVISOR])
+    response = client.post(URL, {"agents": [2, 1, 1], "interval_minutes": 1, "arrivals": [
+        {"seconds": 0, "tier": "vip", "handle_seconds": 200}, {"seconds": 1, "handle_seconds": 100},
+        {"seconds": 70, "handle_seconds": 10},
+    ]}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [(row["agents"], row["offered"]) for row in body["by_interval"]] == [(2, 2), (1, 1), (1, 0)]
+    assert body["by_interval"][1]["asa_seconds"] == 130.0  # the agent off duty at 60 s took no new call
+    assert body["overtime_seconds"] == 41.0
+    assert body["tiers"]["vip"]["offered"] == 1 and body["tiers"]["overall"]["offered"] == 3
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"agents": [14, 14], "calls_per_interval": [100, 100, 100]}, "agents"),
+    ({"agents": [14, -1]}, "agents[1]"),
+    ({"agents": [2_500, 1]}, "agents[0]"),
+    ({"arrivals": [{"seconds": -5}]}, "arrivals[0].seconds"),
+    ({"arrivals": [{"seconds": 5, "tier": "gold"}]}, "arrivals[0].tier"),
+    ({"agents": [1, 1], "arrivals": [{"seconds": 4000}]}, "agents"),  # beyond the schedule's hour
+    ({"calls_per_interval": None}, "calls_per_interval"),
+])
+def test_api_refuses_a_bad_schedule_or_history_with_422(client, users, change, field):
+    client.force_login(users[Role.SUPERVISOR])
+    response = client.post(URL, {"agents": 14, "calls_per_interval": 100, **change}, content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["field"] == field

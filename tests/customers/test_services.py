@@ -160,3 +160,11 @@ def test_an_ownership_cannot_end_before_it_began(users, customers):
         services.add_vehicle(users[Role.ADMIN], customers["wang"].pk, {"vin": "LSVAU218XN2183294",
                                                                        "purchase_date": dt.date(2020, 1, 1)})
     assert "purchase_date" in err.value.message_dict
+
+
+def test_the_fast_lookup_for_the_call_center_returns_what_the_scoped_lookup_returns(users, customers):
+    columns = ("id", "name", "tier", "lifecycle_stage", "home_dealer_id")
+    for who in (Role.AGENT, Role.ADMIN, Role.DEALER_SALES, "other_dealer", "no_role"):
+        for query in ["138 0013 8000", "+8613900139000", "Zhang.Wei@example.cn", "沪A12345", "张", "13600000000"]:
+            expected = list(services.lookup(users[who], query).values(*columns))
+            assert services.lookup_rows(users[who], query, columns) == expected, (who, query)

@@ -57,10 +57,23 @@ def staffing(request, payload: StaffingIn):
     return {"model": "erlang_a" if payload.patience_seconds else "erlang_c", "intervals": rows}
 
 
+class ArrivalIn(Schema):
+    seconds: float = Field(description="When the contact came, in seconds from the start of the run.")
+    tier: str = "standard"
+    handle_seconds: float | None = Field(None, description="Its handle time if known; else drawn (mean AHT).")
+
+
 class SimulateIn(Schema):
-    agents: int
-    calls_per_interval: float | list[float] = Field(
-        description="One number (repeated over `hours`) or one per interval."
+    agents: int | list[int] = Field(
+        description="Agents on duty: one number, or a schedule with one number per interval (those going off "
+                    "duty finish the contact in hand and take no new one)."
+    )
+    calls_per_interval: float | list[float] | None = Field(
+        None, description="One number (repeated over `hours` or the schedule's intervals) or one per interval."
+    )
+    arrivals: list[ArrivalIn] | None = Field(
+        None, description="Replay these contacts instead of Poisson arrivals (calls_per_interval, hours and "
+                          "vip_share are then not used)."
     )
     interval_minutes: float = 30
     aht_seconds: float = 180
@@ -81,11 +94,17 @@ class TierOut(Schema):
     abandonment: float | None
 
 
+class IntervalTierOut(TierOut):
+    agents: int = Field(description="Agents on duty in the interval.")
+
+
 class SimulateOut(Schema):
     tiers: dict[str, TierOut]
-    occupancy: float
+    occupancy: float = Field(description="Handle time while on duty over the agent time scheduled.")
+    overtime_seconds: float = Field(description="Handle time of agents finishing a contact after their shift.")
     decisions: int
     intervals: int
+    by_interval: list[IntervalTierOut] = Field(description="Contacts by the interval they arrived in.")
     seconds: float
 
 

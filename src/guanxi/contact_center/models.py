@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.contact_center.routing import AgentState, Requirement
 from guanxi.contact_center.routing import Agent as EngineAgent
+from guanxi.contact_center.routing import AgentState, Requirement
 
 
 class Agent(models.Model):
@@ -55,6 +55,7 @@ class QueuedContact(models.Model):
         OFFERED = "offered", _("Offered")
         ASSIGNED = "assigned", _("Assigned")
         DONE = "done", _("Done")
+        VOICEMAIL = "voicemail", _("Voicemail")  # nobody can ever serve it and the policy's fallback says so
 
     ACTIVE = (State.OFFERED, State.ASSIGNED)  # holding a slot of the agent's capacity
 
@@ -71,6 +72,10 @@ class QueuedContact(models.Model):
         Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts", verbose_name=_("offered to")
     )
     offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+    # Set when no agent on the roster could serve the contact even at the policy's widest ring: why, and
+    # what the fallback did ("reroute": requirement replaced by the fallback skills; "voicemail").
+    unroutable_reason = models.TextField(_("why unroutable"), blank=True, default="")
+    fallback = models.CharField(_("fallback"), max_length=10, blank=True, default="")
 
     class Meta:
         verbose_name = _("queued contact")

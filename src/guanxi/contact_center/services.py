@@ -45,7 +45,7 @@ from guanxi.contact_center import erlang
 from guanxi.contact_center.models import Agent, QueuedContact
 from guanxi.contact_center.policies import default_policy
 from guanxi.contact_center.routing import Contact, RoutingPolicy
-from guanxi.contact_center.simulator import Scenario, simulate
+from guanxi.contact_center.simulator import Arrival, Scenario, simulate
 
 # ---- staffing ------------------------------------------------------------------------------------
 
@@ -120,8 +120,8 @@ API_MAX_WORK = 10_000_000  # contacts x agents
 
 
 def run_simulation(
-    agents: int,
-    calls_per_interval: float | list[float],
+    agents: int | list[int],
+    calls_per_interval: float | list[float] | None = None,
     interval_minutes: float = 30,
     aht_seconds: float = 180,
     patience_seconds: float | None = None,
@@ -130,17 +130,22 @@ def run_simulation(
     hours: float = 8,
     seed: int = 1,
     target_seconds: float = 20,
+    arrivals: list[dict[str, Any]] | None = None,
     max_contacts: int | None = None,
     max_agents: int | None = None,
     max_work: int | None = None,
 ) -> dict[str, Any]:
-    """Simulate the center under a routing policy (default: the value policy) and report per tier and overall.
+    """Simulate the center under a routing policy (default: the value policy) and report per tier, overall
+    and per interval.
 
-    `calls_per_interval` is one number (repeated over `hours`) or a list (one per interval, `hours`
-    ignored). `max_contacts`, `max_agents` and `max_work` (contacts x agents) bound the run (the API
-    passes them, the CLI does not).
+    `agents` is one number for the whole run or a schedule, one number per interval (agents going off
+    duty finish the contact in hand). `calls_per_interval` is one number (repeated over `hours`, or over
+    the schedule's intervals) or a list (one per interval, `hours` ignored). `arrivals` replays history
+    instead: a list of {"seconds": from the start, "tier": ..., "handle_seconds": optional}; then
+    `calls_per_interval`, `hours` and `vip_share` are not used. `max_contacts`, `max_agents` and
+    `max_work` (contacts x agents) bound the run (the API passes them, the CLI does not).
     """
-    _check_number("agents", agents, low=1, high=max_agents or 10**6, integer=True)
+    schedule = _schedule(agents, max_agents)
     _check_number("interval_minutes", interval_minutes, low=0, high=24 * 60, low_open=True)
     _check_number("aht_seconds", aht_seconds, low=0, high=24 * 3600, low_open=True)
     _check_number("vip_share", vip_share, low=0, high=1)
@@ -148,36 +153,101 @@ def run_simulation(
     _check_number("target_seconds", target_seconds, low=0, high=24 * 3600)
     if patience_seconds is not None:
         _check_number("patience_seconds", patience_seconds, low=0, high=24 * 3600, low_open=True)
-    if isinstance(calls_per_interval, list):
-        _check_list("calls_per_interval", calls_per_interval, MAX_INTERVALS * 10, MAX_VOLUME)
-        volumes = [float(v) for v in calls_per_interval]
-    else:
-        _check_number("calls_per_interval", calls_per_interval, low=0, high=MAX_VOLUME)
-        _check_number("hours", hours, low=0, high=24 * 365, low_open=True)
-        count = max(1, round(hours * 60 / interval_minutes))
-        volumes = [float(calls_per_interval)] * count
-    if max_contacts is not None and sum(volumes) > max_contacts:
-        raise ValidationError({"calls_per_interval": (
-            f"the run would simulate about {sum(volumes):,.0f} contacts; at most {max_contacts:,} per request "
-            "(run larger scenarios with the `guanxi simulate` command)")})
-    if max_work is not None and sum(volumes) * agents > max_work:
-        raise ValidationError({"agents": (
-            f"{agents} agents x about {sum(volumes):,.0f} contacts is over the {max_work:,} a request may simulate; "
-            "use fewer agents or a shorter run, or the `guanxi simulate` command")})
     routing = _policy(policy)
-    mix = {"vip": vip_share, "standard": 1.0 - vip_share}
-    missing = [tier for tier, share in mix.items() if share > 0 and tier not in routing.tier_priority]
-    if missing:
-        raise ValidationError({"policy": f"tier_priority must give a priority to tiers {', '.join(missing)}"})
-    scenario = Scenario(volumes, interval_minutes * 60.0, aht_seconds, agents,
-                        {tier: share for tier, share in mix.items() if share > 0}, patience_seconds, target_seconds)
+    interval_seconds = interval_minutes * 60.0
+    options = {"patience_seconds": patience_seconds, "target_seconds": target_seconds}
+    if arrivals is not None:
+        history = _arrivals(arrivals, routing, max_contacts)
+        if isinstance(schedule, list) and max(a.seconds for a in history) >= len(schedule) * interval_seconds:
+            raise ValidationError({"agents": f"the schedule covers {len(schedule)} intervals; the arrivals "
+                                             f"run to {max(a.seconds for a in history):g} s"})
+        _check_work(len(history), schedule, max_work)
+        scenario = Scenario.replay(history, interval_seconds, aht_seconds, schedule, **options)
+    else:
+        volumes = _volumes(calls_per_interval, schedule, hours, interval_minutes)
+        if isinstance(schedule, list) and len(schedule) != len(volumes):
+            raise ValidationError({"agents": f"{len(schedule)} numbers for {len(volumes)} intervals of "
+                                             "calls_per_interval; give one per interval"})
+        if max_contacts is not None and sum(volumes) > max_contacts:
+            raise ValidationError({"calls_per_interval": (
+                f"the run would simulate about {sum(volumes):,.0f} contacts; at most {max_contacts:,} per request "
+                "(run larger scenarios with the `guanxi simulate` command)")})
+        _check_work(sum(volumes), schedule, max_work)
+        mix = {"vip": vip_share, "standard": 1.0 - vip_share}
+        missing = [tier for tier, share in mix.items() if share > 0 and tier not in routing.tier_priority]
+        if missing:
+            raise ValidationError({"policy": f"tier_priority must give a priority to tiers {', '.join(missing)}"})
+        mix = {tier: share for tier, share in mix.items() if share > 0}
+        scenario = Scenario(volumes, interval_seconds, aht_seconds, schedule, mix, **options)
     started = time.perf_counter()
     result = simulate(scenario, routing, seed)
     elapsed = time.perf_counter() - started
     rows = {tier: _tier_row(figures) for tier, figures in sorted(result.tiers.items())}
     rows["overall"] = _tier_row(result.overall)
-    return {"tiers": rows, "occupancy": result.occupancy, "decisions": result.decisions,
-            "intervals": len(volumes), "seconds": elapsed}
+    by_interval = [{"agents": on_duty, **_tier_row(figures)}
+                   for on_duty, figures in zip(scenario.schedule, result.intervals, strict=True)]
+    return {"tiers": rows, "occupancy": result.occupancy, "overtime_seconds": result.overtime_seconds,
+            "decisions": result.decisions, "intervals": len(by_interval), "by_interval": by_interval,
+            "seconds": elapsed}
+
+
+def _schedule(agents, max_agents) -> int | list[int]:
+    """One number, or one per interval (each may be 0, not all)."""
+    high = max_agents or 10**6
+    if not isinstance(agents, list | tuple):
+        _check_number("agents", agents, low=1, high=high, integer=True)
+        return int(agents)
+    _check_list("agents", agents, MAX_INTERVALS * 10, high, integer=True)
+    if not any(agents):
+        raise ValidationError({"agents": "at least one interval needs an agent on duty"})
+    return [int(n) for n in agents]
+
+
+def _volumes(calls_per_interval, schedule, hours, interval_minutes) -> list[float]:
+    if isinstance(calls_per_interval, list):
+        _check_list("calls_per_interval", calls_per_interval, MAX_INTERVALS * 10, MAX_VOLUME)
+        return [float(v) for v in calls_per_interval]
+    if calls_per_interval is None:
+        raise ValidationError({"calls_per_interval": "give calls per interval, or arrivals to replay"})
+    _check_number("calls_per_interval", calls_per_interval, low=0, high=MAX_VOLUME)
+    if isinstance(schedule, list):
+        count = len(schedule)
+    else:
+        _check_number("hours", hours, low=0, high=24 * 365, low_open=True)
+        count = max(1, round(hours * 60 / interval_minutes))
+    return [float(calls_per_interval)] * count
+
+
+def _arrivals(rows, policy: RoutingPolicy, max_contacts: int | None) -> list[Arrival]:
+    """History to replay, checked row by row so the error names the row."""
+    if not isinstance(rows, list | tuple) or not rows:
+        raise ValidationError({"arrivals": "must be a non-empty list of {seconds, tier, handle_seconds}"})
+    if max_contacts is not None and len(rows) > max_contacts:
+        raise ValidationError({"arrivals": f"{len(rows):,} contacts; at most {max_contacts:,} per request "
+                                           "(replay larger files with the `guanxi simulate` command)"})
+    history = []
+    for i, row in enumerate(rows):
+        field = f"arrivals[{i}]"
+        if not isinstance(row, dict) or "seconds" not in row:
+            raise ValidationError({field: "must give seconds (from the start), tier and optionally handle_seconds"})
+        _check_number(f"{field}.seconds", row["seconds"], low=0, high=24 * 3600 * 366)
+        tier = row.get("tier", "standard")
+        if tier not in policy.tier_priority:
+            raise ValidationError({f"{field}.tier": f"{tier!r} is not a tier of the routing policy "
+                                                    f"({', '.join(policy.tier_priority)})"})
+        handle = row.get("handle_seconds")
+        if handle is not None:
+            _check_number(f"{field}.handle_seconds", handle, low=0, high=24 * 3600, low_open=True)
+        history.append(Arrival(float(row["seconds"]), tier, None if handle is None else float(handle)))
+    return history
+
+
+def _check_work(contacts: float, schedule, max_work: int | None) -> None:
+    most = schedule if isinstance(schedule, int) else max(schedule)
+    if max_work is not None and contacts * most > max_work:
+        raise ValidationError({"agents": (
+            f"{most} agents x about {contacts:,.0f} contacts is over the {max_work:,} a request may simulate; "
+            "use fewer agents or a shorter run, or the `guanxi simulate` command")})
 
 
 def _tier_row(figures) -> dict[str, Any]:
@@ -278,8 +348,14 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime):
 def enqueue_contact(channel: str, requirement: dict | None = None, tier: str = "standard", value: float = 0.0,
                     arrival: dt.datetime | None = None, policy: RoutingPolicy | None = None) -> QueuedContact:
     """Put a contact in the queue (validated with the engine's own rules: proficiencies 1-5, and a tier
-    the policy knows, since a contact of another tier would never be claimed)."""
-    tiers = (policy or default_policy()).tier_priority
+    the policy knows, since a contact of another tier would never be claimed).
+
+    A contact no agent on the roster (whatever their state: one on a break comes back) could serve even
+    at the policy's widest ring would wait for ever; it is reported and falls back as the policy says,
+    as the in-memory engine does (see `_apply_fallback`).
+    """
+    policy = policy or default_policy()
+    tiers = policy.tier_priority
     if tier not in tiers:
         raise ValidationError({"tier": f"{tier!r} is not a tier of the routing policy ({', '.join(tiers)})"})
     contact = QueuedContact(channel=channel, requirement=requirement or {}, tier=tier, value=value,
@@ -289,8 +365,61 @@ def enqueue_contact(channel: str, requirement: dict | None = None, tier: str = "
         Contact(id="new", channel=channel, arrival=0.0, skills=dict((requirement or {}).get("skills") or {}))
     except (ValueError, TypeError, AttributeError) as exc:
         raise ValidationError({"requirement": str(exc)}) from exc
+    _apply_fallback(contact, policy, _roster_meets())
     contact.save()
     return contact
+
+
+def report_unroutable(policy: RoutingPolicy | None = None) -> list[QueuedContact]:
+    """Every contact that no agent could serve, oldest first, with why and what the fallback did.
+
+    Checks the waiting queue against today's roster first: a contact someone could serve when it was
+    queued may have lost its last possible agent since (skills edited, agent removed), and must not sit
+    in the queue unseen. Run it after roster changes or periodically, like `release_expired_offers`.
+    """
+    policy = policy or default_policy()
+    _serialised(_sweep_unroutable, policy)
+    return list(QueuedContact.objects.exclude(unroutable_reason="").order_by("arrival", "pk"))
+
+
+def _sweep_unroutable(policy: RoutingPolicy) -> None:
+    anyone_meets = _roster_meets()
+    waiting = QueuedContact.objects.select_for_update(skip_locked=True).filter(state=QueuedContact.State.WAITING)
+    for contact in waiting:
+        before = (contact.state, contact.fallback)
+        _apply_fallback(contact, policy, anyone_meets)
+        if (contact.state, contact.fallback) != before:
+            contact.save(update_fields=["state", "requirement", "unroutable_reason", "fallback"])
+
+
+def _roster_meets():
+    """Whether any agent, on duty or not (one on a break comes back), meets a requirement, in the engine's
+    terms (`Requirement.is_met_by`). Remembered per requirement: a sweep asks the same few many times."""
+    roster = [agent.to_engine() for agent in Agent.objects.all()]
+    known: dict = {}
+
+    def anyone_meets(need) -> bool:
+        if need not in known:
+            known[need] = any(need.is_met_by(agent) for agent in roster)
+        return known[need]
+
+    return anyone_meets
+
+
+def _apply_fallback(contact: QueuedContact, policy: RoutingPolicy, anyone_meets) -> None:
+    """The policy decides (RoutingPolicy.fallback_for, the engine's own rule); this only writes it on the row."""
+    decision = policy.fallback_for(contact.requirement_for_engine(), anyone_meets)
+    if decision is None:
+        return
+    reason = decision.reason
+    if contact.unroutable_reason:  # already rerouted once: keep the first reason, say why it failed again
+        reason = f"{contact.unroutable_reason}; after {contact.fallback}: {reason}"
+    contact.unroutable_reason = reason
+    contact.fallback = decision.action
+    if decision.requirement is None:
+        contact.state = QueuedContact.State.VOICEMAIL
+    else:
+        contact.requirement = {"skills": dict(decision.requirement.skills)}
 
 
 def accept_offer(agent: Agent, contact_id: int) -> QueuedContact:
@@ -362,14 +491,14 @@ def _check_number(field, value, low=None, high=None, low_open=False, high_open=F
         raise ValidationError({field: f"must be {'less than' if high_open else 'at most'} {high:g}, got {value:g}"})
 
 
-def _check_list(field, values, max_items, max_value) -> None:
+def _check_list(field, values, max_items, max_value, integer=False) -> None:
     if not isinstance(values, list | tuple) or not values:
         raise ValidationError({field: "must be a non-empty list of numbers"})
     if len(values) > max_items:
         raise ValidationError({field: f"at most {max_items} intervals, got {len(values)}"})
     for i, value in enumerate(values):
         try:
-            _check_number(field, value, low=0, high=max_value)
+            _check_number(field, value, low=0, high=max_value, integer=integer)
         except ValidationError as exc:
             raise ValidationError({f"{field}[{i}]": exc.message_dict[field]}) from exc
 

@@ -5,7 +5,10 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,10 +79,27 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# A token is checked on every API call (the phone lookup runs on every incoming call), so a
+# checked token is remembered for this long. A revoked token is forgotten at once (see the
+# post_delete receiver below; across processes when the cache is Redis); a deactivated user's
+# token keeps working for at most this long.
+TOKEN_CACHE_SECONDS = 30
+
+
+def _token_cache_key(key_hash: str) -> str:
+    return f"guanxi:apitoken:{key_hash}"
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def authenticate(self, raw: str):
-        token = self.select_related("user", "user__org_unit").filter(key_hash=_hash_token(raw)).first()
-        if token is None or not token.user.is_active or (token.expires_at and token.expires_at < timezone.now()):
+        key = _token_cache_key(_hash_token(raw))
+        token = cache.get(key)
+        if token is None:
+            token = self.select_related("user", "user__org_unit").filter(key_hash=_hash_token(raw)).first()
+            if token is None:
+                return None
+            cache.set(key, token, TOKEN_CACHE_SECONDS)
+        if not token.user.is_active or (token.expires_at and token.expires_at < timezone.now()):
             return None
         return token
 
@@ -104,3 +124,8 @@ class ApiToken(models.Model):
         raw = "gx_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, prefix=raw[:8], key_hash=_hash_token(raw))
         return token, raw
+
+
+@receiver(post_delete, sender=ApiToken)
+def _forget_revoked_token(sender, instance, **kwargs):
+    cache.delete(_token_cache_key(instance.key_hash))

@@ -29,14 +29,17 @@ def may(user, model_key: str, action: str) -> bool:
     return user.is_superuser or allows(user.role, model_key, action)
 
 
+def sees_everything(user) -> bool:
+    """Head office and the call center (and superusers): no org-unit limit on what the role allows."""
+    return bool(user.is_superuser or (user.org_unit_id and user.org_unit.sees_everything))
+
+
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action: str = "view"):
         if not may(user, self.model.permission_key, action):
             return self.none()
-        if user.is_superuser:
+        if sees_everything(user):
             return self
         if user.org_unit_id is None:
             return self.none()
-        if user.org_unit.sees_everything:
-            return self
         return self.filter(self.model.scope_q(visible_unit_ids(user), action))

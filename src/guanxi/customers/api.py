@@ -52,10 +52,10 @@ def _of_customer(request, customer_id: int, model, path: str = "customer", **als
 def lookup(request, q: str = Query(..., min_length=1, max_length=100)):
     """Phone, email, VIN, plate, ID number or name prefix -> at most 20 customers the caller may see.
 
-    Hit on every incoming call, so it is one query returning plain rows (`values()`): no model
-    instances, no per-row query.
+    Hit on every incoming call, so it is one query returning plain rows: no model instances,
+    no per-row query.
     """
-    return services.lookup(request.user, q).values(*LOOKUP_COLUMNS)
+    return services.lookup_rows(request.user, q, LOOKUP_COLUMNS)
 
 
 # --- customers --------------------------------------------------------------------------------

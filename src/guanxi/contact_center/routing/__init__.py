@@ -2,9 +2,9 @@
 
 from .engine import Explanation, Offer, RoutingEngine, Unroutable
 from .model import Agent, AgentState, Contact, Requirement
-from .policy import ExpansionStep, Fallback, RoutingPolicy
+from .policy import ExpansionStep, Fallback, FallbackDecision, RoutingPolicy
 
 __all__ = [
-    "Agent", "AgentState", "Contact", "ExpansionStep", "Explanation", "Fallback", "Offer", "Requirement",
-    "RoutingEngine", "RoutingPolicy", "Unroutable",
+    "Agent", "AgentState", "Contact", "ExpansionStep", "Explanation", "Fallback", "FallbackDecision", "Offer",
+    "Requirement", "RoutingEngine", "RoutingPolicy", "Unroutable",
 ]

@@ -452,20 +452,16 @@ class RoutingEngine:
         heapq.heappush(self._timers, (at, next(self._seq), kind, ticket, marker))
 
     def _apply_fallback(self, ticket: _Ticket, now: float) -> bool:
-        """Report the contact; reroute it if the policy says so and someone can take it. False: it left routing."""
-        contact = ticket.contact
-        reason = f"no agent on the roster meets {ticket.ladder[-1].requirement.describe()}, even at the widest ring"
-        fallback = self.policy.fallback
-        if fallback.action == "reroute":
-            ladder = self._ladder(Requirement(contact.channel, fallback.skills))
-            if ladder[-1].eligible:
-                ticket.ladder = ladder
-                ticket.fallback = "reroute"
-                self.unroutable.append(Unroutable(contact.id, now, reason, "reroute"))
-                return True
-            reason += "; nobody meets the fallback skills either"
-        self.unroutable.append(Unroutable(contact.id, now, reason, "voicemail"))
-        return False
+        """Report the contact and do what the policy's fallback says. False: it left routing (voicemail)."""
+        decision = self.policy.fallback_for(ticket.ladder[0].requirement, lambda r: bool(self._ring(r).eligible))
+        if decision is None:  # cannot happen from contact_arrived, which asks only when the widest ring is empty
+            return True
+        self.unroutable.append(Unroutable(ticket.contact.id, now, decision.reason, decision.action))
+        if decision.requirement is None:
+            return False
+        ticket.ladder = self._ladder(decision.requirement)
+        ticket.fallback = decision.action
+        return True
 
 
 def _is_current(entry: tuple) -> bool:

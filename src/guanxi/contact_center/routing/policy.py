@@ -29,7 +29,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +71,16 @@ class Fallback:
 
     action: str
     skills: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class FallbackDecision:
+    """What to do with a contact nobody can serve at its widest ring: reroute it with ``requirement``
+    (the fallback skills on the same channel) or send it to voicemail (``requirement`` None)."""
+
+    action: str
+    requirement: Requirement | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,25 @@ class RoutingPolicy:
         for step in self.expansion_steps:
             rings.append(step.relax(rings[-1]))
         return tuple(rings)
+
+    def fallback_for(self, requirement: Requirement,
+                     anyone_meets: Callable[[Requirement], bool]) -> FallbackDecision | None:
+        """None if some agent can serve the contact at its widest ring, else what the policy's fallback does.
+
+        The one place this rule lives, so the in-memory engine (its rings' eligible sets) and the database
+        claim (the agents' rows) cannot drift apart; each only says who is on its roster through
+        ``anyone_meets``, asked about the widest ring of a ladder.
+        """
+        widest = self.ladder(requirement)[-1]
+        if anyone_meets(widest):
+            return None
+        reason = f"no agent on the roster meets {widest.describe()}, even at the widest ring"
+        if self.fallback.action == "reroute":
+            rerouted = Requirement(requirement.channel, self.fallback.skills)
+            if anyone_meets(self.ladder(rerouted)[-1]):
+                return FallbackDecision("reroute", rerouted, reason)
+            reason += "; nobody meets the fallback skills either"
+        return FallbackDecision("voicemail", None, reason)
 
 
 def _parse_steps(raw: Any, known: frozenset[str]) -> tuple[ExpansionStep, ...]:
