@@ -12,7 +12,7 @@ What it does (issue 2, item 11):
 2. A call-center agent (sees every customer) with an API token; `--sample` real phone numbers
    drawn from the whole contact-point table, written the ways callers' numbers arrive
    ("+8613800138000", "138 0013 8000", "13800138000", "138-0013-8000").
-3. The server exactly as an operator starts it (`guanxi serve --port P --workers W`), warmed up,
+3. The server exactly as an operator starts it (`guanxi serve --port P --workers W`, W by default as guanxi serve chooses), warmed up,
    then GET /api/lookup?q=<phone> from 16 concurrent connections for `--duration` seconds with
    wrk (a Lua script rotates through the numbers and sends the token); a sample of answers is
    checked to hold the customer whose number was asked.
@@ -54,6 +54,8 @@ from pathlib import Path
 from queue import Empty
 
 import psycopg
+
+from guanxi.server import default_workers
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/gx_bench_lookup"
 AGENT_USERNAME = "bench-lookup-agent"
@@ -610,7 +612,8 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=20, help="seconds per measurement")
     parser.add_argument("--warmup", type=float, default=5, help="seconds of HTTP load before measuring")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP connections and SQL processes")
-    parser.add_argument("--workers", type=int, default=2, help="guanxi serve --workers")
+    parser.add_argument("--workers", type=int, default=default_workers(),
+                        help="guanxi serve --workers (default: guanxi's own default, 2 per core less one)")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--sample", type=int, default=10_000, help="phone numbers to rotate through")
     parser.add_argument("--verify", type=int, default=200, help="answers checked to hold the customer")
