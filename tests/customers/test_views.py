@@ -217,3 +217,12 @@ def test_timeline_shows_the_newest_entries_and_pages_back(client, users, custome
     assert "call-24" in first and "call-05" in first and "call-04" not in first and "timeline_page=2" in first
     older = client.get(url, {"timeline_page": 2}, HTTP_HX_REQUEST="true").content.decode()
     assert "call-04" in older and "call-05" not in older and "<html" not in older
+
+
+def test_only_indexed_columns_offer_sorting(client, users, customers):
+    """Sorting millions of customers by tier or city would sort the whole table: those are filters."""
+    client.force_login(users[Role.AGENT])
+    page = client.get(reverse("customers:list")).content.decode()
+    assert "sort=name" in page and "sort=lifetime_spend" in page
+    for unindexed in ("sort=tier", "sort=lifecycle_stage", "sort=home_dealer", "sort=city"):
+        assert unindexed not in page, unindexed

@@ -10,6 +10,7 @@ this module applies it the same way everywhere.
 """
 
 from django.db import models
+from django.db.models import Exists
 
 from guanxi.core.roles import allows
 
@@ -27,6 +28,20 @@ def may(user, model_key: str, action: str) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
     return user.is_superuser or allows(user.role, model_key, action)
+
+
+class ProbedExists(Exists):
+    """EXISTS that PostgreSQL checks row by row instead of building the whole set first.
+
+    In a scope like "the dealer's customers OR owners of cars the dealer services", PostgreSQL
+    turns the EXISTS into a hashed set of every serviced owner (168,000 rows at 3M customers):
+    1,090 ms for a list page that needs 50 rows. OFFSET 0 keeps the subquery from being
+    flattened, so each candidate row is probed through the indexes: 8.7 ms.
+    """
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = self.as_sql(compiler, connection, **extra_context)
+        return f"{sql[:-1]} OFFSET 0)", params
 
 
 def sees_everything(user) -> bool:

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import OrgUnit
-from guanxi.core.scoping import RestrictedQuerySet
+from guanxi.core.scoping import ProbedExists, RestrictedQuerySet
 
 
 class CustomerKind(models.TextChoices):
@@ -75,7 +75,7 @@ class Channel(models.TextChoices):
 
 
 def _owned_vehicle_serviced_in(unit_ids, customer_ref):
-    return Exists(
+    return ProbedExists(
         Ownership.objects.filter(
             customer_id=OuterRef(customer_ref), end_date__isnull=True, vehicle__service_unit_id__in=unit_ids
         )
@@ -131,7 +131,10 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        indexes = [models.Index(fields=["home_dealer", "-id"], name="customer_dealer_recent")]
+        indexes = [
+            models.Index(fields=["home_dealer", "-id"], name="customer_dealer_recent"),
+            models.Index(fields=["lifetime_spend"], name="customer_spend"),  # "most valuable first"
+        ]
 
     def __str__(self):
         return self.name
@@ -223,7 +226,7 @@ class Vehicle(models.Model):
         _("model year"), validators=[MinValueValidator(1950), MaxValueValidator(2100)]
     )
     plate = models.CharField(_("plate"), max_length=12, blank=True, db_index=True)
-    purchase_date = models.DateField(_("purchase date"), null=True, blank=True)
+    purchase_date = models.DateField(_("purchase date"), null=True, blank=True, db_index=True)
     selling_dealer = models.ForeignKey(
         OrgUnit, verbose_name=_("selling dealer"), null=True, blank=True, on_delete=models.PROTECT, related_name="vehicles_sold"
     )
@@ -248,7 +251,7 @@ class Vehicle(models.Model):
         """Vehicles the units service or whose current owner is their customer; the selling dealer
         sees a car only until it has an owner, so a resale to another dealer's customer hides it."""
         current = Ownership.objects.filter(vehicle_id=OuterRef("pk"), end_date__isnull=True)
-        owned_by_own_customer = Exists(current.filter(customer__home_dealer_id__in=unit_ids))
+        owned_by_own_customer = ProbedExists(current.filter(customer__home_dealer_id__in=unit_ids))
         unsold = Q(selling_dealer_id__in=unit_ids) & ~Q(Exists(current))
         return Q(service_unit_id__in=unit_ids) | Q(owned_by_own_customer) | unsold
 
