@@ -1,6 +1,8 @@
 """What every API endpoint shares: authentication (session and token), API tokens, error shapes
 and the OpenAPI documentation."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -35,6 +37,11 @@ def test_token_lifecycle(client, users, customers):
     names = [row["name"] for row in anonymous.get("/api/customers", headers=bearer(raw)).json()["results"]]
     assert names == ["张伟"]  # the token acts as its user, with the user's scope
     assert anonymous.get("/api/tokens", headers=bearer(raw)).json()[0]["id"] == issued["id"]
+    # a token cannot mint more tokens: only a person signed in with a password can
+    minted = anonymous.post("/api/tokens", {"name": "copy"}, content_type="application/json", headers=bearer(raw))
+    assert minted.status_code == 401 and ApiToken.objects.count() == 1
+    expires_in = ApiToken.objects.get().expires_at - ApiToken.objects.get().created_at
+    assert 364 <= expires_in.days <= 365
 
     assert anonymous.delete(f"/api/tokens/{issued['id']}", headers=bearer(raw)).status_code == 204
     assert anonymous.get("/api/customers", headers=bearer(raw)).status_code == 401
@@ -119,3 +126,9 @@ def test_openapi_lists_the_endpoints(client):
     # Swagger UI comes from the package's own static files: nothing is fetched from a CDN.
     assert "swagger-ui-bundle.js" in docs.content.decode()
     assert "cdn" not in docs.content.decode().lower()
+
+
+def test_an_expired_token_is_401(users, customers):
+    token, raw = ApiToken.issue(users["dealer_sales"], "old", valid_days=1)
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=token.created_at - dt.timedelta(days=1))
+    assert Client().get("/api/customers", headers=bearer(raw)).status_code == 401

@@ -163,6 +163,7 @@ router = Router(tags=["tokens"])
 
 class TokenIn(Schema):
     name: str = Field(min_length=1, max_length=100)
+    valid_days: int = Field(365, ge=1, le=730, description="The token stops working after this many days.")
 
 
 class TokenOut(ModelSchema):
@@ -175,10 +176,14 @@ class IssuedTokenOut(TokenOut):
     token: str = Field(description="The clear token. Shown this once: only its hash is stored.")
 
 
-@router.post("/tokens", response={201: IssuedTokenOut})
+@router.post("/tokens", response={201: IssuedTokenOut}, auth=SessionCookieAuth())
 def create_token(request, payload: TokenIn):
-    """Issue a token for the signed-in user; the answer is the only time the clear token is seen."""
-    token, raw = ApiToken.issue(request.user, payload.name)
+    """Issue a token for the signed-in user; the answer is the only time the clear token is seen.
+
+    Only a person signed in with a password issues tokens: a leaked token cannot mint others that
+    would outlive its revocation. Every token expires (one year unless asked otherwise).
+    """
+    token, raw = ApiToken.issue(request.user, payload.name, valid_days=payload.valid_days)
     token.token = raw
     return Status(201, token)
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -120,9 +121,10 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
 
     @classmethod
-    def issue(cls, user, name: str) -> tuple["ApiToken", str]:
+    def issue(cls, user, name: str, valid_days: int = 365) -> tuple["ApiToken", str]:
         raw = "gx_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:8], key_hash=_hash_token(raw))
+        expires_at = timezone.now() + timedelta(days=valid_days)
+        token = cls.objects.create(user=user, name=name, prefix=raw[:8], key_hash=_hash_token(raw), expires_at=expires_at)
         return token, raw
 
 
