@@ -1,0 +1,91 @@
+"""List and 360 pages at scale: what a user waits for, beside the raw keyset query underneath.
+
+Runs against a database already loaded by `python bench/lookup.py` (3,000,000 customers by
+default) through Django's test client in this process: the figure is the server's time to build
+the page (queries, scoping, rendering), without the network. Each page is fetched --repeat times;
+the table shows medians, the raw SQL keyset page (the physical floor) and the ratio.
+
+    python bench/pages.py [--database-url postgresql://postgres@127.0.0.1:5432/gx_bench_lookup]
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+
+PAGES = [
+    ("customer list, first page", "agent", "/customers/"),
+    ("customer list, page 50", "agent", "/customers/?page=50"),
+    ("filter tier = VIP", "agent", "/customers/?tier=vip"),
+    ("filter stage = loyal", "agent", "/customers/?lifecycle_stage=loyal"),
+    ("name prefix 王", "agent", "/customers/?q=王"),
+    ("sort by name", "agent", "/customers/?sort=name"),
+    ("sort by lifetime spend", "agent", "/customers/?sort=-lifetime_spend"),
+    ("vehicle list", "agent", "/customers/vehicles/"),
+    ("global search 王伟", "agent", "/customers/search/?q=王伟"),
+    ("customer 360 page", "agent", "/customers/{customer}/"),
+    ("dealer: customer list", "dealer", "/customers/"),
+    ("dealer: sort by spend", "dealer", "/customers/?sort=-lifetime_spend"),
+    ("dealer: vehicle list", "dealer", "/customers/vehicles/"),
+]
+BUDGET_MS = 100.0  # a list page a user does not notice waiting for
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/gx_bench_lookup")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    os.environ["GUANXI_DATABASE_URL"] = args.database_url
+    os.environ.setdefault("GUANXI_DATA_DIR", tempfile.mkdtemp(prefix="gx-bench-pages-"))
+    os.environ["GUANXI_ALLOWED_HOSTS"] = "testserver"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "guanxi.settings"
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    from guanxi.core.models import OrgUnit, User
+    from guanxi.customers.models import Customer
+
+    total = Customer.objects.order_by().count()
+    hq, dealer_unit = OrgUnit.objects.get(code="CC"), OrgUnit.objects.get(code="D001")
+    clients = {}
+    for role, unit in (("agent", hq), ("dealer", dealer_unit)):
+        user, _ = User.objects.get_or_create(username=f"bench-pages-{role}",
+                                             defaults={"role": "agent" if role == "agent" else "dealer_sales",
+                                                       "org_unit": unit})
+        clients[role] = Client()
+        clients[role].force_login(user)
+    customer = Customer.objects.order_by("-id").values_list("id", flat=True)[1000]
+
+    def median_ms(action) -> float:
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            action()
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    def keyset_page():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, name FROM customers_customer WHERE id < %s ORDER BY id DESC LIMIT 51",
+                           [customer + 1000])
+            cursor.fetchall()
+
+    floor = median_ms(keyset_page)
+    print(f"\n{total:,} customers; medians of {args.repeat}; raw keyset page (the floor): {floor:.2f} ms\n")
+    print(f"{'page':28s} | {'status':>6s} | {'Guanxi ms':>9s} | {'floor ms':>8s} | {'ratio':>6s} | {'budget':>6s} | met")
+    print("-" * 28 + "-|--------|-----------|----------|--------|--------|----")
+    for label, who, url in PAGES:
+        url = url.format(customer=customer)
+        statuses = []
+        ms = median_ms(lambda: statuses.append(clients[who].get(url).status_code))
+        met = "yes" if ms <= BUDGET_MS and set(statuses) == {200} else "NO"
+        print(f"{label:28s} | {statuses[-1]:>6d} | {ms:9.1f} | {floor:8.2f} | {ms / floor:5.0f}x | {BUDGET_MS:6.0f} | {met}")
+
+
+if __name__ == "__main__":
+    main()
