@@ -38,6 +38,13 @@ GUANXI_PII_KEY = os.environ.get("GUANXI_PII_KEY", SECRET_KEY)
 DEBUG = _env_flag("GUANXI_DEBUG")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("GUANXI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("GUANXI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# Behind HTTPS (a reverse proxy that sets X-Forwarded-Proto): secure cookies, HSTS, redirect to https.
+if _env_flag("GUANXI_HTTPS"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 
 INSTALLED_APPS = [
     "daphne",

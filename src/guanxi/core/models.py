@@ -7,7 +7,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.cache import cache
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -46,12 +49,24 @@ class OrgUnit(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        if self.pk and self.parent_id and self.parent.path.startswith(self.path or "\0"):
+            raise ValidationError({"parent": _("A unit cannot be placed under itself or one of its own units.")})
+
     def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        path = f"{self.parent.path if self.parent_id else ''}{self.pk:06d}/"
-        if path != self.path:
-            self.path = path
-            OrgUnit.objects.filter(pk=self.pk).update(path=path)
+        """Keeps the materialised paths true, also of everything below a unit that moves (a dealer
+        changing region carries its service department and its customers' visibility with it)."""
+        with transaction.atomic():
+            self.clean()
+            super().save(*args, **kwargs)
+            old, new = self.path, f"{self.parent.path if self.parent_id else ''}{self.pk:06d}/"
+            if new != old:
+                self.path = new
+                OrgUnit.objects.filter(pk=self.pk).update(path=new)
+                if old:
+                    OrgUnit.objects.filter(path__startswith=old).exclude(pk=self.pk).update(
+                        path=Concat(Value(new), Substr("path", len(old) + 1))
+                    )
 
     def subtree_ids(self) -> list[int]:
         return list(OrgUnit.objects.filter(path__startswith=self.path).values_list("pk", flat=True))
