@@ -226,3 +226,12 @@ def test_only_indexed_columns_offer_sorting(client, users, customers):
     assert "sort=name" in page and "sort=lifetime_spend" in page
     for unindexed in ("sort=tier", "sort=lifecycle_stage", "sort=home_dealer", "sort=city"):
         assert unindexed not in page, unindexed
+
+
+def test_the_search_box_keeps_phone_and_id_numbers_out_of_urls(client, users, customers):
+    client.force_login(users[Role.AGENT])
+    page = client.get(reverse("home")).content.decode()
+    assert 'class="global-search" action="/customers/search/" method="post"' in page
+    response = client.post(reverse("customers:search"), {"q": "11010519491231002X"})
+    assert response.status_code == 302 and response.url == reverse("customers:detail", args=[customers["zhang"].pk])
+    assert "11010519491231002X" not in response.url

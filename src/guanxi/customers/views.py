@@ -35,8 +35,13 @@ class VehicleListView(ObjectListView):
 
 @login_required
 def search(request):
-    """The global search box: one hit opens the customer's 360 page, several are listed."""
-    query = request.GET.get("q", "").strip()
+    """The global search box: one hit opens the customer's 360 page, several are listed.
+
+    The box posts its query: phone and ID numbers stay out of URLs, so out of access logs, proxy
+    logs and browser history. A GET with ?q= still works for links people already keep.
+    """
+    query = (request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or ""
+    query = query.strip()
     hits = list(services.lookup(request.user, query))
     if len(hits) == 1:
         return redirect("customers:detail", pk=hits[0].pk)
