@@ -1,10 +1,13 @@
 """The shell: login and logout, the menu by role, the language switch and the home dashboard."""
 
+import datetime as dt
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
 from guanxi.core.roles import Role
+from guanxi.customers import services
 from tests.conftest import PASSWORD
 
 
@@ -68,3 +71,19 @@ def test_dashboard_figures_are_cached_so_reloads_do_not_group_the_table(client, 
     with django_assert_max_num_queries(3) as captured:
         client.get(reverse("home"))
     assert not [q for q in captured.captured_queries if "GROUP BY" in q["sql"].upper()]
+
+
+def test_times_show_in_each_users_own_time_zone_and_never_the_previous_users(client, users, customers):
+    zhang = customers["zhang"]
+    services.add_interaction(users[Role.ADMIN], zhang.pk, {
+        "channel": "phone", "direction": "in", "subject": "回访",
+        "occurred_at": dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.timezone.utc)})
+    berlin, unset = users[Role.AGENT], users[Role.SUPERVISOR]
+    berlin.time_zone, unset.time_zone = "Europe/Berlin", ""
+    berlin.save()
+    unset.save()
+    page = reverse("customers:detail", args=[zhang.pk])
+    client.force_login(berlin)
+    assert "2026-01-01 01:00" in client.get(page).content.decode()
+    client.force_login(unset)  # same worker thread, next user: the site's zone (Asia/Shanghai)
+    assert "2026-01-01 08:00" in client.get(page).content.decode()

@@ -16,11 +16,13 @@ class UserPreferencesMiddleware:
 
     def __call__(self, request):
         user = request.user
+        # A worker thread serves one user after another: every request sets the zone afresh.
+        timezone.deactivate()
         if user.is_authenticated and user.time_zone:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
             except zoneinfo.ZoneInfoNotFoundError:
-                timezone.deactivate()
+                pass
         if user.is_authenticated and user.language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()

@@ -144,8 +144,6 @@ class VehicleIn(ModelSchema):
     """Registers a vehicle to a customer; a VIN already known is transferred to them."""
 
     vin: str = Field(max_length=40, description="17 characters; spaces and dashes are ignored")
-    # The model sets no range (SQLite would store year 99999), so the API does.
-    model_year: int = Field(ge=1900, le=2100)
     plate: str | None = Field(None, max_length=20)
     price: Decimal | None = Field(None, max_digits=12, decimal_places=2)
     selling_dealer_id: int | None = None

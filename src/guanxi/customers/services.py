@@ -203,10 +203,7 @@ def record_consent(user, customer_pk, data: dict) -> Consent:
     consent.granted = data.get("granted")
     consent.how = data.get("how", "")
     consent.recorded_at = data.get("recorded_at") or timezone.now()
-    try:
-        consent.full_clean(validate_unique=False)
-    except ValidationError as exc:
-        raise ValidationError({k: " ".join(v) for k, v in exc.message_dict.items()}) from exc
+    consent.full_clean(validate_unique=False)  # a ValidationError naming each field
     consent.save()
     return consent
 
@@ -234,10 +231,7 @@ def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
             vehicle.selling_dealer = _dealer_in_scope(user, data["selling_dealer_id"], "selling_dealer_id")
         elif vehicle.selling_dealer_id is None and customer.home_dealer_id:
             vehicle.selling_dealer_id = customer.home_dealer_id
-        try:
-            vehicle.full_clean(exclude=["vin"])
-        except ValidationError as exc:
-            raise ValidationError({k: " ".join(v) for k, v in exc.message_dict.items()}) from exc
+        vehicle.full_clean(exclude=["vin"])
         vehicle.save()
         _transfer(vehicle, customer, since=data.get("purchase_date") or timezone.localdate())
     return vehicle
@@ -264,10 +258,7 @@ def add_interaction(user, customer_pk, data: dict) -> Interaction:
         occurred_at=data.get("occurred_at") or timezone.now(),
         **{k: data[k] for k in ("channel", "direction", "subject", "summary", "amount") if data.get(k) is not None},
     )
-    try:
-        interaction.full_clean(exclude=["customer", "user", "org_unit", "link_type"])
-    except ValidationError as exc:
-        raise ValidationError({k: " ".join(v) for k, v in exc.message_dict.items()}) from exc
+    interaction.full_clean(exclude=["customer", "user", "org_unit", "link_type"])
     interaction.save()
     return interaction
 
@@ -386,22 +377,25 @@ def _customer_ids_for(key: tuple[str, str]):
 def lookup_key(query: str) -> tuple[str, str] | None:
     """What kind of identifier the query is and its canonical form; None means a name."""
     if "@" in query:
-        return (ContactKind.EMAIL, norm.normalize_email(query)) if _is_valid(norm.normalize_email, query) else None
+        email = _or_none(norm.normalize_email, query)
+        return (ContactKind.EMAIL, email) if email else None
     compact = query.replace(" ", "").replace("-", "").upper()
     if len(compact) == 17 and compact.isascii() and compact.isalnum() and not compact.isdigit():
         return "vin", compact
-    if len(compact) == 18 and compact[:17].isdigit() and _is_valid(norm.check_national_id, compact):
-        return "national_id", norm.hash_national_id(norm.check_national_id(compact), settings.GUANXI_PII_KEY)
+    if len(compact) == 18 and compact[:17].isdigit():
+        number = _or_none(norm.check_national_id, compact)
+        if number:
+            return "national_id", norm.hash_national_id(number, settings.GUANXI_PII_KEY)
     if norm.looks_like_plate(query):
         return "plate", norm.normalize_plate(query)
-    if norm.looks_like_phone(query) and _is_valid(norm.normalize_phone, query):
-        return ContactKind.PHONE, norm.normalize_phone(query, settings.GUANXI_DEFAULT_REGION)
+    if norm.looks_like_phone(query):
+        phone = _or_none(norm.normalize_phone, query, settings.GUANXI_DEFAULT_REGION)
+        return (ContactKind.PHONE, phone) if phone else None
     return None
 
 
-def _is_valid(func, value) -> bool:
+def _or_none(func, *args):
     try:
-        func(value)
+        return func(*args)
     except norm.InvalidValue:
-        return False
-    return True
+        return None
