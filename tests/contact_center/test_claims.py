@@ -73,7 +73,14 @@ def test_accept_complete_and_expired_offers_go_back_to_the_queue(users):
     assert services.claim_next_contact(agent, POLICY, T0).pk == first.pk
     assert services.release_expired_offers(POLICY, T0 + dt.timedelta(seconds=10)) == 0
     assert services.release_expired_offers(POLICY, T0 + dt.timedelta(seconds=16)) == 1  # nobody answered
-    assert services.claim_next_contact(agent, POLICY, T0).pk == first.pk  # re-offered
+    agent.refresh_from_db()
+    assert agent.state == Agent.State.BREAK  # the absent agent is not offered it again
+    colleague = make_agent(users["supervisor"])
+    assert services.claim_next_contact(colleague, POLICY, T0).pk == first.pk  # re-offered to someone present
+    services.release_expired_offers(POLICY, T0 + dt.timedelta(seconds=60))
+    Agent.objects.filter(pk=agent.pk).update(state=Agent.State.AVAILABLE)  # back from break
+    agent.refresh_from_db()
+    assert services.claim_next_contact(agent, POLICY, T0).pk == first.pk
     assert services.accept_offer(agent, first.pk).state == QueuedContact.State.ASSIGNED
     with pytest.raises(ValidationError):
         services.accept_offer(agent, second.pk)  # never offered to it
@@ -218,3 +225,10 @@ def test_rerouted_contact_whose_fallback_agents_left_goes_to_voicemail(users):
     assert (row.state, row.fallback) == (QueuedContact.State.VOICEMAIL, "voicemail")
     assert row.unroutable_reason.startswith("no agent on the roster meets voice, warranty>=2")
     assert "after reroute: no agent on the roster meets voice, sales>=1" in row.unroutable_reason
+
+
+def test_an_agent_row_the_engine_would_refuse_fails_validation_in_the_admin_form(users):
+    agent = Agent(user=users["agent"], skills={"after_sales": 9}, capacity={"voice": 1})
+    with pytest.raises(ValidationError) as err:
+        agent.full_clean()
+    assert "skills" in err.value.message_dict

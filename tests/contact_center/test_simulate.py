@@ -5,8 +5,10 @@ import subprocess
 import sys
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from guanxi.contact_center import services
 from guanxi.contact_center.policies import FIFO
 from guanxi.core.roles import Role
 
@@ -88,10 +90,19 @@ def test_api_refuses_bad_or_too_large_runs_with_422(client, users, change, field
     assert response.json()["detail"][0]["field"] == field
 
 
-def test_api_simulate_is_denied_to_dealer_sales(client, users):
-    client.force_login(users[Role.DEALER_SALES])
-    response = client.post(URL, {"agents": 14, "calls_per_interval": 100}, content_type="application/json")
-    assert response.status_code == 403
+@pytest.mark.parametrize("role, allowed", [
+    (Role.SUPERVISOR, True), (Role.ADMIN, True), (Role.ANALYST, True),
+    (Role.AGENT, False), (Role.DEALER_SALES, False), (Role.SERVICE_ADVISOR, False), ("no_role", False),
+])
+def test_api_simulate_is_for_supervisors_analysts_and_admins(client, users, role, allowed):
+    client.force_login(users[role])
+    response = client.post(URL, {"agents": 14, "calls_per_interval": 10, "hours": 1}, content_type="application/json")
+    assert response.status_code == (200 if allowed else 403), response.content
+
+
+def test_api_simulate_needs_credentials(client, db):
+    response = client.post(URL, {"agents": 14, "calls_per_interval": 10, "hours": 1}, content_type="application/json")
+    assert response.status_code == 401
 
 
 def test_command_takes_an_agent_schedule_and_reports_each_interval(capsys):
@@ -165,3 +176,18 @@ def test_api_refuses_a_bad_schedule_or_history_with_422(client, users, change, f
     response = client.post(URL, {"agents": 14, "calls_per_interval": 100, **change}, content_type="application/json")
     assert response.status_code == 422, response.content
     assert response.json()["detail"][0]["field"] == field
+
+
+def test_tiny_intervals_end_instead_of_looping_forever():
+    """(i+1)*s // s rounds back to i for s = 0.6 s: the arrival loop once spun there for ever."""
+    result = services.run_simulation(agents=1, calls_per_interval=1, interval_minutes=0.01, hours=0.05, seed=3)
+    assert result["intervals"] == 300  # 3 minutes of 0.6-second intervals
+
+
+def test_a_run_of_millions_of_intervals_is_refused_before_it_is_built():
+    with pytest.raises(ValidationError) as err:
+        services.run_simulation(agents=1, calls_per_interval=0, interval_minutes=0.01, hours=24 * 365, seed=1)
+    assert "interval_minutes" in err.value.message_dict
+    with pytest.raises(ValidationError) as err:
+        services.run_simulation(agents=1, arrivals=[{"seconds": 3e7, "tier": "standard"}], interval_minutes=0.1, seed=1)
+    assert "arrivals" in err.value.message_dict

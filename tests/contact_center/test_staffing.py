@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from guanxi.contact_center import services
 from guanxi.core.roles import Role
 
 URL = "/api/contact-center/staffing"
@@ -140,3 +141,10 @@ def test_page_is_403_and_not_in_the_menu_for_other_roles(client, users, role):
 def test_page_sends_anonymous_users_to_login(client, db):
     response = client.get(reverse("contact_center:staffing"))
     assert response.status_code == 302 and reverse("login") in response.url
+
+
+@pytest.mark.parametrize("goal, patience, volume", [(0.995, 1, 400), (0.999, 5, 50)])
+def test_erlang_a_staffing_reaches_the_goal_even_when_it_needs_more_than_erlang_c(goal, patience, volume):
+    """Abandoned callers count as missed: with little patience and a high goal Erlang A needs more agents."""
+    (row,) = services.staffing_plan([volume], target_service_level=goal, patience_seconds=patience)
+    assert row["service_level"] >= goal

@@ -7,18 +7,12 @@ turned into the API's one 422 shape by guanxi.core.api); both need the "staffing
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from ninja import Field, Router, Schema
 
 from guanxi.contact_center import services
-from guanxi.core.scoping import may
+from guanxi.core.scoping import require
 
 router = Router(tags=["contact center"])
-
-
-def _require_staffing(user) -> None:
-    if not may(user, "staffing", "view"):
-        raise PermissionDenied("Staffing and simulation are for supervisors, analysts and administrators.")
 
 
 class StaffingIn(Schema):
@@ -52,7 +46,7 @@ class StaffingOut(Schema):
 @router.post("/staffing", response=StaffingOut)
 def staffing(request, payload: StaffingIn):
     """Agents needed per interval for a service-level target (Erlang C; Erlang A with `patience_seconds`)."""
-    _require_staffing(request.user)
+    require(request.user, "staffing", "view")
     rows = services.staffing_plan(**payload.model_dump())
     return {"model": "erlang_a" if payload.patience_seconds else "erlang_c", "intervals": rows}
 
@@ -115,7 +109,7 @@ def simulate(request, payload: SimulateIn):
     Bounded so a request stays within seconds: at most 100,000 contacts, 2,000 agents and 10 million
     contacts x agents (422 above, naming the field); the `guanxi simulate` command has no bound.
     """
-    _require_staffing(request.user)
+    require(request.user, "staffing", "view")
     return services.run_simulation(
         **payload.model_dump(), max_contacts=services.API_MAX_CONTACTS, max_agents=services.API_MAX_AGENTS,
         max_work=services.API_MAX_WORK,

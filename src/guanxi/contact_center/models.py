@@ -7,6 +7,7 @@ policy's rings and score), fed from these rows.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,14 @@ class Agent(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def clean(self):
+        """Skills and capacity are free JSON in the admin: refuse what the engine would refuse, so one
+        bad row cannot turn every routing call into an error."""
+        try:
+            self.to_engine()
+        except (ValueError, TypeError) as exc:
+            raise ValidationError({"skills": str(exc)}) from exc
 
     def to_engine(self) -> EngineAgent:
         """The engine's view of this agent (validates skills and capacity on the way)."""

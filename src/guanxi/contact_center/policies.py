@@ -7,7 +7,6 @@ never starves the standard tier (aging 1 point per second). Measured in bench/ro
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from .routing import RoutingPolicy
@@ -24,10 +23,5 @@ VALUE: dict[str, Any] = {
 }
 
 
-def default_policy_data() -> dict[str, Any]:
-    """A copy of the value-routing policy, safe to edit."""
-    return copy.deepcopy(VALUE)
-
-
-def default_policy(known_skills=()) -> RoutingPolicy:
-    return RoutingPolicy.from_dict(VALUE, known_skills)
+def default_policy() -> RoutingPolicy:
+    return RoutingPolicy.from_dict(VALUE, known_skills=())

@@ -95,8 +95,13 @@ def _interval(volume, interval_seconds, aht, target, goal, max_occupancy, shrink
         return row | {"agents": plan.agents, "scheduled_agents": plan.scheduled_agents,
                       "service_level": plan.service_level, "p_wait": plan.p_wait,
                       "asa_seconds": plan.average_speed_of_answer, "occupancy": plan.occupancy, "abandonment": 0.0}
-    # Erlang A never needs more agents than Erlang C (callers who hang up shorten the queue): walk down.
+    # Start from Erlang C's answer. Usually fewer agents do (callers who hang up shorten the queue),
+    # but Erlang A counts abandoned callers as missed, so with little patience and a high goal it
+    # can need more: walk up first, then down.
     agents, result = plan.agents, erlang.erlang_a(plan.agents, traffic, aht, patience, target)
+    while result.service_level < goal and agents < 2 * plan.agents + 100:  # bounded; the row shows its SL
+        agents += 1
+        result = erlang.erlang_a(agents, traffic, aht, patience, target)
     while agents > 1:
         fewer = erlang.erlang_a(agents - 1, traffic, aht, patience, target)
         if fewer.service_level < goal or fewer.occupancy > max_occupancy:
@@ -158,6 +163,7 @@ def run_simulation(
     options = {"patience_seconds": patience_seconds, "target_seconds": target_seconds}
     if arrivals is not None:
         history = _arrivals(arrivals, routing, max_contacts)
+        _check_interval_count(max(a.seconds for a in history) / interval_seconds + 1, "arrivals")
         if isinstance(schedule, list) and max(a.seconds for a in history) >= len(schedule) * interval_seconds:
             raise ValidationError({"agents": f"the schedule covers {len(schedule)} intervals; the arrivals "
                                              f"run to {max(a.seconds for a in history):g} s"})
@@ -165,6 +171,7 @@ def run_simulation(
         scenario = Scenario.replay(history, interval_seconds, aht_seconds, schedule, **options)
     else:
         volumes = _volumes(calls_per_interval, schedule, hours, interval_minutes)
+        _check_interval_count(len(volumes), "interval_minutes")
         if isinstance(schedule, list) and len(schedule) != len(volumes):
             raise ValidationError({"agents": f"{len(schedule)} numbers for {len(volumes)} intervals of "
                                              "calls_per_interval; give one per interval"})
@@ -191,6 +198,12 @@ def run_simulation(
             "seconds": elapsed}
 
 
+def _check_interval_count(count: float, field: str) -> None:
+    """Every interval costs memory and a report row: a run is at most ten weeks of 15-minute intervals."""
+    if count > MAX_INTERVALS * 10:
+        raise ValidationError({field: f"the run would have {count:,.0f} intervals; at most {MAX_INTERVALS * 10:,}"})
+
+
 def _schedule(agents, max_agents) -> int | list[int]:
     """One number, or one per interval (each may be 0, not all)."""
     high = max_agents or 10**6
@@ -215,6 +228,7 @@ def _volumes(calls_per_interval, schedule, hours, interval_minutes) -> list[floa
     else:
         _check_number("hours", hours, low=0, high=24 * 365, low_open=True)
         count = max(1, round(hours * 60 / interval_minutes))
+        _check_interval_count(count, "interval_minutes")  # before the list is built
     return [float(calls_per_interval)] * count
 
 
@@ -450,11 +464,18 @@ def _complete(agent_id: int, contact_id: int) -> bool:
 
 
 def release_expired_offers(policy: RoutingPolicy | None = None, now: dt.datetime | None = None) -> int:
-    """Offers not answered within the policy's reservation timeout go back to the queue (re-offer)."""
+    """Offers not answered within the policy's reservation timeout go back to the queue, and the agents
+    who let them lapse go on break, as in the engine: the contact is re-offered to someone present."""
     policy = policy or default_policy()
     cutoff = (now or timezone.now()) - dt.timedelta(seconds=policy.reservation_timeout_seconds)
-    return _serialised(QueuedContact.objects.filter(state=QueuedContact.State.OFFERED, offered_at__lt=cutoff).update,
-                       state=QueuedContact.State.WAITING, offered_to=None, offered_at=None)
+    return _serialised(_release_offers_before, cutoff)
+
+
+def _release_offers_before(cutoff: dt.datetime) -> int:
+    expired = QueuedContact.objects.filter(state=QueuedContact.State.OFFERED, offered_at__lt=cutoff)
+    absent = list(expired.select_for_update().values_list("offered_to_id", flat=True))
+    Agent.objects.filter(pk__in=absent).update(state=Agent.State.BREAK)
+    return expired.update(state=QueuedContact.State.WAITING, offered_to=None, offered_at=None)
 
 
 def _load(agent: Agent) -> dict[str, int]:

@@ -264,15 +264,17 @@ class _Run:
                 self._push(arrival.seconds, _ARRIVAL, arrival)
             return
         scenario = self.scenario
-        while now < self.horizon:
-            interval = int(now // scenario.interval_seconds)
+        # Step by interval index, never by recomputing it from the time: (i+1)*s // s can round back
+        # to i (s = 0.6: 1.7999999999999998 // 0.6 == 2 at i = 3), which looped forever.
+        interval = int(now // scenario.interval_seconds)
+        while now < self.horizon and interval < len(scenario.calls_per_interval):
             rate = scenario.calls_per_interval[interval] / scenario.interval_seconds
             boundary = (interval + 1) * scenario.interval_seconds
             gap = self.rng.expovariate(rate) if rate > 0 else math.inf
             if now + gap < boundary:
                 self._push(now + gap, _ARRIVAL, None)
                 return
-            now = boundary
+            interval, now = interval + 1, boundary
 
     def _arrive(self, replayed: Arrival | None, now: float) -> None:
         self.seq += 1

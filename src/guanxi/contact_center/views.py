@@ -3,13 +3,13 @@
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from guanxi.contact_center import services
 from guanxi.contact_center.forms import StaffingForm, initial_data
-from guanxi.core.scoping import may
+from guanxi.core.scoping import require
 
 
 @login_required
@@ -19,8 +19,7 @@ def staffing(request):
 
     Roles without the "staffing" permission get 403 (and never see the menu entry).
     """
-    if not may(request.user, "staffing", "view"):
-        raise PermissionDenied
+    require(request.user, "staffing", "view")
     form = StaffingForm(request.GET if "volumes" in request.GET else initial_data())
     rows, totals = [], None
     if form.is_valid():

@@ -9,8 +9,10 @@ restricted model says how a set of org unit ids limits it for an action (`scope_
 this module applies it the same way everywhere.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Exists
+from django.utils.translation import gettext as _
 
 from guanxi.core.roles import allows
 
@@ -42,6 +44,12 @@ class ProbedExists(Exists):
     def as_postgresql(self, compiler, connection, **extra_context):
         sql, params = self.as_sql(compiler, connection, **extra_context)
         return f"{sql[:-1]} OFFSET 0)", params
+
+
+def require(user, model_key: str, action: str) -> None:
+    """Refuse (403) what the user's role may not do at all; where it may, `restrict` limits the rows."""
+    if not may(user, model_key, action):
+        raise PermissionDenied(_("Your role may not do this."))
 
 
 def sees_everything(user) -> bool:

@@ -8,21 +8,20 @@ transaction, so bad input never leaves a half-written record.
 import datetime as dt
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.audit import current_channel
 from guanxi.core.models import OrgUnit, OrgUnitKind
-from guanxi.core.scoping import may, sees_everything
+from guanxi.core.scoping import may, require, sees_everything
 from guanxi.customers import normalize as norm
 from guanxi.customers.models import (
+    Consent,
     ContactKind,
     ContactPoint,
-    Consent,
     Customer,
     Interaction,
     Ownership,
@@ -41,16 +40,11 @@ def get_customer(user, pk, action: str = "view") -> Customer:
     depends on the role only, so it leaks nothing either, and an analyst learns why an edit fails.
     """
     if action != "view":
-        _require(user, "customer", action)
+        require(user, "customer", action)
     customer = Customer.objects.restrict(user, action).select_related("home_dealer").filter(pk=pk).first()
     if customer is None:
         raise Http404("No such customer")
     return customer
-
-
-def _require(user, model_key: str, action: str):
-    if not may(user, model_key, action):
-        raise PermissionDenied(_("Your role may not do this."))
 
 
 def _normalized_contact(kind: str, value: str) -> str:
@@ -114,7 +108,7 @@ def _apply_customer_fields(customer: Customer, data: dict, errors: dict) -> None
 
 
 def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Customer:
-    _require(user, "customer", "add")
+    require(user, "customer", "add")
     errors: dict = {}
     customer = Customer(lifecycle_stage=data.get("lifecycle_stage") or "prospect")
     _apply_customer_fields(customer, data, errors)
@@ -186,7 +180,7 @@ def add_contact_point(user, customer_pk, data: dict) -> ContactPoint:
 
 
 def set_opt_out(user, contact_pk, opted_out: bool) -> ContactPoint:
-    _require(user, "customer", "change")
+    require(user, "customer", "change")
     contact = ContactPoint.objects.restrict(user, "change").filter(pk=contact_pk).first()
     if contact is None:
         raise Http404("No such contact point")
@@ -211,7 +205,7 @@ def record_consent(user, customer_pk, data: dict) -> Consent:
 def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
     """Registers a vehicle to a customer; a VIN already known is transferred (trade-in, second owner)."""
     customer = get_customer(user, customer_pk, "change")
-    _require(user, "vehicle", "add")
+    require(user, "vehicle", "add")
     errors: dict = {}
     vin = _check(errors, "vin", norm.normalize_vin, data.get("vin", ""))
     plate = _check(errors, "plate", norm.normalize_plate, data["plate"]) if data.get("plate") else ""
@@ -251,7 +245,7 @@ def _transfer(vehicle: Vehicle, customer: Customer, since) -> None:
 
 
 def add_interaction(user, customer_pk, data: dict) -> Interaction:
-    _require(user, "interaction", "add")
+    require(user, "interaction", "add")
     customer = get_customer(user, customer_pk, "view")
     interaction = Interaction(
         customer=customer, user=user if user.is_authenticated else None, org_unit=user.org_unit,
