@@ -12,10 +12,10 @@ What it does (issue 2, item 11):
 2. A call-center agent (sees every customer) with an API token; `--sample` real phone numbers
    drawn from the whole contact-point table, written the ways callers' numbers arrive
    ("+8613800138000", "138 0013 8000", "13800138000", "138-0013-8000").
-3. The server exactly as an operator starts it (`guanxi serve --port P --workers W`, W by default as guanxi serve chooses), warmed up,
-   then GET /api/lookup?q=<phone> from 16 concurrent connections for `--duration` seconds with
-   wrk (a Lua script rotates through the numbers and sends the token); a sample of answers is
-   checked to hold the customer whose number was asked.
+3. The server exactly as an operator starts it (`guanxi serve --port P --workers W`, W by default
+   as guanxi serve chooses), warmed up, then GET /api/lookup?q=<phone> from 16 concurrent
+   connections for `--duration` seconds with wrk (a Lua script rotates through the numbers and
+   sends the token); a sample of answers is checked to hold the customer whose number was asked.
 4. The same lookup (contact point by (kind, normalized) joined to its customer) as raw SQL through
    psycopg from 16 processes for the same duration. These runs come first, before the server is
    started, so that connections a server leaks cannot starve them (max_connections).
@@ -157,11 +157,12 @@ def prepare_database(args, env: dict) -> dict:
         log(f"database holds {have:,} customers (>= {args.customers:,}): reusing it, nothing loaded")
         return facts
     missing = args.customers - have
-    log(f"database holds {have:,} customers; loading {missing:,} more with `guanxi loaddemo` "
-        f"(at most {args.load_timeout:,.0f} s)")
+    log(
+        f"database holds {have:,} customers; loading {missing:,} more with `guanxi loaddemo` "
+        f"(at most {args.load_timeout:,.0f} s)"
+    )
     started = time.perf_counter()
-    run_guanxi(["loaddemo", "--customers", str(missing), "--seed", str(args.seed)], env,
-               timeout=args.load_timeout)
+    run_guanxi(["loaddemo", "--customers", str(missing), "--seed", str(args.seed)], env, timeout=args.load_timeout)
     seconds = time.perf_counter() - started
     facts.update(loaded=missing, load_seconds=seconds)
     log(f"loaded {missing:,} customers in {seconds:,.0f} s ({missing / seconds:,.0f} customers/s)")
@@ -175,8 +176,9 @@ def database_connections(database_url: str) -> int:
     """Connections to the bench database other than the one asking; -1 when the server is full."""
     try:
         with psycopg.connect(database_url) as conn:
-            return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                "AND pid <> pg_backend_pid()").fetchone()[0]
+            return conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
     except psycopg.OperationalError:
         return -1  # "too many clients already": max_connections is used up
 
@@ -225,16 +227,17 @@ def agent_token(env: dict) -> str:
         ApiToken.objects.filter(user=user, name={TOKEN_NAME!r}).delete()
         print(ApiToken.issue(user, {TOKEN_NAME!r})[1])
     """)
-    result = subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, timeout=120, capture_output=True, text=True
+    )
     return result.stdout.strip().splitlines()[-1]
 
 
 PHONE_FORMATS = (
-    lambda n: f"+86{n}",                        # +8613800138000
-    lambda n: f"{n[:3]} {n[3:7]} {n[7:]}",      # 138 0013 8000
-    lambda n: n,                                # 13800138000
-    lambda n: f"{n[:3]}-{n[3:7]}-{n[7:]}",      # 138-0013-8000
+    lambda n: f"+86{n}",  # +8613800138000
+    lambda n: f"{n[:3]} {n[3:7]} {n[7:]}",  # 138 0013 8000
+    lambda n: n,  # 13800138000
+    lambda n: f"{n[:3]}-{n[3:7]}-{n[7:]}",  # 138-0013-8000
 )
 
 
@@ -242,13 +245,15 @@ def sample_phones(database_url: str, size: int, seed: int) -> list[tuple[str, st
     """(as the caller types it, E.164, customer id) for `size` numbers spread over the table."""
     with psycopg.connect(database_url) as conn:
         low, high, total = conn.execute(
-            "SELECT min(id), max(id), count(*) FROM customers_contactpoint WHERE kind = 'phone'").fetchone()
+            "SELECT min(id), max(id), count(*) FROM customers_contactpoint WHERE kind = 'phone'"
+        ).fetchone()
         if not total:
             raise SystemExit("no phone contact points in the database")
         percent = min(100.0, 100.0 * 3 * size / max(1, high - low + 1))
         rows = conn.execute(
             f"SELECT normalized, customer_id FROM customers_contactpoint TABLESAMPLE BERNOULLI ({percent:.6f}) "
-            f"REPEATABLE ({seed}) WHERE kind = 'phone'").fetchall()
+            f"REPEATABLE ({seed}) WHERE kind = 'phone'"
+        ).fetchall()
     random.Random(seed).shuffle(rows)
     rows = rows[:size]
     phones = []
@@ -279,8 +284,15 @@ class Server:
         if args.server_command:
             self.command = shlex.split(args.server_command.format(port=port, workers=args.workers))
         else:
-            self.command = guanxi_command() + ["serve", "--host", "127.0.0.1", "--port", str(port),
-                                               "--workers", str(args.workers)]
+            self.command = guanxi_command() + [
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ]
         extra = dict(item.split("=", 1) for item in args.server_env)
         self.env, self.port, self.process = {**env, **extra}, port, None
         self.log_path = Path(env["GUANXI_DATA_DIR"], "server.log")
@@ -288,8 +300,9 @@ class Server:
     def start(self, timeout: float = 90) -> None:
         log(f"starting the server: {' '.join(self.command)}")
         with open(self.log_path, "w") as log_file:
-            self.process = subprocess.Popen(self.command, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                self.command, env=self.env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -329,8 +342,9 @@ def verify_answers(port: int, token: str, phones, count: int) -> tuple[int, int,
     for written, e164, customer_id in phones[:count]:
         if time.monotonic() > deadline:
             break
-        request = urllib.request.Request(f"http://127.0.0.1:{port}{lookup_path(written)}",
-                                         headers={"Authorization": f"Bearer {token}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{lookup_path(written)}", headers={"Authorization": f"Bearer {token}"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 ids = [row["id"] for row in json.load(response)]
@@ -349,21 +363,36 @@ def verify_answers(port: int, token: str, phones, count: int) -> tuple[int, int,
 # --- the HTTP load: wrk, or Python processes when wrk is missing ------------------------------
 
 
-def run_wrk(port: int, token: str, paths_file: str, lua_file: str, connections: int, threads: int,
-            seconds: float) -> dict:
+def run_wrk(
+    port: int, token: str, paths_file: str, lua_file: str, connections: int, threads: int, seconds: float
+) -> dict:
     env = {**os.environ, "GX_BENCH_PATHS": paths_file, "GX_BENCH_TOKEN": token}
-    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
-               "-s", lua_file, f"http://127.0.0.1:{port}"]
+    command = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds:g}s",
+        "--timeout",
+        "10s",
+        "-s",
+        lua_file,
+        f"http://127.0.0.1:{port}",
+    ]
     result = subprocess.run(command, check=False, env=env, capture_output=True, text=True, timeout=seconds + 60)
-    line = next((l for l in result.stdout.splitlines() if l.startswith("GXBENCH ")), None)
+    line = next((out for out in result.stdout.splitlines() if out.startswith("GXBENCH ")), None)
     if line is None:
         raise SystemExit(f"wrk gave no figures:\n{result.stdout}\n{result.stderr}")
-    figures = json.loads(line[len("GXBENCH "):])
+    figures = json.loads(line[len("GXBENCH ") :])
     socket_errors = figures["connect"] + figures["read"] + figures["write"] + figures["timeout"]
     return {
-        "p50_ms": figures["p50_us"] / 1000, "p99_ms": figures["p99_us"] / 1000,
+        "p50_ms": figures["p50_us"] / 1000,
+        "p99_ms": figures["p99_us"] / 1000,
         "rps": figures["requests"] / (figures["duration_us"] / 1e6),
-        "errors": figures["status_errors"] + socket_errors, "requests": figures["requests"],
+        "errors": figures["status_errors"] + socket_errors,
+        "requests": figures["requests"],
     }
 
 
@@ -424,8 +453,10 @@ def _in_processes(target, arguments: tuple, processes: int, seconds: float) -> d
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     start_at = time.time() + 3.0  # time for every process to start and connect
-    workers = [context.Process(target=target, args=(*arguments, start_at, seconds, queue), daemon=True)
-               for _ in range(processes)]
+    workers = [
+        context.Process(target=target, args=(*arguments, start_at, seconds, queue), daemon=True)
+        for _ in range(processes)
+    ]
     for worker in workers:
         worker.start()
     results = []
@@ -446,8 +477,11 @@ def _in_processes(target, arguments: tuple, processes: int, seconds: float) -> d
     latencies = sorted(value for values, _ in results for value in values)
     errors = sum(e for _, e in results)
     return {
-        "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
-        "rps": len(latencies) / seconds, "errors": errors, "requests": len(latencies),
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "rps": len(latencies) / seconds,
+        "errors": errors,
+        "requests": len(latencies),
     }
 
 
@@ -466,8 +500,11 @@ def count_vs_keyset(database_url: str, repeats: int = 5) -> dict:
         for _ in range(repeats):
             below = rng.randint(max(1, top // 10), top + 1)
             started = time.perf_counter()
-            conn.execute("SELECT id, name, tier, lifecycle_stage FROM customers_customer WHERE id < %s "
-                         "ORDER BY id DESC LIMIT 50", (below,)).fetchall()
+            conn.execute(
+                "SELECT id, name, tier, lifecycle_stage FROM customers_customer WHERE id < %s "
+                "ORDER BY id DESC LIMIT 50",
+                (below,),
+            ).fetchall()
             pages.append((time.perf_counter() - started) * 1000)
     return {"count_ms": median(counts), "keyset_ms": median(pages)}
 
@@ -514,55 +551,106 @@ def report(args, facts, http_runs, sql_runs, counting, client_note) -> bool:
     met_p99, met_rps = http["p99_ms"] <= GOAL_P99_MS, http["rps"] >= GOAL_RPS
     met_errors = http_errors == 0 and facts["verify_bad"] == 0
     print()
-    print(f"Phone lookup, {facts['customers']:,} customers, {args.concurrency} concurrent clients, "
-          f"{args.duration:g} s x {args.runs} runs (medians); server: {facts['server']}")
+    print(
+        f"Phone lookup, {facts['customers']:,} customers, {args.concurrency} concurrent clients, "
+        f"{args.duration:g} s x {args.runs} runs (medians); server: {facts['server']}"
+    )
     print(f"HTTP load: {client_note}; raw SQL: {args.concurrency} psycopg processes (prepared statement)")
-    print(f"CPU: {os.cpu_count()} cores; busy share before the benchmark (others' load): "
-          f"{facts['busy_before']:.0%}{'  <- NOT a quiet machine' if facts['busy_before'] > 0.15 else ''}")
+    print(
+        f"CPU: {os.cpu_count()} cores; busy share before the benchmark (others' load): "
+        f"{facts['busy_before']:.0%}{'  <- NOT a quiet machine' if facts['busy_before'] > 0.15 else ''}"
+    )
     print()
-    print_table([
-        ["metric", "Guanxi HTTP API", "raw psycopg SQL", "ratio HTTP/SQL", "goal (HTTP)", "met"],
-        ["p50 latency (ms)", fmt(http["p50_ms"]), fmt(sql["p50_ms"]), f"{http['p50_ms'] / sql['p50_ms']:,.1f}x",
-         "", ""],
-        ["p99 latency (ms)", fmt(http["p99_ms"]), fmt(sql["p99_ms"]), f"{http['p99_ms'] / sql['p99_ms']:,.1f}x",
-         f"<= {GOAL_P99_MS:g}", "yes" if met_p99 else "NO"],
-        ["lookups/s", fmt(http["rps"]), fmt(sql["rps"]), f"{http['rps'] / sql['rps']:.3f}",
-         f">= {GOAL_RPS:,.0f}", "yes" if met_rps else "NO"],
-        ["CPU per lookup: server (ms)", fmt(median([r["cpu_ms"] for r in http_runs])), "", "", "", ""],
-        ["CPU per lookup: PostgreSQL (ms)", fmt(median([r["pg_cpu_ms"] for r in http_runs])), "", "",
-         f"sum < {(os.cpu_count() or 2) * 1000 / GOAL_RPS:.1f}", ""],
-        ["errors (all runs)", f"{http_errors}", f"{sql_errors}", "", "0", "yes" if http_errors == 0 else "NO"],
-        ["answers checked", f"{facts['verify_ok']}/{facts['verify_ok'] + facts['verify_bad']} hold the customer",
-         "", "", "all", "yes" if facts["verify_bad"] == 0 else "NO"],
-    ])
+    print_table(
+        [
+            ["metric", "Guanxi HTTP API", "raw psycopg SQL", "ratio HTTP/SQL", "goal (HTTP)", "met"],
+            [
+                "p50 latency (ms)",
+                fmt(http["p50_ms"]),
+                fmt(sql["p50_ms"]),
+                f"{http['p50_ms'] / sql['p50_ms']:,.1f}x",
+                "",
+                "",
+            ],
+            [
+                "p99 latency (ms)",
+                fmt(http["p99_ms"]),
+                fmt(sql["p99_ms"]),
+                f"{http['p99_ms'] / sql['p99_ms']:,.1f}x",
+                f"<= {GOAL_P99_MS:g}",
+                "yes" if met_p99 else "NO",
+            ],
+            [
+                "lookups/s",
+                fmt(http["rps"]),
+                fmt(sql["rps"]),
+                f"{http['rps'] / sql['rps']:.3f}",
+                f">= {GOAL_RPS:,.0f}",
+                "yes" if met_rps else "NO",
+            ],
+            ["CPU per lookup: server (ms)", fmt(median([r["cpu_ms"] for r in http_runs])), "", "", "", ""],
+            [
+                "CPU per lookup: PostgreSQL (ms)",
+                fmt(median([r["pg_cpu_ms"] for r in http_runs])),
+                "",
+                "",
+                f"sum < {(os.cpu_count() or 2) * 1000 / GOAL_RPS:.1f}",
+                "",
+            ],
+            ["errors (all runs)", f"{http_errors}", f"{sql_errors}", "", "0", "yes" if http_errors == 0 else "NO"],
+            [
+                "answers checked",
+                f"{facts['verify_ok']}/{facts['verify_ok'] + facts['verify_bad']} hold the customer",
+                "",
+                "",
+                "all",
+                "yes" if facts["verify_bad"] == 0 else "NO",
+            ],
+        ]
+    )
     held = facts["server_connections"]
-    print("PostgreSQL connections held by the idle server after the runs: "
-          + ("all of max_connections (no connection left for this script)  <- connections are leaking" if held < 0
-             else f"{held}" + ("  <- far more than the workers need: connections are leaking"
-                               if held > 10 * args.workers else "")))
+    print(
+        "PostgreSQL connections held by the idle server after the runs: "
+        + (
+            "all of max_connections (no connection left for this script)  <- connections are leaking"
+            if held < 0
+            else f"{held}"
+            + ("  <- far more than the workers need: connections are leaking" if held > 10 * args.workers else "")
+        )
+    )
     print()
     print("per run (HTTP p50/p99 ms, lookups/s | SQL p50/p99 ms, lookups/s):")
     for n, (h, s) in enumerate(zip(http_runs, sql_runs), 1):
-        print(f"  run {n}: {h['p50_ms']:.2f}/{h['p99_ms']:.2f} ms, {h['rps']:,.0f}/s | "
-              f"{s['p50_ms']:.2f}/{s['p99_ms']:.2f} ms, {s['rps']:,.0f}/s"
-              + f"  (CPU per lookup: server {h['cpu_ms']:.2f} ms, PostgreSQL {h['pg_cpu_ms']:.2f} ms)")
+        print(
+            f"  run {n}: {h['p50_ms']:.2f}/{h['p99_ms']:.2f} ms, {h['rps']:,.0f}/s | "
+            f"{s['p50_ms']:.2f}/{s['p99_ms']:.2f} ms, {s['rps']:,.0f}/s"
+            + f"  (CPU per lookup: server {h['cpu_ms']:.2f} ms, PostgreSQL {h['pg_cpu_ms']:.2f} ms)"
+        )
     print()
     print("where the machine's CPU went during the HTTP runs (medians, share of all cores):")
-    for key, label in (("server", "the server's processes"), ("postgres", "PostgreSQL, all databases"),
-                       ("wrk", "the load generator (wrk)"), ("others", "everything else (other users, this script)"),
-                       ("machine", "machine total busy")):
+    for key, label in (
+        ("server", "the server's processes"),
+        ("postgres", "PostgreSQL, all databases"),
+        ("wrk", "the load generator (wrk)"),
+        ("others", "everything else (other users, this script)"),
+        ("machine", "machine total busy"),
+    ):
         print(f"  {label:<44} {median([h['split'][key] for h in http_runs if 'split' in h]):>5.0%}")
     print()
-    print_table([
-        ["listing the customers (median of 5)", "ms"],
-        ["full COUNT(*) over customers", fmt(counting["count_ms"])],
-        ["keyset page (WHERE id < x ORDER BY id DESC LIMIT 50)", fmt(counting["keyset_ms"], 3)],
-        ["ratio COUNT / keyset page", f"{counting['count_ms'] / counting['keyset_ms']:,.0f}x"],
-    ])
+    print_table(
+        [
+            ["listing the customers (median of 5)", "ms"],
+            ["full COUNT(*) over customers", fmt(counting["count_ms"])],
+            ["keyset page (WHERE id < x ORDER BY id DESC LIMIT 50)", fmt(counting["keyset_ms"], 3)],
+            ["ratio COUNT / keyset page", f"{counting['count_ms'] / counting['keyset_ms']:,.0f}x"],
+        ]
+    )
     if facts["loaded"]:
         print()
-        print(f"load: {facts['loaded']:,} customers in {facts['load_seconds']:,.0f} s "
-              f"({facts['loaded'] / facts['load_seconds']:,.0f} customers/s) with `guanxi loaddemo`")
+        print(
+            f"load: {facts['loaded']:,} customers in {facts['load_seconds']:,.0f} s "
+            f"({facts['loaded'] / facts['load_seconds']:,.0f} customers/s) with `guanxi loaddemo`"
+        )
     return met_p99 and met_rps and met_errors
 
 
@@ -600,28 +688,45 @@ def _pgid(pid: int) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--customers", type=int, default=3_000_000)
-    parser.add_argument("--reuse", action=argparse.BooleanOptionalAction, default=True,
-                        help="keep a database that already holds enough customers (default: on)")
+    parser.add_argument(
+        "--reuse",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep a database that already holds enough customers (default: on)",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--load-timeout", type=float, default=4 * 3600, help="seconds the load may take")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=float, default=20, help="seconds per measurement")
     parser.add_argument("--warmup", type=float, default=5, help="seconds of HTTP load before measuring")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP connections and SQL processes")
-    parser.add_argument("--workers", type=int, default=default_workers(),
-                        help="guanxi serve --workers (default: guanxi's own default, 2 per core less one)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="guanxi serve --workers (default: guanxi's own default, 2 per core less one)",
+    )
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--sample", type=int, default=10_000, help="phone numbers to rotate through")
     parser.add_argument("--verify", type=int, default=200, help="answers checked to hold the customer")
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
-    parser.add_argument("--server-command", default="",
-                        help="serve with this instead of `guanxi serve` ({port} and {workers} are filled in)")
-    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra environment for the server only, e.g. DJANGO_SETTINGS_MODULE=... (repeatable)")
+    parser.add_argument(
+        "--server-command",
+        default="",
+        help="serve with this instead of `guanxi serve` ({port} and {workers} are filled in)",
+    )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for the server only, e.g. DJANGO_SETTINGS_MODULE=... (repeatable)",
+    )
     parser.add_argument("--prepare-only", action="store_true", help="create, migrate and load the database, then stop")
     parser.add_argument("--skip-sql", action="store_true", help="HTTP side only (e.g. comparing servers)")
     args = parser.parse_args(argv)
@@ -676,14 +781,20 @@ def main(argv=None) -> int:
                 continue
             result = run_raw_sql(args.database_url, numbers, args.concurrency, args.duration)
             sql_runs.append(result)
-            log(f"run {n}/{args.runs} SQL:  p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, "
-                f"{result['rps']:,.0f}/s, {result['errors']} errors")
+            log(
+                f"run {n}/{args.runs} SQL:  p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, "
+                f"{result['rps']:,.0f}/s, {result['errors']} errors"
+            )
 
         port = args.port or free_port()
         server = Server(args, env, port)
         server.start()
-        facts["server"] = " ".join([*args.server_env, *(Path(server.command[0]).name if i == 0 else part
-                                                         for i, part in enumerate(server.command))])
+        facts["server"] = " ".join(
+            [
+                *args.server_env,
+                *(Path(server.command[0]).name if i == 0 else part for i, part in enumerate(server.command)),
+            ]
+        )
         ok, bad, problems = verify_answers(port, token, phones, args.verify)
         facts["verify_ok"], facts["verify_bad"] = ok, bad
         log(f"checked {ok + bad} answers: {ok} hold the customer, {bad} do not")
@@ -694,8 +805,10 @@ def main(argv=None) -> int:
         if client == "wrk":
             client_note = f"wrk, {wrk_threads} threads, {args.concurrency} keep-alive connections"
         else:
-            client_note = (f"{args.concurrency} Python processes (not wrk): the clients compete with the server "
-                           f"for the same {os.cpu_count()} cores, HTTP figures are pessimistic")
+            client_note = (
+                f"{args.concurrency} Python processes (not wrk): the clients compete with the server "
+                f"for the same {os.cpu_count()} cores, HTTP figures are pessimistic"
+            )
 
         def http_load(seconds):
             if client == "wrk":
@@ -719,8 +832,10 @@ def main(argv=None) -> int:
             result["cpu_ms"] = split["server"] * wall * (os.cpu_count() or 1) * 1000 / max(1, result["requests"])
             result["pg_cpu_ms"] = split["postgres"] * wall * (os.cpu_count() or 1) * 1000 / max(1, result["requests"])
             http_runs.append(result)
-            log(f"run {n}/{args.runs} HTTP: p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, "
-                f"{result['rps']:,.0f}/s, {result['errors']} errors")
+            log(
+                f"run {n}/{args.runs} HTTP: p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, "
+                f"{result['rps']:,.0f}/s, {result['errors']} errors"
+            )
         facts["server_connections"] = database_connections(args.database_url)
         log(f"PostgreSQL connections to the database while the server idles: {facts['server_connections']}")
         server.stop()

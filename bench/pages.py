@@ -54,9 +54,10 @@ def main() -> None:
     hq, dealer_unit = OrgUnit.objects.get(code="CC"), OrgUnit.objects.get(code="D001")
     clients = {}
     for role, unit in (("agent", hq), ("dealer", dealer_unit)):
-        user, _ = User.objects.get_or_create(username=f"bench-pages-{role}",
-                                             defaults={"role": "agent" if role == "agent" else "dealer_sales",
-                                                       "org_unit": unit})
+        user, _ = User.objects.get_or_create(
+            username=f"bench-pages-{role}",
+            defaults={"role": "agent" if role == "agent" else "dealer_sales", "org_unit": unit},
+        )
         clients[role] = Client()
         clients[role].force_login(user)
     customer = Customer.objects.order_by("-id").values_list("id", flat=True)[1000]
@@ -71,20 +72,24 @@ def main() -> None:
 
     def keyset_page():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT id, name FROM customers_customer WHERE id < %s ORDER BY id DESC LIMIT 51",
-                           [customer + 1000])
+            cursor.execute(
+                "SELECT id, name FROM customers_customer WHERE id < %s ORDER BY id DESC LIMIT 51", [customer + 1000]
+            )
             cursor.fetchall()
 
     floor = median_ms(keyset_page)
     print(f"\n{total:,} customers; medians of {args.repeat}; raw keyset page (the floor): {floor:.2f} ms\n")
-    print(f"{'page':28s} | {'status':>6s} | {'Guanxi ms':>9s} | {'floor ms':>8s} | {'ratio':>6s} | {'budget':>6s} | met")
+    print(
+        f"{'page':28s} | {'status':>6s} | {'Guanxi ms':>9s} | {'floor ms':>8s} | {'ratio':>6s} | {'budget':>6s} | met"
+    )
     print("-" * 28 + "-|--------|-----------|----------|--------|--------|----")
     for label, who, url in PAGES:
         url = url.format(customer=customer)
         statuses = []
         ms = median_ms(lambda: statuses.append(clients[who].get(url).status_code))
         met = "yes" if ms <= BUDGET_MS and set(statuses) == {200} else "NO"
-        print(f"{label:28s} | {statuses[-1]:>6d} | {ms:9.1f} | {floor:8.2f} | {ms / floor:5.0f}x | {BUDGET_MS:6.0f} | {met}")
+        ratio = ms / floor
+        print(f"{label:28s} | {statuses[-1]:>6d} | {ms:9.1f} | {floor:8.2f} | {ratio:5.0f}x | {BUDGET_MS:6.0f} | {met}")
 
 
 if __name__ == "__main__":

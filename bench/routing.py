@@ -57,11 +57,22 @@ def erlang_table(seeds: range) -> None:
     rows = [
         ("Erlang C, 14 agents: SL20", 0.888, erlang.service_level(14, traffic, AHT, TARGET), ciw14["sl"], sim14["sl"]),
         ("Erlang C, 14 agents: P(wait)", 0.174, erlang.erlang_c(14, traffic), ciw14["p_wait"], sim14["p_wait"]),
-        ("Erlang C, 14 agents: occupancy", 0.714, erlang.occupancy(14, traffic), ciw14["occupancy"], sim14["occupancy"]),
+        (
+            "Erlang C, 14 agents: occupancy",
+            0.714,
+            erlang.occupancy(14, traffic),
+            ciw14["occupancy"],
+            sim14["occupancy"],
+        ),
         ("Erlang C, 13 agents: SL20", 0.796, erlang.service_level(13, traffic, AHT, TARGET), ciw13["sl"], sim13["sl"]),
         ("Erlang A, 13 agents, 5 min patience: SL20", 0.858, a13.service_level, ciw13a["sl"], sim13a["sl"]),
-        ("Erlang A, 13 agents, 5 min patience: abandonment", 0.025, a13.abandonment, ciw13a["abandon"],
-         sim13a["abandon"]),
+        (
+            "Erlang A, 13 agents, 5 min patience: abandonment",
+            0.025,
+            a13.abandonment,
+            ciw13a["abandon"],
+            sim13a["abandon"],
+        ),
     ]
     print(f"\n## 1. Erlang C / A: 100 calls per 30 min, AHT 180 s, target 20 s ({len(seeds)} seeds, medians)\n")
     print("| figure | reference | Guanxi formula | ciw simulation | Guanxi simulator | formula / reference |")
@@ -76,12 +87,17 @@ def _intervals() -> list[float]:
 
 def _median_sim(scenario: Scenario, policy: RoutingPolicy, seeds: range) -> dict[str, float]:
     runs = [simulate(scenario, policy, seed) for seed in seeds]
-    return _medians([{
-        "sl": r.overall.service_level,
-        "p_wait": 1.0 - _answered_at_once(r),
-        "occupancy": r.occupancy,
-        "abandon": r.overall.abandonment,
-    } for r in runs])
+    return _medians(
+        [
+            {
+                "sl": r.overall.service_level,
+                "p_wait": 1.0 - _answered_at_once(r),
+                "occupancy": r.occupancy,
+                "abandon": r.overall.abandonment,
+            }
+            for r in runs
+        ]
+    )
 
 
 def _answered_at_once(result) -> float:
@@ -93,13 +109,17 @@ def _median_ciw(agents: int, seeds: range, patience: float | None) -> dict[str, 
     for seed in seeds:
         records, horizon = _run_ciw(agents, seed, {"Customer": 1.0}, patience)
         offered = len(records)
-        runs.append({
-            "sl": sum(1 for r in records if r.record_type == "service" and r.waiting_time <= TARGET) / offered,
-            "p_wait": sum(1 for r in records if r.waiting_time > 0) / offered,
-            "occupancy": sum(min(r.service_time, horizon - r.service_start_date) for r in records
-                             if r.record_type == "service") / (agents * horizon),
-            "abandon": sum(1 for r in records if r.record_type == "renege") / offered,
-        })
+        runs.append(
+            {
+                "sl": sum(1 for r in records if r.record_type == "service" and r.waiting_time <= TARGET) / offered,
+                "p_wait": sum(1 for r in records if r.waiting_time > 0) / offered,
+                "occupancy": sum(
+                    min(r.service_time, horizon - r.service_start_date) for r in records if r.record_type == "service"
+                )
+                / (agents * horizon),
+                "abandon": sum(1 for r in records if r.record_type == "renege") / offered,
+            }
+        )
     return _medians(runs)
 
 
@@ -112,9 +132,7 @@ def _run_ciw(agents: int, seed: int, mix: dict[str, float], patience: float | No
         service_distributions={c: [ciw.dists.Exponential(1.0 / AHT)] for c in mix},
         number_of_servers=[agents],
         priority_classes=priorities,
-        reneging_time_distributions=(
-            {c: [ciw.dists.Exponential(1.0 / patience)] for c in mix} if patience else None
-        ),
+        reneging_time_distributions=({c: [ciw.dists.Exponential(1.0 / patience)] for c in mix} if patience else None),
     )
     ciw.seed(seed)
     simulation = ciw.Simulation(network)
@@ -136,36 +154,46 @@ def value_routing_table(seeds: range) -> None:
         "ciw FIFO": _median_ciw_tiers(seeds, None),
         "ciw non-preemptive priority": _median_ciw_tiers(seeds, {"vip": 0, "standard": 1}),
         "Guanxi FIFO": _median_sim_tiers(scenario, RoutingPolicy.from_dict(FIFO, []), seeds),
-        "Guanxi value policy (VIP +300, aging 1/s)": _median_sim_tiers(scenario, RoutingPolicy.from_dict(VALUE, []),
-                                                                       seeds),
+        "Guanxi value policy (VIP +300, aging 1/s)": _median_sim_tiers(
+            scenario, RoutingPolicy.from_dict(VALUE, []), seeds
+        ),
     }
     print(f"\n## 2. Value routing: 20 % VIP, 14 agents, SL = answered within 20 s ({len(seeds)} seeds, medians)\n")
     print("| routing | VIP SL20 | standard SL20 | overall SL20 | VIP ASA s | standard ASA s |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, m in rows.items():
-        print(f"| {name} | {m['vip']:.3f} | {m['standard']:.3f} | {m['overall']:.3f} | {m['vip_asa']:.1f} "
-              f"| {m['standard_asa']:.1f} |")
-    ours, fifo, peer = rows["Guanxi value policy (VIP +300, aging 1/s)"], rows["Guanxi FIFO"], rows[
-        "ciw non-preemptive priority"]
-    print(f"\nGoals: VIP SL20 >= 0.95: {ours['vip']:.3f} ({_ok(ours['vip'] >= 0.95)}); overall not below FIFO: "
-          f"{ours['overall']:.3f} vs {fifo['overall']:.3f} ({_ok(ours['overall'] >= fifo['overall'])}); standard at "
-          f"most 1 point below FIFO: {ours['standard'] - fifo['standard']:+.3f} "
-          f"({_ok(ours['standard'] >= fifo['standard'] - 0.01)}). Against ciw's priority: VIP "
-          f"{ours['vip'] / peer['vip']:.3f}x, standard {ours['standard'] / peer['standard']:.3f}x, overall "
-          f"{ours['overall'] / peer['overall']:.3f}x.")
+        print(
+            f"| {name} | {m['vip']:.3f} | {m['standard']:.3f} | {m['overall']:.3f} | {m['vip_asa']:.1f} "
+            f"| {m['standard_asa']:.1f} |"
+        )
+    ours, fifo, peer = (
+        rows["Guanxi value policy (VIP +300, aging 1/s)"],
+        rows["Guanxi FIFO"],
+        rows["ciw non-preemptive priority"],
+    )
+    print(
+        f"\nGoals: VIP SL20 >= 0.95: {ours['vip']:.3f} ({_ok(ours['vip'] >= 0.95)}); overall not below FIFO: "
+        f"{ours['overall']:.3f} vs {fifo['overall']:.3f} ({_ok(ours['overall'] >= fifo['overall'])}); standard at "
+        f"most 1 point below FIFO: {ours['standard'] - fifo['standard']:+.3f} "
+        f"({_ok(ours['standard'] >= fifo['standard'] - 0.01)}). Against ciw's priority: VIP "
+        f"{ours['vip'] / peer['vip']:.3f}x, standard {ours['standard'] / peer['standard']:.3f}x, overall "
+        f"{ours['overall'] / peer['overall']:.3f}x."
+    )
 
 
 def _median_sim_tiers(scenario: Scenario, policy: RoutingPolicy, seeds: range) -> dict[str, float]:
     runs = []
     for seed in seeds:
         result = simulate(scenario, policy, seed)
-        runs.append({
-            "vip": result.tiers["vip"].service_level,
-            "standard": result.tiers["standard"].service_level,
-            "overall": result.overall.service_level,
-            "vip_asa": result.tiers["vip"].average_speed_of_answer,
-            "standard_asa": result.tiers["standard"].average_speed_of_answer,
-        })
+        runs.append(
+            {
+                "vip": result.tiers["vip"].service_level,
+                "standard": result.tiers["standard"].service_level,
+                "overall": result.overall.service_level,
+                "vip_asa": result.tiers["vip"].average_speed_of_answer,
+                "standard_asa": result.tiers["standard"].average_speed_of_answer,
+            }
+        )
     return _medians(runs)
 
 
@@ -173,13 +201,15 @@ def _median_ciw_tiers(seeds: range, priorities: dict[str, int] | None) -> dict[s
     runs = []
     for seed in seeds:
         records, _ = _run_ciw(14, seed, {"vip": VIP_SHARE, "standard": 1 - VIP_SHARE}, None, priorities)
-        runs.append({
-            "vip": _ciw_sl([r for r in records if r.customer_class == "vip"]),
-            "standard": _ciw_sl([r for r in records if r.customer_class == "standard"]),
-            "overall": _ciw_sl(records),
-            "vip_asa": statistics.fmean(r.waiting_time for r in records if r.customer_class == "vip"),
-            "standard_asa": statistics.fmean(r.waiting_time for r in records if r.customer_class == "standard"),
-        })
+        runs.append(
+            {
+                "vip": _ciw_sl([r for r in records if r.customer_class == "vip"]),
+                "standard": _ciw_sl([r for r in records if r.customer_class == "standard"]),
+                "overall": _ciw_sl(records),
+                "vip_asa": statistics.fmean(r.waiting_time for r in records if r.customer_class == "vip"),
+                "standard_asa": statistics.fmean(r.waiting_time for r in records if r.customer_class == "standard"),
+            }
+        )
     return _medians(runs)
 
 
@@ -199,17 +229,27 @@ def speed_table(seeds: range, decisions: int) -> None:
     scenario = Scenario(_intervals(), INTERVAL, AHT, 14, {"vip": VIP_SHARE, "standard": 1 - VIP_SHARE})
     value = RoutingPolicy.from_dict(VALUE, [])
     ours = _contacts_per_cpu_second(lambda seed: simulate(scenario, value, seed).overall.offered, seeds)
-    peer = _contacts_per_cpu_second(lambda seed: len(_run_ciw(14, seed, {"vip": VIP_SHARE, "standard": 1 - VIP_SHARE},
-                                                              None, {"vip": 0, "standard": 1})[0]), seeds)
+    peer = _contacts_per_cpu_second(
+        lambda seed: len(
+            _run_ciw(14, seed, {"vip": VIP_SHARE, "standard": 1 - VIP_SHARE}, None, {"vip": 0, "standard": 1})[0]
+        ),
+        seeds,
+    )
     print("\n## 3. Speed (CPU time of the benchmark thread; wall clock in brackets)\n")
     print("| figure | Guanxi | peer / goal | ratio |")
     print("|---|---:|---:|---:|")
-    print(f"| routing decisions per second (1,000 agents, 5,000 waiting) | {speed['rate']:,.0f} "
-          f"[{speed['wall_rate']:,.0f}] | goal 20,000 | {speed['rate'] / 20_000:.2f} |")
-    print(f"| p99 latency of an engine call, ms | {speed['p99'] * 1e3:.3f} [{speed['wall_p99'] * 1e3:.3f}] "
-          f"| goal 1.000 | {speed['p99'] * 1e3:.3f} |")
-    print(f"| simulated contacts per second (value routing, 3,000 min) | {ours:,.0f} | ciw {peer:,.0f} | "
-          f"{ours / peer:.2f} |")
+    print(
+        f"| routing decisions per second (1,000 agents, 5,000 waiting) | {speed['rate']:,.0f} "
+        f"[{speed['wall_rate']:,.0f}] | goal 20,000 | {speed['rate'] / 20_000:.2f} |"
+    )
+    print(
+        f"| p99 latency of an engine call, ms | {speed['p99'] * 1e3:.3f} [{speed['wall_p99'] * 1e3:.3f}] "
+        f"| goal 1.000 | {speed['p99'] * 1e3:.3f} |"
+    )
+    print(
+        f"| simulated contacts per second (value routing, 3,000 min) | {ours:,.0f} | ciw {peer:,.0f} | "
+        f"{ours / peer:.2f} |"
+    )
 
 
 def _contacts_per_cpu_second(run: Callable[[int], int], seeds: range) -> float:
@@ -235,27 +275,46 @@ def _decision_speed(decisions: int) -> dict[str, float]:
     rng = random.Random(42)
     skills = [f"skill{i}" for i in range(8)]
     languages = ["zh", "en", "yue"]
-    policy = RoutingPolicy.from_dict({
-        "tier_priority": {"vip": 300, "gold": 60, "standard": 0},
-        "value_weight": 0.001,
-        "aging_weight": 1,
-        "expansion_steps": [{"after_seconds": 30, "min_proficiency": 1}, {"after_seconds": 60, "drop": ["language"]}],
-        "agent_choice": "longest_idle",
-        "reservation_timeout_seconds": 1e9,
-        "fallback": {"action": "voicemail"},
-    }, skills)
-    engine = RoutingEngine(policy, [
-        Agent(f"a{i:04d}", {s: rng.randint(1, 5) for s in rng.sample(skills, 2)},
-              {"voice": 1} if i % 2 else {"chat": 3}, frozenset(rng.sample(languages, rng.randint(1, 2))),
-              state=AgentState.AVAILABLE)
-        for i in range(1000)
-    ])
+    policy = RoutingPolicy.from_dict(
+        {
+            "tier_priority": {"vip": 300, "gold": 60, "standard": 0},
+            "value_weight": 0.001,
+            "aging_weight": 1,
+            "expansion_steps": [
+                {"after_seconds": 30, "min_proficiency": 1},
+                {"after_seconds": 60, "drop": ["language"]},
+            ],
+            "agent_choice": "longest_idle",
+            "reservation_timeout_seconds": 1e9,
+            "fallback": {"action": "voicemail"},
+        },
+        skills,
+    )
+    engine = RoutingEngine(
+        policy,
+        [
+            Agent(
+                f"a{i:04d}",
+                {s: rng.randint(1, 5) for s in rng.sample(skills, 2)},
+                {"voice": 1} if i % 2 else {"chat": 3},
+                frozenset(rng.sample(languages, rng.randint(1, 2))),
+                state=AgentState.AVAILABLE,
+            )
+            for i in range(1000)
+        ],
+    )
     serial = iter(range(10**9))
 
     def new_contact(now: float) -> Contact:
-        return Contact(f"c{next(serial)}", rng.choice(("voice", "chat")), now, {rng.choice(skills): rng.randint(2, 4)},
-                       language=rng.choice(languages), tier=rng.choice(("vip", "gold", "standard", "standard")),
-                       value=rng.random() * 10_000)
+        return Contact(
+            f"c{next(serial)}",
+            rng.choice(("voice", "chat")),
+            now,
+            {rng.choice(skills): rng.randint(2, 4)},
+            language=rng.choice(languages),
+            tier=rng.choice(("vip", "gold", "standard", "standard")),
+            value=rng.random() * 10_000,
+        )
 
     held: list[str] = []
     now = 0.0

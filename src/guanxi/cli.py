@@ -31,7 +31,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="guanxi", description="Guanxi CRM")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="first run: create the data directory, migrate, load demo data and users; then serve")
+    demo = sub.add_parser(
+        "demo", help="first run: create the data directory, migrate, load demo data and users; then serve"
+    )
     demo.add_argument("--customers", type=int, default=20_000)
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--host", default="127.0.0.1")
@@ -57,7 +59,9 @@ def main(argv=None) -> None:
     loaddemo.add_argument("--customers", type=int, default=20_000)
     loaddemo.add_argument("--seed", type=int, default=42)
 
-    simulate = sub.add_parser("simulate", help="simulate the contact center under a routing policy (SL, ASA, abandonment)")
+    simulate = sub.add_parser(
+        "simulate", help="simulate the contact center under a routing policy (SL, ASA, abandonment)"
+    )
     simulate.add_argument("--agents", default="14", help="one number, or a comma-separated schedule (one per interval)")
     simulate.add_argument("--calls-per-interval", default="100", help="one number, or a comma-separated list")
     simulate.add_argument("--arrivals", default=None, help="replay a CSV of contacts: seconds,tier[,handle seconds]")
@@ -105,13 +109,29 @@ def _run(args) -> None:
     elif args.command == "worker":
         call_command("run_huey")
     elif args.command == "createuser":
-        call_command("createuser", args.username, role=args.role, org_unit=args.org_unit,
-                     password=args.password, superuser=args.superuser)
+        call_command(
+            "createuser",
+            args.username,
+            role=args.role,
+            org_unit=args.org_unit,
+            password=args.password,
+            superuser=args.superuser,
+        )
     elif args.command == "simulate":
-        call_command("simulate", agents=args.agents, calls_per_interval=args.calls_per_interval,
-                     arrivals=args.arrivals, interval_minutes=args.interval_minutes, aht=args.aht, patience=args.patience,
-                     vip_share=args.vip_share, policy=args.policy, hours=args.hours, seed=args.seed,
-                     target=args.target)
+        call_command(
+            "simulate",
+            agents=args.agents,
+            calls_per_interval=args.calls_per_interval,
+            arrivals=args.arrivals,
+            interval_minutes=args.interval_minutes,
+            aht=args.aht,
+            patience=args.patience,
+            vip_share=args.vip_share,
+            policy=args.policy,
+            hours=args.hours,
+            seed=args.seed,
+            target=args.target,
+        )
     elif args.command == "loaddemo":
         call_command("loaddemo", customers=args.customers, seed=args.seed)
 

@@ -36,7 +36,9 @@ SECRET_KEY = _secret_key()
 # Keyed hash of national ID numbers: separate from SECRET_KEY so rotating sessions never breaks lookups.
 GUANXI_PII_KEY = os.environ.get("GUANXI_PII_KEY", SECRET_KEY)
 DEBUG = _env_flag("GUANXI_DEBUG")
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("GUANXI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("GUANXI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("GUANXI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 # Behind HTTPS (a reverse proxy that sets X-Forwarded-Proto): secure cookies, HSTS, redirect to https.
 if _env_flag("GUANXI_HTTPS"):
@@ -74,7 +76,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "guanxi.core.middleware.RejectNulCharactersMiddleware",
+    "guanxi.core.middleware.BoundedInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -88,7 +90,7 @@ ROOT_URLCONF = "guanxi.urls"
 WSGI_APPLICATION = "guanxi.wsgi.application"
 ASGI_APPLICATION = "guanxi.asgi.application"
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["guanxi.core.auth.OrgUnitModelBackend"]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -166,6 +168,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 GUANXI_DEFAULT_REGION = os.environ.get("GUANXI_DEFAULT_REGION", "CN")
 GUANXI_CURRENCY = os.environ.get("GUANXI_CURRENCY", "CNY")
+# Uploads (imports, attachments) larger than this are refused before they are read.
+GUANXI_MAX_UPLOAD_BYTES = int(os.environ.get("GUANXI_MAX_UPLOAD_MB", "50")) * 2**20
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False

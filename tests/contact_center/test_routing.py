@@ -32,13 +32,20 @@ def make_policy(**overrides):
 
 
 def make_agent(agent_id, skills=None, capacity=None, languages=("zh",), state=AgentState.AVAILABLE, **extra):
-    return Agent(agent_id, skills or {"sales": 3}, capacity or {"voice": 1}, languages=frozenset(languages),
-                 state=state, **extra)
+    return Agent(
+        agent_id, skills or {"sales": 3}, capacity or {"voice": 1}, languages=frozenset(languages), state=state, **extra
+    )
 
 
 def call(contact_id, arrival=0.0, skills=None, **extra):
-    return Contact(contact_id, extra.pop("channel", "voice"), arrival, skills or {"sales": 3},
-                   language=extra.pop("language", "zh"), **extra)
+    return Contact(
+        contact_id,
+        extra.pop("channel", "voice"),
+        arrival,
+        skills or {"sales": 3},
+        language=extra.pop("language", "zh"),
+        **extra,
+    )
 
 
 def pairs(offers):
@@ -46,11 +53,14 @@ def pairs(offers):
 
 
 def test_arrival_goes_to_the_longest_idle_matching_agent_and_explains_why():
-    engine = RoutingEngine(make_policy(), [
-        make_agent("recent", last_assignment_time=100.0),
-        make_agent("idle_longest", skills={"sales": 4}, last_assignment_time=10.0),
-        make_agent("unskilled", skills={"service": 5}, last_assignment_time=0.0),
-    ])
+    engine = RoutingEngine(
+        make_policy(),
+        [
+            make_agent("recent", last_assignment_time=100.0),
+            make_agent("idle_longest", skills={"sales": 4}, last_assignment_time=10.0),
+            make_agent("unskilled", skills={"service": 5}, last_assignment_time=0.0),
+        ],
+    )
     [offer] = engine.contact_arrived(call("c1", tier="vip"), now=0.0)
     assert offer.agent_id == "idle_longest"
     why = offer.explanation
@@ -60,8 +70,10 @@ def test_arrival_goes_to_the_longest_idle_matching_agent_and_explains_why():
     assert why.matched_skills == {"sales": (3, 4)}
     assert why.candidates == 2  # "unskilled" never counted
     assert why.choice_key == (10.0, "idle_longest")
-    assert str(why) == ("contact_arrived: score 60.0 = tier 60 + value 0 + aging 0.0 (0.0 s waited); ring 0 "
-                        "(voice, sales>=3, language=zh); skills sales 4>=3; agent chosen by longest_idle among 2")
+    assert str(why) == (
+        "contact_arrived: score 60.0 = tier 60 + value 0 + aging 0.0 (0.0 s waited); ring 0 "
+        "(voice, sales>=3, language=zh); skills sales 4>=3; agent chosen by longest_idle among 2"
+    )
 
 
 def test_bullseye_widens_the_ring_over_time():
@@ -130,8 +142,9 @@ def test_value_weight_orders_customers_of_the_same_tier():
 
 
 def test_preferred_agent_is_waited_for_within_the_window_only():
-    engine = RoutingEngine(make_policy(), [make_agent("mine", state=AgentState.BREAK),
-                                           make_agent("other", state=AgentState.BREAK)])
+    engine = RoutingEngine(
+        make_policy(), [make_agent("mine", state=AgentState.BREAK), make_agent("other", state=AgentState.BREAK)]
+    )
     assert engine.contact_arrived(call("c1", preferred_agent_id="mine"), now=0.0) == []
     assert engine.contact_arrived(call("c2", preferred_agent_id="mine"), now=0.0) == []
     assert engine.set_agent_state("other", AgentState.AVAILABLE, now=1.0) == []  # not theirs, inside the window
@@ -166,9 +179,15 @@ def test_capacity_is_never_exceeded_with_concurrent_chats():
 
 def test_random_event_storm_never_double_assigns_nor_overfills():
     rng = random.Random(7)
-    agents = [make_agent(f"a{i}", skills={"sales": rng.randint(1, 5), "service": rng.randint(1, 5)},
-                         capacity={"voice": 1, "chat": rng.randint(1, 3)}, languages=rng.sample(["zh", "en"], 1))
-              for i in range(12)]
+    agents = [
+        make_agent(
+            f"a{i}",
+            skills={"sales": rng.randint(1, 5), "service": rng.randint(1, 5)},
+            capacity={"voice": 1, "chat": rng.randint(1, 3)},
+            languages=rng.sample(["zh", "en"], 1),
+        )
+        for i in range(12)
+    ]
     engine = RoutingEngine(make_policy(), agents)
     channel_of, last_offer, answered = {}, {}, set()
     now = 0.0
@@ -177,10 +196,17 @@ def test_random_event_storm_never_double_assigns_nor_overfills():
         roll = rng.random()
         if roll < 0.5:
             channel_of[f"c{i}"] = rng.choice(["voice", "chat"])
-            offers = engine.contact_arrived(call(f"c{i}", arrival=now, channel=channel_of[f"c{i}"],
-                                                 skills={rng.choice(["sales", "service"]): rng.randint(1, 5)},
-                                                 language=rng.choice(["zh", "en"]),
-                                                 tier=rng.choice(["vip", "standard"])), now)
+            offers = engine.contact_arrived(
+                call(
+                    f"c{i}",
+                    arrival=now,
+                    channel=channel_of[f"c{i}"],
+                    skills={rng.choice(["sales", "service"]): rng.randint(1, 5)},
+                    language=rng.choice(["zh", "en"]),
+                    tier=rng.choice(["vip", "standard"]),
+                ),
+                now,
+            )
         elif roll < 0.8:
             offers = engine.advance(now)  # expiries first, so we only complete what is still held
             if engine.assignments():
@@ -206,8 +232,9 @@ def test_random_event_storm_never_double_assigns_nor_overfills():
 
 
 def test_unanswered_offer_expires_puts_agent_on_break_and_is_re_offered():
-    engine = RoutingEngine(make_policy(), [make_agent("first", last_assignment_time=0.0),
-                                           make_agent("second", last_assignment_time=5.0)])
+    engine = RoutingEngine(
+        make_policy(), [make_agent("first", last_assignment_time=0.0), make_agent("second", last_assignment_time=5.0)]
+    )
     [offer] = engine.contact_arrived(call("c1"), now=100.0)
     assert (offer.agent_id, offer.expires_at) == ("first", 115.0)
     [again] = engine.advance(115.0)
@@ -237,17 +264,23 @@ def test_contact_nobody_can_serve_even_after_fallback_goes_to_voicemail():
     assert engine.waiting_count() == 0  # not silently stuck in a queue
 
 
-@pytest.mark.parametrize(("rule", "expected"), [
-    ("longest_idle", "expert_busy_day"),
-    ("best_proficiency", "expert_recent"),
-    ("fewest_today", "novice_quiet_day"),
-])
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("longest_idle", "expert_busy_day"),
+        ("best_proficiency", "expert_recent"),
+        ("fewest_today", "novice_quiet_day"),
+    ],
+)
 def test_agent_choice_rules(rule, expected):
-    engine = RoutingEngine(make_policy(agent_choice=rule), [
-        make_agent("expert_recent", skills={"sales": 5}, last_assignment_time=50.0, contacts_today=20),
-        make_agent("expert_busy_day", skills={"sales": 4}, last_assignment_time=10.0, contacts_today=30),
-        make_agent("novice_quiet_day", skills={"sales": 3}, last_assignment_time=40.0, contacts_today=2),
-    ])
+    engine = RoutingEngine(
+        make_policy(agent_choice=rule),
+        [
+            make_agent("expert_recent", skills={"sales": 5}, last_assignment_time=50.0, contacts_today=20),
+            make_agent("expert_busy_day", skills={"sales": 4}, last_assignment_time=10.0, contacts_today=30),
+            make_agent("novice_quiet_day", skills={"sales": 3}, last_assignment_time=40.0, contacts_today=2),
+        ],
+    )
     [offer] = engine.contact_arrived(call("c1"), now=60.0)
     assert offer.agent_id == expected
 
@@ -255,8 +288,10 @@ def test_agent_choice_rules(rule, expected):
 def decision_log():
     """A busy little center: 20 agents coming back from wrap-up one by one, 200 contacts queued."""
     rng = random.Random(3)
-    engine = RoutingEngine(make_policy(), [
-        make_agent(f"a{i}", skills={"sales": rng.randint(2, 5)}, state=AgentState.BREAK) for i in range(20)])
+    engine = RoutingEngine(
+        make_policy(),
+        [make_agent(f"a{i}", skills={"sales": rng.randint(2, 5)}, state=AgentState.BREAK) for i in range(20)],
+    )
     for i in range(200):
         engine.contact_arrived(call(f"c{i}", arrival=i * 0.5, tier=rng.choice(["vip", "standard"])), i * 0.5)
     decisions = []
@@ -277,8 +312,14 @@ def test_decisions_do_not_depend_on_set_iteration_order():
     # Agent sets iterate in an order that changes with PYTHONHASHSEED; decisions must not.
     script = "from tests.contact_center.test_routing import decision_log; print(decision_log())"
     runs = [
-        subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed},
-                       cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         for seed in ("1", "2")
     ]
     assert runs[0] == runs[1] == f"{decision_log()}\n"
@@ -290,21 +331,30 @@ def test_unknown_tier_is_rejected():
         engine.contact_arrived(call("c1", tier="platinum"), now=0.0)
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"fallback": None}, "fallback"),
-    ({"fallback": {"action": "reroute", "skills": {"astrology": 1}}}, "fallback.skills names unknown skills: astrology"),
-    ({"expansion_steps": [{"after_seconds": 30, "drop_skills": ["astrology"]}]}, r"expansion_steps\[0\].drop_skills"),
-    ({"expansion_steps": [{"after_seconds": -5}]}, r"expansion_steps\[0\].after_seconds"),
-    ({"expansion_steps": [{"after_seconds": 60}, {"after_seconds": 30}]}, r"expansion_steps\[1\].after_seconds"),
-    ({"expansion_steps": [{"after_seconds": 30, "min_proficiency": 9}]}, r"expansion_steps\[0\].min_proficiency"),
-    ({"expansion_steps": [{"after_seconds": 30, "drop": ["skills"]}]}, r"expansion_steps\[0\].drop"),
-    ({"aging_weight": -1}, "aging_weight"),
-    ({"preferred_agent_window_seconds": -1}, "preferred_agent_window_seconds"),
-    ({"reservation_timeout_seconds": 0}, "reservation_timeout_seconds"),
-    ({"agent_choice": "random"}, "agent_choice"),
-    ({"tier_priority": {}}, "tier_priority"),
-    ({"agin_weight": 1}, "unknown fields: agin_weight"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"fallback": None}, "fallback"),
+        (
+            {"fallback": {"action": "reroute", "skills": {"astrology": 1}}},
+            "fallback.skills names unknown skills: astrology",
+        ),
+        (
+            {"expansion_steps": [{"after_seconds": 30, "drop_skills": ["astrology"]}]},
+            r"expansion_steps\[0\].drop_skills",
+        ),
+        ({"expansion_steps": [{"after_seconds": -5}]}, r"expansion_steps\[0\].after_seconds"),
+        ({"expansion_steps": [{"after_seconds": 60}, {"after_seconds": 30}]}, r"expansion_steps\[1\].after_seconds"),
+        ({"expansion_steps": [{"after_seconds": 30, "min_proficiency": 9}]}, r"expansion_steps\[0\].min_proficiency"),
+        ({"expansion_steps": [{"after_seconds": 30, "drop": ["skills"]}]}, r"expansion_steps\[0\].drop"),
+        ({"aging_weight": -1}, "aging_weight"),
+        ({"preferred_agent_window_seconds": -1}, "preferred_agent_window_seconds"),
+        ({"reservation_timeout_seconds": 0}, "reservation_timeout_seconds"),
+        ({"agent_choice": "random"}, "agent_choice"),
+        ({"tier_priority": {}}, "tier_priority"),
+        ({"agin_weight": 1}, "unknown fields: agin_weight"),
+    ],
+)
 def test_policy_validation_names_the_field(change, field):
     data = {
         "tier_priority": {"vip": 60, "standard": 0},
@@ -321,7 +371,9 @@ def test_policy_validation_names_the_field(change, field):
 def test_policy_reads_from_json():
     policy = RoutingPolicy.from_json(
         '{"tier_priority": {"vip": 60, "standard": 0}, "aging_weight": 1, "fallback": {"action": "voicemail"},'
-        ' "expansion_steps": [{"after_seconds": 30, "min_proficiency": 2}]}', SKILLS)
+        ' "expansion_steps": [{"after_seconds": 30, "min_proficiency": 2}]}',
+        SKILLS,
+    )
     assert policy.step_at(29.0) == 0
     assert policy.step_at(30.0) == 1
     with pytest.raises(ValueError, match="not valid JSON"):

@@ -83,7 +83,9 @@ def test_session_writes_need_the_csrf_token(users):
     assert strict.post("/api/tokens", {"name": "x"}, content_type="application/json").status_code == 403
     strict.get("/api/docs")  # sets the csrftoken cookie, as any page of the UI does
     token = strict.cookies["csrftoken"].value
-    response = strict.post("/api/tokens", {"name": "x"}, content_type="application/json", headers={"X-CSRFToken": token})
+    response = strict.post(
+        "/api/tokens", {"name": "x"}, content_type="application/json", headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 201, response.content
 
 
@@ -103,7 +105,9 @@ def test_token_name_is_required(client, users):
 
 def test_error_shapes(client, users, customers):
     client.force_login(users["analyst"])
-    forbidden = client.patch(f"/api/customers/{customers['zhang'].pk}", {"tier": "vip"}, content_type="application/json")
+    forbidden = client.patch(
+        f"/api/customers/{customers['zhang'].pk}", {"tier": "vip"}, content_type="application/json"
+    )
     assert forbidden.status_code == 403 and forbidden.json()["detail"]
     missing = client.get("/api/customers/999999")
     assert missing.status_code == 404 and missing.json() == {"detail": "Not Found"}
@@ -114,11 +118,21 @@ def test_openapi_lists_the_endpoints(client):
     assert response.status_code == 200
     schema = response.json()
     paths = set(schema["paths"])
-    for path in ["/api/tokens", "/api/tokens/{token_id}", "/api/lookup", "/api/customers", "/api/customers/{customer_id}",
-                 "/api/customers/{customer_id}/erase", "/api/customers/{customer_id}/contact-points",
-                 "/api/contact-points/{contact_id}", "/api/customers/{customer_id}/consents",
-                 "/api/customers/{customer_id}/vehicles", "/api/vehicles", "/api/vehicles/{vehicle_id}",
-                 "/api/customers/{customer_id}/interactions"]:
+    for path in [
+        "/api/tokens",
+        "/api/tokens/{token_id}",
+        "/api/lookup",
+        "/api/customers",
+        "/api/customers/{customer_id}",
+        "/api/customers/{customer_id}/erase",
+        "/api/customers/{customer_id}/contact-points",
+        "/api/contact-points/{contact_id}",
+        "/api/customers/{customer_id}/consents",
+        "/api/customers/{customer_id}/vehicles",
+        "/api/vehicles",
+        "/api/vehicles/{vehicle_id}",
+        "/api/customers/{customer_id}/interactions",
+    ]:
         assert path in paths, path
     assert set(schema["components"]["securitySchemes"]) == {"ApiTokenAuth", "SessionCookieAuth"}
     assert schema["components"]["schemas"]["Tier"]["enum"] == ["vip", "gold", "silver", "standard"]

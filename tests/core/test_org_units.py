@@ -13,9 +13,11 @@ def test_a_dealer_moving_region_takes_its_customers_visibility_along(org, users,
     dealer = org["D-SH1"]
     dealer.parent = org["R-SOUTH"]
     dealer.save()
-    region_manager._guanxi_unit_ids = None
+    region_manager = type(region_manager).objects.get(pk=region_manager.pk)  # a new request reads the tree anew
     assert not Customer.objects.restrict(region_manager).filter(name="张伟").exists()
-    south_manager = type(region_manager).objects.create_user("u_south", role=Role.DEALER_MANAGER, org_unit=org["R-SOUTH"])
+    south_manager = type(region_manager).objects.create_user(
+        "u_south", role=Role.DEALER_MANAGER, org_unit=org["R-SOUTH"]
+    )
     assert Customer.objects.restrict(south_manager).filter(name="张伟").exists()
 
 

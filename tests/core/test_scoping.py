@@ -10,7 +10,9 @@ def names(qs):
     return sorted(qs.values_list("name", flat=True))
 
 
-@pytest.mark.parametrize("role", [Role.ADMIN, Role.HQ_SALES, Role.HQ_MARKETING, Role.ANALYST, Role.AGENT, Role.SUPERVISOR])
+@pytest.mark.parametrize(
+    "role", [Role.ADMIN, Role.HQ_SALES, Role.HQ_MARKETING, Role.ANALYST, Role.AGENT, Role.SUPERVISOR]
+)
 def test_head_office_and_call_center_see_every_customer(users, customers, role):
     assert names(Customer.objects.restrict(users[role])) == ["张伟", "李娜", "王芳"]
 

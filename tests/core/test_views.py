@@ -42,7 +42,9 @@ def test_top_bar_names_the_user_unit_and_role(client, users):
     assert "u_dealer_sales" in page and "D-SH1" in page and "Dealer sales" in page
 
 
-@pytest.mark.parametrize("user_key, sees_customers", [(Role.DEALER_SALES, True), (Role.ANALYST, True), ("no_role", False)])
+@pytest.mark.parametrize(
+    "user_key, sees_customers", [(Role.DEALER_SALES, True), (Role.ANALYST, True), ("no_role", False)]
+)
 def test_menu_shows_only_what_the_role_may_open(client, users, user_key, sees_customers):
     client.force_login(users[user_key])
     page = client.get(reverse("home")).content.decode()
@@ -65,7 +67,9 @@ def test_dashboard_counts_customers_in_scope_by_stage(client, users, customers):
     assert stages["prospect"] == 3 and sum(stages.values()) == 3
 
 
-def test_dashboard_figures_are_cached_so_reloads_do_not_group_the_table(client, users, customers, django_assert_max_num_queries):
+def test_dashboard_figures_are_cached_so_reloads_do_not_group_the_table(
+    client, users, customers, django_assert_max_num_queries
+):
     client.force_login(users[Role.ADMIN])
     client.get(reverse("home"))
     with django_assert_max_num_queries(3) as captured:
@@ -75,9 +79,16 @@ def test_dashboard_figures_are_cached_so_reloads_do_not_group_the_table(client, 
 
 def test_times_show_in_each_users_own_time_zone_and_never_the_previous_users(client, users, customers):
     zhang = customers["zhang"]
-    services.add_interaction(users[Role.ADMIN], zhang.pk, {
-        "channel": "phone", "direction": "in", "subject": "回访",
-        "occurred_at": dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.timezone.utc)})
+    services.add_interaction(
+        users[Role.ADMIN],
+        zhang.pk,
+        {
+            "channel": "phone",
+            "direction": "in",
+            "subject": "回访",
+            "occurred_at": dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC),
+        },
+    )
     berlin, unset = users[Role.AGENT], users[Role.SUPERVISOR]
     berlin.time_zone, unset.time_zone = "Europe/Berlin", ""
     berlin.save()

@@ -22,17 +22,31 @@ ENDPOINTS = {
     "list tokens": ("get", "/api/tokens", None),
     "get zhang car": ("get", "/api/vehicles/{zhang_car}", None),
     "get li car": ("get", "/api/vehicles/{li_car}", None),
-    "create customer": ("post", "/api/customers", {"name": "新客户", "contacts": [{"kind": "phone", "value": "13600136000"}]}),
+    "create customer": (
+        "post",
+        "/api/customers",
+        {"name": "新客户", "contacts": [{"kind": "phone", "value": "13600136000"}]},
+    ),
     "patch zhang": ("patch", "/api/customers/{zhang}", {"tier": "gold"}),
     "patch li": ("patch", "/api/customers/{li}", {"tier": "gold"}),
     "patch wang": ("patch", "/api/customers/{wang}", {"tier": "gold"}),
     "add contact zhang": ("post", "/api/customers/{zhang}/contact-points", {"kind": "email", "value": "z@example.cn"}),
     "opt out zhang phone": ("patch", "/api/contact-points/{zhang_phone}", {"opted_out": True}),
-    "consent zhang": ("post", "/api/customers/{zhang}/consents",
-                      {"channel": "sms", "purpose": "marketing", "granted": True, "how": "web form"}),
-    "register vehicle li": ("post", "/api/customers/{li}/vehicles", {"vin": NEW_VIN, "model": "ID.4", "model_year": 2024}),
-    "add interaction li": ("post", "/api/customers/{li}/interactions",
-                           {"channel": "phone", "direction": "in", "subject": "保养预约"}),
+    "consent zhang": (
+        "post",
+        "/api/customers/{zhang}/consents",
+        {"channel": "sms", "purpose": "marketing", "granted": True, "how": "web form"},
+    ),
+    "register vehicle li": (
+        "post",
+        "/api/customers/{li}/vehicles",
+        {"vin": NEW_VIN, "model": "ID.4", "model_year": 2024},
+    ),
+    "add interaction li": (
+        "post",
+        "/api/customers/{li}/interactions",
+        {"channel": "phone", "direction": "in", "subject": "保养预约"},
+    ),
     "delete wang": ("delete", "/api/customers/{wang}", None),
     "delete zhang (history)": ("delete", "/api/customers/{zhang}", None),
     "erase wang": ("post", "/api/customers/{wang}/erase", None),
@@ -47,9 +61,19 @@ for who in ("zhang", "li", "wang"):
         RECORDS[f"{who} and its records"].append(f"{who} {part}")
 
 COLUMNS = {
-    "adm": "admin", "hqs": "hq_sales", "hqm": "hq_marketing", "ana": "analyst", "agt": "agent", "sup": "supervisor",
-    "dlm": "dealer_manager", "dls": "dealer_sales", "sva": "service_advisor", "reg": "region_manager",
-    "oth": "other_dealer", "nor": "no_role", "ano": "anonymous",
+    "adm": "admin",
+    "hqs": "hq_sales",
+    "hqm": "hq_marketing",
+    "ana": "analyst",
+    "agt": "agent",
+    "sup": "supervisor",
+    "dlm": "dealer_manager",
+    "dls": "dealer_sales",
+    "sva": "service_advisor",
+    "reg": "region_manager",
+    "oth": "other_dealer",
+    "nor": "no_role",
+    "ano": "anonymous",
 }
 
 # HQ and the call center see all three customers; D-SH1 (dlm, dls) 张伟; the service station
@@ -65,7 +89,7 @@ li and its records        200 200 200 200 200 200 404 404 200 200 404 404 401
 wang and its records      200 200 200 200 200 200 404 404 404 404 200 404 401
 get zhang car             200 200 200 200 200 200 200 200 404 200 404 404 401
 get li car                200 200 200 200 200 200 404 404 200 200 404 404 401
-create customer           201 201 201 403 201 201 201 201 403 201 201 403 401
+create customer           201 201 201 403 201 201 201 201 403 422 201 403 401
 patch zhang               200 200 200 403 200 200 200 200 403 200 404 403 401
 patch li                  200 200 200 403 200 200 404 404 403 200 404 403 401
 patch wang                200 200 200 403 200 200 404 404 403 404 200 403 401
@@ -87,7 +111,7 @@ def _parse_matrix(text: str) -> dict[str, dict[str, int]]:
     expected: dict[str, dict[str, int]] = {user: {} for user in columns}
     for row in rows:
         words = row.split()
-        row_name, statuses = " ".join(words[: -len(columns)]), words[-len(columns):]
+        row_name, statuses = " ".join(words[: -len(columns)]), words[-len(columns) :]
         for name in RECORDS.get(row_name, [row_name]):
             assert name in ENDPOINTS, name
             for user, status in zip(columns, statuses):
@@ -106,7 +130,9 @@ def test_matrix_covers_every_endpoint():
 def ids(customers):
     zhang, li = customers["zhang"], customers["li"]
     return {
-        "zhang": zhang.pk, "li": li.pk, "wang": customers["wang"].pk,
+        "zhang": zhang.pk,
+        "li": li.pk,
+        "wang": customers["wang"].pk,
         "zhang_phone": zhang.contact_points.get(kind="phone").pk,
         "zhang_car": Vehicle.objects.get(ownerships__customer=zhang).pk,
         "li_car": Vehicle.objects.get(ownerships__customer=li).pk,
@@ -136,15 +162,30 @@ def test_scoping_matrix(client, users, ids, who):
 
 # Which fixture customers each user may see: the list and the lookup show these and no others.
 SEES = {
-    "admin": {"张伟", "李娜", "王芳"}, "hq_sales": {"张伟", "李娜", "王芳"}, "hq_marketing": {"张伟", "李娜", "王芳"},
-    "analyst": {"张伟", "李娜", "王芳"}, "agent": {"张伟", "李娜", "王芳"}, "supervisor": {"张伟", "李娜", "王芳"},
-    "dealer_manager": {"张伟"}, "dealer_sales": {"张伟"}, "service_advisor": {"李娜"},
-    "region_manager": {"张伟", "李娜"}, "other_dealer": {"王芳"}, "no_role": set(),
+    "admin": {"张伟", "李娜", "王芳"},
+    "hq_sales": {"张伟", "李娜", "王芳"},
+    "hq_marketing": {"张伟", "李娜", "王芳"},
+    "analyst": {"张伟", "李娜", "王芳"},
+    "agent": {"张伟", "李娜", "王芳"},
+    "supervisor": {"张伟", "李娜", "王芳"},
+    "dealer_manager": {"张伟"},
+    "dealer_sales": {"张伟"},
+    "service_advisor": {"李娜"},
+    "region_manager": {"张伟", "李娜"},
+    "other_dealer": {"王芳"},
+    "no_role": set(),
 }
 # Every way to look each customer up.
 LOOKUPS = {
-    "张伟": ["张", "138 0013 8000", "+86 138-0013-8000", "ZHANG.WEI@example.cn", "LSVAU218XN2183294", "沪A·12345",
-            "11010519491231002X"],
+    "张伟": [
+        "张",
+        "138 0013 8000",
+        "+86 138-0013-8000",
+        "ZHANG.WEI@example.cn",
+        "LSVAU218XN2183294",
+        "沪A·12345",
+        "11010519491231002X",
+    ],
     "李娜": ["李", "13900139000", "LSVCC6A48PN000007"],
     "王芳": ["王芳", "13700137000"],
 }
@@ -162,16 +203,21 @@ def test_list_and_lookup_show_only_what_the_user_may_see(client, users, customer
 
 
 def test_lookup_is_a_fixed_number_of_queries(client, users, customers, django_assert_num_queries):
-    """Token auth (1), the dealer's visible org units (1), the lookup itself (1): no per-row query."""
+    """Token auth (1), the dealer's roles and their units (2), the lookup itself (1): no per-row query."""
     from guanxi.core.models import ApiToken
 
     _, raw = ApiToken.issue(users["dealer_sales"], "bench")
     headers = {"Authorization": f"Bearer {raw}"}
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get("/api/lookup", {"q": "138 0013 8000"}, headers=headers)
     assert response.json() == [
-        {"id": customers["zhang"].pk, "name": "张伟", "tier": "standard", "lifecycle_stage": "prospect",
-         "home_dealer_id": customers["zhang"].home_dealer_id}
+        {
+            "id": customers["zhang"].pk,
+            "name": "张伟",
+            "tier": "standard",
+            "lifecycle_stage": "prospect",
+            "home_dealer_id": customers["zhang"].home_dealer_id,
+        }
     ]
 
 
@@ -215,8 +261,11 @@ def test_a_dealer_cannot_filter_on_another_dealer(client, users, customers, org)
 def test_interactions_newest_first(client, users, customers):
     client.force_login(users["agent"])
     url = f"/api/customers/{customers['zhang'].pk}/interactions"
-    for when, subject in [("2026-01-02T10:00:00+08:00", "second"), ("2026-01-01T10:00:00+08:00", "first"),
-                          ("2026-01-03T10:00:00+08:00", "third")]:
+    for when, subject in [
+        ("2026-01-02T10:00:00+08:00", "second"),
+        ("2026-01-01T10:00:00+08:00", "first"),
+        ("2026-01-03T10:00:00+08:00", "third"),
+    ]:
         body = {"channel": "phone", "direction": "in", "subject": subject, "occurred_at": when}
         assert client.post(url, body, content_type="application/json").status_code == 201
     page = client.get(url, {"page_size": 2}).json()
@@ -226,9 +275,16 @@ def test_interactions_newest_first(client, users, customers):
 
 def test_create_customer_with_contacts(client, users, org):
     client.force_login(users["dealer_sales"])
-    body = {"name": "赵敏", "tier": "gold", "national_id": "11010519491231002X", "birth_date": "1949-12-31",
-            "contacts": [{"kind": "phone", "value": "135 0013 5000", "is_primary": True},
-                         {"kind": "email", "value": "Zhao.Min@Example.cn"}]}
+    body = {
+        "name": "赵敏",
+        "tier": "gold",
+        "national_id": "11010519491231002X",
+        "birth_date": "1949-12-31",
+        "contacts": [
+            {"kind": "phone", "value": "135 0013 5000", "is_primary": True},
+            {"kind": "email", "value": "Zhao.Min@Example.cn"},
+        ],
+    }
     response = client.post("/api/customers", body, content_type="application/json")
     assert response.status_code == 201, response.content
     data = response.json()
@@ -247,7 +303,9 @@ def test_register_vehicle_transfers_a_known_vin(client, users, customers):
     assert response.json()["vin"] == "LSVAU218XN2183294"
     assert client.get(f"/api/customers/{zhang.pk}/vehicles").json() == []
     assert {v["vin"] for v in client.get(f"/api/customers/{li.pk}/vehicles").json()} == {
-        "LSVAU218XN2183294", "LSVCC6A48PN000007"}
+        "LSVAU218XN2183294",
+        "LSVCC6A48PN000007",
+    }
     assert Ownership.objects.filter(vehicle__vin="LSVAU218XN2183294").count() == 2
 
 
@@ -277,7 +335,12 @@ BAD_INPUT = [
     ("post", "/api/customers", {"name": "x", "home_dealer_id": 999999}, "home_dealer_id"),
     ("post", "/api/customers", {"name": "x" * 201}, "name"),
     ("post", "/api/customers", {"name": "x", "contacts": [{"kind": "phone", "value": "12345"}]}, "contacts[0].value"),
-    ("post", "/api/customers", {"name": "x", "contacts": [{"kind": "email", "value": "no-at-sign"}]}, "contacts[0].value"),
+    (
+        "post",
+        "/api/customers",
+        {"name": "x", "contacts": [{"kind": "email", "value": "no-at-sign"}]},
+        "contacts[0].value",
+    ),
     ("post", "/api/customers", {"name": "x", "contacts": [{"kind": "fax", "value": "1"}]}, "contacts[0].kind"),
     ("patch", "/api/customers/{zhang}", {"tier": "platinum"}, "tier"),
     ("patch", "/api/customers/{zhang}", {"name": ""}, "name"),
@@ -286,25 +349,60 @@ BAD_INPUT = [
     ("post", "/api/customers/{zhang}/contact-points", {"kind": "phone", "value": "call me"}, "value"),
     ("post", "/api/customers/{zhang}/contact-points", {"kind": "pager", "value": "1"}, "kind"),
     ("patch", "/api/contact-points/{zhang_phone}", {"opted_out": "maybe"}, "opted_out"),
-    ("post", "/api/customers/{zhang}/consents", {"channel": "telex", "purpose": "marketing", "granted": True}, "channel"),
+    (
+        "post",
+        "/api/customers/{zhang}/consents",
+        {"channel": "telex", "purpose": "marketing", "granted": True},
+        "channel",
+    ),
     ("post", "/api/customers/{zhang}/consents", {"channel": "sms", "purpose": "marketing"}, "granted"),
     ("post", "/api/customers/{zhang}/vehicles", {"vin": "LSVAU218XN2183295", "model": "x", "model_year": 2024}, "vin"),
     ("post", "/api/customers/{zhang}/vehicles", {"vin": "LSVAU218ON2183294", "model": "x", "model_year": 2024}, "vin"),
-    ("post", "/api/customers/{zhang}/vehicles", {"vin": NEW_VIN, "model": "x", "model_year": 2024, "plate": "ABC"}, "plate"),
+    (
+        "post",
+        "/api/customers/{zhang}/vehicles",
+        {"vin": NEW_VIN, "model": "x", "model_year": 2024, "plate": "ABC"},
+        "plate",
+    ),
     ("post", "/api/customers/{zhang}/vehicles", {"vin": NEW_VIN, "model": "x", "model_year": "new"}, "model_year"),
-    ("post", "/api/customers/{zhang}/vehicles",
-     {"vin": NEW_VIN, "model": "x", "model_year": 2024, "purchase_date": "yesterday"}, "purchase_date"),
+    (
+        "post",
+        "/api/customers/{zhang}/vehicles",
+        {"vin": NEW_VIN, "model": "x", "model_year": 2024, "purchase_date": "yesterday"},
+        "purchase_date",
+    ),
     ("post", "/api/customers/{zhang}/vehicles", {"vin": NEW_VIN, "model": "", "model_year": 2024}, "model"),
     ("post", "/api/customers/{zhang}/vehicles", {"vin": NEW_VIN, "model": "x", "model_year": 99999}, "model_year"),
-    ("post", "/api/customers/{zhang}/vehicles",
-     {"vin": NEW_VIN, "model": "x", "model_year": 2024, "mileage_km": -5}, "mileage_km"),
-    ("post", "/api/customers/{zhang}/vehicles",
-     {"vin": NEW_VIN, "model": "x", "model_year": 2024, "price": "12345678901.5"}, "price"),
-    ("post", "/api/customers/{zhang}/vehicles",
-     {"vin": NEW_VIN, "model": "x", "model_year": 2024, "selling_dealer_id": 999999}, "selling_dealer_id"),
-    ("post", "/api/customers/{zhang}/interactions", {"channel": "phone", "direction": "up", "subject": "x"}, "direction"),
-    ("post", "/api/customers/{zhang}/interactions",
-     {"channel": "phone", "direction": "in", "subject": "x", "occurred_at": "last tuesday"}, "occurred_at"),
+    (
+        "post",
+        "/api/customers/{zhang}/vehicles",
+        {"vin": NEW_VIN, "model": "x", "model_year": 2024, "mileage_km": -5},
+        "mileage_km",
+    ),
+    (
+        "post",
+        "/api/customers/{zhang}/vehicles",
+        {"vin": NEW_VIN, "model": "x", "model_year": 2024, "price": "12345678901.5"},
+        "price",
+    ),
+    (
+        "post",
+        "/api/customers/{zhang}/vehicles",
+        {"vin": NEW_VIN, "model": "x", "model_year": 2024, "selling_dealer_id": 999999},
+        "selling_dealer_id",
+    ),
+    (
+        "post",
+        "/api/customers/{zhang}/interactions",
+        {"channel": "phone", "direction": "up", "subject": "x"},
+        "direction",
+    ),
+    (
+        "post",
+        "/api/customers/{zhang}/interactions",
+        {"channel": "phone", "direction": "in", "subject": "x", "occurred_at": "last tuesday"},
+        "occurred_at",
+    ),
     ("post", "/api/customers/{zhang}/interactions", {"channel": "phone", "direction": "in", "subject": ""}, "subject"),
     ("get", "/api/customers?tier=platinum", None, "tier"),
     ("get", "/api/customers?home_dealer=x", None, "home_dealer"),
@@ -326,13 +424,17 @@ def _row_counts():
 def test_a_dealer_cannot_file_customers_under_another_dealer(client, users, org):
     client.force_login(users["dealer_sales"])
     before = _row_counts()
-    response = client.post("/api/customers", {"name": "x", "home_dealer_id": org["D-GZ1"].pk}, content_type="application/json")
+    response = client.post(
+        "/api/customers", {"name": "x", "home_dealer_id": org["D-GZ1"].pk}, content_type="application/json"
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "home_dealer_id"
     assert _row_counts() == before
 
 
-@pytest.mark.parametrize(("method", "path", "body", "field"), BAD_INPUT, ids=[f"{c[0]} {c[1]} {c[3]}" for c in BAD_INPUT])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"), BAD_INPUT, ids=[f"{c[0]} {c[1]} {c[3]}" for c in BAD_INPUT]
+)
 def test_bad_input_is_422_naming_the_field_and_writes_nothing(client, users, ids, method, path, body, field):
     client.force_login(users["admin"])
     before = _row_counts()
@@ -363,8 +465,12 @@ def test_api_change_is_audited_with_actor_and_channel(client, users, customers):
     user = users["dealer_manager"]
     _, raw = ApiToken.issue(user, "dms sync")
     zhang = customers["zhang"]
-    response = client.patch(f"/api/customers/{zhang.pk}", {"tier": "vip"}, content_type="application/json",
-                            headers={"Authorization": f"Bearer {raw}"})
+    response = client.patch(
+        f"/api/customers/{zhang.pk}",
+        {"tier": "vip"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {raw}"},
+    )
     assert response.status_code == 200 and response.json()["tier"] == "vip"
     entry = LogEntry.objects.get_for_object(zhang).order_by("-pk").first()
     assert entry.actor == user
@@ -403,7 +509,9 @@ def test_delete_is_refused_when_the_customer_has_history(client, users, customer
 def test_erase_removes_personal_data_and_blanks_the_audit_log(client, users, customers):
     client.force_login(users["supervisor"])
     zhang = customers["zhang"]
-    client.patch(f"/api/customers/{zhang.pk}", {"name_latin": "Zhang Wei", "city": "上海"}, content_type="application/json")
+    client.patch(
+        f"/api/customers/{zhang.pk}", {"name_latin": "Zhang Wei", "city": "上海"}, content_type="application/json"
+    )
     response = client.post(f"/api/customers/{zhang.pk}/erase")
     assert response.status_code == 200, response.content
     data = response.json()

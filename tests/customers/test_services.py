@@ -58,17 +58,28 @@ def test_stage_changes_keep_their_history(users, customers):
 
 def test_trade_in_moves_the_vehicle_and_keeps_its_history(users, customers):
     admin = users[Role.ADMIN]
-    services.add_vehicle(admin, customers["wang"].pk, {"vin": "LSVAU218XN2183294", "purchase_date": dt.date(2025, 9, 1)})
+    services.add_vehicle(
+        admin, customers["wang"].pk, {"vin": "LSVAU218XN2183294", "purchase_date": dt.date(2025, 9, 1)}
+    )
     owners = list(
-        Ownership.objects.filter(vehicle__vin="LSVAU218XN2183294").order_by("start_date").values_list("customer__name", "end_date")
+        Ownership.objects.filter(vehicle__vin="LSVAU218XN2183294")
+        .order_by("start_date")
+        .values_list("customer__name", "end_date")
     )
     assert owners == [("张伟", dt.date(2025, 9, 1)), ("王芳", None)]
 
 
 def test_lookup_finds_by_every_key_and_respects_scope(users, customers):
     agent = users[Role.AGENT]
-    for query in ["138 0013 8000", "+8613800138000", "ZHANG.WEI@example.cn", "沪A·12345", "LSVAU218XN2183294",
-                  "11010519491231002X", "张"]:
+    for query in [
+        "138 0013 8000",
+        "+8613800138000",
+        "ZHANG.WEI@example.cn",
+        "沪A·12345",
+        "LSVAU218XN2183294",
+        "11010519491231002X",
+        "张",
+    ]:
         assert [c.name for c in services.lookup(agent, query)] == ["张伟"], query
     assert list(services.lookup(users["other_dealer"], "138 0013 8000")) == []
 
@@ -83,8 +94,11 @@ def test_customer_with_history_cannot_be_deleted_but_can_be_erased(users, custom
     zhang = customers["zhang"]
     with pytest.raises(ValidationError):
         services.delete_customer(admin, zhang.pk)
-    services.add_interaction(admin, zhang.pk, {"channel": "phone", "direction": "in", "subject": "张伟来电",
-                                               "summary": "Zhang Wei at 138 0013 8000"})
+    services.add_interaction(
+        admin,
+        zhang.pk,
+        {"channel": "phone", "direction": "in", "subject": "张伟来电", "summary": "Zhang Wei at 138 0013 8000"},
+    )
     with audit_context(admin, channel="ui"):
         services.update_customer(admin, zhang.pk, {"name_latin": "Zhang Wei"})
         services.erase_customer(admin, zhang.pk)
@@ -149,16 +163,18 @@ def test_a_service_station_sees_its_own_work_not_the_sales_talk(users, customers
 
 
 def test_a_resold_car_leaves_the_selling_dealers_sight(users, customers):
-    services.add_vehicle(users[Role.ADMIN], customers["wang"].pk, {"vin": "LSVAU218XN2183294",
-                                                                   "purchase_date": dt.date(2026, 1, 5)})
+    services.add_vehicle(
+        users[Role.ADMIN], customers["wang"].pk, {"vin": "LSVAU218XN2183294", "purchase_date": dt.date(2026, 1, 5)}
+    )
     assert not Vehicle.objects.restrict(users[Role.DEALER_SALES]).filter(vin="LSVAU218XN2183294").exists()
     assert Vehicle.objects.restrict(users["other_dealer"]).filter(vin="LSVAU218XN2183294").exists()
 
 
 def test_an_ownership_cannot_end_before_it_began(users, customers):
     with pytest.raises(ValidationError) as err:
-        services.add_vehicle(users[Role.ADMIN], customers["wang"].pk, {"vin": "LSVAU218XN2183294",
-                                                                       "purchase_date": dt.date(2020, 1, 1)})
+        services.add_vehicle(
+            users[Role.ADMIN], customers["wang"].pk, {"vin": "LSVAU218XN2183294", "purchase_date": dt.date(2020, 1, 1)}
+        )
     assert "purchase_date" in err.value.message_dict
 
 
@@ -168,3 +184,9 @@ def test_the_fast_lookup_for_the_call_center_returns_what_the_scoped_lookup_retu
         for query in ["138 0013 8000", "+8613900139000", "Zhang.Wei@example.cn", "沪A12345", "张", "13600000000"]:
             expected = list(services.lookup(users[who], query).values(*columns))
             assert services.lookup_rows(users[who], query, columns) == expected, (who, query)
+
+
+def test_new_customers_take_the_configured_currency(users, settings):
+    settings.GUANXI_CURRENCY = "EUR"
+    customer = services.create_customer(users["admin"], {"name": "Anna"})
+    assert customer.currency == "EUR"

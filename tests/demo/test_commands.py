@@ -24,9 +24,11 @@ def test_demo_creates_one_user_per_role_who_can_log_in(client):
     assert Customer.objects.count() == 120
     for role, unit_code in ROLE_UNITS.items():
         user = User.objects.get(username=role.value)
-        assert (user.role, user.org_unit.code) == (role, unit_code)
+        assert list(user.memberships.values_list("role__name", "org_unit__code")) == [(role, unit_code)]
         assert role.value in output
         assert client.login(username=role.value, password=DEMO_PASSWORD)
+    dealer_sees = Customer.objects.restrict(User.objects.get(username=Role.DEALER_SALES)).count()
+    assert 0 < dealer_sees < 120  # the loaded customers' relationships decide who sees them
     admin = User.objects.get(username=Role.ADMIN)
     assert admin.is_superuser and admin.is_staff
     assert not User.objects.get(username=Role.AGENT).is_staff

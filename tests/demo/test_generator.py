@@ -118,7 +118,7 @@ def test_traded_in_cars_have_an_ended_ownership_and_a_second_owner(data_set):
 def test_times_are_aware_utc_and_not_in_the_future(data_set):
     when = column(INTERACTIONS, "occurred_at")
     moments = [row[when] for row in data_set["interactions"]]
-    assert all(moment.tzinfo == dt.timezone.utc for moment in moments)
+    assert all(moment.tzinfo == dt.UTC for moment in moments)
     assert max(moments).date() <= AS_OF
     assert min(moments).date() >= AS_OF - dt.timedelta(days=9 * 365)
 

@@ -23,7 +23,9 @@ class StaffingIn(Schema):
     target_service_level: float = Field(0.8, description="... this share of contacts (0-1).")
     max_occupancy: float = Field(1.0, description="Cap on agents' busy share (0-1]; 0.85 is common.")
     shrinkage: float = Field(0.0, description="Share of paid time off the phones (breaks, training, absence).")
-    patience_seconds: float | None = Field(None, description="Mean patience: Erlang A with abandonment; omit for Erlang C.")
+    patience_seconds: float | None = Field(
+        None, description="Mean patience: Erlang A with abandonment; omit for Erlang C."
+    )
 
 
 class IntervalOut(Schema):
@@ -46,7 +48,7 @@ class StaffingOut(Schema):
 @router.post("/staffing", response=StaffingOut)
 def staffing(request, payload: StaffingIn):
     """Agents needed per interval for a service-level target (Erlang C; Erlang A with `patience_seconds`)."""
-    require(request.user, "staffing", "view")
+    require(request.user, "contact_center.staffing", "view")
     rows = services.staffing_plan(**payload.model_dump())
     return {"model": "erlang_a" if payload.patience_seconds else "erlang_c", "intervals": rows}
 
@@ -60,14 +62,15 @@ class ArrivalIn(Schema):
 class SimulateIn(Schema):
     agents: int | list[int] = Field(
         description="Agents on duty: one number, or a schedule with one number per interval (those going off "
-                    "duty finish the contact in hand and take no new one)."
+        "duty finish the contact in hand and take no new one)."
     )
     calls_per_interval: float | list[float] | None = Field(
         None, description="One number (repeated over `hours` or the schedule's intervals) or one per interval."
     )
     arrivals: list[ArrivalIn] | None = Field(
-        None, description="Replay these contacts instead of Poisson arrivals (calls_per_interval, hours and "
-                          "vip_share are then not used)."
+        None,
+        description="Replay these contacts instead of Poisson arrivals (calls_per_interval, hours and "
+        "vip_share are then not used).",
     )
     interval_minutes: float = 30
     aht_seconds: float = 180
@@ -109,8 +112,10 @@ def simulate(request, payload: SimulateIn):
     Bounded so a request stays within seconds: at most 100,000 contacts, 2,000 agents and 10 million
     contacts x agents (422 above, naming the field); the `guanxi simulate` command has no bound.
     """
-    require(request.user, "staffing", "view")
+    require(request.user, "contact_center.staffing", "view")
     return services.run_simulation(
-        **payload.model_dump(), max_contacts=services.API_MAX_CONTACTS, max_agents=services.API_MAX_AGENTS,
+        **payload.model_dump(),
+        max_contacts=services.API_MAX_CONTACTS,
+        max_agents=services.API_MAX_AGENTS,
         max_work=services.API_MAX_WORK,
     )

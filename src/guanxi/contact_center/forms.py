@@ -10,8 +10,32 @@ from guanxi.contact_center.services import MAX_INTERVALS, MAX_VOLUME
 
 # A car brand's customer hotline on a weekday, 8:00-20:00 in 30-minute intervals: the morning peak
 # after opening (service bookings, roadside questions), a lunch dip, a smaller afternoon peak.
-SAMPLE_DAY = [60, 85, 120, 150, 165, 160, 145, 120, 95, 90, 110, 135,
-              150, 155, 150, 140, 130, 120, 105, 90, 75, 60, 45, 35]
+SAMPLE_DAY = [
+    60,
+    85,
+    120,
+    150,
+    165,
+    160,
+    145,
+    120,
+    95,
+    90,
+    110,
+    135,
+    150,
+    155,
+    150,
+    140,
+    130,
+    120,
+    105,
+    90,
+    75,
+    60,
+    45,
+    35,
+]
 
 _SEPARATORS = re.compile(r"[\s,，;；、]+")
 
@@ -31,7 +55,9 @@ class VolumesField(forms.CharField):
             try:
                 number = float(part)
             except ValueError:
-                raise ValidationError(_("Interval %(n)d: “%(text)s” is not a number.") % {"n": i, "text": part})
+                raise ValidationError(
+                    _("Interval %(n)d: “%(text)s” is not a number.") % {"n": i, "text": part}
+                ) from None
             if not 0 <= number <= MAX_VOLUME:
                 raise ValidationError(
                     _("Interval %(n)d: the volume must be between 0 and %(max)d.") % {"n": i, "max": MAX_VOLUME}
@@ -41,23 +67,32 @@ class VolumesField(forms.CharField):
 
 
 class StaffingForm(forms.Form):
-    volumes = VolumesField(label=_("Contacts per interval"),
-                           help_text=_("One number per interval, separated by commas or spaces."))
-    start = forms.TimeField(label=_("First interval starts at"), initial="08:00",
-                            widget=forms.TimeInput(format="%H:%M", attrs={"inputmode": "numeric", "placeholder": "08:00"}))
-    interval_minutes = forms.TypedChoiceField(label=_("Interval"), coerce=int, initial=30,
-                                              choices=[(15, _("15 minutes")), (30, _("30 minutes")),
-                                                       (60, _("60 minutes"))])
+    volumes = VolumesField(
+        label=_("Contacts per interval"), help_text=_("One number per interval, separated by commas or spaces.")
+    )
+    start = forms.TimeField(
+        label=_("First interval starts at"),
+        initial="08:00",
+        widget=forms.TimeInput(format="%H:%M", attrs={"inputmode": "numeric", "placeholder": "08:00"}),
+    )
+    interval_minutes = forms.TypedChoiceField(
+        label=_("Interval"),
+        coerce=int,
+        initial=30,
+        choices=[(15, _("15 minutes")), (30, _("30 minutes")), (60, _("60 minutes"))],
+    )
     aht_seconds = forms.FloatField(label=_("Average handle time (s)"), initial=180, min_value=1, max_value=24 * 3600)
-    target_answer_seconds = forms.FloatField(label=_("Answer within (s)"), initial=20, min_value=0,
-                                             max_value=24 * 3600)
+    target_answer_seconds = forms.FloatField(label=_("Answer within (s)"), initial=20, min_value=0, max_value=24 * 3600)
     target_percent = forms.FloatField(label=_("Service level target (%)"), initial=80, min_value=1, max_value=99.9)
-    max_occupancy_percent = forms.FloatField(label=_("Maximum occupancy (%)"), initial=85, min_value=1,
-                                             max_value=100)
+    max_occupancy_percent = forms.FloatField(label=_("Maximum occupancy (%)"), initial=85, min_value=1, max_value=100)
     shrinkage_percent = forms.FloatField(label=_("Shrinkage (%)"), initial=30, min_value=0, max_value=95)
-    patience_seconds = forms.FloatField(label=_("Mean patience (s)"), required=False, min_value=1,
-                                        max_value=24 * 3600,
-                                        help_text=_("Optional: with it, Erlang A counts callers who hang up."))
+    patience_seconds = forms.FloatField(
+        label=_("Mean patience (s)"),
+        required=False,
+        min_value=1,
+        max_value=24 * 3600,
+        help_text=_("Optional: with it, Erlang A counts callers who hang up."),
+    )
 
     def plan_arguments(self) -> dict:
         data = self.cleaned_data

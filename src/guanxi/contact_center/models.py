@@ -36,6 +36,8 @@ class Agent(models.Model):
     class Meta:
         verbose_name = _("agent")
         verbose_name_plural = _("agents")
+        # The staffing page, Erlang figures and the simulator: a supervisor's and analyst's tools.
+        permissions = [("view_staffing", _("Can plan staffing and run the simulator"))]
 
     def __str__(self) -> str:
         return str(self.user)

@@ -78,8 +78,16 @@ def staffing_plan(
     if patience_seconds is not None:
         _check_number("patience_seconds", patience_seconds, low=0, high=24 * 3600, low_open=True)
     return [
-        _interval(volume, interval_minutes * 60.0, aht_seconds, target_answer_seconds, target_service_level,
-                  max_occupancy, shrinkage, patience_seconds)
+        _interval(
+            volume,
+            interval_minutes * 60.0,
+            aht_seconds,
+            target_answer_seconds,
+            target_service_level,
+            max_occupancy,
+            shrinkage,
+            patience_seconds,
+        )
         for volume in volumes
     ]
 
@@ -88,13 +96,26 @@ def _interval(volume, interval_seconds, aht, target, goal, max_occupancy, shrink
     traffic = erlang.offered_traffic(volume, interval_seconds, aht)
     row = {"volume": volume, "traffic": traffic}
     if traffic == 0:
-        return row | {"agents": 0, "scheduled_agents": 0, "service_level": 1.0, "p_wait": 0.0, "asa_seconds": 0.0,
-                      "occupancy": 0.0, "abandonment": 0.0}
+        return row | {
+            "agents": 0,
+            "scheduled_agents": 0,
+            "service_level": 1.0,
+            "p_wait": 0.0,
+            "asa_seconds": 0.0,
+            "occupancy": 0.0,
+            "abandonment": 0.0,
+        }
     plan = erlang.agents_needed(traffic, aht, target, goal, max_occupancy, shrinkage)
     if patience is None:
-        return row | {"agents": plan.agents, "scheduled_agents": plan.scheduled_agents,
-                      "service_level": plan.service_level, "p_wait": plan.p_wait,
-                      "asa_seconds": plan.average_speed_of_answer, "occupancy": plan.occupancy, "abandonment": 0.0}
+        return row | {
+            "agents": plan.agents,
+            "scheduled_agents": plan.scheduled_agents,
+            "service_level": plan.service_level,
+            "p_wait": plan.p_wait,
+            "asa_seconds": plan.average_speed_of_answer,
+            "occupancy": plan.occupancy,
+            "abandonment": 0.0,
+        }
     # Start from Erlang C's answer. Usually fewer agents do (callers who hang up shorten the queue),
     # but Erlang A counts abandoned callers as missed, so with little patience and a high goal it
     # can need more: walk up first, then down.
@@ -108,9 +129,13 @@ def _interval(volume, interval_seconds, aht, target, goal, max_occupancy, shrink
             break
         agents, result = agents - 1, fewer
     return row | {
-        "agents": agents, "scheduled_agents": math.ceil(agents / (1.0 - shrinkage) - 1e-9),
-        "service_level": result.service_level, "p_wait": result.p_wait,
-        "asa_seconds": result.mean_wait_seconds, "occupancy": result.occupancy, "abandonment": result.abandonment,
+        "agents": agents,
+        "scheduled_agents": math.ceil(agents / (1.0 - shrinkage) - 1e-9),
+        "service_level": result.service_level,
+        "p_wait": result.p_wait,
+        "asa_seconds": result.mean_wait_seconds,
+        "occupancy": result.occupancy,
+        "abandonment": result.abandonment,
     }
 
 
@@ -165,20 +190,34 @@ def run_simulation(
         history = _arrivals(arrivals, routing, max_contacts)
         _check_interval_count(max(a.seconds for a in history) / interval_seconds + 1, "arrivals")
         if isinstance(schedule, list) and max(a.seconds for a in history) >= len(schedule) * interval_seconds:
-            raise ValidationError({"agents": f"the schedule covers {len(schedule)} intervals; the arrivals "
-                                             f"run to {max(a.seconds for a in history):g} s"})
+            raise ValidationError(
+                {
+                    "agents": f"the schedule covers {len(schedule)} intervals; the arrivals "
+                    f"run to {max(a.seconds for a in history):g} s"
+                }
+            )
         _check_work(len(history), schedule, max_work)
         scenario = Scenario.replay(history, interval_seconds, aht_seconds, schedule, **options)
     else:
         volumes = _volumes(calls_per_interval, schedule, hours, interval_minutes)
         _check_interval_count(len(volumes), "interval_minutes")
         if isinstance(schedule, list) and len(schedule) != len(volumes):
-            raise ValidationError({"agents": f"{len(schedule)} numbers for {len(volumes)} intervals of "
-                                             "calls_per_interval; give one per interval"})
+            raise ValidationError(
+                {
+                    "agents": f"{len(schedule)} numbers for {len(volumes)} intervals of "
+                    "calls_per_interval; give one per interval"
+                }
+            )
         if max_contacts is not None and sum(volumes) > max_contacts:
-            raise ValidationError({"calls_per_interval": (
-                f"the run would simulate about {sum(volumes):,.0f} contacts; at most {max_contacts:,} per request "
-                "(run larger scenarios with the `guanxi simulate` command)")})
+            raise ValidationError(
+                {
+                    "calls_per_interval": (
+                        f"the run would simulate about {sum(volumes):,.0f} contacts; "
+                        f"at most {max_contacts:,} per request "
+                        "(run larger scenarios with the `guanxi simulate` command)"
+                    )
+                }
+            )
         _check_work(sum(volumes), schedule, max_work)
         mix = {"vip": vip_share, "standard": 1.0 - vip_share}
         missing = [tier for tier, share in mix.items() if share > 0 and tier not in routing.tier_priority]
@@ -191,11 +230,19 @@ def run_simulation(
     elapsed = time.perf_counter() - started
     rows = {tier: _tier_row(figures) for tier, figures in sorted(result.tiers.items())}
     rows["overall"] = _tier_row(result.overall)
-    by_interval = [{"agents": on_duty, **_tier_row(figures)}
-                   for on_duty, figures in zip(scenario.schedule, result.intervals, strict=True)]
-    return {"tiers": rows, "occupancy": result.occupancy, "overtime_seconds": result.overtime_seconds,
-            "decisions": result.decisions, "intervals": len(by_interval), "by_interval": by_interval,
-            "seconds": elapsed}
+    by_interval = [
+        {"agents": on_duty, **_tier_row(figures)}
+        for on_duty, figures in zip(scenario.schedule, result.intervals, strict=True)
+    ]
+    return {
+        "tiers": rows,
+        "occupancy": result.occupancy,
+        "overtime_seconds": result.overtime_seconds,
+        "decisions": result.decisions,
+        "intervals": len(by_interval),
+        "by_interval": by_interval,
+        "seconds": elapsed,
+    }
 
 
 def _check_interval_count(count: float, field: str) -> None:
@@ -237,8 +284,12 @@ def _arrivals(rows, policy: RoutingPolicy, max_contacts: int | None) -> list[Arr
     if not isinstance(rows, list | tuple) or not rows:
         raise ValidationError({"arrivals": "must be a non-empty list of {seconds, tier, handle_seconds}"})
     if max_contacts is not None and len(rows) > max_contacts:
-        raise ValidationError({"arrivals": f"{len(rows):,} contacts; at most {max_contacts:,} per request "
-                                           "(replay larger files with the `guanxi simulate` command)"})
+        raise ValidationError(
+            {
+                "arrivals": f"{len(rows):,} contacts; at most {max_contacts:,} per request "
+                "(replay larger files with the `guanxi simulate` command)"
+            }
+        )
     history = []
     for i, row in enumerate(rows):
         field = f"arrivals[{i}]"
@@ -247,8 +298,9 @@ def _arrivals(rows, policy: RoutingPolicy, max_contacts: int | None) -> list[Arr
         _check_number(f"{field}.seconds", row["seconds"], low=0, high=24 * 3600 * 366)
         tier = row.get("tier", "standard")
         if tier not in policy.tier_priority:
-            raise ValidationError({f"{field}.tier": f"{tier!r} is not a tier of the routing policy "
-                                                    f"({', '.join(policy.tier_priority)})"})
+            raise ValidationError(
+                {f"{field}.tier": f"{tier!r} is not a tier of the routing policy ({', '.join(policy.tier_priority)})"}
+            )
         handle = row.get("handle_seconds")
         if handle is not None:
             _check_number(f"{field}.handle_seconds", handle, low=0, high=24 * 3600, low_open=True)
@@ -259,18 +311,28 @@ def _arrivals(rows, policy: RoutingPolicy, max_contacts: int | None) -> list[Arr
 def _check_work(contacts: float, schedule, max_work: int | None) -> None:
     most = schedule if isinstance(schedule, int) else max(schedule)
     if max_work is not None and contacts * most > max_work:
-        raise ValidationError({"agents": (
-            f"{most} agents x about {contacts:,.0f} contacts is over the {max_work:,} a request may simulate; "
-            "use fewer agents or a shorter run, or the `guanxi simulate` command")})
+        raise ValidationError(
+            {
+                "agents": (
+                    f"{most} agents x about {contacts:,.0f} contacts is over the {max_work:,} a request may simulate; "
+                    "use fewer agents or a shorter run, or the `guanxi simulate` command"
+                )
+            }
+        )
 
 
 def _tier_row(figures) -> dict[str, Any]:
     def finite(x):
         return None if math.isnan(x) else x
 
-    return {"offered": figures.offered, "answered": figures.answered, "abandoned": figures.abandoned,
-            "service_level": finite(figures.service_level), "asa_seconds": finite(figures.average_speed_of_answer),
-            "abandonment": finite(figures.abandonment)}
+    return {
+        "offered": figures.offered,
+        "answered": figures.answered,
+        "abandoned": figures.abandoned,
+        "service_level": finite(figures.service_level),
+        "asa_seconds": finite(figures.average_speed_of_answer),
+        "abandonment": finite(figures.abandonment),
+    }
 
 
 def _policy(data: dict[str, Any] | None) -> RoutingPolicy:
@@ -341,11 +403,16 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime):
         rings = policy.ladder(contact.requirement_for_engine())
         if rings[min(policy.step_at(waited), len(rings) - 1)].is_met_by(engine_agent):
             # best score first; ties to the earliest arrival, then the lowest id, as in the engine
-            eligible.append(((-policy.score(contact.tier, contact.value, waited), contact.arrival, contact.pk), contact))
+            eligible.append(
+                ((-policy.score(contact.tier, contact.value, waited), contact.arrival, contact.pk), contact)
+            )
     eligible.sort(key=lambda pair: pair[0])
     for _key, contact in eligible:
-        locked = (QueuedContact.objects.select_for_update(skip_locked=True)
-                  .filter(pk=contact.pk, state=QueuedContact.State.WAITING).first())
+        locked = (
+            QueuedContact.objects.select_for_update(skip_locked=True)
+            .filter(pk=contact.pk, state=QueuedContact.State.WAITING)
+            .first()
+        )
         if locked is None:
             continue  # another process took it (or is taking it) meanwhile
         locked.state = QueuedContact.State.OFFERED
@@ -359,8 +426,14 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime):
     return None
 
 
-def enqueue_contact(channel: str, requirement: dict | None = None, tier: str = "standard", value: float = 0.0,
-                    arrival: dt.datetime | None = None, policy: RoutingPolicy | None = None) -> QueuedContact:
+def enqueue_contact(
+    channel: str,
+    requirement: dict | None = None,
+    tier: str = "standard",
+    value: float = 0.0,
+    arrival: dt.datetime | None = None,
+    policy: RoutingPolicy | None = None,
+) -> QueuedContact:
     """Put a contact in the queue (validated with the engine's own rules: proficiencies 1-5, and a tier
     the policy knows, since a contact of another tier would never be claimed).
 
@@ -372,8 +445,9 @@ def enqueue_contact(channel: str, requirement: dict | None = None, tier: str = "
     tiers = policy.tier_priority
     if tier not in tiers:
         raise ValidationError({"tier": f"{tier!r} is not a tier of the routing policy ({', '.join(tiers)})"})
-    contact = QueuedContact(channel=channel, requirement=requirement or {}, tier=tier, value=value,
-                            arrival=arrival or timezone.now())
+    contact = QueuedContact(
+        channel=channel, requirement=requirement or {}, tier=tier, value=value, arrival=arrival or timezone.now()
+    )
     try:
         contact.requirement_for_engine()
         Contact(id="new", channel=channel, arrival=0.0, skills=dict((requirement or {}).get("skills") or {}))
@@ -438,9 +512,10 @@ def _apply_fallback(contact: QueuedContact, policy: RoutingPolicy, anyone_meets)
 
 def accept_offer(agent: Agent, contact_id: int) -> QueuedContact:
     """The agent answers the contact offered to it."""
-    updated = _serialised(QueuedContact.objects.filter(
-        pk=contact_id, offered_to=agent, state=QueuedContact.State.OFFERED
-    ).update, state=QueuedContact.State.ASSIGNED)
+    updated = _serialised(
+        QueuedContact.objects.filter(pk=contact_id, offered_to=agent, state=QueuedContact.State.OFFERED).update,
+        state=QueuedContact.State.ASSIGNED,
+    )
     if not updated:
         raise ValidationError({"contact": f"contact {contact_id} has no pending offer to this agent"})
     return QueuedContact.objects.get(pk=contact_id)
@@ -522,4 +597,3 @@ def _check_list(field, values, max_items, max_value, integer=False) -> None:
             _check_number(field, value, low=0, high=max_value, integer=integer)
         except ValidationError as exc:
             raise ValidationError({f"{field}[{i}]": exc.message_dict[field]}) from exc
-

@@ -19,7 +19,7 @@ def staffing(request):
 
     Roles without the "staffing" permission get 403 (and never see the menu entry).
     """
-    require(request.user, "staffing", "view")
+    require(request.user, "contact_center.staffing", "view")
     form = StaffingForm(request.GET if "volumes" in request.GET else initial_data())
     rows, totals = [], None
     if form.is_valid():

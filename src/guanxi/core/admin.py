@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from guanxi.core.models import ApiToken, OrgUnit, User
+from guanxi.core.models import ApiToken, Membership, OrgUnit, User
 
 
 @admin.register(OrgUnit)
@@ -13,11 +13,20 @@ class OrgUnitAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "name_en")
 
 
+class MembershipInline(admin.TabularInline):
+    """Where the user works and in which role there; rights are the union over these rows."""
+
+    model = Membership
+    extra = 1
+    autocomplete_fields = ("org_unit",)
+
+
 @admin.register(User)
 class GuanxiUserAdmin(UserAdmin):
-    list_display = ("username", "first_name", "last_name", "role", "org_unit", "is_active")
-    list_filter = ("role", "is_active")
-    fieldsets = UserAdmin.fieldsets + (("Guanxi", {"fields": ("org_unit", "role", "language", "time_zone")}),)
+    list_display = ("username", "first_name", "last_name", "is_active")
+    list_filter = ("is_active", "memberships__role", "memberships__org_unit__kind")
+    fieldsets = UserAdmin.fieldsets + (("Guanxi", {"fields": ("language", "time_zone")}),)
+    inlines = (MembershipInline,)
 
 
 @admin.register(ApiToken)

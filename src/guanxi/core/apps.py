@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "guanxi.core"
     label = "core"
     verbose_name = _("Organisation")
+
+    def ready(self):
+        from guanxi.core.registry import MenuItem, registry
+
+        registry.add_menu_item(MenuItem("home", _("Home"), "home", None, order=0))

@@ -1,11 +1,11 @@
-"""Org units, users and API tokens: who works where, in which role."""
+"""Org units, users, memberships and API tokens: who works where, in which roles."""
 
 import hashlib
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -14,9 +14,10 @@ from django.db.models.functions import Concat, Substr
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.roles import Role
+from guanxi.core.roles import role_label
 
 
 class OrgUnitKind(models.TextChoices):
@@ -77,18 +78,76 @@ class OrgUnit(models.Model):
         return self.kind in (OrgUnitKind.HQ, OrgUnitKind.CALL_CENTER)
 
 
-class User(AbstractUser):
-    """A person working in one org unit with one role (the membership)."""
+class GuanxiUserManager(UserManager):
+    def create_user(self, username, email=None, password=None, *, role=None, org_unit=None, **extra_fields):
+        """A user, and with `role` (a group name) and `org_unit` their first membership."""
+        with transaction.atomic():
+            user = super().create_user(username, email, password, **extra_fields)
+            if role and org_unit:
+                Membership.objects.create(user=user, org_unit=org_unit, role=Group.objects.get(name=role))
+        return user
 
-    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+
+class User(AbstractUser):
+    """A person working in one or more org units, in a role in each (their memberships)."""
+
     # Blank follows the browser; set, it wins over the browser until the language switch is used.
     language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
 
+    objects = GuanxiUserManager()
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    @cached_property
+    def membership_rows(self) -> list[tuple]:
+        """Every membership with each permission of its role, read in one query once a request:
+        (unit id, unit name, unit path, unit kind, role name, permission's app label, codename).
+        The scoping layer, the top bar and the default unit of new records all read these."""
+        return list(
+            self.memberships.order_by("pk").values_list(
+                "org_unit_id",
+                "org_unit__name",
+                "org_unit__path",
+                "org_unit__kind",
+                "role__name",
+                "role__permissions__content_type__app_label",
+                "role__permissions__codename",
+            )
+        )
+
+    @property
+    def membership_labels(self) -> list[str]:
+        """ "D001 浦东 · Dealer sales", one per membership, in the order they were given."""
+        labels = {
+            f"{unit} · {role_label(role)}": None for _id, unit, _path, _kind, role, *_perm in self.membership_rows
+        }
+        return list(labels)
+
+    @property
+    def primary_unit_id(self) -> int | None:
+        """The unit a record the user makes is filed under (an interaction's org unit): the first membership's."""
+        return self.membership_rows[0][0] if self.membership_rows else None
+
+
+class Membership(models.Model):
+    """One org unit and the role the user holds there. Rights are the union over memberships."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("org unit")
+    )
+    role = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("role"))
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "org_unit", "role"], name="one_membership_per_role")]
+
+    def __str__(self):
+        return f"{self.org_unit} · {role_label(self.role.name)}"
 
 
 def _hash_token(raw: str) -> str:
@@ -111,7 +170,7 @@ class ApiTokenQuerySet(models.QuerySet):
         key = _token_cache_key(_hash_token(raw))
         token = cache.get(key)
         if token is None:
-            token = self.select_related("user", "user__org_unit").filter(key_hash=_hash_token(raw)).first()
+            token = self.select_related("user").filter(key_hash=_hash_token(raw)).first()
             if token is None:
                 return None
             cache.set(key, token, TOKEN_CACHE_SECONDS)
@@ -139,7 +198,9 @@ class ApiToken(models.Model):
     def issue(cls, user, name: str, valid_days: int = 365) -> tuple["ApiToken", str]:
         raw = "gx_" + secrets.token_urlsafe(32)
         expires_at = timezone.now() + timedelta(days=valid_days)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:8], key_hash=_hash_token(raw), expires_at=expires_at)
+        token = cls.objects.create(
+            user=user, name=name, prefix=raw[:8], key_hash=_hash_token(raw), expires_at=expires_at
+        )
         return token, raw
 
 

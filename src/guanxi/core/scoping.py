@@ -1,44 +1,94 @@
 """The scoping layer: the only way a view, endpoint, export or job gets rows.
 
-`Model.objects.restrict(user, action)` returns what the user's role may do (roles.py) within
-what the user's org unit may see. Default deny: no role, no org unit, an inactive user or an
-action the role lacks all give an empty queryset. Head office and the call center see every
-customer; a region sees its dealers'; a dealer its own; a service station the customers whose
-vehicles it services, for reading only (changing a customer is the home dealer's business). Each
-restricted model says how a set of org unit ids limits it for an action (`scope_q(ids, action)`);
-this module applies it the same way everywhere.
+`Model.objects.restrict(user, action)` returns the rows the user may act on. Two questions,
+both answered from data:
+- may the user do the action at all? Some membership's role (a Django group) holds the
+  permission (`customers.change_customer`);
+- where? In the org units of exactly those memberships, each with everything below it. A
+  membership at head office or the call center reaches every row; otherwise each restricted
+  model declares how a set of org unit ids limits it for an action (`scope_q(ids, action)`,
+  e.g. through the customer ↔ org unit relationships), and this module applies it the same
+  way everywhere.
+
+Default deny: no membership, an inactive user, or an action no role grants give nothing.
 """
 
-from django.core.exceptions import PermissionDenied
+from collections import defaultdict
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Exists
+from django.db.models import Exists, Prefetch, Q
 from django.utils.translation import gettext as _
 
-from guanxi.core.roles import allows
+from guanxi.core.models import OrgUnit, OrgUnitKind
+from guanxi.core.roles import permission_name
+
+EVERYWHERE = "everywhere"
+_SEES_EVERYTHING = {OrgUnitKind.HQ, OrgUnitKind.CALL_CENTER}
 
 
-def visible_unit_ids(user) -> list[int]:
-    """Ids of the user's org unit and every unit below it, cached on the user for the request."""
-    cached = getattr(user, "_guanxi_unit_ids", None)
-    if cached is None:
-        cached = user.org_unit.subtree_ids()
-        user._guanxi_unit_ids = cached
-    return cached
+def _grants(user) -> dict[str, set[tuple[str, str]]]:
+    """permission -> {(unit path, unit kind)} over the user's memberships, once a request."""
+    grants = getattr(user, "_guanxi_grants", None)
+    if grants is None:
+        grants = defaultdict(set)
+        for _id, _name, path, kind, _role, app_label, codename in user.membership_rows:
+            if codename:
+                grants[f"{app_label}.{codename}"].add((path, kind))
+        user._guanxi_grants = grants
+    return grants
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
 
 
 def may(user, model_key: str, action: str) -> bool:
-    if not (user and user.is_authenticated and user.is_active):
+    """Whether some role of the user allows the action on the model anywhere."""
+    if not _active(user):
         return False
-    return user.is_superuser or allows(user.role, model_key, action)
+    return user.is_superuser or bool(_grants(user).get(permission_name(model_key, action)))
+
+
+def require(user, model_key: str, action: str) -> None:
+    """Refuse (403) what no role of the user allows; where one does, `restrict` limits the rows."""
+    if not may(user, model_key, action):
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+def reach(user, model_key: str, action: str):
+    """Where the user may do the action: EVERYWHERE, or the ids of the org units (subtrees)."""
+    if not _active(user):
+        return []
+    if user.is_superuser:
+        return EVERYWHERE
+    places = _grants(user).get(permission_name(model_key, action), set())
+    if any(kind in _SEES_EVERYTHING for _path, kind in places):
+        return EVERYWHERE
+    if not places:
+        return []
+    paths = frozenset(path for path, _kind in places)
+    cache = user.__dict__.setdefault("_guanxi_unit_ids", {})
+    if paths not in cache:
+        under_any = Q()
+        for path in paths:
+            under_any |= Q(path__startswith=path)
+        cache[paths] = list(OrgUnit.objects.filter(under_any).values_list("pk", flat=True))
+    return cache[paths]
+
+
+def sees_everything(user, model_key: str = "customers.customer", action: str = "view") -> bool:
+    """Head office and the call center (and superusers): no org-unit limit on the action."""
+    return reach(user, model_key, action) == EVERYWHERE
 
 
 class ProbedExists(Exists):
     """EXISTS that PostgreSQL checks row by row instead of building the whole set first.
 
-    In a scope like "the dealer's customers OR owners of cars the dealer services", PostgreSQL
-    turns the EXISTS into a hashed set of every serviced owner (168,000 rows at 3M customers):
-    1,090 ms for a list page that needs 50 rows. OFFSET 0 keeps the subquery from being
-    flattened, so each candidate row is probed through the indexes: 8.7 ms.
+    In a scope like "customers related to the dealer", PostgreSQL may turn the EXISTS into a
+    hashed set of every related customer (hundreds of thousands at 3M customers): over a second
+    for a list page that needs 50 rows. OFFSET 0 keeps the subquery from being flattened, so each
+    candidate row is probed through the indexes.
     """
 
     def as_postgresql(self, compiler, connection, **extra_context):
@@ -46,23 +96,25 @@ class ProbedExists(Exists):
         return f"{sql[:-1]} OFFSET 0)", params
 
 
-def require(user, model_key: str, action: str) -> None:
-    """Refuse (403) what the user's role may not do at all; where it may, `restrict` limits the rows."""
-    if not may(user, model_key, action):
-        raise PermissionDenied(_("Your role may not do this."))
-
-
-def sees_everything(user) -> bool:
-    """Head office and the call center (and superusers): no org-unit limit on what the role allows."""
-    return bool(user.is_superuser or (user.org_unit_id and user.org_unit.sees_everything))
-
-
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action: str = "view"):
-        if not may(user, self.model.permission_key, action):
-            return self.none()
-        if sees_everything(user):
+        where = reach(user, self.model.permission_key, action)
+        if where == EVERYWHERE:
             return self
-        if user.org_unit_id is None:
+        if not where:
             return self.none()
-        return self.filter(self.model.scope_q(visible_unit_ids(user), action))
+        return self.filter(self.model.scope_q(where, action))
+
+
+def restricted_prefetch(user, lookup: str, queryset: models.QuerySet, to_attr: str, action: str = "view") -> Prefetch:
+    """A related-object prefetch that is itself restricted, into `to_attr`: a row the user may not
+    see comes back as None (a foreign key) or is left out (a reverse relation), so a page cannot
+    show through a join what the same user would get a 404 for."""
+    return Prefetch(lookup, queryset=queryset.restrict(user, action), to_attr=to_attr)
+
+
+def ensure_in_scope(user, instance, action: str, field: str) -> None:
+    """Checked after a write, inside its transaction: a record the writer could not act on again
+    is refused with an error naming the field that put it outside, and the write rolls back."""
+    if not type(instance).objects.restrict(user, action).filter(pk=instance.pk).exists():
+        raise ValidationError({field: _("This would put the record outside what you may change.")})

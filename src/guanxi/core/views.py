@@ -1,13 +1,18 @@
-"""The shell's own pages: the home dashboard."""
+"""The shell's own pages: the home page, a column of the widgets the apps registered."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
-from guanxi.customers.overview import stage_counts
+from guanxi.core.menu import allowed
+from guanxi.core.registry import registry
 
 
 @login_required
 def home(request):
-    stages = stage_counts(request.user)
-    total = sum(stage["count"] for stage in stages)
-    return render(request, "core/home.html", {"stages": stages, "total_customers": total})
+    widgets = [
+        render_to_string(widget.template, widget.context(request.user), request=request)
+        for widget in registry.home_widgets
+        if allowed(request.user, widget.needs)
+    ]
+    return render(request, "core/home.html", {"widgets": widgets})

@@ -10,8 +10,19 @@ class CustomersConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from guanxi.core.registry import HomeWidget, MenuItem, registry
         from guanxi.customers import models as m
+        from guanxi.customers import (
+            overview,
+            relationships,  # noqa: F401  (its receivers keep relationships in step)
+        )
 
         auditlog.register(m.Customer, exclude_fields=["national_id_hash", "updated_at"])
-        for model in (m.ContactPoint, m.Consent, m.Vehicle, m.Ownership, m.Interaction):
+        for model in (m.ContactPoint, m.Consent, m.Vehicle, m.Ownership, m.Interaction, m.CustomerRelationship):
             auditlog.register(model)
+
+        registry.add_menu_item(MenuItem("customers:list", _("Customers"), "users", ("customers.customer", "view"), 10))
+        registry.add_menu_item(MenuItem("customers:vehicles", _("Vehicles"), "car", ("customers.vehicle", "view"), 20))
+        registry.add_home_widget(HomeWidget(
+            "stages", "customers/widgets/stages.html", overview.stage_widget, ("customers.customer", "view"), 10,
+        ))

@@ -10,23 +10,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import OrgUnit, OrgUnitKind
-from guanxi.core.scoping import visible_unit_ids
+from guanxi.core.scoping import EVERYWHERE, reach
 from guanxi.customers.models import Customer, Segment, Stage, Tier, Vehicle
 
 
 def visible_dealers(request):
-    """The dealers a user may pick in a filter: all for head office, the user's own subtree otherwise."""
+    """The dealers a user may pick in a filter: all for head office, those in the user's units otherwise."""
     dealers = OrgUnit.objects.filter(kind=OrgUnitKind.DEALER).order_by("code")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return dealers.none()
-    if user.is_superuser:
-        return dealers
-    if user.org_unit_id is None:
-        return dealers.none()
-    if user.org_unit.sees_everything:
-        return dealers
-    return dealers.filter(pk__in=visible_unit_ids(user))
+    where = reach(getattr(request, "user", None), "customers.customer", "view")
+    return dealers if where == EVERYWHERE else dealers.filter(pk__in=where)
 
 
 ALL = _("All")
@@ -38,7 +30,10 @@ def search_box(placeholder) -> forms.TextInput:
 
 class CustomerFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        field_name="name", lookup_expr="startswith", label=_("Name starts with"), widget=search_box(_("Name starts with…"))
+        field_name="name",
+        lookup_expr="startswith",
+        label=_("Name starts with"),
+        widget=search_box(_("Name starts with…")),
     )
     lifecycle_stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("lifecycle stage"), empty_label=ALL)
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("tier"), empty_label=ALL)
@@ -51,10 +46,14 @@ class CustomerFilterSet(django_filters.FilterSet):
 
 
 class VehicleFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="vin_or_plate_prefix", label=_("VIN or plate"), widget=search_box(_("VIN or plate starts with…")))
+    q = django_filters.CharFilter(
+        method="vin_or_plate_prefix", label=_("VIN or plate"), widget=search_box(_("VIN or plate starts with…"))
+    )
     model = django_filters.CharFilter(field_name="model", lookup_expr="startswith", label=_("model"))
     model_year = django_filters.NumberFilter(label=_("model year"))
-    selling_dealer = django_filters.ModelChoiceFilter(queryset=visible_dealers, label=_("selling dealer"), empty_label=ALL)
+    selling_dealer = django_filters.ModelChoiceFilter(
+        queryset=visible_dealers, label=_("selling dealer"), empty_label=ALL
+    )
 
     class Meta:
         model = Vehicle

@@ -19,6 +19,11 @@ from guanxi.core.models import OrgUnit
 from guanxi.core.scoping import ProbedExists, RestrictedQuerySet
 
 
+def default_currency() -> str:
+    """GUANXI_CURRENCY (ISO 4217, CNY unless set): amounts of new records are in it."""
+    return settings.GUANXI_CURRENCY
+
+
 class CustomerKind(models.TextChoices):
     PERSON = "person", _("Person")
     COMPANY = "company", _("Company")
@@ -74,32 +79,54 @@ class Channel(models.TextChoices):
     VISIT = "visit", _("Visit")
 
 
-def _owned_vehicle_serviced_in(unit_ids, customer_ref):
+class RelationshipKind(models.TextChoices):
+    OWNER = "owner", _("Owner of record")
+    SALES = "sales", _("Sales")
+    FLEET = "fleet", _("Fleet account")
+    LEAD = "lead", _("Lead")
+    SERVICE = "service", _("Service")
+
+
+# What each kind of relationship lets the org unit do with the customer. The owner of record
+# reads and writes; a unit working the customer's sales or fleet account reads and changes; a
+# unit handed a lead reads; a workshop servicing the customer's car reads the master data and
+# the service side (its own interactions, the cars it services), never the sales talk.
+RELATIONSHIP_ACTIONS = {
+    RelationshipKind.OWNER: {"view", "change", "delete", "erase"},
+    RelationshipKind.SALES: {"view", "change"},
+    RelationshipKind.FLEET: {"view", "change"},
+    RelationshipKind.LEAD: {"view"},
+    RelationshipKind.SERVICE: {"view"},
+}
+# Kinds that see the whole customer: the timeline, every vehicle and every ownership.
+WHOLE_CUSTOMER_KINDS = [kind for kind in RelationshipKind if kind != RelationshipKind.SERVICE]
+
+
+def kinds_allowing(action: str) -> list[str]:
+    return [kind for kind, actions in RELATIONSHIP_ACTIONS.items() if action in actions]
+
+
+def related_to(unit_ids, kinds, customer_ref="pk") -> ProbedExists:
+    """The customer (found at `customer_ref` of the outer row) has a current relationship of
+    one of these kinds with one of the units."""
     return ProbedExists(
-        Ownership.objects.filter(
-            customer_id=OuterRef(customer_ref), end_date__isnull=True, vehicle__service_unit_id__in=unit_ids
+        CustomerRelationship.objects.filter(
+            customer_id=OuterRef(customer_ref), org_unit_id__in=unit_ids, kind__in=kinds, until__isnull=True
         )
     )
 
 
-def customer_scope_q(unit_ids, action, prefix=""):
-    """Customers of the units' dealers; for reading, also the owners of vehicles the units service.
-
-    `prefix` reaches the customer from a related row ("customer__"). Writing stays with the home
-    dealer's side, so a workshop servicing a car cannot move, edit or erase its owner.
-    """
-    own = Q(**{f"{prefix}home_dealer_id__in": unit_ids})
-    if action != "view":
-        return own
-    return own | Q(_owned_vehicle_serviced_in(unit_ids, "customer_id" if prefix else "pk"))
+def customer_scope_q(unit_ids, action):
+    return Q(related_to(unit_ids, kinds_allowing(action)))
 
 
 def _via_customer_scope_q(unit_ids, action):
-    return customer_scope_q(unit_ids, action, prefix="customer__")
+    """Contact points and consents go with their customer."""
+    return Q(related_to(unit_ids, kinds_allowing(action), "customer_id"))
 
 
 class Customer(models.Model):
-    permission_key = "customer"
+    permission_key = "customers.customer"
 
     kind = models.CharField(_("kind"), max_length=10, choices=CustomerKind.choices, default=CustomerKind.PERSON)
     name = models.CharField(_("name"), max_length=200, db_index=True)
@@ -109,17 +136,24 @@ class Customer(models.Model):
     national_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     national_id_masked = models.CharField(_("ID number"), max_length=24, blank=True, editable=False)
     segment = models.CharField(_("segment"), max_length=12, choices=Segment.choices, default=Segment.INDIVIDUAL)
-    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=12, choices=Stage.choices, default=Stage.PROSPECT)
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=12, choices=Stage.choices, default=Stage.PROSPECT
+    )
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.STANDARD)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.DEALER)
     home_dealer = models.ForeignKey(
-        OrgUnit, verbose_name=_("home dealer"), null=True, blank=True, on_delete=models.PROTECT, related_name="customers"
+        OrgUnit,
+        verbose_name=_("home dealer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
     )
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     province = models.CharField(_("province"), max_length=40, blank=True)
     city = models.CharField(_("city"), max_length=40, blank=True)
     lifetime_spend = models.DecimalField(_("lifetime spend"), max_digits=14, decimal_places=2, default=Decimal("0"))
-    currency = models.CharField(max_length=3, default="CNY")
+    currency = models.CharField(max_length=3, default=default_currency)
     # Written by analytics (value pyramid, CLV, churn risk …); shown in the 360 header.
     scores = models.JSONField(_("scores"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -135,6 +169,7 @@ class Customer(models.Model):
             models.Index(fields=["home_dealer", "-id"], name="customer_dealer_recent"),
             models.Index(fields=["lifetime_spend"], name="customer_spend"),  # "most valuable first"
         ]
+        permissions = [("erase_customer", _("Can erase a customer's personal data (PIPL / GDPR)"))]
 
     def __str__(self):
         return self.name
@@ -143,6 +178,51 @@ class Customer(models.Model):
         return reverse("customers:detail", args=[self.pk])
 
     scope_q = staticmethod(customer_scope_q)
+
+
+class CustomerRelationship(models.Model):
+    """Which org units see a customer, and why: one row per customer ↔ unit relationship.
+
+    Visibility is decided here, not by one field: a lead handed to a second dealer, a car
+    serviced at a station and (later) a merge of two dealers' records each add a row, so nobody
+    loses sight of their own customer. `home_dealer` on the customer is the owner of record kept
+    in step with the OWNER row (services.set_home_dealer). Ending a relationship sets `until`.
+    """
+
+    permission_key = "customers.customer"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="relationships")
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="customer_relationships", verbose_name=_("org unit")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=RelationshipKind.choices)
+    since = models.DateTimeField(_("since"))
+    until = models.DateTimeField(_("until"), null=True, blank=True)
+    source = models.CharField(
+        _("source"),
+        max_length=40,
+        blank=True,
+        help_text=_("What made the relationship: creation, a vehicle serviced, a lead, a merge …"),
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer relationship")
+        verbose_name_plural = _("customer relationships")
+        indexes = [
+            models.Index(fields=["customer", "org_unit"], name="relationship_probe", condition=Q(until__isnull=True)),
+            models.Index(fields=["org_unit", "customer"], name="relationship_unit", condition=Q(until__isnull=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "org_unit", "kind"],
+                condition=Q(until__isnull=True),
+                name="one_current_relationship_per_kind",
+            ),
+        ]
+
+    scope_q = staticmethod(_via_customer_scope_q)
 
 
 class StageChange(models.Model):
@@ -169,7 +249,7 @@ class ContactKind(models.TextChoices):
 class ContactPoint(models.Model):
     """One way to reach a customer. `normalized` is the indexed lookup key (E.164, lower-case email …)."""
 
-    permission_key = "customer"
+    permission_key = "customers.customer"
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
     kind = models.CharField(_("kind"), max_length=8, choices=ContactKind.choices)
@@ -200,7 +280,7 @@ class ConsentPurpose(models.TextChoices):
 class Consent(models.Model):
     """Consent per channel and purpose (PIPL / GDPR); the audit log keeps its history."""
 
-    permission_key = "customer"
+    permission_key = "customers.customer"
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -218,7 +298,7 @@ class Consent(models.Model):
 
 
 class Vehicle(models.Model):
-    permission_key = "vehicle"
+    permission_key = "customers.vehicle"
 
     vin = models.CharField(_("VIN"), max_length=17, unique=True)
     model = models.CharField(_("model"), max_length=80)
@@ -228,10 +308,20 @@ class Vehicle(models.Model):
     plate = models.CharField(_("plate"), max_length=12, blank=True, db_index=True)
     purchase_date = models.DateField(_("purchase date"), null=True, blank=True, db_index=True)
     selling_dealer = models.ForeignKey(
-        OrgUnit, verbose_name=_("selling dealer"), null=True, blank=True, on_delete=models.PROTECT, related_name="vehicles_sold"
+        OrgUnit,
+        verbose_name=_("selling dealer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="vehicles_sold",
     )
     service_unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("service station"), null=True, blank=True, on_delete=models.PROTECT, related_name="vehicles_serviced"
+        OrgUnit,
+        verbose_name=_("service station"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="vehicles_serviced",
     )
     warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
     mileage_km = models.PositiveIntegerField(_("mileage (km)"), default=0)
@@ -248,10 +338,10 @@ class Vehicle(models.Model):
 
     @staticmethod
     def scope_q(unit_ids, action):
-        """Vehicles the units service or whose current owner is their customer; the selling dealer
-        sees a car only until it has an owner, so a resale to another dealer's customer hides it."""
+        """Vehicles the units service or whose current owner is wholly their customer; the selling
+        dealer sees a car only until it has an owner, so a resale to another dealer's customer hides it."""
         current = Ownership.objects.filter(vehicle_id=OuterRef("pk"), end_date__isnull=True)
-        owned_by_own_customer = ProbedExists(current.filter(customer__home_dealer_id__in=unit_ids))
+        owned_by_own_customer = Exists(current.filter(related_to(unit_ids, WHOLE_CUSTOMER_KINDS, "customer_id")))
         unsold = Q(selling_dealer_id__in=unit_ids) & ~Q(Exists(current))
         return Q(service_unit_id__in=unit_ids) | Q(owned_by_own_customer) | unsold
 
@@ -259,7 +349,7 @@ class Vehicle(models.Model):
 class Ownership(models.Model):
     """Who owned a vehicle when: a trade-in or a second owner keeps the history."""
 
-    permission_key = "vehicle"
+    permission_key = "customers.vehicle"
 
     vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="ownerships")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="ownerships")
@@ -277,7 +367,7 @@ class Ownership(models.Model):
     @staticmethod
     def scope_q(unit_ids, action):
         """The ownerships of the units' customers, and of the vehicles the units service."""
-        return Q(customer__home_dealer_id__in=unit_ids) | Q(vehicle__service_unit_id__in=unit_ids)
+        return Q(related_to(unit_ids, WHOLE_CUSTOMER_KINDS, "customer_id")) | Q(vehicle__service_unit_id__in=unit_ids)
 
 
 class Direction(models.TextChoices):
@@ -288,13 +378,15 @@ class Direction(models.TextChoices):
 class Interaction(models.Model):
     """One entry of the customer timeline, whatever the channel; may point at any record."""
 
-    permission_key = "interaction"
+    permission_key = "customers.interaction"
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="interactions")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     occurred_at = models.DateTimeField(_("when"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
+    )
     org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("org unit"))
     subject = models.CharField(_("subject"), max_length=200)
     summary = models.TextField(_("summary"), blank=True)
@@ -311,6 +403,6 @@ class Interaction(models.Model):
 
     @staticmethod
     def scope_q(unit_ids, action):
-        """The home dealer's side sees the whole timeline; a unit that only services the customer's
-        car sees what the unit itself did, not the sales talk."""
-        return Q(customer__home_dealer_id__in=unit_ids) | Q(org_unit_id__in=unit_ids)
+        """Units that see the whole customer see the whole timeline; a unit that only services the
+        customer's car sees what the unit itself did, not the sales talk."""
+        return Q(related_to(unit_ids, WHOLE_CUSTOMER_KINDS, "customer_id")) | Q(org_unit_id__in=unit_ids)

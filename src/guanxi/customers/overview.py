@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django_tables2.paginators import LazyPaginator
 
 from guanxi.core.paging import page_number
-from guanxi.customers.models import Customer, Interaction, Ownership, Stage
+from guanxi.core.scoping import restricted_prefetch
+from guanxi.customers.models import Customer, Interaction, Ownership, Stage, Vehicle
 from guanxi.customers.services import get_customer
 
 TIMELINE_PAGE_SIZE = 20
@@ -46,20 +47,28 @@ def customer_360(user, pk, timeline_page=1) -> Customer360:
 
 
 def _vehicles_with_owners(user, customer):
-    """The customer's vehicles, each with its owners, newest first; owners the user may not see stay anonymous."""
-    owner_visible = Exists(Customer.objects.restrict(user, "view").filter(pk=OuterRef("customer_id")))
-    owners = Ownership.objects.select_related("customer").annotate(owner_visible=owner_visible)
+    """The customer's vehicles, each with its owners, newest first. The vehicle and every owner's
+    name come through the scoping layer: `visible_vehicle` is None for a car since sold to another
+    dealer's customer (only the ownership dates show), `owner_name` None for an owner the user
+    may not see (the name is never loaded)."""
+    vehicles = Vehicle.objects.select_related("selling_dealer", "service_unit")
+    visible_name = Customer.objects.restrict(user, "view").filter(pk=OuterRef("customer_id")).values("name")[:1]
+    owners = Ownership.objects.annotate(owner_name=Subquery(visible_name))
     return (
         Ownership.objects.restrict(user, "view")
         .filter(customer=customer)
-        .select_related("vehicle", "vehicle__selling_dealer", "vehicle__service_unit")
-        .prefetch_related(Prefetch("vehicle__ownerships", queryset=owners))
+        .prefetch_related(
+            restricted_prefetch(user, "vehicle", vehicles, to_attr="visible_vehicle"),
+            Prefetch("visible_vehicle__ownerships", queryset=owners),
+        )
     )
 
 
 def timeline(user, customer, number) -> Page:
     """One page of the interaction timeline, newest first; a bad or too-high page number shows the newest."""
-    interactions = Interaction.objects.restrict(user, "view").filter(customer=customer).select_related("user", "org_unit")
+    interactions = (
+        Interaction.objects.restrict(user, "view").filter(customer=customer).select_related("user", "org_unit")
+    )
     try:
         return LazyPaginator(interactions, TIMELINE_PAGE_SIZE).page(page_number(number))
     except (EmptyPage, PageNotAnInteger):
@@ -80,6 +89,17 @@ def stage_counts(user) -> list[dict]:
         cache.set(key, counts, DASHBOARD_CACHE_SECONDS)
     largest = max(counts.values(), default=0) or 1
     return [
-        {"code": code, "label": label, "count": counts.get(code, 0), "percent": round(100 * counts.get(code, 0) / largest)}
+        {
+            "code": code,
+            "label": label,
+            "count": counts.get(code, 0),
+            "percent": round(100 * counts.get(code, 0) / largest),
+        }
         for code, label in Stage.choices
     ]
+
+
+def stage_widget(user) -> dict:
+    """The home page's card: customers in scope per lifecycle stage."""
+    stages = stage_counts(user)
+    return {"stages": stages, "total_customers": sum(stage["count"] for stage in stages)}

@@ -16,8 +16,8 @@ from pydantic import AfterValidator
 
 from guanxi.customers.models import (
     Channel,
-    ConsentPurpose,
     Consent,
+    ConsentPurpose,
     ContactKind,
     ContactPoint,
     Customer,

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.audit import current_channel
 from guanxi.core.models import OrgUnit, OrgUnitKind
-from guanxi.core.scoping import may, require, sees_everything
+from guanxi.core.scoping import EVERYWHERE, ensure_in_scope, may, reach, require, sees_everything
 from guanxi.customers import normalize as norm
+from guanxi.customers import relationships
 from guanxi.customers.models import (
     Consent,
     ContactKind,
@@ -40,7 +41,7 @@ def get_customer(user, pk, action: str = "view") -> Customer:
     depends on the role only, so it leaks nothing either, and an analyst learns why an edit fails.
     """
     if action != "view":
-        require(user, "customer", action)
+        require(user, "customers.customer", action)
     customer = Customer.objects.restrict(user, action).select_related("home_dealer").filter(pk=pk).first()
     if customer is None:
         raise Http404("No such customer")
@@ -67,11 +68,13 @@ def _check(errors: dict, field: str, func, *args):
 
 
 def _home_dealer_for(user, dealer_id):
-    """Dealer users create customers for their own dealer; HQ may name any dealer."""
+    """Without a dealer named, a user who adds customers at exactly one dealer files them there."""
     if dealer_id is None:
-        if user.org_unit and user.org_unit.kind == "dealer":
-            return user.org_unit
-        return None
+        where = reach(user, "customers.customer", "add")
+        if where == EVERYWHERE:
+            return None
+        dealers = list(OrgUnit.objects.filter(pk__in=where, kind=OrgUnitKind.DEALER)[:2])
+        return dealers[0] if len(dealers) == 1 else None
     return _dealer_in_scope(user, dealer_id, "home_dealer_id")
 
 
@@ -80,13 +83,24 @@ def _dealer_in_scope(user, dealer_id, field: str) -> OrgUnit:
     dealer = OrgUnit.objects.filter(pk=dealer_id, kind=OrgUnitKind.DEALER).first()
     if dealer is None:
         raise ValidationError({field: _("No such dealer.")})
-    if not sees_everything(user) and not (user.org_unit and dealer.pk in user.org_unit.subtree_ids()):
+    where = reach(user, "customers.customer", "change")
+    if where != EVERYWHERE and dealer.pk not in where:
         raise ValidationError({field: _("You may not assign records to this dealer.")})
     return dealer
 
 
 CUSTOMER_FIELDS = (
-    "kind", "name", "name_latin", "gender", "birth_date", "segment", "tier", "source", "language", "province", "city",
+    "kind",
+    "name",
+    "name_latin",
+    "gender",
+    "birth_date",
+    "segment",
+    "tier",
+    "source",
+    "language",
+    "province",
+    "city",
 )
 
 
@@ -108,26 +122,38 @@ def _apply_customer_fields(customer: Customer, data: dict, errors: dict) -> None
 
 
 def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Customer:
-    require(user, "customer", "add")
+    require(user, "customers.customer", "add")
     errors: dict = {}
     customer = Customer(lifecycle_stage=data.get("lifecycle_stage") or "prospect")
     _apply_customer_fields(customer, data, errors)
     prepared = []
     for i, contact in enumerate(contacts or []):
-        normalized = _check(errors, f"contacts[{i}].value", _normalized_contact, contact.get("kind"), contact.get("value", ""))
+        normalized = _check(
+            errors, f"contacts[{i}].value", _normalized_contact, contact.get("kind"), contact.get("value", "")
+        )
         prepared.append((contact, normalized))
     if errors:
         raise ValidationError(errors)
     customer.home_dealer = _home_dealer_for(user, data.get("home_dealer_id"))
+    if customer.home_dealer is None and not sees_everything(user, "customers.customer", "change"):
+        raise ValidationError({"home_dealer_id": _("Choose the home dealer: one of the dealers you work for.")})
     with transaction.atomic():
         customer.save()
+        relationships.set_owner_of_record(customer)
+        ensure_in_scope(user, customer, "change", "home_dealer_id")
         StageChange.objects.create(
-            customer=customer, to_stage=customer.lifecycle_stage, changed_at=timezone.now(), changed_by=user,
+            customer=customer,
+            to_stage=customer.lifecycle_stage,
+            changed_at=timezone.now(),
+            changed_by=user,
             channel=current_channel(),
         )
         for contact, normalized in prepared:
             ContactPoint.objects.create(
-                customer=customer, kind=contact["kind"], value=contact["value"], normalized=normalized,
+                customer=customer,
+                kind=contact["kind"],
+                value=contact["value"],
+                normalized=normalized,
                 is_primary=contact.get("is_primary", False),
             )
     return customer
@@ -139,12 +165,18 @@ def update_customer(user, pk, data: dict) -> Customer:
     _apply_customer_fields(customer, data, errors)
     if errors:
         raise ValidationError(errors)
-    if "home_dealer_id" in data and data["home_dealer_id"] is None and not sees_everything(user):
+    if (
+        "home_dealer_id" in data
+        and data["home_dealer_id"] is None
+        and not sees_everything(user, "customers.customer", "change")
+    ):
         raise ValidationError({"home_dealer_id": _("Only head office may leave a customer without a home dealer.")})
     with transaction.atomic():
         if "home_dealer_id" in data:
             customer.home_dealer = _home_dealer_for(user, data["home_dealer_id"])
         customer.save()
+        relationships.set_owner_of_record(customer)
+        ensure_in_scope(user, customer, "change", "home_dealer_id")
         if data.get("lifecycle_stage"):
             change_stage(user, customer, data["lifecycle_stage"])
     return customer
@@ -160,7 +192,11 @@ def change_stage(user, customer: Customer, stage: str) -> None:
         customer.lifecycle_stage = stage
         customer.save(update_fields=["lifecycle_stage", "updated_at"])  # through save: the audit log sees it
         StageChange.objects.create(
-            customer=customer, from_stage=previous or "", to_stage=stage, changed_at=timezone.now(), changed_by=user,
+            customer=customer,
+            from_stage=previous or "",
+            to_stage=stage,
+            changed_at=timezone.now(),
+            changed_by=user,
             channel=current_channel(),
         )
 
@@ -171,7 +207,9 @@ def add_contact_point(user, customer_pk, data: dict) -> ContactPoint:
     normalized = _check(errors, "value", _normalized_contact, data.get("kind"), data.get("value", ""))
     if errors:
         raise ValidationError(errors)
-    fields = {k: data[k] for k in ("province", "city", "district", "is_primary", "opted_out") if data.get(k) is not None}
+    fields = {
+        k: data[k] for k in ("province", "city", "district", "is_primary", "opted_out") if data.get(k) is not None
+    }
     contact = ContactPoint(customer=customer, kind=data["kind"], value=data["value"], normalized=normalized, **fields)
     if contact.opted_out:
         contact.opted_out_at = timezone.now()
@@ -180,7 +218,7 @@ def add_contact_point(user, customer_pk, data: dict) -> ContactPoint:
 
 
 def set_opt_out(user, contact_pk, opted_out: bool) -> ContactPoint:
-    require(user, "customer", "change")
+    require(user, "customers.customer", "change")
     contact = ContactPoint.objects.restrict(user, "change").filter(pk=contact_pk).first()
     if contact is None:
         raise Http404("No such contact point")
@@ -192,7 +230,9 @@ def set_opt_out(user, contact_pk, opted_out: bool) -> ContactPoint:
 
 def record_consent(user, customer_pk, data: dict) -> Consent:
     customer = get_customer(user, customer_pk, "change")
-    consent = Consent.objects.filter(customer=customer, channel=data.get("channel"), purpose=data.get("purpose")).first()
+    consent = Consent.objects.filter(
+        customer=customer, channel=data.get("channel"), purpose=data.get("purpose")
+    ).first()
     consent = consent or Consent(customer=customer, channel=data.get("channel"), purpose=data.get("purpose"))
     consent.granted = data.get("granted")
     consent.how = data.get("how", "")
@@ -205,7 +245,7 @@ def record_consent(user, customer_pk, data: dict) -> Consent:
 def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
     """Registers a vehicle to a customer; a VIN already known is transferred (trade-in, second owner)."""
     customer = get_customer(user, customer_pk, "change")
-    require(user, "vehicle", "add")
+    require(user, "customers.vehicle", "add")
     errors: dict = {}
     vin = _check(errors, "vin", norm.normalize_vin, data.get("vin", ""))
     plate = _check(errors, "plate", norm.normalize_plate, data["plate"]) if data.get("plate") else ""
@@ -213,7 +253,7 @@ def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
         raise ValidationError(errors)
     with transaction.atomic():
         vehicle = Vehicle.objects.select_for_update().filter(vin=vin).first() or Vehicle(vin=vin)
-        if vehicle.pk and not Vehicle.objects.restrict(user, "change").filter(pk=vehicle.pk).exists():
+        if vehicle.pk and not _may_take_over(user, vehicle, customer):
             # Neither this vehicle's data nor its owner are shown; a transfer between dealers is HQ's.
             raise ValidationError({"vin": _("This VIN is registered outside your scope; head office can transfer it.")})
         for field in ("model", "model_year", "purchase_date", "warranty_end", "mileage_km", "price"):
@@ -231,6 +271,16 @@ def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
     return vehicle
 
 
+def _may_take_over(user, vehicle: Vehicle, customer: Customer) -> bool:
+    """Registering a known VIN changes the car and may end its current owner's ownership: the user
+    must be allowed to change both. A workshop servicing a car may update it, but not hand it to
+    one of its own customers unless it may change the owner too."""
+    if not Vehicle.objects.restrict(user, "change").filter(pk=vehicle.pk).exists():
+        return False
+    owner_id = vehicle.ownerships.filter(end_date__isnull=True).values_list("customer_id", flat=True).first()
+    return owner_id in (None, customer.pk) or Customer.objects.restrict(user, "change").filter(pk=owner_id).exists()
+
+
 def _transfer(vehicle: Vehicle, customer: Customer, since) -> None:
     """Ends the current ownership (if another customer's) and starts the customer's."""
     current = Ownership.objects.filter(vehicle=vehicle, end_date__isnull=True).first()
@@ -245,10 +295,12 @@ def _transfer(vehicle: Vehicle, customer: Customer, since) -> None:
 
 
 def add_interaction(user, customer_pk, data: dict) -> Interaction:
-    require(user, "interaction", "add")
+    require(user, "customers.interaction", "add")
     customer = get_customer(user, customer_pk, "view")
     interaction = Interaction(
-        customer=customer, user=user if user.is_authenticated else None, org_unit=user.org_unit,
+        customer=customer,
+        user=user if user.is_authenticated else None,
+        org_unit_id=user.primary_unit_id,
         occurred_at=data.get("occurred_at") or timezone.now(),
         **{k: data[k] for k in ("channel", "direction", "subject", "summary", "amount") if data.get(k) is not None},
     )
@@ -272,8 +324,15 @@ def delete_customer(user, pk) -> None:
 
 
 ERASED_FIELDS = {
-    "name": ERASED_NAME, "name_latin": "", "gender": "u", "birth_date": None, "national_id_hash": "",
-    "national_id_masked": "", "province": "", "city": "", "scores": {},
+    "name": ERASED_NAME,
+    "name_latin": "",
+    "gender": "u",
+    "birth_date": None,
+    "national_id_hash": "",
+    "national_id_masked": "",
+    "province": "",
+    "city": "",
+    "scores": {},
 }
 
 
@@ -341,8 +400,12 @@ def lookup_rows(user, query: str, columns: tuple[str, ...]) -> list[dict]:
     through `lookup`, so scoped users keep the scoping layer; a test holds both paths equal.
     """
     key = lookup_key((query or "").strip())
-    if key and key[0] in (ContactKind.PHONE, ContactKind.EMAIL) and may(user, "customer", "view") \
-            and sees_everything(user):
+    if (
+        key
+        and key[0] in (ContactKind.PHONE, ContactKind.EMAIL)
+        and may(user, "customers.customer", "view")
+        and sees_everything(user)
+    ):
         return _contact_lookup_sql(key, columns)
     return list(lookup(user, query).values(*columns))
 

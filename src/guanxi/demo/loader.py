@@ -25,9 +25,10 @@ from tqdm import tqdm
 
 from guanxi.core.audit import Channel
 from guanxi.customers.models import Customer, Vehicle
+from guanxi.customers.relationships import derive_from_records
 from guanxi.demo.generator import DemoGenerator, GeneratorSettings
 from guanxi.demo.orgtree import build_org_tree, snapshot_network
-from guanxi.demo.tables import TABLES
+from guanxi.demo.tables import CUSTOMERS, TABLES
 from guanxi.demo.writers import writer_for
 
 CHUNK_CUSTOMERS = 5_000
@@ -108,6 +109,8 @@ def load(customers: int, seed: int = 42, *, chunk_size: int = CHUNK_CUSTOMERS, p
                 for table in TABLES:
                     writer.write(table, rows[table.key])
                     report.rows[table.key] += len(rows[table.key])
+                customer_ids = [row[0] for row in rows[CUSTOMERS.key]]
+                derive_from_records(min(customer_ids), max(customer_ids))
                 _move_sequences_past_loaded_ids()
             bar.update(count)
     report.seconds = time.perf_counter() - started

@@ -13,7 +13,7 @@ import random
 from decimal import Decimal
 from typing import NamedTuple
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 YEAR = 365  # days: the generator counts in date ordinals
 _CHINA_UTC_OFFSET = dt.timedelta(hours=8)
 _OPENING, _CLOSING = 8 * 3600 + 1800, 20 * 3600 + 1800  # 08:30 - 20:30 local time

@@ -8,9 +8,10 @@ import unicodedata
 from typing import NamedTuple
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.db import transaction
 
-from guanxi.core.models import OrgUnit, User
+from guanxi.core.models import Membership, OrgUnit, User
 from guanxi.core.roles import Role
 from guanxi.demo.catalog import CALL_CENTER_CODE, DEALERS, HQ_CODE, SERVICE_STATIONS
 
@@ -48,8 +49,9 @@ def ensure_demo_users() -> list[DemoLogin]:
         if role.value not in existing:
             password_hash = password_hash or make_password(DEMO_PASSWORD)
             is_admin = role == Role.ADMIN
-            User.objects.create(username=role.value, password=password_hash, role=role, org_unit=unit,
-                                is_superuser=is_admin, is_staff=is_admin)
+            user = User.objects.create(username=role.value, password=password_hash, is_superuser=is_admin,
+                                       is_staff=is_admin)
+            Membership.objects.create(user=user, org_unit=unit, role=Group.objects.get(name=role.value))
         logins.append(DemoLogin(role.value, DEMO_PASSWORD, str(role.label), f"{unit.code} {unit.name}"))
     return logins
 

@@ -1,5 +1,6 @@
 import getpass
 
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
 from guanxi.core.models import OrgUnit, User
@@ -11,7 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--role", required=True, help=f"a role (group) name, e.g. {', '.join(Role.values)}")
         parser.add_argument("--org-unit", required=True, help="org unit code")
         parser.add_argument("--password")
         parser.add_argument("--superuser", action="store_true")
@@ -20,6 +21,10 @@ class Command(BaseCommand):
         unit = OrgUnit.objects.filter(code=org_unit).first()
         if unit is None:
             raise CommandError(f"no org unit with code {org_unit!r}")
+        if not Group.objects.filter(name=role).exists():
+            raise CommandError(
+                f"no role {role!r}; roles: {', '.join(Group.objects.order_by('name').values_list('name', flat=True))}"
+            )
         if User.objects.filter(username=username).exists():
             raise CommandError(f"user {username!r} exists already")
         password = password or getpass.getpass(f"Password for {username}: ")

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from guanxi.core.audit import Channel, audit_context
-from guanxi.demo.management.commands._arguments import add_load_arguments
 from guanxi.demo.loader import load
+from guanxi.demo.management.commands._arguments import add_load_arguments
 from guanxi.demo.orgtree import build_org_tree
 from guanxi.demo.users import ensure_demo_users, format_logins
 

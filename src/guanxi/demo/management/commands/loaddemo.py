@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from guanxi.core.audit import Channel, audit_context
-from guanxi.demo.management.commands._arguments import add_load_arguments
 from guanxi.demo.loader import load
+from guanxi.demo.management.commands._arguments import add_load_arguments
 
 
 class Command(BaseCommand):

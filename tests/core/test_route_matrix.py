@@ -1,0 +1,104 @@
+"""No route escapes the isolation matrices: this walks every URL pattern and every API operation
+(from the router and the OpenAPI schema, not from a list kept by hand) and fails when one is not
+covered by a role-by-role test.
+
+The customer API's coverage is read from its matrix (tests/customers/test_api.py, ENDPOINTS);
+the customer pages' from theirs (tests/customers/test_views.py, MATRIX_PAGES); every other route
+names the test that checks it role by role, and that test must exist. Routes open to everyone
+(login, language switch, the API's own docs) are listed with the reason.
+"""
+
+import importlib
+import re
+
+import pytest
+from django.urls import URLResolver, get_resolver, resolve, reverse
+
+from guanxi.api import api
+from tests.customers.test_api import ENDPOINTS as CUSTOMER_API_MATRIX
+from tests.customers.test_views import MATRIX_PAGES
+
+# (METHOD, OpenAPI path) -> the test that checks the operation for each role
+API_TESTED_ELSEWHERE = {
+    ("POST", "/api/tokens"): "tests.core.test_api::test_token_lifecycle",
+    ("DELETE", "/api/tokens/{token_id}"): "tests.core.test_api::test_cannot_revoke_another_users_token",
+    ("POST", "/api/contact-center/staffing"):
+        "tests.contact_center.test_staffing::test_staffing_api_is_for_supervisors_analysts_and_admins",
+    ("POST", "/api/contact-center/simulate"):
+        "tests.contact_center.test_simulate::test_api_simulate_is_for_supervisors_analysts_and_admins",
+}
+# page route -> the test that checks it for each role
+PAGES_TESTED_ELSEWHERE = {
+    "contact-center/staffing/":
+        "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
+}
+OPEN_TO_EVERYONE = {
+    "login/": "signing in",
+    "logout/": "signing out (POST only)",
+    "i18n/setlang/": "the language switch: a cookie, no data",
+    "api/openapi.json": "the API's description: no data",
+    "api/docs": "the API's documentation page: no data",
+    "api/": "Ninja's root: every operation below it is walked on its own",
+}
+ADMIN_SITE = "admin/"  # Django's admin: staff only, checked by Django's own permissions
+
+
+def page_routes() -> set[str]:
+    routes = set()
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                routes.add(prefix + str(pattern.pattern))
+
+    walk(get_resolver().url_patterns)
+    return {route for route in routes if not route.startswith(ADMIN_SITE)}
+
+
+def api_operations() -> set[tuple[str, str]]:
+    schema = api.get_openapi_schema(path_prefix="/api")
+    return {(method.upper(), path) for path, operations in schema["paths"].items() for method in operations}
+
+
+def _openapi_path(url: str, paths: set[str]) -> str:
+    url = url.split("?")[0]
+    for path in paths:
+        if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", path), url):
+            return path
+    raise AssertionError(f"{url} matches no API operation")
+
+
+def _test_exists(reference: str) -> bool:
+    module, name = reference.split("::")
+    return callable(getattr(importlib.import_module(module), name, None))
+
+
+def test_every_api_operation_is_in_a_matrix():
+    operations = api_operations()
+    paths = {path for _method, path in operations}
+    covered = {(method.upper(), _openapi_path(url, paths)) for method, url, _body in CUSTOMER_API_MATRIX.values()}
+    covered |= set(API_TESTED_ELSEWHERE)
+    missing = operations - covered
+    assert not missing, f"API operations in no isolation matrix: {sorted(missing)}"
+    assert all(_test_exists(ref) for ref in API_TESTED_ELSEWHERE.values())
+
+
+@pytest.mark.django_db
+def test_every_page_is_in_a_matrix(customers):
+    covered = {resolve(reverse(name, args=args)).route for name, args in MATRIX_PAGES(customers)}
+    covered |= set(PAGES_TESTED_ELSEWHERE) | set(OPEN_TO_EVERYONE)
+    api_routes = {route for route in page_routes() if route.startswith("api/") and route not in OPEN_TO_EVERYONE}
+    missing = page_routes() - covered - api_routes  # API routes are walked operation by operation above
+    assert not missing, f"pages in no isolation matrix: {sorted(missing)}"
+    assert all(_test_exists(ref) for ref in PAGES_TESTED_ELSEWHERE.values())
+
+
+def test_a_route_added_without_a_matrix_row_is_caught(monkeypatch):
+    """The walk reads what the API publishes, so a new operation fails the test above until it is covered."""
+    schema = api.get_openapi_schema(path_prefix="/api")
+    schema["paths"]["/api/unscoped-newcomer"] = {"get": {}}
+    monkeypatch.setattr(api, "get_openapi_schema", lambda **kwargs: schema)
+    with pytest.raises(AssertionError, match="unscoped-newcomer"):
+        test_every_api_operation_is_in_a_matrix()
