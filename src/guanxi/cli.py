@@ -1,7 +1,9 @@
 """The `guanxi` command: demo, serve, migrate, createuser, worker, loaddemo, simulate, and any Django command."""
 
 import argparse
+import contextlib
 import os
+import subprocess
 import sys
 
 
@@ -25,6 +27,20 @@ def _serve(host: str, port: int, workers: int | None) -> None:
 
     connections.close_all()  # the workers fork from this process: none may inherit its connections
     GuanxiServer(host, port, workers).run()
+
+
+@contextlib.contextmanager
+def _background_worker():
+    """The demo runs its job worker beside the server (domain events, periodic jobs), as one command."""
+    worker = subprocess.Popen([sys.executable, "-c", "from guanxi.cli import main; main(['worker'])"])
+    try:
+        yield
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 def main(argv=None) -> None:
@@ -101,7 +117,8 @@ def _run(args) -> None:
     if args.command == "demo":
         call_command("demo", customers=args.customers, seed=args.seed)
         if not args.no_serve:
-            _serve(args.host, args.port, workers=2)
+            with _background_worker():
+                _serve(args.host, args.port, workers=2)
     elif args.command == "serve":
         _serve(args.host, args.port, args.workers)
     elif args.command == "migrate":

@@ -29,6 +29,7 @@ API_TESTED_ELSEWHERE = {
 }
 # page route -> the test that checks it for each role
 PAGES_TESTED_ELSEWHERE = {
+    "notifications/": "tests.core.test_outbox::test_users_read_only_their_own_notifications_and_mark_them_read",
     "contact-center/staffing/":
         "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
 }

@@ -72,7 +72,7 @@ def test_dashboard_figures_are_cached_so_reloads_do_not_group_the_table(
 ):
     client.force_login(users[Role.ADMIN])
     client.get(reverse("home"))
-    with django_assert_max_num_queries(3) as captured:
+    with django_assert_max_num_queries(4) as captured:
         client.get(reverse("home"))
     assert not [q for q in captured.captured_queries if "GROUP BY" in q["sql"].upper()]
 
@@ -98,3 +98,61 @@ def test_times_show_in_each_users_own_time_zone_and_never_the_previous_users(cli
     assert "2026-01-01 01:00" in client.get(page).content.decode()
     client.force_login(unset)  # same worker thread, next user: the site's zone (Asia/Shanghai)
     assert "2026-01-01 08:00" in client.get(page).content.decode()
+
+
+def test_an_administrator_edits_memberships_and_reads_the_outbox_in_the_admin(client, users, org):
+    from django.contrib.auth.models import Group
+
+    from guanxi.core.models import User
+
+    root = User.objects.create_superuser("root", password=PASSWORD)
+    client.force_login(root)
+    sales = users[Role.DEALER_SALES]
+    page = client.get(reverse("admin:core_user_change", args=[sales.pk]))
+    assert page.status_code == 200 and "memberships-TOTAL_FORMS" in page.content.decode()
+    assert client.get(reverse("admin:core_domainevent_changelist")).status_code == 200
+    group = Group.objects.get(name="dealer_sales")
+    assert client.get(reverse("admin:auth_group_change", args=[group.pk])).status_code == 200
+
+
+def test_an_edit_that_would_leave_no_administrator_is_refused(client, users, org):
+    """The admin role is the only way to administer here: taking it from its last holder, or
+    taking the power to grant roles from the role, is rolled back with an error."""
+    from django.contrib.auth.models import Group, Permission
+
+    from guanxi.core.models import Membership, administrators
+
+    admin_user = users[Role.ADMIN]
+    admin_user.is_staff = True
+    admin_user.save()
+    client.force_login(admin_user)
+    assert list(administrators()) == [admin_user]
+    membership = Membership.objects.get(user=admin_user)
+    url = reverse("admin:core_user_change", args=[admin_user.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update({"groups": [], "user_permissions": [], "last_login_0": "", "last_login_1": "",
+                 "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+                 "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "1",
+                 "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
+                 "memberships-0-id": membership.pk, "memberships-0-user": admin_user.pk,
+                 "memberships-0-org_unit": org["HQ"].pk, "memberships-0-role": membership.role_id,
+                 "memberships-0-DELETE": "on"})
+    response = client.post(url, data, follow=True)
+    assert "nobody could administer" in response.content.decode()
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+    role = Group.objects.get(name="admin")
+    kept = [p.pk for p in role.permissions.exclude(codename="change_membership")]
+    response = client.post(reverse("admin:auth_group_change", args=[role.pk]),
+                           {"name": "admin", "permissions": kept}, follow=True)
+    assert "nobody could administer" in response.content.decode()
+    assert role.permissions.filter(codename="change_membership").exists()
+
+    User = type(admin_user)
+    User.objects.create_superuser("root", password=PASSWORD)  # with a second administrator it is allowed
+    response = client.post(reverse("admin:auth_group_change", args=[role.pk]),
+                           {"name": "admin", "permissions": kept}, follow=True)
+    assert "nobody could administer" not in response.content.decode()
+    assert not role.permissions.filter(codename="change_membership").exists()
+    assert Permission.objects.filter(codename="change_membership").exists()

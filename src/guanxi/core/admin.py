@@ -1,9 +1,63 @@
 """Operators' admin for the organisation; customer data is worked through the scoped UI and API only."""
 
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.models import ApiToken, Membership, OrgUnit, User
+from guanxi.core.models import ApiToken, DomainEvent, Membership, OrgUnit, User, administrators
+
+
+class LastAdministrator(Exception):
+    pass
+
+
+class KeepsAnAdministrator:
+    """Refuses a role, membership or user edit that would leave nobody able to administer Guanxi.
+
+    The check runs after the save, on what the database would then hold, inside the admin's
+    transaction; failing, it rolls the edit back and the page says why.
+    """
+
+    refusal = _(
+        "Refused: after this change nobody could administer Guanxi. Give another user an administrator role first."
+    )
+
+    @staticmethod
+    def _check() -> None:
+        if not administrators().exists():
+            raise LastAdministrator
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self._check()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._check()
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            self._check()
+
+    def _refusing(self, view, request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except LastAdministrator:
+            messages.error(request, self.refusal)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self._refusing(super().changeform_view, request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self._refusing(super().delete_view, request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        return self._refusing(super().changelist_view, request, *args, **kwargs)
 
 
 @admin.register(OrgUnit)
@@ -22,7 +76,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class GuanxiUserAdmin(UserAdmin):
+class GuanxiUserAdmin(KeepsAnAdministrator, UserAdmin):
     list_display = ("username", "first_name", "last_name", "is_active")
     list_filter = ("is_active", "memberships__role", "memberships__org_unit__kind")
     fieldsets = UserAdmin.fieldsets + (("Guanxi", {"fields": ("language", "time_zone")}),)
@@ -33,3 +87,20 @@ class GuanxiUserAdmin(UserAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "expires_at")
     readonly_fields = ("prefix",)
+
+
+@admin.register(DomainEvent)
+class DomainEventAdmin(admin.ModelAdmin):
+    """Operators look here for events a consumer keeps failing on (attempts, last error)."""
+
+    list_display = ("occurred_at", "name", "object_id", "actor", "channel", "handled_at", "attempts")
+    list_filter = ("name", ("handled_at", admin.EmptyFieldListFilter))
+    readonly_fields = [field.name for field in DomainEvent._meta.fields]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(KeepsAnAdministrator, GroupAdmin):
+    """Roles: a group and its permissions. A new role applies on its members' next request."""

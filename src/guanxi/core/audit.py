@@ -19,9 +19,18 @@ class Channel:
 
 @contextlib.contextmanager
 def audit_context(actor=None, channel: str = Channel.CLI):
-    """Every change made inside is logged with this actor and channel."""
-    with set_extra_data({"actor": actor, "additional_data": {"channel": channel}}):
-        yield
+    """Every change made inside is logged with this actor and channel.
+
+    django-auditlog leaves its context variable set after its block ends, so a later change in the
+    same thread (the next test, a job after a request) would be attributed to the previous actor:
+    the previous value is put back on the way out.
+    """
+    previous = auditlog_value.get({})
+    try:
+        with set_extra_data({"actor": actor, "additional_data": {"channel": channel}}):
+            yield
+    finally:
+        auditlog_value.set(previous)
 
 
 def set_request_actor(user, channel: str | None = None) -> None:
@@ -41,6 +50,14 @@ def current_channel() -> str:
         return (auditlog_value.get().get("additional_data") or {}).get("channel", "")
     except LookupError:
         return ""
+
+
+def current_actor():
+    """The user the change under way is attributed to (None outside a request or job)."""
+    try:
+        return auditlog_value.get().get("actor")
+    except LookupError:
+        return None
 
 
 def channel_of(entry) -> str:

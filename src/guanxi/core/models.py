@@ -132,6 +132,24 @@ class User(AbstractUser):
         return self.membership_rows[0][0] if self.membership_rows else None
 
 
+SYSTEM_USERNAME = "system"
+
+
+def administrators():
+    """People who can still administer Guanxi: active superusers, and active users holding a role
+    that may grant memberships. Edits that would leave none are refused (core.admin)."""
+    grants_roles = models.Q(
+        memberships__role__permissions__content_type__app_label="core",
+        memberships__role__permissions__codename="change_membership",
+    )
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(username=SYSTEM_USERNAME)
+        .filter(models.Q(is_superuser=True) | grants_roles)
+        .distinct()
+    )
+
+
 class Membership(models.Model):
     """One org unit and the role the user holds there. Rights are the union over memberships."""
 
@@ -207,3 +225,58 @@ class ApiToken(models.Model):
 @receiver(post_delete, sender=ApiToken)
 def _forget_revoked_token(sender, instance, **kwargs):
     cache.delete(_token_cache_key(instance.key_hash))
+
+
+class DomainEvent(models.Model):
+    """A change others react to (the outbox): written in the same transaction as the change, so
+    an event exists exactly when its change committed, and handed to every interested consumer
+    at least once by the worker (core.outbox)."""
+
+    name = models.CharField(_("event"), max_length=80, db_index=True)  # "customers.customer.created"
+    object_type = models.ForeignKey("contenttypes.ContentType", null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.CharField(max_length=40, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(max_length=10, blank=True)
+    occurred_at = models.DateTimeField(_("occurred"), default=timezone.now)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("domain event")
+        verbose_name_plural = _("domain events")
+        indexes = [models.Index(fields=["id"], condition=models.Q(handled_at__isnull=True), name="outbox_pending")]
+
+    def __str__(self):
+        return f"{self.name} #{self.object_id}"
+
+
+class EventReceipt(models.Model):
+    """A consumer has handled an event. Written in the consumer's own transaction, together with
+    its effect: a redelivered event is skipped by every consumer that already handled it."""
+
+    event = models.ForeignKey(DomainEvent, on_delete=models.CASCADE, related_name="receipts")
+    consumer = models.CharField(max_length=100)
+    handled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "consumer"], name="one_receipt_per_consumer")]
+
+
+class Notification(models.Model):
+    """Something a user should know of (a customer assigned to the user's dealer …): made by event
+    consumers, one per event and user, shown only to that user."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    event = models.ForeignKey(DomainEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    link = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["event", "user"], name="one_notification_per_event_and_user")]

@@ -1,7 +1,7 @@
 """Where business apps plug into the shell, NetBox style: core imports no business app.
 
-Each app registers, in its AppConfig.ready(), the menu entries and home-page widgets it brings
-(later also search providers and 360-page cards). Every entry names the permission it needs,
+Each app registers, in its AppConfig.ready(), the menu entries, home-page widgets and domain-event
+consumers it brings (later also search providers and 360-page cards). Every entry names the permission it needs,
 so the menu never shows a dead end and a widget never shows what the user may not read.
 """
 
@@ -29,10 +29,33 @@ class HomeWidget:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class EventConsumer:
+    """Reacts to domain events whose name starts with one of `events` ("customers.relationship.").
+
+    `handle(event)` runs in a transaction with the consumer's receipt: its database effects
+    happen once. Effects outside the database (a webhook) happen at least once, so they carry the
+    event id for the receiver to drop repeats. `name` is stable: receipts are kept under it.
+    """
+
+    name: str
+    events: tuple[str, ...]
+    handle: Callable[[object], None]
+
+    def wants(self, event_name: str) -> bool:
+        return event_name.startswith(self.events)
+
+
 @dataclass
 class Registry:
     menu: list[MenuItem] = field(default_factory=list)
     home_widgets: list[HomeWidget] = field(default_factory=list)
+    event_consumers: list[EventConsumer] = field(default_factory=list)
+
+    def add_event_consumer(self, consumer: EventConsumer) -> None:
+        if any(known.name == consumer.name for known in self.event_consumers):
+            raise ValueError(f"an event consumer is named {consumer.name!r} already")
+        self.event_consumers = [*self.event_consumers, consumer]
 
     def add_menu_item(self, item: MenuItem) -> None:
         self.menu = sorted([*self.menu, item], key=lambda entry: entry.order)

@@ -10,12 +10,13 @@ class CustomersConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from guanxi.core.registry import HomeWidget, MenuItem, registry
-        from guanxi.customers import models as m
+        from guanxi.core.registry import EventConsumer, HomeWidget, MenuItem, registry
         from guanxi.customers import (
+            consumers,
             overview,
             relationships,  # noqa: F401  (its receivers keep relationships in step)
         )
+        from guanxi.customers import models as m
 
         auditlog.register(m.Customer, exclude_fields=["national_id_hash", "updated_at"])
         for model in (m.ContactPoint, m.Consent, m.Vehicle, m.Ownership, m.Interaction, m.CustomerRelationship):
@@ -25,4 +26,8 @@ class CustomersConfig(AppConfig):
         registry.add_menu_item(MenuItem("customers:vehicles", _("Vehicles"), "car", ("customers.vehicle", "view"), 20))
         registry.add_home_widget(HomeWidget(
             "stages", "customers/widgets/stages.html", overview.stage_widget, ("customers.customer", "view"), 10,
+        ))
+        registry.add_event_consumer(EventConsumer(
+            "customers.notify_unit_of_new_customer", ("customers.relationship.added",),
+            consumers.notify_unit_of_new_customer,
         ))

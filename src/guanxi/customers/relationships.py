@@ -4,34 +4,47 @@ Visibility hangs on these rows (models.CustomerRelationship); the services call 
 whenever a change makes or ends a relationship, so the rows stay the one truth of who sees whom.
 """
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from guanxi.core.outbox import emit
 from guanxi.customers.models import Customer, CustomerRelationship, Ownership, RelationshipKind, Vehicle
 
 
-def relate(customer, org_unit_id: int | None, kind: str, source: str) -> None:
-    """Adds a current relationship unless the customer has one of that kind with the unit."""
+def relate(customer, org_unit_id: int | None, kind: str, source: str, actor=None) -> None:
+    """Adds a current relationship unless the customer has one of that kind with the unit; the
+    event names `actor`, else whoever the change under way is audited under."""
     if org_unit_id is None:
         return
-    CustomerRelationship.objects.get_or_create(
-        customer=customer, org_unit_id=org_unit_id, kind=kind, until__isnull=True,
-        defaults={"since": timezone.now(), "source": source},
-    )
+    with transaction.atomic():
+        relationship, created = CustomerRelationship.objects.get_or_create(
+            customer=customer, org_unit_id=org_unit_id, kind=kind, until__isnull=True,
+            defaults={"since": timezone.now(), "source": source},
+        )
+        if created:
+            emit("customers.relationship.added", customer, _event_payload(relationship), actor=actor)
 
 
-def end(customer, kind: str, *, except_unit_id: int | None = None) -> None:
+def end(customer, kind: str, *, except_unit_id: int | None = None, actor=None) -> None:
     """Ends the customer's current relationships of a kind (but the one with `except_unit_id`)."""
     current = CustomerRelationship.objects.filter(customer=customer, kind=kind, until__isnull=True)
-    current.exclude(org_unit_id=except_unit_id).update(until=timezone.now())
+    with transaction.atomic():
+        for relationship in current.exclude(org_unit_id=except_unit_id).select_for_update():
+            relationship.until = timezone.now()
+            relationship.save(update_fields=["until"])
+            emit("customers.relationship.ended", customer, _event_payload(relationship), actor=actor)
 
 
-def set_owner_of_record(customer) -> None:
+def _event_payload(relationship) -> dict:
+    return {"org_unit_id": relationship.org_unit_id, "kind": relationship.kind, "source": relationship.source}
+
+
+def set_owner_of_record(customer, actor) -> None:
     """The OWNER relationship follows `customer.home_dealer`: a new home dealer ends the old one's."""
-    end(customer, RelationshipKind.OWNER, except_unit_id=customer.home_dealer_id)
-    relate(customer, customer.home_dealer_id, RelationshipKind.OWNER, "home dealer")
+    end(customer, RelationshipKind.OWNER, except_unit_id=customer.home_dealer_id, actor=actor)
+    relate(customer, customer.home_dealer_id, RelationshipKind.OWNER, "home dealer", actor=actor)
 
 
 @receiver(post_save, sender=Vehicle)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.audit import current_channel
 from guanxi.core.models import OrgUnit, OrgUnitKind
+from guanxi.core.outbox import emit
 from guanxi.core.scoping import EVERYWHERE, ensure_in_scope, may, reach, require, sees_everything
 from guanxi.customers import normalize as norm
 from guanxi.customers import relationships
@@ -104,6 +105,9 @@ CUSTOMER_FIELDS = (
 )
 
 
+CHANGEABLE_FIELDS = (*CUSTOMER_FIELDS, "home_dealer_id", "national_id", "lifecycle_stage")
+
+
 def _apply_customer_fields(customer: Customer, data: dict, errors: dict) -> None:
     for field in CUSTOMER_FIELDS:
         if field in data and data[field] is not None:
@@ -139,7 +143,7 @@ def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Cus
         raise ValidationError({"home_dealer_id": _("Choose the home dealer: one of the dealers you work for.")})
     with transaction.atomic():
         customer.save()
-        relationships.set_owner_of_record(customer)
+        relationships.set_owner_of_record(customer, user)
         ensure_in_scope(user, customer, "change", "home_dealer_id")
         StageChange.objects.create(
             customer=customer,
@@ -156,6 +160,7 @@ def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Cus
                 normalized=normalized,
                 is_primary=contact.get("is_primary", False),
             )
+        emit("customers.customer.created", customer, {"home_dealer_id": customer.home_dealer_id}, actor=user)
     return customer
 
 
@@ -175,8 +180,10 @@ def update_customer(user, pk, data: dict) -> Customer:
         if "home_dealer_id" in data:
             customer.home_dealer = _home_dealer_for(user, data["home_dealer_id"])
         customer.save()
-        relationships.set_owner_of_record(customer)
+        relationships.set_owner_of_record(customer, user)
         ensure_in_scope(user, customer, "change", "home_dealer_id")
+        changed = sorted(field for field in data if field in CHANGEABLE_FIELDS)
+        emit("customers.customer.changed", customer, {"fields": changed}, actor=user)
         if data.get("lifecycle_stage"):
             change_stage(user, customer, data["lifecycle_stage"])
     return customer
@@ -191,6 +198,7 @@ def change_stage(user, customer: Customer, stage: str) -> None:
     with transaction.atomic():
         customer.lifecycle_stage = stage
         customer.save(update_fields=["lifecycle_stage", "updated_at"])  # through save: the audit log sees it
+        emit("customers.customer.stage_changed", customer, {"from": previous or "", "to": stage}, actor=user)
         StageChange.objects.create(
             customer=customer,
             from_stage=previous or "",
@@ -305,7 +313,11 @@ def add_interaction(user, customer_pk, data: dict) -> Interaction:
         **{k: data[k] for k in ("channel", "direction", "subject", "summary", "amount") if data.get(k) is not None},
     )
     interaction.full_clean(exclude=["customer", "user", "org_unit", "link_type"])
-    interaction.save()
+    with transaction.atomic():
+        interaction.save()
+        emit("customers.interaction.added", interaction,
+             {"customer_id": customer.pk, "channel": interaction.channel, "org_unit_id": interaction.org_unit_id},
+             actor=user)
     return interaction
 
 
@@ -320,7 +332,9 @@ def delete_customer(user, pk) -> None:
         raise ValidationError(
             {"customer": _("This customer has history (interactions or vehicles); erase the personal data instead.")}
         )
-    customer.delete()
+    with transaction.atomic():
+        emit("customers.customer.deleted", customer, actor=user)
+        customer.delete()
 
 
 ERASED_FIELDS = {
@@ -362,6 +376,7 @@ def erase_customer(user, pk) -> Customer:
         _blank_audit_trail(customer, related)
         customer.erased_at = timezone.now()
         customer.save(update_fields=["erased_at", "updated_at"])  # the one entry that stays readable
+        emit("customers.customer.erased", customer, actor=user)
     return customer
 
 

@@ -1,0 +1,35 @@
+"""The contact center's periodic jobs, run by `guanxi worker` as the system actor.
+
+Every minute: offers nobody answered within the reservation timeout go back to the queue (their
+agents on break), and the waiting queue is checked against the roster so that no contact waits
+unseen for an agent who no longer exists.
+"""
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from guanxi.contact_center import services
+from guanxi.core.jobs import as_job
+
+log = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="*"))
+def release_expired_offers() -> int:
+    with as_job():
+        released = services.release_expired_offers()
+    if released:
+        log.info("released %d expired offers", released)
+    return released
+
+
+@db_periodic_task(crontab(minute="*"))
+def report_unroutable() -> int:
+    with as_job():
+        unroutable = services.report_unroutable()
+    if unroutable:
+        log.warning("%d contacts no agent can serve: %s", len(unroutable),
+                    ", ".join(f"#{c.pk} ({c.unroutable_reason})" for c in unroutable[:10]))
+    return len(unroutable)

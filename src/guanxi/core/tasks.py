@@ -1,0 +1,29 @@
+"""The platform's background jobs (huey), run by `guanxi worker`.
+
+The outbox is dispatched as soon as a change commits (emit wakes the worker), when a worker
+starts (events left by a worker that was stopped mid-batch) and every minute (events whose
+wake-up was lost, consumers to retry).
+"""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
+
+from guanxi.core import outbox
+from guanxi.core.jobs import as_job
+
+
+@db_task()
+def dispatch_outbox() -> int:
+    with as_job():
+        return outbox.dispatch()
+
+
+@db_periodic_task(crontab(minute="*"))
+def dispatch_outbox_every_minute() -> int:
+    with as_job():
+        return outbox.dispatch()
+
+
+@on_startup()
+def dispatch_what_was_left() -> None:
+    dispatch_outbox()

@@ -1,0 +1,40 @@
+"""What the customers app does when domain events arrive (registered in apps.py)."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from guanxi.core.models import Notification, OrgUnit, User
+from guanxi.customers.models import Customer, RelationshipKind
+
+
+def notify_unit_of_new_customer(event) -> None:
+    """A customer placed with a unit by someone outside it (head office assigning, the call center
+    creating for a dealer, a lead handed over): the unit's people who may see customers hear of it,
+    each in their own language. A SERVICE relationship comes with a workshop visit: no news."""
+    if event.payload.get("kind") == RelationshipKind.SERVICE:
+        return
+    unit_id = event.payload["org_unit_id"]
+    people = User.objects.filter(
+        is_active=True,
+        memberships__org_unit_id=unit_id,
+        memberships__role__permissions__content_type__app_label="customers",
+        memberships__role__permissions__codename="view_customer",
+    ).distinct()
+    if event.actor_id is not None:
+        if User.objects.filter(pk=event.actor_id, memberships__org_unit_id=unit_id).exists():
+            return  # the unit's own people placed it: they know
+        people = people.exclude(pk=event.actor_id)
+    customer = Customer.objects.filter(pk=event.object_id).only("name").first()
+    unit = OrgUnit.objects.filter(pk=unit_id).only("name").first()
+    if customer is None or unit is None:
+        return
+    kind = RelationshipKind(event.payload["kind"])
+    link = reverse("customers:detail", args=[customer.pk])
+    notifications = []
+    for person in people:
+        with translation.override(person.language or settings.LANGUAGE_CODE):
+            title = _("%(kind)s for %(unit)s: %(customer)s") % {"kind": kind.label, "unit": unit, "customer": customer}
+        notifications.append(Notification(user=person, event=event, title=title, link=link))
+    Notification.objects.bulk_create(notifications)
