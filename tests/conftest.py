@@ -32,6 +32,16 @@ ROLE_UNITS = {
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Ids come back after a rolled-back test: what a test cached (rights, tokens) must not reach the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_test_settings(settings):
     settings.GUANXI_PII_KEY = "test-pii-key"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

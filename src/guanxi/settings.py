@@ -170,6 +170,8 @@ GUANXI_DEFAULT_REGION = os.environ.get("GUANXI_DEFAULT_REGION", "CN")
 GUANXI_CURRENCY = os.environ.get("GUANXI_CURRENCY", "CNY")
 # Uploads (imports, attachments) larger than this are refused before they are read.
 GUANXI_MAX_UPLOAD_BYTES = int(os.environ.get("GUANXI_MAX_UPLOAD_MB", "50")) * 2**20
+# Exports up to this many rows are sent at once; larger ones are written by the worker, with progress.
+GUANXI_EXPORT_MAX_ROWS = int(os.environ.get("GUANXI_EXPORT_MAX_ROWS", "10000"))
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False

@@ -3,20 +3,24 @@
 covered by a role-by-role test.
 
 The customer API's coverage is read from its matrix (tests/customers/test_api.py, ENDPOINTS);
-the customer pages' from theirs (tests/customers/test_views.py, MATRIX_PAGES); every other route
+the customer pages' from theirs (tests/customers/test_views.py, MATRIX_PAGES) and from every
+class that inherits the generic isolation tests (tests/isolation.py); every other route
 names the test that checks it role by role, and that test must exist. Routes open to everyone
 (login, language switch, the API's own docs) are listed with the reason.
 """
 
 import importlib
+import pkgutil
 import re
 
 import pytest
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
+import tests
 from guanxi.api import api
 from tests.customers.test_api import ENDPOINTS as CUSTOMER_API_MATRIX
 from tests.customers.test_views import MATRIX_PAGES
+from tests.isolation import covered_routes
 
 # (METHOD, OpenAPI path) -> the test that checks the operation for each role
 API_TESTED_ELSEWHERE = {
@@ -29,6 +33,10 @@ API_TESTED_ELSEWHERE = {
 }
 # page route -> the test that checks it for each role
 PAGES_TESTED_ELSEWHERE = {
+    "exports/new/<slug:key>/":
+        "tests.core.test_exports::test_roles_without_the_export_permission_get_403_and_no_buttons",
+    "exports/<int:pk>/": "tests.core.test_exports::test_a_large_export_runs_in_the_background_with_progress",
+    "exports/<int:pk>/download/": "tests.core.test_exports::test_a_large_export_runs_in_the_background_with_progress",
     "notifications/": "tests.core.test_outbox::test_users_read_only_their_own_notifications_and_mark_them_read",
     "contact-center/staffing/":
         "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
@@ -71,6 +79,11 @@ def _openapi_path(url: str, paths: set[str]) -> str:
     raise AssertionError(f"{url} matches no API operation")
 
 
+def _import_every_test_module() -> None:
+    for module in pkgutil.walk_packages(tests.__path__, "tests."):
+        importlib.import_module(module.name)
+
+
 def _test_exists(reference: str) -> bool:
     module, name = reference.split("::")
     return callable(getattr(importlib.import_module(module), name, None))
@@ -89,7 +102,8 @@ def test_every_api_operation_is_in_a_matrix():
 @pytest.mark.django_db
 def test_every_page_is_in_a_matrix(customers):
     covered = {resolve(reverse(name, args=args)).route for name, args in MATRIX_PAGES(customers)}
-    covered |= set(PAGES_TESTED_ELSEWHERE) | set(OPEN_TO_EVERYONE)
+    _import_every_test_module()  # so that every class inheriting the isolation tests is known
+    covered |= covered_routes() | set(PAGES_TESTED_ELSEWHERE) | set(OPEN_TO_EVERYONE)
     api_routes = {route for route in page_routes() if route.startswith("api/") and route not in OPEN_TO_EVERYONE}
     missing = page_routes() - covered - api_routes  # API routes are walked operation by operation above
     assert not missing, f"pages in no isolation matrix: {sorted(missing)}"

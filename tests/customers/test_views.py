@@ -188,8 +188,9 @@ def test_360_page_costs_the_same_queries_whatever_the_history(client, users, cus
     client.force_login(dealer)
     url = reverse("customers:detail", args=[customers["zhang"].pk])
     # session, user, roles, unit subtree, customer, timeline, ownerships, their vehicles (restricted), the
-    # vehicles' ownerships with the owners' names (restricted), contacts, consents, stages, unread notifications
-    with django_assert_max_num_queries(13):
+    # vehicles' ownerships with the owners' names (restricted), contacts, consents, stages, unread notifications,
+    # whether the user may change this customer (the Edit button)
+    with django_assert_max_num_queries(14):
         client.get(url)
     before = _queries_of(client, url)
     _add_history(admin, customers["zhang"], 4)
@@ -267,3 +268,10 @@ def test_the_search_box_keeps_phone_and_id_numbers_out_of_urls(client, users, cu
     response = client.post(reverse("customers:search"), {"q": "11010519491231002X"})
     assert response.status_code == 302 and response.url == reverse("customers:detail", args=[customers["zhang"].pk])
     assert "11010519491231002X" not in response.url
+
+
+def test_a_customer_link_in_the_list_opens_the_360_page_not_a_fragment(client, users, customers):
+    """Sorting and paging swap the list in place (hx-boost); the rows' links must not."""
+    client.force_login(users[Role.ADMIN])
+    page = client.get(reverse("customers:list")).content.decode()
+    assert 'hx-boost="false"' in page.split("<tbody", 1)[1].split(">", 1)[0]

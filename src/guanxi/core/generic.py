@@ -1,4 +1,5 @@
-"""Generic pages fed by declarations, NetBox style: a new list page is a class of a few lines.
+"""Generic pages fed by declarations, NetBox style: a model's list, edit and delete pages are
+classes of a few lines each.
 
 Every list is read through the scoping layer (`Model.objects.restrict(user, "view")`); the
 declared `queryset` callable only refines that restricted queryset (joins, default order), so a
@@ -9,9 +10,12 @@ one row past the page instead of counting the table: the customer table may hold
 from collections.abc import Callable
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views import View
 from django_filters import FilterSet
@@ -19,6 +23,7 @@ from django_tables2 import RequestConfig, Table
 from django_tables2.paginators import LazyPaginator
 
 from guanxi.core.paging import page_number
+from guanxi.core.scoping import ensure_in_scope, get_restricted, may, require
 
 
 def _unchanged(rows: QuerySet) -> QuerySet:
@@ -53,6 +58,8 @@ class ObjectListView(LoginRequiredMixin, View):
     filterset_class: type[FilterSet] | None = None
     queryset: Callable[[QuerySet], QuerySet] = staticmethod(_unchanged)
     title = ""
+    add_url_name = ""  # the "New" button, shown to those whose role may add
+    export_key = ""  # the list's ExportSpec (core.registry): CSV and Excel buttons for those who may export
     per_page = 50
     template_name = "core/object_list.html"
     results_template_name = "core/object_list_results.html"
@@ -70,7 +77,95 @@ class ObjectListView(LoginRequiredMixin, View):
         RequestConfig(request, paginate=False).configure(table)
         paginate_lazily(table, request, self.per_page)
         context = {"title": self.title, "table": table, "filter": filterset}
+        if self.add_url_name and may(request.user, self.model.permission_key, "add"):
+            context["add_url"] = reverse(self.add_url_name)
+        if self.export_key and may(request.user, self.model.permission_key, "export"):
+            context["export_url"] = reverse("export_list", args=[self.export_key])
         template = self.results_template_name if wants_partial(request) else self.template_name
         response = render(request, template, context)
         patch_vary_headers(response, ("HX-Request",))
         return response
+
+
+def form_errors_from(form, error: ValidationError) -> None:
+    """A domain service's ValidationError beside the form's fields (`home_dealer_id` → `home_dealer`)."""
+    for field, messages in (error.message_dict if hasattr(error, "error_dict") else {None: error.messages}).items():
+        name = field if field in form.fields else (field or "").removesuffix("_id")
+        form.add_error(name if name in form.fields else None, messages)
+
+
+class ObjectEditView(LoginRequiredMixin, View):
+    """Create (no pk) or change one object through a form, NetBox's ObjectEditView.
+
+    Declare `model` and `form_class` (a ModelForm taking `user`); override `save(user, form)` to
+    route the write through the app's domain service (the default saves the form). The write
+    runs in one transaction and is checked after saving to be inside the writer's scope; a
+    ValidationError from either is shown beside its field, what was typed is kept, and nothing
+    is written.
+    """
+
+    model: type[Model]
+    form_class: type
+    template_name = "core/object_edit.html"
+
+    def save(self, user, form):
+        return form.save()
+
+    def _form(self, request, instance, data=None):
+        return self.form_class(data, instance=instance, user=request.user)
+
+    def _instance(self, request, pk):
+        if pk is None:
+            require(request.user, self.model.permission_key, "add")
+            return None
+        return get_restricted(request.user, self.model, pk, "change")
+
+    def _render(self, request, form, instance, status=200):
+        context = {"form": form, "object": instance, "model_name": self.model._meta.verbose_name}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, pk=None):
+        instance = self._instance(request, pk)
+        return self._render(request, self._form(request, instance), instance)
+
+    def post(self, request, pk=None):
+        instance = self._instance(request, pk)
+        form = self._form(request, instance, request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    saved = self.save(request.user, form)
+                    ensure_in_scope(request.user, saved, "change", "__all__")
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                return redirect(saved.get_absolute_url())
+        return self._render(request, form, instance, status=422)
+
+
+class ObjectDeleteView(LoginRequiredMixin, View):
+    """Asks, then deletes one object the user may delete; override `delete(user, obj)` to go
+    through the domain service, which may refuse (a customer with history is erased instead)."""
+
+    model: type[Model]
+    template_name = "core/object_delete.html"
+    success_url: str
+
+    def delete(self, user, obj) -> None:
+        obj.delete()
+
+    def _render(self, request, obj, error=None, status=200):
+        context = {"object": obj, "error": error, "model_name": self.model._meta.verbose_name}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, pk):
+        return self._render(request, get_restricted(request.user, self.model, pk, "delete"))
+
+    def post(self, request, pk):
+        obj = get_restricted(request.user, self.model, pk, "delete")
+        try:
+            with transaction.atomic():
+                self.delete(request.user, obj)
+        except ValidationError as error:
+            return self._render(request, obj, " ".join(error.messages), status=422)
+        return redirect(self.success_url)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
-from django.db.models.signals import post_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -78,6 +78,18 @@ class OrgUnit(models.Model):
         return self.kind in (OrgUnitKind.HQ, OrgUnitKind.CALL_CENTER)
 
 
+GRANTS_CACHE_SECONDS = 30
+
+
+def _grants_cache_key(user_id) -> str:
+    return f"guanxi:grants:{user_id}"
+
+
+def forget_grants(user_ids) -> None:
+    """Memberships or a role changed: these users' rights are read anew on their next request."""
+    cache.delete_many([_grants_cache_key(user_id) for user_id in user_ids])
+
+
 class GuanxiUserManager(UserManager):
     def create_user(self, username, email=None, password=None, *, role=None, org_unit=None, **extra_fields):
         """A user, and with `role` (a group name) and `org_unit` their first membership."""
@@ -103,20 +115,30 @@ class User(AbstractUser):
 
     @cached_property
     def membership_rows(self) -> list[tuple]:
-        """Every membership with each permission of its role, read in one query once a request:
+        """Every membership with each permission of its role:
         (unit id, unit name, unit path, unit kind, role name, permission's app label, codename).
-        The scoping layer, the top bar and the default unit of new records all read these."""
-        return list(
-            self.memberships.order_by("pk").values_list(
-                "org_unit_id",
-                "org_unit__name",
-                "org_unit__path",
-                "org_unit__kind",
-                "role__name",
-                "role__permissions__content_type__app_label",
-                "role__permissions__codename",
+        The scoping layer, the top bar and the default unit of new records all read these.
+
+        Read on every request (the phone lookup of every incoming call among them), so kept in the
+        cache for GRANTS_CACHE_SECONDS; a membership or role edit forgets the users it touches at
+        once (in every process when the cache is Redis; else within that time).
+        """
+        key = _grants_cache_key(self.pk)
+        rows = cache.get(key)
+        if rows is None:
+            rows = list(
+                self.memberships.order_by("pk").values_list(
+                    "org_unit_id",
+                    "org_unit__name",
+                    "org_unit__path",
+                    "org_unit__kind",
+                    "role__name",
+                    "role__permissions__content_type__app_label",
+                    "role__permissions__codename",
+                )
             )
-        )
+            cache.set(key, rows, GRANTS_CACHE_SECONDS)
+        return rows
 
     @property
     def membership_labels(self) -> list[str]:
@@ -280,3 +302,61 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["event", "user"], name="one_notification_per_event_and_user")]
+
+
+@receiver([post_save, post_delete], sender=Membership)
+def _membership_changed(sender, instance, **kwargs):
+    forget_grants([instance.user_id])
+
+
+@receiver(m2m_changed, sender=Group.permissions.through)
+def _role_permissions_changed(sender, instance, action, pk_set, **kwargs):
+    if not action.startswith("post_"):
+        return
+    groups = [instance.pk] if isinstance(instance, Group) else list(pk_set or ())
+    forget_grants(Membership.objects.filter(role_id__in=groups).values_list("user_id", flat=True).distinct())
+
+
+@receiver(post_delete, sender=OrgUnit)
+@receiver(post_save, sender=OrgUnit)
+def _org_tree_changed(sender, instance, **kwargs):
+    """A unit moved: the paths in the cached rows of everyone below it are stale."""
+    forget_grants(Membership.objects.filter(org_unit__path__startswith=instance.path).values_list("user_id", flat=True))
+
+
+class Export(models.Model):
+    """A list exported to a file in the background (one too large to send while the user waits),
+    with its progress; only the user who asked reads it."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="exports")
+    list_key = models.CharField(max_length=40)  # the registered export (core.registry)
+    params = models.JSONField(default=dict, blank=True)  # the list's filters when it was asked for
+    file_format = models.CharField(max_length=4)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_written = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return int(100 * self.rows_written / self.rows_total) if self.rows_total else 0
+
+    @property
+    def file_path(self):
+        from pathlib import Path
+
+        return Path(settings.DATA_DIR) / "exports" / f"export-{self.pk}.{self.file_format}"

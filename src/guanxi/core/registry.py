@@ -46,11 +46,31 @@ class EventConsumer:
         return event_name.startswith(self.events)
 
 
+@dataclass(frozen=True)
+class ExportSpec:
+    """A list that can be exported: the same restricted rows, filters and columns as its page.
+
+    `refine` narrows the restricted queryset (joins); the table's columns are the file's columns
+    (its `value_*` methods give plain values instead of the page's badges).
+    """
+
+    key: str
+    model: type
+    filterset_class: type
+    table_class: type
+    refine: Callable = staticmethod(lambda rows: rows)
+    title: str = ""
+
+
 @dataclass
 class Registry:
     menu: list[MenuItem] = field(default_factory=list)
     home_widgets: list[HomeWidget] = field(default_factory=list)
     event_consumers: list[EventConsumer] = field(default_factory=list)
+    exports: dict[str, ExportSpec] = field(default_factory=dict)
+
+    def add_export(self, spec: ExportSpec) -> None:
+        self.exports[spec.key] = spec
 
     def add_event_consumer(self, consumer: EventConsumer) -> None:
         if any(known.name == consumer.name for known in self.event_consumers):

@@ -18,6 +18,7 @@ from collections import defaultdict
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Exists, Prefetch, Q
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from guanxi.core.models import OrgUnit, OrgUnitKind
@@ -111,6 +112,19 @@ def restricted_prefetch(user, lookup: str, queryset: models.QuerySet, to_attr: s
     see comes back as None (a foreign key) or is left out (a reverse relation), so a page cannot
     show through a join what the same user would get a 404 for."""
     return Prefetch(lookup, queryset=queryset.restrict(user, action), to_attr=to_attr)
+
+
+def get_restricted(user, model_or_queryset, pk, action: str = "view"):
+    """The row if the user may do the action on it; a 404 otherwise, so ids of other units' rows
+    leak nothing. A role that may not do a write action anywhere is told so (403) before any row
+    is looked at: that depends on the role only, so it leaks nothing either."""
+    rows = model_or_queryset if isinstance(model_or_queryset, models.QuerySet) else model_or_queryset.objects.all()
+    if action != "view":
+        require(user, rows.model.permission_key, action)
+    found = rows.restrict(user, action).filter(pk=pk).first()
+    if found is None:
+        raise Http404(_("No such record, or not one you may see."))
+    return found
 
 
 def ensure_in_scope(user, instance, action: str, field: str) -> None:

@@ -8,7 +8,7 @@ wake-up was lost, consumers to retry).
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
-from guanxi.core import outbox
+from guanxi.core import exports, outbox
 from guanxi.core.jobs import as_job
 
 
@@ -27,3 +27,17 @@ def dispatch_outbox_every_minute() -> int:
 @on_startup()
 def dispatch_what_was_left() -> None:
     dispatch_outbox()
+
+
+@db_task()
+def run_export(export_id: int) -> None:
+    """A list too large for a request, written to a file with progress (core.exports)."""
+    from guanxi.core.models import Export
+
+    export = Export.objects.select_related("user").get(pk=export_id)
+    try:
+        with as_job():
+            exports.run(export)
+    except Exception as exc:
+        Export.objects.filter(pk=export_id).update(state=Export.State.FAILED, error=repr(exc)[:2000])
+        raise

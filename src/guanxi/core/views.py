@@ -1,15 +1,25 @@
-"""The shell's own pages: the home page (a column of the widgets the apps registered) and the
-user's notifications."""
+"""The shell's own pages: the home page (a column of the widgets the apps registered), the
+user's notifications, and exports of any registered list."""
+
+import io
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from guanxi.core import exports
+from guanxi.core.generic import wants_partial
 from guanxi.core.menu import allowed
-from guanxi.core.models import Notification
+from guanxi.core.models import Export, Notification
 from guanxi.core.registry import registry
+from guanxi.core.scoping import require
+from guanxi.core.tasks import run_export
 
 
 @login_required
@@ -34,3 +44,47 @@ def notifications(request):
         own.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("notifications")
     return render(request, "core/notifications.html", {"notifications": own[:NOTIFICATIONS_SHOWN]})
+
+
+@login_required
+def export_list(request, key: str):
+    """Export of a list with the filters in the query string: sent at once when small, else an
+    Export the worker writes (the user is taken to its progress page)."""
+    spec = exports.spec_for(key) if key in registry.exports else None
+    file_format = request.GET.get("format", "csv")
+    if spec is None or file_format not in exports.FORMATS:
+        raise Http404(_("No such export."))
+    require(request.user, spec.model.permission_key, "export")
+    params = {name: value for name, value in request.GET.items() if name not in ("format", "page", "sort")}
+    try:
+        rows = exports.export_rows(spec, request.user, params)
+    except ValidationError as error:
+        return HttpResponseBadRequest("; ".join(f"{field}: {msg}" for field, msg in error.message_dict.items()))
+    if not exports.fits_in_a_request(rows):
+        export = Export.objects.create(user=request.user, list_key=key, params=params, file_format=file_format)
+        transaction.on_commit(lambda: run_export(export.pk))
+        return redirect("export", pk=export.pk)
+    out = io.BytesIO()
+    counted = []
+    exports.write(spec, rows, file_format, out, counted.append)
+    exports.audit(request.user, spec, params, file_format, sum(counted))
+    response = HttpResponse(out.getvalue(), content_type=exports.FORMATS[file_format])
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{key}-{stamp}.{file_format}"'
+    return response
+
+
+@login_required
+def export_status(request, pk: int):
+    """An export's progress (the page refreshes itself while it runs) and, once done, its file."""
+    export = get_object_or_404(Export, pk=pk, user=request.user)
+    template = "core/_export_progress.html" if wants_partial(request) else "core/export.html"
+    return render(request, template, {"export": export})
+
+
+@login_required
+def export_download(request, pk: int):
+    export = get_object_or_404(Export, pk=pk, user=request.user, state=Export.State.DONE)
+    name = f"{export.list_key}-{export.created_at:%Y%m%d-%H%M}.{export.file_format}"
+    return FileResponse(open(export.file_path, "rb"), as_attachment=True, filename=name,
+                        content_type=exports.FORMATS[export.file_format])

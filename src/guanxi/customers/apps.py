@@ -10,11 +10,13 @@ class CustomersConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from guanxi.core.registry import EventConsumer, HomeWidget, MenuItem, registry
+        from guanxi.core.registry import EventConsumer, ExportSpec, HomeWidget, MenuItem, registry
         from guanxi.customers import (
             consumers,
+            filtersets,
             overview,
             relationships,  # noqa: F401  (its receivers keep relationships in step)
+            tables,
         )
         from guanxi.customers import models as m
 
@@ -30,4 +32,12 @@ class CustomersConfig(AppConfig):
         registry.add_event_consumer(EventConsumer(
             "customers.notify_unit_of_new_customer", ("customers.relationship.added",),
             consumers.notify_unit_of_new_customer,
+        ))
+        registry.add_export(ExportSpec(
+            "customers", m.Customer, filtersets.CustomerFilterSet, tables.CustomerTable,
+            lambda rows: rows.select_related("home_dealer"), _("Customers"),
+        ))
+        registry.add_export(ExportSpec(
+            "vehicles", m.Vehicle, filtersets.VehicleFilterSet, tables.VehicleTable,
+            lambda rows: rows.select_related("selling_dealer"), _("Vehicles"),
         ))

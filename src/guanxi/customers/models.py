@@ -169,7 +169,10 @@ class Customer(models.Model):
             models.Index(fields=["home_dealer", "-id"], name="customer_dealer_recent"),
             models.Index(fields=["lifetime_spend"], name="customer_spend"),  # "most valuable first"
         ]
-        permissions = [("erase_customer", _("Can erase a customer's personal data (PIPL / GDPR)"))]
+        permissions = [
+            ("erase_customer", _("Can erase a customer's personal data (PIPL / GDPR)")),
+            ("export_customer", _("Can export customer lists")),
+        ]
 
     def __str__(self):
         return self.name
@@ -332,6 +335,7 @@ class Vehicle(models.Model):
     class Meta:
         verbose_name = _("vehicle")
         verbose_name_plural = _("vehicles")
+        permissions = [("export_vehicle", _("Can export vehicle lists"))]
 
     def __str__(self):
         return f"{self.model} {self.plate or self.vin}"

@@ -12,7 +12,7 @@ from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django_tables2.paginators import LazyPaginator
 
 from guanxi.core.paging import page_number
-from guanxi.core.scoping import restricted_prefetch
+from guanxi.core.scoping import may, restricted_prefetch
 from guanxi.customers.models import Customer, Interaction, Ownership, Stage, Vehicle
 from guanxi.customers.services import get_customer
 
@@ -30,6 +30,8 @@ class Customer360:
     stage_changes: QuerySet
     timeline: Page
     open_items: list
+    may_change: bool
+    may_delete: bool
 
 
 def customer_360(user, pk, timeline_page=1) -> Customer360:
@@ -43,6 +45,8 @@ def customer_360(user, pk, timeline_page=1) -> Customer360:
         stage_changes=customer.stage_changes.select_related("changed_by")[:STAGE_HISTORY_LIMIT],
         timeline=timeline(user, customer, timeline_page),
         open_items=[],
+        may_change=Customer.objects.restrict(user, "change").filter(pk=customer.pk).exists(),
+        may_delete=may(user, Customer.permission_key, "delete"),
     )
 
 

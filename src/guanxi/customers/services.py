@@ -10,14 +10,14 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.http import Http404
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.audit import current_channel
 from guanxi.core.models import OrgUnit, OrgUnitKind
 from guanxi.core.outbox import emit
-from guanxi.core.scoping import EVERYWHERE, ensure_in_scope, may, reach, require, sees_everything
+from guanxi.core.scoping import EVERYWHERE, ensure_in_scope, get_restricted, may, reach, require, sees_everything
 from guanxi.customers import normalize as norm
 from guanxi.customers import relationships
 from guanxi.customers.models import (
@@ -36,17 +36,8 @@ ERASED_NAME = "已删除 / erased"
 
 
 def get_customer(user, pk, action: str = "view") -> Customer:
-    """The customer if the user may act on it; 404 otherwise, so ids of other dealers' customers leak nothing.
-
-    A role that lacks a write action altogether is told so (403) before any row is looked at: that
-    depends on the role only, so it leaks nothing either, and an analyst learns why an edit fails.
-    """
-    if action != "view":
-        require(user, "customers.customer", action)
-    customer = Customer.objects.restrict(user, action).select_related("home_dealer").filter(pk=pk).first()
-    if customer is None:
-        raise Http404("No such customer")
-    return customer
+    """The customer if the user may act on it; 404 otherwise (403 for a role that may not at all)."""
+    return get_restricted(user, Customer.objects.select_related("home_dealer"), pk, action)
 
 
 def _normalized_contact(kind: str, value: str) -> str:
@@ -226,10 +217,7 @@ def add_contact_point(user, customer_pk, data: dict) -> ContactPoint:
 
 
 def set_opt_out(user, contact_pk, opted_out: bool) -> ContactPoint:
-    require(user, "customers.customer", "change")
-    contact = ContactPoint.objects.restrict(user, "change").filter(pk=contact_pk).first()
-    if contact is None:
-        raise Http404("No such contact point")
+    contact = get_restricted(user, ContactPoint, contact_pk, "change")
     contact.opted_out = opted_out
     contact.opted_out_at = timezone.now() if opted_out else None
     contact.save()
@@ -402,8 +390,15 @@ def lookup(user, query: str, limit: int = LOOKUP_LIMIT):
         return customers.none()
     key = lookup_key(query)
     if key is None:
-        return customers.filter(name__startswith=query).order_by("name", "pk")[:limit]
+        return customers.filter(_name_prefix(query)).order_by("name", "pk")[:limit]
     return customers.filter(pk__in=_customer_ids_for(key)).order_by("pk")[:limit]
+
+
+def _name_prefix(prefix: str) -> Q:
+    """Names starting with `prefix`, also as a range on the name index: with only the LIKE,
+    PostgreSQL (any collation but "C") walks the name index in order filtering every row, 4.5 s
+    for "王伟" at 3M customers; the range bounds the walk (30 ms)."""
+    return Q(name__startswith=prefix, name__gte=prefix, name__lte=prefix + "\U0010ffff")
 
 
 def lookup_rows(user, query: str, columns: tuple[str, ...]) -> list[dict]:

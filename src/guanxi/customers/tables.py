@@ -40,6 +40,16 @@ class CustomerTable(tables.Table):
     def render_lifetime_spend(self, value, record):
         return f"{intcomma(f'{value:.2f}')} {record.currency}"
 
+    # plain values for exports (as_values): labels instead of badges, numbers as numbers
+    def value_tier(self, record):
+        return record.get_tier_display()
+
+    def value_lifecycle_stage(self, record):
+        return record.get_lifecycle_stage_display()
+
+    def value_lifetime_spend(self, value):
+        return float(value)
+
 
 class VehicleTable(tables.Table):
     vin = tables.Column(attrs={"td": {"class": "mono"}})

@@ -7,5 +7,8 @@ urlpatterns = [
     path("", views.CustomerListView.as_view(), name="list"),
     path("vehicles/", views.VehicleListView.as_view(), name="vehicles"),
     path("search/", views.search, name="search"),
+    path("new/", views.CustomerEditView.as_view(), name="add"),
     path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="edit"),
+    path("<int:pk>/delete/", views.CustomerDeleteView.as_view(), name="delete"),
 ]

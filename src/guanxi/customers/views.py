@@ -2,11 +2,13 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.generic import ObjectListView, wants_partial
+from guanxi.core.generic import ObjectDeleteView, ObjectEditView, ObjectListView, wants_partial
 from guanxi.customers import overview, services
 from guanxi.customers.filtersets import CustomerFilterSet, VehicleFilterSet
+from guanxi.customers.forms import CustomerForm
 from guanxi.customers.models import Customer, Vehicle
 from guanxi.customers.tables import CustomerTable, VehicleTable
 
@@ -16,10 +18,30 @@ class CustomerListView(ObjectListView):
     table_class = CustomerTable
     filterset_class = CustomerFilterSet
     title = _("Customers")
+    add_url_name = "customers:add"
+    export_key = "customers"
 
     @staticmethod
     def queryset(rows):
         return rows.select_related("home_dealer").order_by("-pk")
+
+
+class CustomerEditView(ObjectEditView):
+    model = Customer
+    form_class = CustomerForm
+
+    def save(self, user, form):
+        if form.instance.pk is None:
+            return services.create_customer(user, form.service_data())
+        return services.update_customer(user, form.instance.pk, form.service_data())
+
+
+class CustomerDeleteView(ObjectDeleteView):
+    model = Customer
+    success_url = reverse_lazy("customers:list")
+
+    def delete(self, user, obj):
+        services.delete_customer(user, obj.pk)
 
 
 class VehicleListView(ObjectListView):
@@ -27,6 +49,7 @@ class VehicleListView(ObjectListView):
     table_class = VehicleTable
     filterset_class = VehicleFilterSet
     title = _("Vehicles")
+    export_key = "vehicles"
 
     @staticmethod
     def queryset(rows):

@@ -1,0 +1,39 @@
+"""Forms of the customer pages. Validation of identifiers and scope stays in the services; a
+form only shapes the input and offers what the user may pick."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.models import OrgUnit, OrgUnitKind
+from guanxi.core.scoping import EVERYWHERE, reach
+from guanxi.customers.models import Customer
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CustomerForm(forms.ModelForm):
+    national_id = forms.CharField(
+        label=_("ID number"), required=False, max_length=24,
+        help_text=_("Stored only as a keyed hash and a mask; leave empty to keep the current one."),
+    )
+
+    class Meta:
+        model = Customer
+        fields = ("name", "name_latin", "kind", "gender", "birth_date", "segment", "tier", "source", "home_dealer",
+                  "province", "city")
+        widgets = {"birth_date": DATE}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        dealers = OrgUnit.objects.filter(kind=OrgUnitKind.DEALER).order_by("code")
+        where = reach(user, "customers.customer", "change")
+        self.fields["home_dealer"].queryset = dealers if where == EVERYWHERE else dealers.filter(pk__in=where)
+        self.fields["home_dealer"].required = False
+
+    def service_data(self) -> dict:
+        """What the customer services take: the model's fields, the dealer by id, the ID number."""
+        data = {name: value for name, value in self.cleaned_data.items() if name in self.Meta.fields}
+        data["home_dealer_id"] = data.pop("home_dealer").pk if data.get("home_dealer") else None
+        if self.cleaned_data.get("national_id"):
+            data["national_id"] = self.cleaned_data["national_id"]
+        return data

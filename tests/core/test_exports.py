@@ -1,0 +1,99 @@
+"""Exporting a list: the rows, filters and scope of its page, as CSV or Excel, audited; a large
+export is written by the worker with progress and read only by the user who asked."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from auditlog.models import LogEntry
+from django.urls import reverse
+
+from guanxi.core.models import Export
+from guanxi.core.roles import Role
+from guanxi.core.tasks import run_export
+from guanxi.customers import services
+
+
+def csv_rows(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content if response.streaming else [response.content]).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_a_dealer_manager_exports_only_its_own_customers_as_csv(client, users, customers):
+    client.force_login(users[Role.DEALER_MANAGER])
+    page = client.get(reverse("customers:list")).content.decode()
+    assert reverse("export_list", args=["customers"]) + "?format=csv" in page
+    response = client.get(reverse("export_list", args=["customers"]), {"format": "csv"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    header, *rows = csv_rows(response)
+    assert header[0] == "Name" and [row[0] for row in rows] == ["张伟"]
+    assert rows[0][1] == "Standard"  # the label, not the badge's HTML
+    entry = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).get()
+    assert entry.actor == users[Role.DEALER_MANAGER] and entry.changes["rows"] == [None, 1]
+    assert entry.additional_data["channel"] == "ui"
+
+
+def test_the_export_honours_the_lists_filters(client, users, customers):
+    services.update_customer(users[Role.ADMIN], customers["wang"].pk, {"tier": "vip"})
+    client.force_login(users[Role.ADMIN])
+    response = client.get(reverse("export_list", args=["customers"]), {"format": "csv", "tier": "vip"})
+    assert [row[0] for row in csv_rows(response)[1:]] == ["王芳"]
+
+
+def test_excel_export_opens_in_excel_with_numbers_as_numbers(client, users, customers):
+    client.force_login(users[Role.ANALYST])
+    response = client.get(reverse("export_list", args=["customers"]), {"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.values)
+    assert sorted(row[0] for row in rows[1:]) == ["张伟", "李娜", "王芳"]
+    assert all(isinstance(row[-1], int | float) for row in rows[1:])  # lifetime spend, a number
+
+
+@pytest.mark.parametrize("role", [Role.DEALER_SALES, Role.AGENT, Role.SERVICE_ADVISOR, "no_role"])
+def test_roles_without_the_export_permission_get_403_and_no_buttons(client, users, customers, role):
+    client.force_login(users[role])
+    assert client.get(reverse("export_list", args=["customers"]), {"format": "csv"}).status_code == 403
+    assert "format=csv" not in client.get(reverse("customers:list")).content.decode()
+
+
+def test_bad_export_requests_are_clear_errors(client, users, customers):
+    client.force_login(users[Role.ADMIN])
+    assert client.get(reverse("export_list", args=["nope"]), {"format": "csv"}).status_code == 404
+    assert client.get(reverse("export_list", args=["customers"]), {"format": "pdf"}).status_code == 404
+    bad = client.get(reverse("export_list", args=["customers"]), {"format": "csv", "tier": "platinum"})
+    assert bad.status_code == 400 and "tier" in bad.content.decode()
+
+
+def test_a_large_export_runs_in_the_background_with_progress(client, users, customers, settings,
+                                                             django_capture_on_commit_callbacks):
+    settings.GUANXI_EXPORT_MAX_ROWS = 1
+    client.force_login(users[Role.ADMIN])
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.get(reverse("export_list", args=["vehicles"]), {"format": "xlsx"})
+        response = client.get(reverse("export_list", args=["customers"]), {"format": "csv"})
+    export = Export.objects.get(list_key="customers")
+    assert response.status_code == 302 and response.url == reverse("export", args=[export.pk])
+    assert len(callbacks) == 2  # the worker is handed each export once the request commits
+    progress = client.get(response.url).content.decode()
+    assert "every 1s" in progress and "Download" not in progress
+    run_export.call_local(export.pk)
+    export.refresh_from_db()
+    assert (export.state, export.rows_total, export.rows_written, export.percent) == ("done", 3, 3, 100)
+    page = client.get(reverse("export", args=[export.pk])).content.decode()
+    assert reverse("export_download", args=[export.pk]) in page and "every 1s" not in page
+    download = client.get(reverse("export_download", args=[export.pk]))
+    assert sorted(row[0] for row in csv_rows(download)[1:]) == ["张伟", "李娜", "王芳"]
+    client.force_login(users[Role.HQ_SALES])  # someone else's export: as if it did not exist
+    assert client.get(reverse("export", args=[export.pk])).status_code == 404
+    assert client.get(reverse("export_download", args=[export.pk])).status_code == 404
+
+
+def test_a_background_export_keeps_the_askers_scope(client, users, customers, settings):
+    settings.GUANXI_EXPORT_MAX_ROWS = 0
+    client.force_login(users[Role.DEALER_MANAGER])
+    response = client.get(reverse("export_list", args=["customers"]), {"format": "csv"})
+    export = Export.objects.get()
+    run_export.call_local(export.pk)
+    assert [row[0] for row in csv_rows(client.get(reverse("export_download", args=[export.pk])))[1:]] == ["张伟"]
+    assert response.status_code == 302
