@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from guanxi.core.roles import Role
+from guanxi.customers import services
 from guanxi.customers.models import Customer, CustomerRelationship
 from tests.isolation import EditViewIsolation
 
@@ -103,3 +104,49 @@ class TestCustomerPagesIsolation(EditViewIsolation):
     @staticmethod
     def objects(customers):
         return list(customers.values())
+
+
+# --- bulk edit --------------------------------------------------------------------------------------
+
+
+def test_a_dealer_manager_sets_the_tier_of_selected_customers_at_once(client, users, customers, org):
+    zhang = customers["zhang"]
+    second = services.create_customer(users[Role.DEALER_MANAGER], {"name": "第二位"})
+    client.force_login(users[Role.DEALER_MANAGER])
+    listing = client.get(reverse("customers:list")).content.decode()
+    assert 'form="bulk-edit"' in listing and f'value="{zhang.pk}"' in listing
+    asked = client.post(reverse("customers:bulk_edit"), {"pk": [zhang.pk, second.pk]})
+    assert asked.status_code == 200 and len(asked.context["rows"]) == 2
+    done = client.post(reverse("customers:bulk_edit"), {"pk": [zhang.pk, second.pk], "apply": "1", "tier": "gold"})
+    assert done.status_code == 302
+    assert set(Customer.objects.filter(pk__in=[zhang.pk, second.pk]).values_list("tier", flat=True)) == {"gold"}
+    zhang.refresh_from_db()
+    assert zhang.lifecycle_stage == "prospect" and zhang.home_dealer == org["D-SH1"]  # blank fields left alone
+
+
+def test_a_selection_with_a_row_outside_the_scope_changes_nothing(client, users, customers):
+    zhang, wang = customers["zhang"], customers["wang"]
+    client.force_login(users[Role.DEALER_MANAGER])
+    response = client.post(reverse("customers:bulk_edit"), {"pk": [zhang.pk, wang.pk], "apply": "1", "tier": "vip"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422 and "nothing was changed" in response.content.decode()
+    assert set(Customer.objects.values_list("tier", flat=True)) == {"standard"}
+
+
+def test_one_row_refused_rolls_back_every_row_and_names_it(client, users, customers):
+    zhang, li = customers["zhang"], customers["li"]
+    Customer.objects.filter(pk=li.pk).update(birth_date="2999-01-01")  # a legacy row the services refuse
+    client.force_login(users[Role.ADMIN])
+    response = client.post(reverse("customers:bulk_edit"), {"pk": [zhang.pk, li.pk], "apply": "1", "tier": "vip"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422 and "李娜: birth_date" in response.content.decode()
+    assert set(Customer.objects.values_list("tier", flat=True)) == {"standard"}
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.SERVICE_ADVISOR, "no_role"])
+def test_roles_that_may_not_change_customers_get_no_checkboxes_and_403(client, users, customers, role):
+    client.force_login(users[role])
+    assert 'form="bulk-edit"' not in client.get(reverse("customers:list")).content.decode()
+    response = client.post(reverse("customers:bulk_edit"), {"pk": [customers["li"].pk], "apply": "1", "tier": "vip"})
+    assert response.status_code == 403
+    assert Customer.objects.get(pk=customers["li"].pk).tier == "standard"

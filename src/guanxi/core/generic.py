@@ -17,9 +17,10 @@ from django.db.models import Model, QuerySet
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views import View
 from django_filters import FilterSet
-from django_tables2 import RequestConfig, Table
+from django_tables2 import CheckBoxColumn, RequestConfig, Table
 from django_tables2.paginators import LazyPaginator
 
 from guanxi.core.paging import page_number
@@ -45,6 +46,13 @@ def paginate_lazily(table: Table, request, per_page: int) -> None:
         table.paginate(page=1, **paginate)
 
 
+# A first column of checkboxes belonging to the "Edit selected" form (outside the table).
+SELECTABLE = {
+    "extra_columns": [("pk", CheckBoxColumn(accessor="pk", attrs={"input": {"form": "bulk-edit"}}))],
+    "sequence": ("pk", "..."),
+}
+
+
 class ObjectListView(LoginRequiredMixin, View):
     """A filterable, sortable, paginated list of what the user may see.
 
@@ -60,6 +68,7 @@ class ObjectListView(LoginRequiredMixin, View):
     title = ""
     add_url_name = ""  # the "New" button, shown to those whose role may add
     export_key = ""  # the list's ExportSpec (core.registry): CSV and Excel buttons for those who may export
+    bulk_edit_url_name = ""  # row checkboxes and "Edit selected", for those whose role may change
     per_page = 50
     template_name = "core/object_list.html"
     results_template_name = "core/object_list_results.html"
@@ -73,10 +82,13 @@ class ObjectListView(LoginRequiredMixin, View):
         if self.filterset_class is not None:
             filterset = self.filterset_class(request.GET or None, queryset=rows, request=request)
             rows = filterset.qs
-        table = self.table_class(rows)
+        bulk = bool(self.bulk_edit_url_name) and may(request.user, self.model.permission_key, "change")
+        table = self.table_class(rows, **(SELECTABLE if bulk else {}))
         RequestConfig(request, paginate=False).configure(table)
         paginate_lazily(table, request, self.per_page)
         context = {"title": self.title, "table": table, "filter": filterset}
+        if bulk:
+            context["bulk_edit_url"] = reverse(self.bulk_edit_url_name)
         if self.add_url_name and may(request.user, self.model.permission_key, "add"):
             context["add_url"] = reverse(self.add_url_name)
         if self.export_key and may(request.user, self.model.permission_key, "export"):
@@ -169,3 +181,57 @@ class ObjectDeleteView(LoginRequiredMixin, View):
         except ValidationError as error:
             return self._render(request, obj, " ".join(error.messages), status=422)
         return redirect(self.success_url)
+
+
+def _describe(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+    return " ".join(error.messages)
+
+
+class BulkEditView(LoginRequiredMixin, View):
+    """Changes the rows selected on a list at once, all or none, NetBox's BulkEditView.
+
+    Declare `model`, `form_class` (every field optional: a blank one is left as it is) and
+    `apply(user, obj, changes)`, which goes through the app's domain service row by row, so each
+    row is validated, scoped, audited and announced as a single edit would be. One row refused
+    rolls back every row, and the page names the row and the field. Every selected row must be
+    one the user may change; at most MAX_ROWS at a time.
+    """
+
+    model: type[Model]
+    form_class: type
+    template_name = "core/bulk_edit.html"
+    list_url_name: str
+    MAX_ROWS = 500
+
+    def apply(self, user, obj, changes: dict) -> None:
+        raise NotImplementedError
+
+    def post(self, request):
+        require(request.user, self.model.permission_key, "change")
+        pks = [pk for pk in request.POST.getlist("pk") if pk.isdigit()][: self.MAX_ROWS + 1]
+        rows = list(self.model.objects.restrict(request.user, "change").filter(pk__in=pks).order_by("pk"))
+        error = None
+        if not pks:
+            error = _("Select at least one row.")
+        elif len(pks) > self.MAX_ROWS:
+            error = _("At most %(max)d rows at a time.") % {"max": self.MAX_ROWS}
+        elif len(rows) != len(set(pks)):
+            error = _("Some selected rows are not ones you may change; nothing was changed.")
+        form = self.form_class(request.POST if "apply" in request.POST else None, user=request.user)
+        if error is None and form.is_bound and form.is_valid():
+            changes = {name: value for name, value in form.cleaned_data.items() if value not in (None, "")}
+            try:
+                with transaction.atomic():
+                    for obj in rows:
+                        try:
+                            self.apply(request.user, obj, changes)
+                        except ValidationError as exc:
+                            raise ValidationError(f"{obj}: {_describe(exc)}") from exc
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                return redirect(reverse(self.list_url_name))
+        context = {"form": form, "rows": rows, "error": error, "model_name": self.model._meta.verbose_name_plural}
+        return render(request, self.template_name, context, status=422 if error or form.errors else 200)

@@ -6,9 +6,16 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import OrgUnit, OrgUnitKind
 from guanxi.core.scoping import EVERYWHERE, reach
-from guanxi.customers.models import Customer
+from guanxi.customers.models import Customer, Segment, Stage, Tier
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def dealers_for(user):
+    """The dealers a user may file customers with: every one for head office, else their own."""
+    dealers = OrgUnit.objects.filter(kind=OrgUnitKind.DEALER).order_by("code")
+    where = reach(user, "customers.customer", "change")
+    return dealers if where == EVERYWHERE else dealers.filter(pk__in=where)
 
 
 class CustomerForm(forms.ModelForm):
@@ -25,9 +32,7 @@ class CustomerForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        dealers = OrgUnit.objects.filter(kind=OrgUnitKind.DEALER).order_by("code")
-        where = reach(user, "customers.customer", "change")
-        self.fields["home_dealer"].queryset = dealers if where == EVERYWHERE else dealers.filter(pk__in=where)
+        self.fields["home_dealer"].queryset = dealers_for(user)
         self.fields["home_dealer"].required = False
 
     def service_data(self) -> dict:
@@ -37,3 +42,21 @@ class CustomerForm(forms.ModelForm):
         if self.cleaned_data.get("national_id"):
             data["national_id"] = self.cleaned_data["national_id"]
         return data
+
+
+def _unchanged(choices):
+    return [("", _("(unchanged)")), *choices]
+
+
+class CustomerBulkForm(forms.Form):
+    """What can be set on many customers at once; a field left at "(unchanged)" is left alone."""
+
+    tier = forms.ChoiceField(label=_("Tier"), choices=_unchanged(Tier.choices), required=False)
+    lifecycle_stage = forms.ChoiceField(label=_("Lifecycle stage"), choices=_unchanged(Stage.choices), required=False)
+    segment = forms.ChoiceField(label=_("Segment"), choices=_unchanged(Segment.choices), required=False)
+    home_dealer = forms.ModelChoiceField(label=_("Home dealer"), queryset=OrgUnit.objects.none(), required=False,
+                                         empty_label=_("(unchanged)"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home_dealer"].queryset = dealers_for(user)

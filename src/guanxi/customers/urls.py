@@ -8,6 +8,7 @@ urlpatterns = [
     path("vehicles/", views.VehicleListView.as_view(), name="vehicles"),
     path("search/", views.search, name="search"),
     path("new/", views.CustomerEditView.as_view(), name="add"),
+    path("edit/", views.CustomerBulkEditView.as_view(), name="bulk_edit"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="edit"),
     path("<int:pk>/delete/", views.CustomerDeleteView.as_view(), name="delete"),

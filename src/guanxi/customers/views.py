@@ -5,10 +5,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.generic import ObjectDeleteView, ObjectEditView, ObjectListView, wants_partial
+from guanxi.core.generic import BulkEditView, ObjectDeleteView, ObjectEditView, ObjectListView, wants_partial
 from guanxi.customers import overview, services
 from guanxi.customers.filtersets import CustomerFilterSet, VehicleFilterSet
-from guanxi.customers.forms import CustomerForm
+from guanxi.customers.forms import CustomerBulkForm, CustomerForm
 from guanxi.customers.models import Customer, Vehicle
 from guanxi.customers.tables import CustomerTable, VehicleTable
 
@@ -20,6 +20,7 @@ class CustomerListView(ObjectListView):
     title = _("Customers")
     add_url_name = "customers:add"
     export_key = "customers"
+    bulk_edit_url_name = "customers:bulk_edit"
 
     @staticmethod
     def queryset(rows):
@@ -34,6 +35,18 @@ class CustomerEditView(ObjectEditView):
         if form.instance.pk is None:
             return services.create_customer(user, form.service_data())
         return services.update_customer(user, form.instance.pk, form.service_data())
+
+
+class CustomerBulkEditView(BulkEditView):
+    model = Customer
+    form_class = CustomerBulkForm
+    list_url_name = "customers:list"
+
+    def apply(self, user, obj, changes):
+        data = {**changes}
+        if "home_dealer" in data:
+            data["home_dealer_id"] = data.pop("home_dealer").pk
+        services.update_customer(user, obj.pk, data)
 
 
 class CustomerDeleteView(ObjectDeleteView):
