@@ -22,36 +22,35 @@ USER_KEYS = ["admin", "hq_sales", "hq_marketing", "analyst", "agent", "superviso
 def expected(user, model, obj, action: str) -> int:
     user = User.objects.get(pk=user.pk)  # a fresh request
     if not may(user, model.permission_key, action):
-        return 403
+        return 404 if action == "view" else 403
     return 200 if model.objects.restrict(user, action).filter(pk=obj.pk).exists() else 404
 
 
-class EditViewIsolation:
-    """Declare `model`, `add_url`, `edit_url`, `delete_url` and `objects(customers)`."""
+class PageIsolation:
+    """Declare `model`, `objects(customers)` and the url names of the pages the model has, of
+    `detail_url`, `edit_url`, `delete_url` (and `add_url`, inheriting AddPageIsolation)."""
 
     model = None
-    add_url = edit_url = delete_url = ""
+    add_url = detail_url = edit_url = delete_url = ""
     registry: list[type] = []
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        EditViewIsolation.registry.append(cls)
+        PageIsolation.registry.append(cls)
+
+    def object_pages(self):
+        pages = ((self.detail_url, "view"), (self.edit_url, "change"), (self.delete_url, "delete"))
+        return [(url, action) for url, action in pages if url]
 
     @staticmethod
     def objects(customers) -> list:
         raise NotImplementedError
 
     @pytest.mark.parametrize("user_key", USER_KEYS)
-    def test_the_add_page_opens_only_for_roles_that_may_add(self, client, users, customers, user_key):
-        client.force_login(users[user_key])
-        allowed = may(User.objects.get(pk=users[user_key].pk), self.model.permission_key, "add")
-        assert client.get(reverse(self.add_url)).status_code == (200 if allowed else 403)
-
-    @pytest.mark.parametrize("user_key", USER_KEYS)
-    def test_edit_and_delete_pages_answer_what_the_scope_allows(self, client, users, customers, user_key):
+    def test_each_page_answers_what_the_scope_allows(self, client, users, customers, user_key):
         client.force_login(users[user_key])
         for obj in self.objects(customers):
-            for url, action in ((self.edit_url, "change"), (self.delete_url, "delete")):
+            for url, action in self.object_pages():
                 status = client.get(reverse(url, args=[obj.pk])).status_code
                 assert status == expected(users[user_key], self.model, obj, action), (user_key, url, obj)
 
@@ -60,7 +59,9 @@ class EditViewIsolation:
         client.force_login(users[user_key])
         for obj in self.objects(customers):
             before = self.model.objects.filter(pk=obj.pk).values().first()
-            for url, action in ((self.edit_url, "change"), (self.delete_url, "delete")):
+            for url, action in self.object_pages():
+                if action == "view":
+                    continue
                 allowed = expected(users[user_key], self.model, obj, action)
                 if allowed == 200:
                     continue
@@ -68,13 +69,24 @@ class EditViewIsolation:
                 assert self.model.objects.filter(pk=obj.pk).values().first() == before
 
 
+class AddPageIsolation(PageIsolation):
+    """For a model with an add page (`add_url`) too."""
+
+    @pytest.mark.parametrize("user_key", USER_KEYS)
+    def test_the_add_page_opens_only_for_roles_that_may_add(self, client, users, customers, user_key):
+        client.force_login(users[user_key])
+        allowed = may(User.objects.get(pk=users[user_key].pk), self.model.permission_key, "add")
+        assert client.get(reverse(self.add_url)).status_code == (200 if allowed else 403)
+
+
 def covered_routes() -> set[str]:
     """The routes of every page whose class inherited the isolation tests."""
     from django.urls import resolve
 
     routes = set()
-    for case in EditViewIsolation.registry:
-        routes.add(resolve(reverse(case.add_url)).route)
-        routes.add(resolve(reverse(case.edit_url, args=[1])).route)
-        routes.add(resolve(reverse(case.delete_url, args=[1])).route)
+    for case in PageIsolation.registry:
+        if case.add_url:
+            routes.add(resolve(reverse(case.add_url)).route)
+        for url, _action in case.object_pages(case):
+            routes.add(resolve(reverse(url, args=[1])).route)
     return routes

@@ -172,6 +172,8 @@ GUANXI_CURRENCY = os.environ.get("GUANXI_CURRENCY", "CNY")
 GUANXI_MAX_UPLOAD_BYTES = int(os.environ.get("GUANXI_MAX_UPLOAD_MB", "50")) * 2**20
 # Exports up to this many rows are sent at once; larger ones are written by the worker, with progress.
 GUANXI_EXPORT_MAX_ROWS = int(os.environ.get("GUANXI_EXPORT_MAX_ROWS", "10000"))
+# Export files (personal data) are deleted after this many days.
+GUANXI_EXPORT_KEEP_DAYS = int(os.environ.get("GUANXI_EXPORT_KEEP_DAYS", "7"))
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False

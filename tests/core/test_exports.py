@@ -97,3 +97,52 @@ def test_a_background_export_keeps_the_askers_scope(client, users, customers, se
     run_export.call_local(export.pk)
     assert [row[0] for row in csv_rows(client.get(reverse("export_download", args=[export.pk])))[1:]] == ["张伟"]
     assert response.status_code == 302
+
+
+def test_a_user_exports_only_where_the_role_allows_exporting(client, users, customers, org):
+    """Dealer manager at D-SH1 (may export) and agent at the call center (sees all, may not export)."""
+    from django.contrib.auth.models import Group
+
+    from guanxi.core.models import Membership
+
+    manager = users[Role.DEALER_MANAGER]
+    Membership.objects.create(user=manager, org_unit=org["CC"], role=Group.objects.get(name=Role.AGENT))
+    client.force_login(manager)
+    assert "王芳" in client.get(reverse("customers:list")).content.decode()  # reads nationwide
+    response = client.get(reverse("export_list", args=["customers"]), {"format": "csv"})
+    assert [row[0] for row in csv_rows(response)[1:]] == ["张伟"]  # exports D-SH1's only
+
+
+def test_the_export_takes_the_lists_dealer_filter(client, users, customers, org):
+    client.force_login(users[Role.ADMIN])
+    response = client.get(reverse("export_list", args=["customers"]),
+                          {"format": "csv", "home_dealer": org["D-SH2"].pk})
+    assert response.status_code == 200 and [row[0] for row in csv_rows(response)[1:]] == ["李娜"]
+
+
+def test_cells_that_excel_would_run_or_refuse_are_made_safe(client, users, customers):
+    from guanxi.customers.models import Customer
+
+    Customer.objects.filter(pk=customers["zhang"].pk).update(name='=HYPERLINK("http://x","点我")')
+    Customer.objects.filter(pk=customers["li"].pk).update(name="李\x01娜")
+    client.force_login(users[Role.ADMIN])
+    sheet = openpyxl.load_workbook(io.BytesIO(
+        client.get(reverse("export_list", args=["customers"]), {"format": "xlsx"}).content)).active
+    names = sorted(row[0] for row in list(sheet.values)[1:])
+    assert names == ["'=HYPERLINK(\"http://x\",\"点我\")", "李娜", "王芳"]
+
+
+def test_an_expired_or_no_longer_allowed_export_is_not_served(client, users, customers, settings):
+    settings.GUANXI_EXPORT_MAX_ROWS = 0
+    manager = users[Role.DEALER_MANAGER]
+    client.force_login(manager)
+    client.get(reverse("export_list", args=["customers"]), {"format": "csv"})
+    export = Export.objects.get()
+    run_export.call_local(export.pk)
+    export.file_path.unlink()
+    assert client.get(reverse("export_download", args=[export.pk])).status_code == 404
+    run_export.call_local(export.pk)
+    manager.memberships.all().delete()  # no longer a dealer manager
+    assert client.get(reverse("export_download", args=[export.pk])).status_code == 403
+    export.delete()
+    assert not export.file_path.exists()  # the file goes with its row

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from guanxi.core.roles import Role
 from guanxi.customers import services
-from guanxi.customers.models import Customer, CustomerRelationship
-from tests.isolation import EditViewIsolation
+from guanxi.customers.models import Customer, CustomerRelationship, Vehicle
+from tests.isolation import AddPageIsolation, PageIsolation
 
 FORM = {"name": "", "name_latin": "", "kind": "person", "gender": "u", "birth_date": "", "segment": "individual",
         "tier": "standard", "source": "dealer", "home_dealer": "", "province": "", "city": "", "national_id": ""}
@@ -97,9 +97,10 @@ def test_delete_asks_first_and_refuses_a_customer_with_history(client, users, cu
     assert client.get(reverse("customers:delete", args=[zhang.pk])).status_code == 403
 
 
-class TestCustomerPagesIsolation(EditViewIsolation):
+class TestCustomerPagesIsolation(AddPageIsolation):
     model = Customer
-    add_url, edit_url, delete_url = "customers:add", "customers:edit", "customers:delete"
+    add_url, detail_url = "customers:add", "customers:detail"
+    edit_url, delete_url = "customers:edit", "customers:delete"
 
     @staticmethod
     def objects(customers):
@@ -150,3 +151,27 @@ def test_roles_that_may_not_change_customers_get_no_checkboxes_and_403(client, u
     response = client.post(reverse("customers:bulk_edit"), {"pk": [customers["li"].pk], "apply": "1", "tier": "vip"})
     assert response.status_code == 403
     assert Customer.objects.get(pk=customers["li"].pk).tier == "standard"
+
+
+class TestVehiclePagesIsolation(PageIsolation):
+    model = Vehicle
+    detail_url, edit_url = "customers:vehicle", "customers:vehicle_edit"
+
+    @staticmethod
+    def objects(customers):
+        return list(Vehicle.objects.order_by("pk"))
+
+
+def test_a_workshop_updates_the_mileage_of_a_car_it_services_but_not_its_owner(client, users, customers, org):
+    car = Vehicle.objects.get(vin="LSVCC6A48PN000007")  # 李娜's, serviced at S-SH
+    client.force_login(users[Role.SERVICE_ADVISOR])
+    page = client.get(reverse("customers:vehicle", args=[car.pk])).content.decode()
+    assert "李娜" in page and reverse("customers:vehicle_edit", args=[car.pk]) in page
+    data = {"model": car.model, "model_year": car.model_year, "plate": "沪C 12345", "mileage_km": 15000,
+            "service_unit": org["S-SH"].pk, "purchase_date": "2023-03-08", "warranty_end": "", "price": ""}
+    assert client.post(reverse("customers:vehicle_edit", args=[car.pk]), data).status_code == 302
+    car.refresh_from_db()
+    assert (car.plate, car.mileage_km) == ("沪C12345", 15000)
+    elsewhere = {**data, "service_unit": org["D-SH1"].pk}  # a workshop the advisor does not work for
+    response = client.post(reverse("customers:vehicle_edit", args=[car.pk]), elsewhere)
+    assert response.status_code == 422 and "service_unit" in response.context["form"].errors

@@ -192,3 +192,20 @@ def test_the_top_bar_names_every_membership(client, org, users):
 @pytest.mark.parametrize("role", list(Role))
 def test_every_built_in_role_is_a_group_seeded_with_permissions(db, role):
     assert Group.objects.get(name=role.value).permissions.exists()
+
+
+def test_a_dealer_that_only_sells_to_a_customer_cannot_take_it_from_its_owner(client, org, users, customers):
+    wang = customers["wang"]  # D-GZ1's customer
+    relationships.relate(wang, org["D-SH1"].pk, RelationshipKind.SALES, "lead handed over")
+    client.force_login(users[Role.DEALER_SALES])  # D-SH1
+    response = client.patch(f"/api/customers/{wang.pk}", {"home_dealer_id": org["D-SH1"].pk},
+                            content_type="application/json")
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "home_dealer_id"
+    assert names(users["other_dealer"]) == ["王芳"]  # D-GZ1 keeps its customer
+    # and its other edits still save through the form, which keeps the home dealer as it is
+    data = {"name": "王芳", "name_latin": "", "kind": "person", "gender": "u", "birth_date": "",
+            "segment": "individual", "tier": "gold", "source": "dealer", "home_dealer": org["D-GZ1"].pk,
+            "province": "", "city": "广州", "national_id": ""}
+    assert client.post(reverse("customers:edit", args=[wang.pk]), data).status_code == 302
+    wang.refresh_from_db()
+    assert (wang.tier, wang.home_dealer_id) == ("gold", org["D-GZ1"].pk)

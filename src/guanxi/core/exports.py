@@ -10,6 +10,7 @@ rows), and one audit entry records who exported what.
 import csv
 import io
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 from auditlog.models import LogEntry
 from django.conf import settings
@@ -17,10 +18,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from guanxi.core.audit import current_channel
 from guanxi.core.models import Export
 from guanxi.core.registry import ExportSpec, registry
+from guanxi.core.scoping import require
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -34,9 +37,12 @@ def spec_for(key: str) -> ExportSpec:
 
 
 def export_rows(spec: ExportSpec, user, params: dict):
-    """The rows the user sees on the list page with these filters; ValidationError on a bad filter."""
-    rows = spec.refine(spec.model.objects.restrict(user, "view"))
-    filterset = spec.filterset_class(params, queryset=rows)
+    """The rows the list page shows with these filters, of the units where the user may export
+    (a user who exports at one dealer and only reads nationwide exports that dealer's rows).
+    PermissionDenied where the user may export nothing; ValidationError on a bad filter."""
+    require(user, spec.model.permission_key, "export")
+    rows = spec.refine(spec.model.objects.restrict(user, "export"))
+    filterset = spec.filterset_class(params, queryset=rows, request=SimpleNamespace(user=user))
     if not filterset.is_valid():
         raise ValidationError({field: " ".join(errors) for field, errors in filterset.errors.items()})
     return filterset.qs.order_by("-pk")
@@ -64,8 +70,18 @@ def _values(spec: ExportSpec, rows, on_chunk=None) -> Iterator[list]:
             on_chunk(len(chunk))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _plain(value):
-    return "" if value is None else value if isinstance(value, int | float) else str(value)
+    """A cell's value: numbers stay numbers; text loses the control characters Excel refuses and
+    is kept from being read as a formula (a customer named "=HYPERLINK(…)")."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def write(spec: ExportSpec, rows, file_format: str, out, on_chunk=None) -> None:

@@ -99,6 +99,23 @@ class ObjectListView(LoginRequiredMixin, View):
         return response
 
 
+class ObjectView(LoginRequiredMixin, View):
+    """One object's page, for users who may see it (404 otherwise). Declare `model`, `template_name`
+    and optionally `context(user, obj)` for what the page shows besides the object."""
+
+    model: type[Model]
+    template_name: str
+
+    def context(self, user, obj) -> dict:
+        return {}
+
+    def get(self, request, pk):
+        obj = get_restricted(request.user, self.model, pk, "view")
+        may_change = self.model.objects.restrict(request.user, "change").filter(pk=pk).exists()
+        context = {"object": obj, "may_change": may_change, **self.context(request.user, obj)}
+        return render(request, self.template_name, context)
+
+
 def form_errors_from(form, error: ValidationError) -> None:
     """A domain service's ValidationError beside the form's fields (`home_dealer_id` → `home_dealer`)."""
     for field, messages in (error.message_dict if hasattr(error, "error_dict") else {None: error.messages}).items():

@@ -86,8 +86,14 @@ def _grants_cache_key(user_id) -> str:
 
 
 def forget_grants(user_ids) -> None:
-    """Memberships or a role changed: these users' rights are read anew on their next request."""
-    cache.delete_many([_grants_cache_key(user_id) for user_id in user_ids])
+    """Memberships or a role changed: these users' rights are read anew on their next request.
+
+    Forgotten now and again when the change commits: a request in another process between the
+    two would otherwise cache the rights from before the change.
+    """
+    keys = [_grants_cache_key(user_id) for user_id in user_ids]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 class GuanxiUserManager(UserManager):
@@ -158,14 +164,14 @@ SYSTEM_USERNAME = "system"
 
 
 def administrators():
-    """People who can still administer Guanxi: active superusers, and active users holding a role
+    """People who can still administer Guanxi: active staff users who are superusers or hold a role
     that may grant memberships. Edits that would leave none are refused (core.admin)."""
     grants_roles = models.Q(
         memberships__role__permissions__content_type__app_label="core",
         memberships__role__permissions__codename="change_membership",
     )
     return (
-        User.objects.filter(is_active=True)
+        User.objects.filter(is_active=True, is_staff=True)  # the admin, where roles are edited, needs staff
         .exclude(username=SYSTEM_USERNAME)
         .filter(models.Q(is_superuser=True) | grants_roles)
         .distinct()
@@ -263,6 +269,7 @@ class DomainEvent(models.Model):
     occurred_at = models.DateTimeField(_("occurred"), default=timezone.now)
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # after a failure: not before this
     last_error = models.TextField(blank=True)
 
     class Meta:
@@ -360,3 +367,9 @@ class Export(models.Model):
         from pathlib import Path
 
         return Path(settings.DATA_DIR) / "exports" / f"export-{self.pk}.{self.file_format}"
+
+
+@receiver(post_delete, sender=Export)
+def _delete_export_file(sender, instance, **kwargs):
+    """An export's file goes with its row (expiry, or the user deleted)."""
+    instance.file_path.unlink(missing_ok=True)

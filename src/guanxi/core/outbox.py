@@ -4,14 +4,16 @@ Delivery is at least once and the effect once: each event is handled in its own 
 each consumer in a savepoint together with its receipt, so a worker killed mid-batch leaves
 every event either handled (receipts committed) or untouched (rolled back), and the next run
 skips the consumers that already have a receipt. A consumer that fails is retried on later runs
-(its error kept on the event) until MAX_ATTEMPTS; then the event stays unhandled for an operator
-to look at in the admin.
+(its error kept on the event), later each time (retry_delay), until MAX_ATTEMPTS; then the event
+stays unhandled for an operator to look at in the admin.
 """
 
 import logging
+from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from guanxi.core.audit import current_actor, current_channel
@@ -49,17 +51,24 @@ def _wake_worker() -> None:
     dispatch_outbox()
 
 
-def pending():
-    return DomainEvent.objects.filter(handled_at__isnull=True, attempts__lt=MAX_ATTEMPTS).order_by("pk")
+def pending(now=None):
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now or timezone.now())
+    return DomainEvent.objects.filter(due, handled_at__isnull=True, attempts__lt=MAX_ATTEMPTS).order_by("pk")
 
 
-def dispatch(limit: int = 10_000) -> int:
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes, at most an hour: ten attempts span about eight hours, so a receiver down
+    for a while is retried after it is back, not ten times in the first seconds."""
+    return timedelta(minutes=min(2 ** (attempts - 1), 60))
+
+
+def dispatch(limit: int = 10_000, now=None) -> int:
     """Hands pending events to their consumers, oldest first, each event at most once a run (a
     failing one waits for the next run); returns how many were handled."""
     handled = tried = 0
     last_pk = 0
     while tried < limit:
-        batch = list(pending().filter(pk__gt=last_pk).values_list("pk", flat=True)[: min(BATCH, limit - tried)])
+        batch = list(pending(now).filter(pk__gt=last_pk).values_list("pk", flat=True)[: min(BATCH, limit - tried)])
         if not batch:
             break
         handled += sum(_handle(event_id) for event_id in batch)
@@ -90,8 +99,9 @@ def _handle(event_id: int) -> int:
                 errors.append(f"{consumer.name}: {exc!r}")
         if errors:
             event.attempts += 1
+            event.next_attempt_at = timezone.now() + retry_delay(event.attempts)
             event.last_error = "\n".join(errors)[:2000]
         else:
             event.handled_at = timezone.now()
-        event.save(update_fields=["attempts", "last_error", "handled_at"])
+        event.save(update_fields=["attempts", "next_attempt_at", "last_error", "handled_at"])
         return 0 if errors else 1

@@ -97,6 +97,11 @@ class ProbedExists(Exists):
         return f"{sql[:-1]} OFFSET 0)", params
 
 
+# Named actions that read rows: limited to the units where the role grants them, with the rows
+# those units may view (an export is what the user may view where the user may export).
+READING_ACTIONS = {"view", "export"}
+
+
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action: str = "view"):
         where = reach(user, self.model.permission_key, action)
@@ -104,7 +109,7 @@ class RestrictedQuerySet(models.QuerySet):
             return self
         if not where:
             return self.none()
-        return self.filter(self.model.scope_q(where, action))
+        return self.filter(self.model.scope_q(where, "view" if action in READING_ACTIONS else action))
 
 
 def restricted_prefetch(user, lookup: str, queryset: models.QuerySet, to_attr: str, action: str = "view") -> Prefetch:

@@ -5,6 +5,8 @@ starts (events left by a worker that was stopped mid-batch) and every minute (ev
 wake-up was lost, consumers to retry).
 """
 
+from datetime import timedelta
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
@@ -27,6 +29,21 @@ def dispatch_outbox_every_minute() -> int:
 @on_startup()
 def dispatch_what_was_left() -> None:
     dispatch_outbox()
+
+
+@db_periodic_task(crontab(minute="17"))
+def delete_expired_exports() -> int:
+    """Export files hold personal data: they are kept GUANXI_EXPORT_KEEP_DAYS, then deleted."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from guanxi.core.models import Export
+
+    cutoff = timezone.now() - timedelta(days=settings.GUANXI_EXPORT_KEEP_DAYS)
+    expired = list(Export.objects.filter(created_at__lt=cutoff))
+    for export in expired:
+        export.delete()  # its file with it
+    return len(expired)
 
 
 @db_task()

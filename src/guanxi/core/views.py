@@ -54,7 +54,6 @@ def export_list(request, key: str):
     file_format = request.GET.get("format", "csv")
     if spec is None or file_format not in exports.FORMATS:
         raise Http404(_("No such export."))
-    require(request.user, spec.model.permission_key, "export")
     params = {name: value for name, value in request.GET.items() if name not in ("format", "page", "sort")}
     try:
         rows = exports.export_rows(spec, request.user, params)
@@ -84,7 +83,12 @@ def export_status(request, pk: int):
 
 @login_required
 def export_download(request, pk: int):
+    """The file, to the user who asked while they still may export that list; gone once expired."""
     export = get_object_or_404(Export, pk=pk, user=request.user, state=Export.State.DONE)
+    require(request.user, exports.spec_for(export.list_key).model.permission_key, "export")
     name = f"{export.list_key}-{export.created_at:%Y%m%d-%H%M}.{export.file_format}"
-    return FileResponse(open(export.file_path, "rb"), as_attachment=True, filename=name,
-                        content_type=exports.FORMATS[export.file_format])
+    try:
+        file = open(export.file_path, "rb")  # noqa: SIM115  (FileResponse closes it)
+    except FileNotFoundError:
+        raise Http404(_("This export has expired; export the list again.")) from None
+    return FileResponse(file, as_attachment=True, filename=name, content_type=exports.FORMATS[export.file_format])

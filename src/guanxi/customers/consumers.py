@@ -6,7 +6,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from guanxi.core.models import Notification, OrgUnit, User
-from guanxi.customers.models import Customer, RelationshipKind
+from guanxi.customers.models import Customer, CustomerRelationship, RelationshipKind
+
+TITLE_LENGTH = Notification._meta.get_field("title").max_length
 
 
 def notify_unit_of_new_customer(event) -> None:
@@ -16,6 +18,11 @@ def notify_unit_of_new_customer(event) -> None:
     if event.payload.get("kind") == RelationshipKind.SERVICE:
         return
     unit_id = event.payload["org_unit_id"]
+    still_related = CustomerRelationship.objects.filter(
+        customer_id=event.object_id, org_unit_id=unit_id, kind=event.payload["kind"], until__isnull=True
+    )
+    if not still_related.exists():
+        return  # moved on before the news went out: the unit no longer sees the customer
     people = User.objects.filter(
         is_active=True,
         memberships__org_unit_id=unit_id,
@@ -34,7 +41,9 @@ def notify_unit_of_new_customer(event) -> None:
     link = reverse("customers:detail", args=[customer.pk])
     notifications = []
     for person in people:
+        if not Customer.objects.restrict(person).filter(pk=customer.pk).exists():
+            continue
         with translation.override(person.language or settings.LANGUAGE_CODE):
             title = _("%(kind)s for %(unit)s: %(customer)s") % {"kind": kind.label, "unit": unit, "customer": customer}
-        notifications.append(Notification(user=person, event=event, title=title, link=link))
+        notifications.append(Notification(user=person, event=event, title=title[:TITLE_LENGTH], link=link))
     Notification.objects.bulk_create(notifications)

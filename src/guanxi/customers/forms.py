@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import OrgUnit, OrgUnitKind
 from guanxi.core.scoping import EVERYWHERE, reach
-from guanxi.customers.models import Customer, Segment, Stage, Tier
+from guanxi.customers.models import Customer, Segment, Stage, Tier, Vehicle
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -32,7 +32,8 @@ class CustomerForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["home_dealer"].queryset = dealers_for(user)
+        current = OrgUnit.objects.filter(pk=self.instance.home_dealer_id)
+        self.fields["home_dealer"].queryset = (dealers_for(user) | current).distinct()
         self.fields["home_dealer"].required = False
 
     def service_data(self) -> dict:
@@ -60,3 +61,23 @@ class CustomerBulkForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["home_dealer"].queryset = dealers_for(user)
+
+
+class VehicleForm(forms.ModelForm):
+    class Meta:
+        model = Vehicle
+        fields = ("model", "model_year", "plate", "purchase_date", "warranty_end", "mileage_km", "price",
+                  "service_unit")
+        widgets = {"purchase_date": DATE, "warranty_end": DATE}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = OrgUnit.objects.filter(has_service=True).order_by("code")
+        where = reach(user, "customers.vehicle", "change")
+        self.fields["service_unit"].queryset = units if where == EVERYWHERE else units.filter(pk__in=where)
+
+    def service_data(self) -> dict:
+        data = {name: value for name, value in self.cleaned_data.items() if name != "service_unit"}
+        unit = self.cleaned_data.get("service_unit")
+        data["service_unit_id"] = unit.pk if unit else None
+        return data

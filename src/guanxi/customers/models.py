@@ -98,12 +98,14 @@ RELATIONSHIP_ACTIONS = {
     RelationshipKind.LEAD: {"view"},
     RelationshipKind.SERVICE: {"view"},
 }
-# Kinds that see the whole customer: the timeline, every vehicle and every ownership.
-WHOLE_CUSTOMER_KINDS = [kind for kind in RelationshipKind if kind != RelationshipKind.SERVICE]
-
-
 def kinds_allowing(action: str) -> list[str]:
     return [kind for kind, actions in RELATIONSHIP_ACTIONS.items() if action in actions]
+
+
+def whole_customer_kinds(action: str) -> list[str]:
+    """Kinds that reach the whole customer (the timeline, every vehicle and ownership) for the
+    action: all but SERVICE, and of those only the ones the action is allowed to."""
+    return [kind for kind in kinds_allowing(action) if kind != RelationshipKind.SERVICE]
 
 
 def related_to(unit_ids, kinds, customer_ref="pk") -> ProbedExists:
@@ -340,12 +342,16 @@ class Vehicle(models.Model):
     def __str__(self):
         return f"{self.model} {self.plate or self.vin}"
 
+    def get_absolute_url(self):
+        return reverse("customers:vehicle", args=[self.pk])
+
     @staticmethod
     def scope_q(unit_ids, action):
         """Vehicles the units service or whose current owner is wholly their customer; the selling
         dealer sees a car only until it has an owner, so a resale to another dealer's customer hides it."""
         current = Ownership.objects.filter(vehicle_id=OuterRef("pk"), end_date__isnull=True)
-        owned_by_own_customer = Exists(current.filter(related_to(unit_ids, WHOLE_CUSTOMER_KINDS, "customer_id")))
+        whole_customer = related_to(unit_ids, whole_customer_kinds(action), "customer_id")
+        owned_by_own_customer = Exists(current.filter(whole_customer))
         unsold = Q(selling_dealer_id__in=unit_ids) & ~Q(Exists(current))
         return Q(service_unit_id__in=unit_ids) | Q(owned_by_own_customer) | unsold
 
@@ -371,7 +377,8 @@ class Ownership(models.Model):
     @staticmethod
     def scope_q(unit_ids, action):
         """The ownerships of the units' customers, and of the vehicles the units service."""
-        return Q(related_to(unit_ids, WHOLE_CUSTOMER_KINDS, "customer_id")) | Q(vehicle__service_unit_id__in=unit_ids)
+        whole_customer = related_to(unit_ids, whole_customer_kinds(action), "customer_id")
+        return Q(whole_customer) | Q(vehicle__service_unit_id__in=unit_ids)
 
 
 class Direction(models.TextChoices):
@@ -409,4 +416,4 @@ class Interaction(models.Model):
     def scope_q(unit_ids, action):
         """Units that see the whole customer see the whole timeline; a unit that only services the
         customer's car sees what the unit itself did, not the sales talk."""
-        return Q(related_to(unit_ids, WHOLE_CUSTOMER_KINDS, "customer_id")) | Q(org_unit_id__in=unit_ids)
+        return Q(related_to(unit_ids, whole_customer_kinds(action), "customer_id")) | Q(org_unit_id__in=unit_ids)

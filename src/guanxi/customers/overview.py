@@ -50,14 +50,23 @@ def customer_360(user, pk, timeline_page=1) -> Customer360:
     )
 
 
+def _owners_named_if_visible(user):
+    visible_name = Customer.objects.restrict(user, "view").filter(pk=OuterRef("customer_id")).values("name")[:1]
+    return Ownership.objects.annotate(owner_name=Subquery(visible_name))
+
+
+def ownership_history(user, vehicle):
+    """A vehicle's owners over time, newest first; owners the user may not see have no name (None)."""
+    return _owners_named_if_visible(user).filter(vehicle=vehicle)
+
+
 def _vehicles_with_owners(user, customer):
     """The customer's vehicles, each with its owners, newest first. The vehicle and every owner's
     name come through the scoping layer: `visible_vehicle` is None for a car since sold to another
     dealer's customer (only the ownership dates show), `owner_name` None for an owner the user
     may not see (the name is never loaded)."""
     vehicles = Vehicle.objects.select_related("selling_dealer", "service_unit")
-    visible_name = Customer.objects.restrict(user, "view").filter(pk=OuterRef("customer_id")).values("name")[:1]
-    owners = Ownership.objects.annotate(owner_name=Subquery(visible_name))
+    owners = _owners_named_if_visible(user)
     return (
         Ownership.objects.restrict(user, "view")
         .filter(customer=customer)

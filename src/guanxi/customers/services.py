@@ -156,20 +156,16 @@ def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Cus
 
 
 def update_customer(user, pk, data: dict) -> Customer:
-    customer = get_customer(user, pk, "change")
-    errors: dict = {}
-    _apply_customer_fields(customer, data, errors)
-    if errors:
-        raise ValidationError(errors)
-    if (
-        "home_dealer_id" in data
-        and data["home_dealer_id"] is None
-        and not sees_everything(user, "customers.customer", "change")
-    ):
-        raise ValidationError({"home_dealer_id": _("Only head office may leave a customer without a home dealer.")})
+    """Changes a customer; the row is locked for the change, so a concurrent write (a stage change,
+    analytics) is not overwritten with values read before it."""
     with transaction.atomic():
-        if "home_dealer_id" in data:
-            customer.home_dealer = _home_dealer_for(user, data["home_dealer_id"])
+        customer = get_restricted(user, Customer.objects.select_for_update(of=("self",)), pk, "change")
+        errors: dict = {}
+        _apply_customer_fields(customer, data, errors)
+        if errors:
+            raise ValidationError(errors)
+        if "home_dealer_id" in data and data["home_dealer_id"] != customer.home_dealer_id:
+            _move_owner_of_record(user, customer, data["home_dealer_id"])
         customer.save()
         relationships.set_owner_of_record(customer, user)
         ensure_in_scope(user, customer, "change", "home_dealer_id")
@@ -178,6 +174,20 @@ def update_customer(user, pk, data: dict) -> Customer:
         if data.get("lifecycle_stage"):
             change_stage(user, customer, data["lifecycle_stage"])
     return customer
+
+
+def _move_owner_of_record(user, customer: Customer, dealer_id) -> None:
+    """Only the owner of record's side (its dealer, the region above it, head office) hands a
+    customer to another dealer: a dealer that merely sells to or serves the customer may not take
+    it from its owner."""
+    where = reach(user, "customers.customer", "change")
+    if where != EVERYWHERE and customer.home_dealer_id not in where:
+        raise ValidationError(
+            {"home_dealer_id": _("Only the home dealer's side or head office may move this customer.")}
+        )
+    if dealer_id is None and where != EVERYWHERE:
+        raise ValidationError({"home_dealer_id": _("Only head office may leave a customer without a home dealer.")})
+    customer.home_dealer = _home_dealer_for(user, dealer_id)
 
 
 def change_stage(user, customer: Customer, stage: str) -> None:
@@ -252,7 +262,7 @@ def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
         if vehicle.pk and not _may_take_over(user, vehicle, customer):
             # Neither this vehicle's data nor its owner are shown; a transfer between dealers is HQ's.
             raise ValidationError({"vin": _("This VIN is registered outside your scope; head office can transfer it.")})
-        for field in ("model", "model_year", "purchase_date", "warranty_end", "mileage_km", "price"):
+        for field in VEHICLE_FIELDS:
             if data.get(field) is not None:
                 setattr(vehicle, field, data[field])
         if plate:
@@ -265,6 +275,46 @@ def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
         vehicle.save()
         _transfer(vehicle, customer, since=data.get("purchase_date") or timezone.localdate())
     return vehicle
+
+
+VEHICLE_FIELDS = ("model", "model_year", "purchase_date", "warranty_end", "mileage_km", "price")
+
+
+def update_vehicle(user, pk, data: dict) -> Vehicle:
+    """Changes a vehicle the user may change (its owner's side, or the workshop servicing it);
+    the service station must be one the user works for (head office: any)."""
+    vehicle = get_restricted(user, Vehicle, pk, "change")
+    errors: dict = {}
+    if data.get("plate"):
+        vehicle.plate = _check(errors, "plate", norm.normalize_plate, data["plate"]) or vehicle.plate
+    elif "plate" in data:
+        vehicle.plate = ""
+    for field in VEHICLE_FIELDS:
+        if field in data:
+            setattr(vehicle, field, data[field])
+    if data.get("service_unit_id") and data["service_unit_id"] != vehicle.service_unit_id:
+        vehicle.service_unit = _service_unit_in_scope(user, data["service_unit_id"])
+    try:
+        vehicle.full_clean(exclude=["vin"])
+    except ValidationError as exc:
+        errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        vehicle.save()
+        ensure_in_scope(user, vehicle, "change", "service_unit_id")
+        emit("customers.vehicle.changed", vehicle, {"fields": sorted(data)}, actor=user)
+    return vehicle
+
+
+def _service_unit_in_scope(user, unit_id) -> OrgUnit:
+    unit = OrgUnit.objects.filter(pk=unit_id, has_service=True).first()
+    if unit is None:
+        raise ValidationError({"service_unit_id": _("No such service station or workshop.")})
+    where = reach(user, "customers.vehicle", "change")
+    if where != EVERYWHERE and unit.pk not in where:
+        raise ValidationError({"service_unit_id": _("You may not send vehicles to this service station.")})
+    return unit
 
 
 def _may_take_over(user, vehicle: Vehicle, customer: Customer) -> bool:

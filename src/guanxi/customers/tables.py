@@ -52,7 +52,7 @@ class CustomerTable(tables.Table):
 
 
 class VehicleTable(tables.Table):
-    vin = tables.Column(attrs={"td": {"class": "mono"}})
+    vin = tables.Column(attrs={"td": {"class": "mono"}}, linkify=("customers:vehicle", {"pk": tables.A("pk")}))
     model = tables.Column(orderable=False)
     model_year = tables.Column(orderable=False)
     plate = tables.Column(attrs={"td": {"class": "plate-cell"}})

@@ -5,10 +5,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.generic import BulkEditView, ObjectDeleteView, ObjectEditView, ObjectListView, wants_partial
+from guanxi.core.generic import (
+    BulkEditView,
+    ObjectDeleteView,
+    ObjectEditView,
+    ObjectListView,
+    ObjectView,
+    wants_partial,
+)
 from guanxi.customers import overview, services
 from guanxi.customers.filtersets import CustomerFilterSet, VehicleFilterSet
-from guanxi.customers.forms import CustomerBulkForm, CustomerForm
+from guanxi.customers.forms import CustomerBulkForm, CustomerForm, VehicleForm
 from guanxi.customers.models import Customer, Vehicle
 from guanxi.customers.tables import CustomerTable, VehicleTable
 
@@ -35,6 +42,22 @@ class CustomerEditView(ObjectEditView):
         if form.instance.pk is None:
             return services.create_customer(user, form.service_data())
         return services.update_customer(user, form.instance.pk, form.service_data())
+
+
+class VehicleView(ObjectView):
+    model = Vehicle
+    template_name = "customers/vehicle_detail.html"
+
+    def context(self, user, obj):
+        return {"ownerships": overview.ownership_history(user, obj)}
+
+
+class VehicleEditView(ObjectEditView):
+    model = Vehicle
+    form_class = VehicleForm
+
+    def save(self, user, form):
+        return services.update_vehicle(user, form.instance.pk, form.service_data())
 
 
 class CustomerBulkEditView(BulkEditView):
