@@ -32,6 +32,7 @@ class PageIsolation:
 
     model = None
     add_url = detail_url = edit_url = delete_url = ""
+    delete_action = "delete"  # "change" where deleting is changing the parent (a contact point)
     registry: list[type] = []
 
     def __init_subclass__(cls, **kwargs):
@@ -39,7 +40,7 @@ class PageIsolation:
         PageIsolation.registry.append(cls)
 
     def object_pages(self):
-        pages = ((self.detail_url, "view"), (self.edit_url, "change"), (self.delete_url, "delete"))
+        pages = ((self.detail_url, "view"), (self.edit_url, "change"), (self.delete_url, self.delete_action))
         return [(url, action) for url, action in pages if url]
 
     @staticmethod
@@ -79,6 +80,35 @@ class AddPageIsolation(PageIsolation):
         assert client.get(reverse(self.add_url)).status_code == (200 if allowed else 403)
 
 
+class ChildAddPageIsolation:
+    """Pages that make a record on a customer's page: declare `child_add_pages`, tuples of (url
+    name taking the customer's pk, what the user must be allowed on the customer, the permission
+    the role needs first or None)."""
+
+    child_add_pages: list[tuple[str, str, tuple[str, str] | None]] = []
+    registry: list[type] = []
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        ChildAddPageIsolation.registry.append(cls)
+
+    @pytest.mark.parametrize("user_key", USER_KEYS)
+    def test_a_record_is_made_only_on_customers_the_user_may_act_on(self, client, users, customers, user_key):
+        from guanxi.customers.models import Customer
+
+        client.force_login(users[user_key])
+        fresh = User.objects.get(pk=users[user_key].pk)
+        for url, action, needs in self.child_add_pages:
+            for customer in customers.values():
+                if needs and not may(fresh, *needs):
+                    wanted = 403
+                else:
+                    wanted = expected(users[user_key], Customer, customer, action)
+                assert client.get(reverse(url, args=[customer.pk])).status_code == wanted, (user_key, url, customer)
+                if wanted != 200:
+                    assert client.post(reverse(url, args=[customer.pk]), {}).status_code == wanted
+
+
 def covered_routes() -> set[str]:
     """The routes of every page whose class inherited the isolation tests."""
     from django.urls import resolve
@@ -89,4 +119,6 @@ def covered_routes() -> set[str]:
             routes.add(resolve(reverse(case.add_url)).route)
         for url, _action in case.object_pages(case):
             routes.add(resolve(reverse(url, args=[1])).route)
+    for case in ChildAddPageIsolation.registry:
+        routes.update(resolve(reverse(url, args=[1])).route for url, _action, _needs in case.child_add_pages)
     return routes

@@ -140,12 +140,17 @@ class ObjectEditView(LoginRequiredMixin, View):
     def save(self, user, form):
         return form.save()
 
+    def check_may_add(self, request) -> None:
+        """Refuses a create the user may not make; a record made under a parent (a customer's
+        contact point) overrides this to check the parent instead (its url kwargs: self.kwargs)."""
+        require(request.user, self.model.permission_key, "add")
+
     def _form(self, request, instance, data=None):
         return self.form_class(data, instance=instance, user=request.user)
 
     def _instance(self, request, pk):
         if pk is None:
-            require(request.user, self.model.permission_key, "add")
+            self.check_may_add(request)
             return None
         return get_restricted(request.user, self.model, pk, "change")
 
@@ -153,11 +158,11 @@ class ObjectEditView(LoginRequiredMixin, View):
         context = {"form": form, "object": instance, "model_name": self.model._meta.verbose_name}
         return render(request, self.template_name, context, status=status)
 
-    def get(self, request, pk=None):
+    def get(self, request, pk=None, **parent):
         instance = self._instance(request, pk)
         return self._render(request, self._form(request, instance), instance)
 
-    def post(self, request, pk=None):
+    def post(self, request, pk=None, **parent):
         instance = self._instance(request, pk)
         form = self._form(request, instance, request.POST)
         if form.is_valid():
@@ -178,7 +183,8 @@ class ObjectDeleteView(LoginRequiredMixin, View):
 
     model: type[Model]
     template_name = "core/object_delete.html"
-    success_url: str
+    success_url = ""  # default: the page of the record the deleted one belonged to (get_absolute_url)
+    action = "delete"  # a record belonging to another (a customer's contact point) may use "change"
 
     def delete(self, user, obj) -> None:
         obj.delete()
@@ -188,16 +194,17 @@ class ObjectDeleteView(LoginRequiredMixin, View):
         return render(request, self.template_name, context, status=status)
 
     def get(self, request, pk):
-        return self._render(request, get_restricted(request.user, self.model, pk, "delete"))
+        return self._render(request, get_restricted(request.user, self.model, pk, self.action))
 
     def post(self, request, pk):
-        obj = get_restricted(request.user, self.model, pk, "delete")
+        obj = get_restricted(request.user, self.model, pk, self.action)
+        back = self.success_url or obj.get_absolute_url()
         try:
             with transaction.atomic():
                 self.delete(request.user, obj)
         except ValidationError as error:
             return self._render(request, obj, " ".join(error.messages), status=422)
-        return redirect(self.success_url)
+        return redirect(back)
 
 
 def _describe(error: ValidationError) -> str:

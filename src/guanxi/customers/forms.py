@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import OrgUnit, OrgUnitKind
 from guanxi.core.scoping import EVERYWHERE, reach
-from guanxi.customers.models import Customer, Segment, Stage, Tier, Vehicle
+from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Segment, Stage, Tier, Vehicle
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -81,3 +81,34 @@ class VehicleForm(forms.ModelForm):
         unit = self.cleaned_data.get("service_unit")
         data["service_unit_id"] = unit.pk if unit else None
         return data
+
+
+class UserForm(forms.ModelForm):
+    """A model form that takes (and ignores) the `user` the generic edit view passes."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class ContactPointForm(UserForm):
+    class Meta:
+        model = ContactPoint
+        fields = ("kind", "value", "is_primary", "opted_out", "province", "city", "district")
+
+
+class ConsentForm(UserForm):
+    class Meta:
+        model = Consent
+        fields = ("channel", "purpose", "granted", "how")
+
+
+class InteractionForm(UserForm):
+    occurred_at = forms.DateTimeField(
+        label=_("When"), required=False, help_text=_("Leave empty for now."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    class Meta:
+        model = Interaction
+        fields = ("channel", "direction", "subject", "summary", "occurred_at")
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}

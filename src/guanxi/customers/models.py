@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -22,6 +23,16 @@ from guanxi.core.scoping import ProbedExists, RestrictedQuerySet
 def default_currency() -> str:
     """GUANXI_CURRENCY (ISO 4217, CNY unless set): amounts of new records are in it."""
     return settings.GUANXI_CURRENCY
+
+
+PLAUSIBLE_YEARS = range(1900, 2101)
+
+
+def plausible_moment(value) -> None:
+    """A time users or integrators give (when a call happened, when consent was given): a year
+    outside 1900–2100 is a typing slip, and 9999 overflows once moved to UTC."""
+    if value is not None and value.year not in PLAUSIBLE_YEARS:
+        raise ValidationError(_("The year must lie between 1900 and 2100."), code="implausible_year")
 
 
 class CustomerKind(models.TextChoices):
@@ -270,7 +281,15 @@ class ContactPoint(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("contact point")
+        verbose_name_plural = _("contact points")
         indexes = [models.Index(fields=["kind", "normalized"], name="contact_lookup")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.value}"
+
+    def get_absolute_url(self):
+        return reverse("customers:detail", args=[self.customer_id]) + "#contact-points"
 
     scope_q = staticmethod(_via_customer_scope_q)
 
@@ -291,13 +310,21 @@ class Consent(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
     granted = models.BooleanField(_("granted"))
-    recorded_at = models.DateTimeField(_("when"))
+    recorded_at = models.DateTimeField(_("when"), validators=[plausible_moment])
     how = models.CharField(_("how"), max_length=100, help_text=_("e.g. web form, recorded call, signed paper form"))
 
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         constraints = [models.UniqueConstraint(fields=["customer", "channel", "purpose"], name="one_consent_per_use")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} · {self.get_purpose_display()}"
+
+    def get_absolute_url(self):
+        return reverse("customers:detail", args=[self.customer_id]) + "#consents"
 
     scope_q = staticmethod(_via_customer_scope_q)
 
@@ -394,7 +421,7 @@ class Interaction(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="interactions")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
-    occurred_at = models.DateTimeField(_("when"))
+    occurred_at = models.DateTimeField(_("when"), validators=[plausible_moment])
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
     )
@@ -409,8 +436,16 @@ class Interaction(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["customer", "-occurred_at"], name="timeline")]
+
+    def __str__(self):
+        return self.subject
+
+    def get_absolute_url(self):
+        return reverse("customers:detail", args=[self.customer_id]) + "#timeline"
 
     @staticmethod
     def scope_q(unit_ids, action):

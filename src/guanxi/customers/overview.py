@@ -32,6 +32,7 @@ class Customer360:
     open_items: list
     may_change: bool
     may_delete: bool
+    may_log: bool
 
 
 def customer_360(user, pk, timeline_page=1) -> Customer360:
@@ -47,6 +48,7 @@ def customer_360(user, pk, timeline_page=1) -> Customer360:
         open_items=[],
         may_change=Customer.objects.restrict(user, "change").filter(pk=customer.pk).exists(),
         may_delete=may(user, Customer.permission_key, "delete"),
+        may_log=may(user, Interaction.permission_key, "add"),
     )
 
 

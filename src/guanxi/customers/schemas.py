@@ -15,6 +15,7 @@ from ninja import Field, ModelSchema, Schema
 from pydantic import AfterValidator
 
 from guanxi.customers.models import (
+    PLAUSIBLE_YEARS,
     Channel,
     Consent,
     ConsentPurpose,
@@ -40,7 +41,7 @@ def _plausible_moment(value: dt.datetime) -> dt.datetime:
     """A time with its zone, in a plausible year: 9999-12-31 in New York overflows once moved to UTC."""
     if value.tzinfo is None:
         raise ValueError("give the time zone, e.g. 2026-11-23T09:30:00+08:00")
-    if not 1900 <= value.year <= 2100:
+    if value.year not in PLAUSIBLE_YEARS:
         raise ValueError("the year must lie between 1900 and 2100")
     return value
 

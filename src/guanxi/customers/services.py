@@ -210,28 +210,44 @@ def change_stage(user, customer: Customer, stage: str) -> None:
         )
 
 
+CONTACT_DETAILS = ("province", "city", "district", "is_primary")
+
+
 def add_contact_point(user, customer_pk, data: dict) -> ContactPoint:
     customer = get_customer(user, customer_pk, "change")
+    return _save_contact_point(ContactPoint(customer=customer), data)
+
+
+def update_contact_point(user, contact_pk, data: dict) -> ContactPoint:
+    """Changes a contact point of a customer the user may change; what is not in `data` stays."""
+    contact = get_restricted(user, ContactPoint, contact_pk, "change")
+    return _save_contact_point(contact, {"kind": contact.kind, "value": contact.value, **data})
+
+
+def _save_contact_point(contact: ContactPoint, data: dict) -> ContactPoint:
     errors: dict = {}
     normalized = _check(errors, "value", _normalized_contact, data.get("kind"), data.get("value", ""))
     if errors:
         raise ValidationError(errors)
-    fields = {
-        k: data[k] for k in ("province", "city", "district", "is_primary", "opted_out") if data.get(k) is not None
-    }
-    contact = ContactPoint(customer=customer, kind=data["kind"], value=data["value"], normalized=normalized, **fields)
-    if contact.opted_out:
-        contact.opted_out_at = timezone.now()
+    contact.kind, contact.value, contact.normalized = data["kind"], data["value"], normalized
+    for field in CONTACT_DETAILS:
+        if data.get(field) is not None:
+            setattr(contact, field, data[field])
+    if data.get("opted_out") is not None and bool(data["opted_out"]) != contact.opted_out:
+        contact.opted_out = bool(data["opted_out"])
+        contact.opted_out_at = timezone.now() if contact.opted_out else None  # when the customer said so
+    contact.full_clean(exclude=["customer", "normalized"])
     contact.save()
     return contact
 
 
 def set_opt_out(user, contact_pk, opted_out: bool) -> ContactPoint:
-    contact = get_restricted(user, ContactPoint, contact_pk, "change")
-    contact.opted_out = opted_out
-    contact.opted_out_at = timezone.now() if opted_out else None
-    contact.save()
-    return contact
+    return update_contact_point(user, contact_pk, {"opted_out": opted_out})
+
+
+def delete_contact_point(user, contact_pk) -> None:
+    """Removing a wrong or stale number is changing the customer; the audit log keeps what it was."""
+    get_restricted(user, ContactPoint, contact_pk, "change").delete()
 
 
 def record_consent(user, customer_pk, data: dict) -> Consent:

@@ -14,4 +14,9 @@ urlpatterns = [
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="edit"),
     path("<int:pk>/delete/", views.CustomerDeleteView.as_view(), name="delete"),
+    path("<int:customer_pk>/contact-points/new/", views.ContactPointEditView.as_view(), name="contact_add"),
+    path("contact-points/<int:pk>/edit/", views.ContactPointEditView.as_view(), name="contact_edit"),
+    path("contact-points/<int:pk>/delete/", views.ContactPointDeleteView.as_view(), name="contact_delete"),
+    path("<int:customer_pk>/consents/new/", views.ConsentRecordView.as_view(), name="consent_add"),
+    path("<int:customer_pk>/interactions/new/", views.InteractionLogView.as_view(), name="interaction_add"),
 ]

@@ -15,8 +15,15 @@ from guanxi.core.generic import (
 )
 from guanxi.customers import overview, services
 from guanxi.customers.filtersets import CustomerFilterSet, VehicleFilterSet
-from guanxi.customers.forms import CustomerBulkForm, CustomerForm, VehicleForm
-from guanxi.customers.models import Customer, Vehicle
+from guanxi.customers.forms import (
+    ConsentForm,
+    ContactPointForm,
+    CustomerBulkForm,
+    CustomerForm,
+    InteractionForm,
+    VehicleForm,
+)
+from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Vehicle
 from guanxi.customers.tables import CustomerTable, VehicleTable
 
 
@@ -58,6 +65,60 @@ class VehicleEditView(ObjectEditView):
 
     def save(self, user, form):
         return services.update_vehicle(user, form.instance.pk, form.service_data())
+
+
+class ChildOfCustomer:
+    """A record made on a customer's page (contact point, consent, interaction): creating it is
+    changing the customer, so the customer must be one the user may change."""
+
+    customer_action = "change"
+
+    def check_may_add(self, request):
+        services.get_customer(request.user, self.kwargs["customer_pk"], self.customer_action)
+
+
+class ContactPointEditView(ChildOfCustomer, ObjectEditView):
+    model = ContactPoint
+    form_class = ContactPointForm
+
+    def save(self, user, form):
+        if form.instance.pk is None:
+            return services.add_contact_point(user, self.kwargs["customer_pk"], form.cleaned_data)
+        return services.update_contact_point(user, form.instance.pk, form.cleaned_data)
+
+
+class ContactPointDeleteView(ObjectDeleteView):
+    model = ContactPoint
+    action = "change"  # removing a wrong number is changing the customer
+
+    def delete(self, user, obj):
+        services.delete_contact_point(user, obj.pk)
+
+
+class ConsentRecordView(ChildOfCustomer, ObjectEditView):
+    """Records what the customer agreed to for a channel and purpose (a new answer replaces the
+    old one; the audit log keeps every answer)."""
+
+    model = Consent
+    form_class = ConsentForm
+
+    def save(self, user, form):
+        return services.record_consent(user, self.kwargs["customer_pk"], form.cleaned_data)
+
+
+class InteractionLogView(ChildOfCustomer, ObjectEditView):
+    """Logs a call, visit, message or note on the timeline of a customer the user may see."""
+
+    model = Interaction
+    form_class = InteractionForm
+    customer_action = "view"
+
+    def check_may_add(self, request):
+        ObjectEditView.check_may_add(self, request)
+        super().check_may_add(request)
+
+    def save(self, user, form):
+        return services.add_interaction(user, self.kwargs["customer_pk"], form.cleaned_data)
 
 
 class CustomerBulkEditView(BulkEditView):
