@@ -109,6 +109,34 @@ class ChildAddPageIsolation:
                     assert client.post(reverse(url, args=[customer.pk]), {}).status_code == wanted
 
 
+class ListPageIsolation:
+    """A list page: declare `model`, `list_url` and `prepare(users, customers)` making a few rows
+    across units. For every user, the page shows exactly the rows the scoping layer gives."""
+
+    model = None
+    list_url = ""
+    registry: list[type] = []
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        ListPageIsolation.registry.append(cls)
+
+    @staticmethod
+    def prepare(users, customers) -> None:
+        pass
+
+    @pytest.mark.parametrize("user_key", USER_KEYS)
+    def test_the_list_shows_exactly_the_rows_in_scope(self, client, users, customers, user_key):
+        self.prepare(users, customers)
+        assert self.model.objects.exists(), "prepare() made no rows: the test would prove nothing"
+        client.force_login(users[user_key])
+        response = client.get(reverse(self.list_url))
+        assert response.status_code == 200
+        shown = {row.record.pk for row in response.context["table"].paginated_rows}
+        fresh = User.objects.get(pk=users[user_key].pk)
+        assert shown == set(self.model.objects.restrict(fresh).values_list("pk", flat=True))
+
+
 def covered_routes() -> set[str]:
     """The routes of every page whose class inherited the isolation tests."""
     from django.urls import resolve
@@ -119,6 +147,7 @@ def covered_routes() -> set[str]:
             routes.add(resolve(reverse(case.add_url)).route)
         for url, _action in case.object_pages(case):
             routes.add(resolve(reverse(url, args=[1])).route)
+    routes.update(resolve(reverse(case.list_url)).route for case in ListPageIsolation.registry)
     for case in ChildAddPageIsolation.registry:
         routes.update(resolve(reverse(url, args=[1])).route for url, _action, _needs in case.child_add_pages)
     return routes

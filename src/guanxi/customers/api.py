@@ -11,6 +11,7 @@ from ninja import PatchDict, Query, Router, Status
 from ninja.pagination import paginate
 
 from guanxi.core.api import KeysetPagination, filter_params, filtered
+from guanxi.core.lean_api import Decline
 from guanxi.customers import services
 from guanxi.customers.filtersets import CustomerFilterSet, VehicleFilterSet
 from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Vehicle
@@ -48,14 +49,28 @@ def _of_customer(request, customer_id: int, model, path: str = "customer", **als
 # --- lookup -----------------------------------------------------------------------------------
 
 
+LOOKUP_MAX_LENGTH = 100
+
+
 @router.get("/lookup", response=list[LookupOut], tags=["lookup"])
-def lookup(request, q: str = Query(..., min_length=1, max_length=100)):
+def lookup(request, q: str = Query(..., min_length=1, max_length=LOOKUP_MAX_LENGTH)):
     """Phone, email, VIN, plate, ID number or name prefix -> at most 20 customers the caller may see.
 
     Hit on every incoming call, so it is one query returning plain rows: no model instances,
-    no per-row query.
+    no per-row query. A call with an API token is answered by `lean_lookup` (see below).
     """
     return services.lookup_rows(request.user, q, LOOKUP_COLUMNS)
+
+
+def lean_lookup(request) -> list[dict]:
+    """`lookup` on the lean path (core.lean_api, wired in guanxi.api): the same service call for a
+    token already checked, when `q` is given once and within bounds. Any other query string is
+    handed to `lookup`, so a missing or overlong `q` gets Ninja's 422 as before.
+    """
+    values = request.GET.getlist("q")
+    if len(values) != 1 or not 1 <= len(values[0]) <= LOOKUP_MAX_LENGTH:
+        raise Decline
+    return services.lookup_rows(request.user, values[0], LOOKUP_COLUMNS)
 
 
 # --- customers --------------------------------------------------------------------------------

@@ -26,6 +26,12 @@ class CustomersConfig(AppConfig):
 
         registry.add_menu_item(MenuItem("customers:list", _("Customers"), "users", ("customers.customer", "view"), 10))
         registry.add_menu_item(MenuItem("customers:vehicles", _("Vehicles"), "car", ("customers.vehicle", "view"), 20))
+        registry.add_menu_item(
+            MenuItem("customers:interactions", _("Interactions"), "headset", ("customers.interaction", "view"), 30)
+        )
+        registry.add_menu_item(
+            MenuItem("customers:consents", _("Consents"), "users", ("customers.customer", "view"), 40)
+        )
         registry.add_home_widget(HomeWidget(
             "stages", "customers/widgets/stages.html", overview.stage_widget, ("customers.customer", "view"), 10,
         ))
@@ -40,4 +46,12 @@ class CustomersConfig(AppConfig):
         registry.add_export(ExportSpec(
             "vehicles", m.Vehicle, filtersets.VehicleFilterSet, tables.VehicleTable,
             lambda rows: rows.select_related("selling_dealer"), _("Vehicles"),
+        ))
+        registry.add_export(ExportSpec(
+            "interactions", m.Interaction, filtersets.InteractionFilterSet, tables.InteractionTable,
+            lambda rows: rows.select_related("customer", "org_unit", "user"), _("Interactions"),
+        ))
+        registry.add_export(ExportSpec(
+            "consents", m.Consent, filtersets.ConsentFilterSet, tables.ConsentTable,
+            lambda rows: rows.select_related("customer"), _("Consents"),
         ))

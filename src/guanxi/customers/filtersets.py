@@ -11,7 +11,18 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import OrgUnit, OrgUnitKind
 from guanxi.core.scoping import EVERYWHERE, reach
-from guanxi.customers.models import Customer, Segment, Stage, Tier, Vehicle
+from guanxi.customers.models import (
+    Channel,
+    Consent,
+    ConsentPurpose,
+    Customer,
+    Direction,
+    Interaction,
+    Segment,
+    Stage,
+    Tier,
+    Vehicle,
+)
 
 
 def visible_dealers(request):
@@ -62,3 +73,27 @@ class VehicleFilterSet(django_filters.FilterSet):
     def vin_or_plate_prefix(self, rows, name, value):
         key = value.replace(" ", "").upper()
         return rows.filter(Q(vin__startswith=key) | Q(plate__startswith=key))
+
+
+DAY = forms.DateInput(attrs={"type": "date"})
+
+
+class InteractionFilterSet(django_filters.FilterSet):
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("channel"), empty_label=ALL)
+    direction = django_filters.ChoiceFilter(choices=Direction.choices, label=_("direction"), empty_label=ALL)
+    since = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label=_("from"), widget=DAY)
+    until = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte", label=_("until"), widget=DAY)
+
+    class Meta:
+        model = Interaction
+        fields = ["channel", "direction", "since", "until"]
+
+
+class ConsentFilterSet(django_filters.FilterSet):
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("channel"), empty_label=ALL)
+    purpose = django_filters.ChoiceFilter(choices=ConsentPurpose.choices, label=_("purpose"), empty_label=ALL)
+    granted = django_filters.BooleanFilter(label=_("granted"))
+
+    class Meta:
+        model = Consent
+        fields = ["channel", "purpose", "granted"]

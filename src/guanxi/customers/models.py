@@ -437,9 +437,13 @@ class Interaction(models.Model):
 
     class Meta:
         verbose_name = _("interaction")
+        permissions = [("export_interaction", _("Can export interaction lists"))]
         verbose_name_plural = _("interactions")
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["customer", "-occurred_at"], name="timeline")]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="timeline"),
+            models.Index(fields=["-occurred_at"], name="interaction_recent"),  # the interaction list, newest first
+        ]
 
     def __str__(self):
         return self.subject

@@ -9,7 +9,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.customers.models import Customer, Vehicle
+from guanxi.customers.models import Consent, Customer, Interaction, Vehicle
 
 DETAIL = ("customers:detail", {"pk": tables.A("pk")})
 
@@ -63,3 +63,38 @@ class VehicleTable(tables.Table):
         model = Vehicle
         fields = ("vin", "model", "model_year", "plate", "selling_dealer", "purchase_date", "warranty_end")
         empty_text = _("No vehicles match.")
+
+
+CUSTOMER = ("customers:detail", {"pk": tables.A("customer_id")})
+
+
+class InteractionTable(tables.Table):
+    occurred_at = tables.DateTimeColumn(format="Y-m-d H:i")
+    customer = tables.Column(linkify=CUSTOMER, orderable=False)
+    channel = tables.Column(orderable=False)
+    direction = tables.Column(orderable=False)
+    subject = tables.Column(orderable=False)
+    org_unit = tables.Column(orderable=False)
+    user = tables.Column(orderable=False)
+
+    class Meta:
+        model = Interaction
+        fields = ("occurred_at", "customer", "channel", "direction", "subject", "org_unit", "user")
+        empty_text = _("No interactions match.")
+
+
+class ConsentTable(tables.Table):
+    customer = tables.Column(linkify=CUSTOMER, orderable=False)
+    channel = tables.Column(orderable=False)
+    purpose = tables.Column(orderable=False)
+    granted = tables.BooleanColumn(orderable=False)
+    recorded_at = tables.DateTimeColumn(format="Y-m-d", orderable=False)
+    how = tables.Column(orderable=False)
+
+    class Meta:
+        model = Consent
+        fields = ("customer", "channel", "purpose", "granted", "recorded_at", "how")
+        empty_text = _("No consents match.")
+
+    def value_granted(self, value):
+        return _("yes") if value else _("no")

@@ -14,7 +14,12 @@ from guanxi.core.generic import (
     wants_partial,
 )
 from guanxi.customers import overview, services
-from guanxi.customers.filtersets import CustomerFilterSet, VehicleFilterSet
+from guanxi.customers.filtersets import (
+    ConsentFilterSet,
+    CustomerFilterSet,
+    InteractionFilterSet,
+    VehicleFilterSet,
+)
 from guanxi.customers.forms import (
     ConsentForm,
     ContactPointForm,
@@ -24,7 +29,7 @@ from guanxi.customers.forms import (
     VehicleForm,
 )
 from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Vehicle
-from guanxi.customers.tables import CustomerTable, VehicleTable
+from guanxi.customers.tables import ConsentTable, CustomerTable, InteractionTable, VehicleTable
 
 
 class CustomerListView(ObjectListView):
@@ -65,6 +70,30 @@ class VehicleEditView(ObjectEditView):
 
     def save(self, user, form):
         return services.update_vehicle(user, form.instance.pk, form.service_data())
+
+
+class InteractionListView(ObjectListView):
+    model = Interaction
+    table_class = InteractionTable
+    filterset_class = InteractionFilterSet
+    title = _("Interactions")
+    export_key = "interactions"
+
+    @staticmethod
+    def queryset(rows):
+        return rows.select_related("customer", "org_unit", "user").order_by("-occurred_at", "-pk")
+
+
+class ConsentListView(ObjectListView):
+    model = Consent
+    table_class = ConsentTable
+    filterset_class = ConsentFilterSet
+    title = _("Consents")
+    export_key = "consents"
+
+    @staticmethod
+    def queryset(rows):
+        return rows.select_related("customer").order_by("-pk")
 
 
 class ChildOfCustomer:
