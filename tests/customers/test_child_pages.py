@@ -88,5 +88,21 @@ class TestChildAddPagesIsolation(ChildAddPageIsolation):
     child_add_pages = [
         ("customers:contact_add", "change", ("customers.customer", "change")),
         ("customers:consent_add", "change", ("customers.customer", "change")),
+        ("customers:vehicle_add", "change", ("customers.vehicle", "add")),
         ("customers:interaction_add", "view", ("customers.interaction", "add")),
     ]
+
+
+def test_a_dealer_registers_a_car_to_its_customer_and_a_known_vin_changes_hands(client, users, customers):
+    zhang = customers["zhang"]
+    client.force_login(users[Role.DEALER_SALES])
+    assert reverse("customers:vehicle_add", args=[zhang.pk]) in client.get(
+        reverse("customers:detail", args=[zhang.pk])).content.decode()
+    new = {"vin": "1M8GDM9AXKP042788", "model": "ID.4", "model_year": 2024, "plate": "沪A 88888", "mileage_km": 0}
+    assert client.post(reverse("customers:vehicle_add", args=[zhang.pk]), new).status_code == 302
+    assert zhang.ownerships.filter(vehicle__vin="1M8GDM9AXKP042788", end_date__isnull=True).exists()
+    bad = client.post(reverse("customers:vehicle_add", args=[zhang.pk]), {**new, "vin": "1M8GDM9AXKP042789"})
+    assert bad.status_code == 422 and "vin" in bad.context["form"].errors  # check digit
+    li_car = {**new, "vin": "LSVCC6A48PN000007"}  # 李娜's, another dealer's customer
+    taken = client.post(reverse("customers:vehicle_add", args=[zhang.pk]), li_car)
+    assert taken.status_code == 422 and "vin" in taken.context["form"].errors

@@ -112,3 +112,17 @@ class InteractionForm(UserForm):
         model = Interaction
         fields = ("channel", "direction", "subject", "summary", "occurred_at")
         widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+
+class VehicleRegistrationForm(UserForm):
+    """A car registered to a customer: a new VIN, or one already known that changes hands."""
+
+    vin = forms.CharField(label=_("VIN"), max_length=20)
+
+    class Meta:
+        model = Vehicle
+        fields = ("vin", "model", "model_year", "plate", "purchase_date", "warranty_end", "mileage_km", "price")
+        widgets = {"purchase_date": DATE, "warranty_end": DATE}
+
+    def validate_unique(self):
+        """A known VIN is a transfer, not a duplicate: the service decides (and checks the scope)."""

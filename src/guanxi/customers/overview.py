@@ -33,11 +33,13 @@ class Customer360:
     may_change: bool
     may_delete: bool
     may_log: bool
+    may_register: bool
 
 
 def customer_360(user, pk, timeline_page=1) -> Customer360:
     """Everything the 360 page shows, in a fixed number of queries whatever the customer's history."""
     customer = get_customer(user, pk)
+    may_change = Customer.objects.restrict(user, "change").filter(pk=customer.pk).exists()
     return Customer360(
         customer=customer,
         contact_points=customer.contact_points.order_by("kind", "-is_primary", "pk"),
@@ -46,9 +48,10 @@ def customer_360(user, pk, timeline_page=1) -> Customer360:
         stage_changes=customer.stage_changes.select_related("changed_by")[:STAGE_HISTORY_LIMIT],
         timeline=timeline(user, customer, timeline_page),
         open_items=[],
-        may_change=Customer.objects.restrict(user, "change").filter(pk=customer.pk).exists(),
+        may_change=may_change,
         may_delete=may(user, Customer.permission_key, "delete"),
         may_log=may(user, Interaction.permission_key, "add"),
+        may_register=may_change and may(user, Vehicle.permission_key, "add"),
     )
 
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("contact-points/<int:pk>/edit/", views.ContactPointEditView.as_view(), name="contact_edit"),
     path("contact-points/<int:pk>/delete/", views.ContactPointDeleteView.as_view(), name="contact_delete"),
     path("<int:customer_pk>/consents/new/", views.ConsentRecordView.as_view(), name="consent_add"),
+    path("<int:customer_pk>/vehicles/new/", views.VehicleRegisterView.as_view(), name="vehicle_add"),
     path("<int:customer_pk>/interactions/new/", views.InteractionLogView.as_view(), name="interaction_add"),
 ]

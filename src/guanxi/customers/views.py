@@ -27,6 +27,7 @@ from guanxi.customers.forms import (
     CustomerForm,
     InteractionForm,
     VehicleForm,
+    VehicleRegistrationForm,
 )
 from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Vehicle
 from guanxi.customers.tables import ConsentTable, CustomerTable, InteractionTable, VehicleTable
@@ -122,6 +123,20 @@ class ContactPointDeleteView(ObjectDeleteView):
 
     def delete(self, user, obj):
         services.delete_contact_point(user, obj.pk)
+
+
+class VehicleRegisterView(ChildOfCustomer, ObjectEditView):
+    """Registers a car to the customer: a new one, a trade-in or a second owner's (services.add_vehicle)."""
+
+    model = Vehicle
+    form_class = VehicleRegistrationForm
+
+    def check_may_add(self, request):
+        ObjectEditView.check_may_add(self, request)
+        super().check_may_add(request)
+
+    def save(self, user, form):
+        return services.add_vehicle(user, self.kwargs["customer_pk"], form.cleaned_data)
 
 
 class ConsentRecordView(ChildOfCustomer, ObjectEditView):
