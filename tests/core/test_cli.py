@@ -29,3 +29,11 @@ def test_createuser_refuses_bad_input_with_one_line(org, capsys, args, message):
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not User.objects.filter(username="bob").exists()
+
+
+def test_createuser_with_an_administrator_role_can_open_the_admin(org):
+    from guanxi.core.models import administrators
+
+    main(["createuser", "root2", "--role", "admin", "--org-unit", "HQ", "--password", "long-enough-1"])
+    root2 = User.objects.get(username="root2")
+    assert root2.is_staff and not root2.is_superuser and root2 in administrators()

@@ -30,7 +30,10 @@ class Command(BaseCommand):
         password = password or getpass.getpass(f"Password for {username}: ")
         if len(password) < 8:
             raise CommandError("the password needs at least 8 characters")
+        # a role that grants roles works in the admin, which needs the staff flag
+        administers = Group.objects.filter(name=role, permissions__codename="change_membership").exists()
         User.objects.create_user(
-            username, password=password, role=role, org_unit=unit, is_superuser=superuser, is_staff=superuser
+            username, password=password, role=role, org_unit=unit, is_superuser=superuser,
+            is_staff=superuser or administers,
         )
         self.stdout.write(f"created {username} ({role}) in {unit.name}")
