@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from guanxi.contact_center.api import router as contact_center_router
 from guanxi.core.api import AUTH, install_error_handlers
 from guanxi.core.api import router as tokens_router
+from guanxi.customers.api import lean_lookup
 from guanxi.customers.api import router as customers_router
 
 api = NinjaAPI(title="Guanxi API", version="1", urls_namespace="api", auth=AUTH)
@@ -16,3 +17,6 @@ install_error_handlers(api)
 api.add_router("/", tokens_router)
 api.add_router("/", customers_router)
 api.add_router("/contact-center/", contact_center_router)
+
+# Endpoints also answered on the lean path (guanxi.core.lean_api, mounted in guanxi.wsgi): URL name -> lean route.
+LEAN_ROUTES = {"api:lookup": lean_lookup}

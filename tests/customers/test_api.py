@@ -6,11 +6,14 @@ The matrix is a table: one row per endpoint call (or per group of reads), one co
 savepoint that is rolled back, so the calls of one user are independent of each other.
 """
 
+import json
+
 import pytest
 from auditlog.models import LogEntry
 from django.db import transaction
 
 from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Ownership, StageChange, Vehicle
+from tests.core.lean_client import LeanClient
 
 NEW_VIN = "1M8GDM9AXKP042788"
 
@@ -219,6 +222,55 @@ def test_lookup_is_a_fixed_number_of_queries(client, users, customers, django_as
             "home_dealer_id": customers["zhang"].home_dealer_id,
         }
     ]
+
+
+# Headers only the full stack adds: the session (Vary: Cookie) and locale (Vary: Accept-Language,
+# Content-Language) middleware, which a token read does not go through.
+FULL_STACK_ONLY_HEADERS = {"Vary", "Content-Language"}
+
+
+@pytest.mark.parametrize("who", list(SEES))
+def test_the_lean_lookup_answers_what_the_endpoint_answers(client, users, customers, who):
+    """For every role and every kind of query: the same status, the same bytes, the same headers
+    (but those of middleware the lean path leaves out), and answered on the lean path."""
+    from guanxi.core.models import ApiToken
+
+    _, raw = ApiToken.issue(users[who], "lean")
+    lean = LeanClient()
+    for name, queries in LOOKUPS.items():
+        for q in queries:
+            answer = lean.get("/api/lookup", {"q": q}, token=raw)
+            full = client.get("/api/lookup", {"q": q}, headers={"Authorization": f"Bearer {raw}"})
+            assert answer.lean, q
+            assert (answer.status, answer.content) == (full.status_code, full.content), q
+            assert answer.headers == {k: v for k, v in full.headers.items() if k not in FULL_STACK_ONLY_HEADERS}
+            found = [row["name"] for row in json.loads(answer.content)]
+            assert found == ([name] if name in SEES[who] else []), (q, found)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"q": ""}, {"q": "1" * 101}, {"q": ["13800138000", "13900139000"]}],
+    ids=["none", "empty", "long", "twice"],
+)
+def test_a_lookup_the_lean_path_does_not_expect_gets_the_endpoints_answer(client, users, customers, query):
+    from guanxi.core.models import ApiToken
+
+    _, raw = ApiToken.issue(users["agent"], "lean")
+    answer = LeanClient().get("/api/lookup", query, token=raw)
+    full = client.get("/api/lookup", query, headers={"Authorization": f"Bearer {raw}"})
+    assert not answer.lean
+    assert (answer.status, answer.content) == (full.status_code, full.content)
+
+
+def test_the_lean_lookup_is_a_fixed_number_of_queries(users, customers, django_assert_num_queries):
+    """As on the full path: token (1), the dealer's roles and their units (2), the lookup (1)."""
+    from guanxi.core.models import ApiToken
+
+    _, raw = ApiToken.issue(users["dealer_sales"], "lean")
+    with django_assert_num_queries(4):
+        answer = LeanClient().get("/api/lookup", {"q": "138 0013 8000"}, token=raw)
+    assert answer.lean and [row["name"] for row in json.loads(answer.content)] == ["张伟"]
 
 
 def test_keyset_pagination_walks_every_customer_once_without_counting(client, users, customers):

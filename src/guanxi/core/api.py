@@ -28,16 +28,27 @@ from guanxi.core.models import ApiToken
 # --- authentication ---------------------------------------------------------------------------
 
 
-class ApiTokenAuth(HttpBearer):
-    """A per-user token. Its user becomes request.user and the audit actor, channel "api"."""
+class TokenUserAuth(HttpBearer):
+    """A per-user token (ApiToken.objects.authenticate: the hash, expiry, inactive users). Its user
+    becomes request.user; no audit actor is named, which is right only for reads: the lean path
+    (core.lean_api) serves GET requests alone and uses this, every other request ApiTokenAuth."""
 
     def authenticate(self, request, token):
         found = ApiToken.objects.authenticate(token)
         if found is None:
             return None
         request.user = found.user
-        set_request_actor(found.user, Channel.API)
         return found.user
+
+
+class ApiTokenAuth(TokenUserAuth):
+    """A per-user token. Its user becomes request.user and the audit actor, channel "api"."""
+
+    def authenticate(self, request, token):
+        user = super().authenticate(request, token)
+        if user is not None:
+            set_request_actor(user, Channel.API)
+        return user
 
 
 class SessionCookieAuth(SessionAuth):
