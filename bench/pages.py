@@ -25,12 +25,15 @@ PAGES = [
     ("vehicle list", "agent", "/customers/vehicles/"),
     ("global search 王伟", "agent", "/customers/search/?q=王伟"),
     ("customer 360 page", "agent", "/customers/{customer}/"),
+    ("interaction list", "agent", "/customers/interactions/"),
     ("dealer: customer list", "dealer", "/customers/"),
     ("dealer: filter stage = loyal", "dealer", "/customers/?lifecycle_stage=loyal"),
     ("dealer: sort by name", "dealer", "/customers/?sort=name"),
     ("dealer: sort by spend", "dealer", "/customers/?sort=-lifetime_spend"),
     ("dealer: customer 360 page", "dealer", "/customers/{dealer_customer}/"),
     ("dealer: vehicle list", "dealer", "/customers/vehicles/"),
+    ("dealer: interaction list", "dealer", "/customers/interactions/"),
+    ("dealer: consent list", "dealer", "/customers/consents/"),
 ]
 BUDGET_MS = 100.0  # a list page a user does not notice waiting for
 
