@@ -24,6 +24,7 @@ from django_tables2 import CheckBoxColumn, RequestConfig, Table
 from django_tables2.paginators import LazyPaginator
 
 from guanxi.core.paging import page_number
+from guanxi.core.registry import ExportSpec
 from guanxi.core.scoping import ensure_in_scope, get_restricted, may, require
 
 
@@ -114,6 +115,11 @@ class ObjectView(LoginRequiredMixin, View):
         may_change = self.model.objects.restrict(request.user, "change").filter(pk=pk).exists()
         context = {"object": obj, "may_change": may_change, **self.context(request.user, obj)}
         return render(request, self.template_name, context)
+
+
+def export_spec(view: type[ObjectListView]) -> ExportSpec:
+    """A list page's export: the same rows, filters and columns as the page declares."""
+    return ExportSpec(view.export_key, view.model, view.filterset_class, view.table_class, view.queryset, view.title)
 
 
 def form_errors_from(form, error: ValidationError) -> None:

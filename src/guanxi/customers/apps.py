@@ -10,13 +10,13 @@ class CustomersConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from guanxi.core.registry import EventConsumer, ExportSpec, HomeWidget, MenuItem, registry
+        from guanxi.core.generic import export_spec
+        from guanxi.core.registry import EventConsumer, HomeWidget, MenuItem, registry
         from guanxi.customers import (
             consumers,
-            filtersets,
             overview,
             relationships,  # noqa: F401  (its receivers keep relationships in step)
-            tables,
+            views,
         )
         from guanxi.customers import models as m
 
@@ -39,19 +39,6 @@ class CustomersConfig(AppConfig):
             "customers.notify_unit_of_new_customer", ("customers.relationship.added",),
             consumers.notify_unit_of_new_customer,
         ))
-        registry.add_export(ExportSpec(
-            "customers", m.Customer, filtersets.CustomerFilterSet, tables.CustomerTable,
-            lambda rows: rows.select_related("home_dealer"), _("Customers"),
-        ))
-        registry.add_export(ExportSpec(
-            "vehicles", m.Vehicle, filtersets.VehicleFilterSet, tables.VehicleTable,
-            lambda rows: rows.select_related("selling_dealer"), _("Vehicles"),
-        ))
-        registry.add_export(ExportSpec(
-            "interactions", m.Interaction, filtersets.InteractionFilterSet, tables.InteractionTable,
-            lambda rows: rows.select_related("customer", "org_unit", "user"), _("Interactions"),
-        ))
-        registry.add_export(ExportSpec(
-            "consents", m.Consent, filtersets.ConsentFilterSet, tables.ConsentTable,
-            lambda rows: rows.select_related("customer"), _("Consents"),
-        ))
+        # each list's export is declared by the list page itself (export_key): one definition
+        for view in (views.CustomerListView, views.VehicleListView, views.InteractionListView, views.ConsentListView):
+            registry.add_export(export_spec(view))
