@@ -138,21 +138,21 @@ def test_an_edit_that_would_leave_no_administrator_is_refused(client, users, org
                  "memberships-0-id": membership.pk, "memberships-0-user": admin_user.pk,
                  "memberships-0-org_unit": org["HQ"].pk, "memberships-0-role": membership.role_id,
                  "memberships-0-DELETE": "on"})
-    response = client.post(url, data, follow=True)
+    response = client.post(url, data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert "nobody could administer" in response.content.decode()
     assert Membership.objects.filter(pk=membership.pk).exists()
 
     role = Group.objects.get(name="admin")
     kept = [p.pk for p in role.permissions.exclude(codename="change_membership")]
     response = client.post(reverse("admin:auth_group_change", args=[role.pk]),
-                           {"name": "admin", "permissions": kept}, follow=True)
+                           {"name": "admin", "permissions": kept}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert "nobody could administer" in response.content.decode()
     assert role.permissions.filter(codename="change_membership").exists()
 
     User = type(admin_user)
     User.objects.create_superuser("root", password=PASSWORD)  # with a second administrator it is allowed
     response = client.post(reverse("admin:auth_group_change", args=[role.pk]),
-                           {"name": "admin", "permissions": kept}, follow=True)
+                           {"name": "admin", "permissions": kept}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     assert "nobody could administer" not in response.content.decode()
     assert not role.permissions.filter(codename="change_membership").exists()
     assert Permission.objects.filter(codename="change_membership").exists()

@@ -87,7 +87,8 @@ def test_a_service_advisor_reads_but_cannot_edit_a_dealers_customer(client, user
 def test_delete_asks_first_and_refuses_a_customer_with_history(client, users, customers):
     client.force_login(users[Role.ADMIN])
     zhang, wang = customers["zhang"], customers["wang"]
-    assert "cannot be undone" in client.get(reverse("customers:delete", args=[wang.pk])).content.decode()
+    asked = client.get(reverse("customers:delete", args=[wang.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "cannot be undone" in asked
     refused = client.post(reverse("customers:delete", args=[zhang.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 422 and "erase" in refused.content.decode()
     assert Customer.objects.filter(pk=zhang.pk).exists()
@@ -175,3 +176,12 @@ def test_a_workshop_updates_the_mileage_of_a_car_it_services_but_not_its_owner(c
     elsewhere = {**data, "service_unit": org["D-SH1"].pk}  # a workshop the advisor does not work for
     response = client.post(reverse("customers:vehicle_edit", args=[car.pk]), elsewhere)
     assert response.status_code == 422 and "service_unit" in response.context["form"].errors
+
+
+def test_the_new_buttons_and_forms_speak_chinese_by_default(client, users, customers):
+    client.force_login(users[Role.DEALER_MANAGER])
+    listing = client.get(reverse("customers:list")).content.decode()
+    assert all(label in listing for label in ("导出 CSV", "批量编辑所选", "新建", "互动记录"))
+    page = client.get(reverse("customers:detail", args=[customers["zhang"].pk])).content.decode()
+    assert all(label in page for label in ("编辑", "登记车辆", "记录互动"))
+    assert "保存" in client.get(reverse("customers:edit", args=[customers["zhang"].pk])).content.decode()

@@ -78,6 +78,12 @@ def reach(user, model_key: str, action: str):
     return cache[paths]
 
 
+def units_within_reach(units, user, model_key: str, action: str):
+    """The org units of `units` where the user may do the action (what a form or filter offers)."""
+    where = reach(user, model_key, action)
+    return units if where == EVERYWHERE else units.filter(pk__in=where)
+
+
 def sees_everything(user, model_key: str = "customers.customer", action: str = "view") -> bool:
     """Head office and the call center (and superusers): no org-unit limit on the action."""
     return reach(user, model_key, action) == EVERYWHERE

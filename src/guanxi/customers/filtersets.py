@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import OrgUnit, OrgUnitKind
-from guanxi.core.scoping import EVERYWHERE, reach
+from guanxi.core.scoping import units_within_reach
 from guanxi.customers.models import (
     Channel,
     Consent,
@@ -28,8 +28,7 @@ from guanxi.customers.models import (
 def visible_dealers(request):
     """The dealers a user may pick in a filter: all for head office, those in the user's units otherwise."""
     dealers = OrgUnit.objects.filter(kind=OrgUnitKind.DEALER).order_by("code")
-    where = reach(getattr(request, "user", None), "customers.customer", "view")
-    return dealers if where == EVERYWHERE else dealers.filter(pk__in=where)
+    return units_within_reach(dealers, getattr(request, "user", None), "customers.customer", "view")
 
 
 ALL = _("All")

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import OrgUnit, OrgUnitKind
-from guanxi.core.scoping import EVERYWHERE, reach
+from guanxi.core.scoping import units_within_reach
 from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Segment, Stage, Tier, Vehicle
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -14,8 +14,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 def dealers_for(user):
     """The dealers a user may file customers with: every one for head office, else their own."""
     dealers = OrgUnit.objects.filter(kind=OrgUnitKind.DEALER).order_by("code")
-    where = reach(user, "customers.customer", "change")
-    return dealers if where == EVERYWHERE else dealers.filter(pk__in=where)
+    return units_within_reach(dealers, user, "customers.customer", "change")
 
 
 class CustomerForm(forms.ModelForm):
@@ -73,8 +72,7 @@ class VehicleForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         units = OrgUnit.objects.filter(has_service=True).order_by("code")
-        where = reach(user, "customers.vehicle", "change")
-        self.fields["service_unit"].queryset = units if where == EVERYWHERE else units.filter(pk__in=where)
+        self.fields["service_unit"].queryset = units_within_reach(units, user, "customers.vehicle", "change")
 
     def service_data(self) -> dict:
         data = {name: value for name, value in self.cleaned_data.items() if name != "service_unit"}
