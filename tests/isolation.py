@@ -10,6 +10,7 @@ tests/core/test_route_matrix.py reads `covered_routes()` so that no page escapes
 """
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from guanxi.core.models import User
@@ -151,3 +152,106 @@ def covered_routes() -> set[str]:
     for case in ChildAddPageIsolation.registry:
         routes.update(resolve(reverse(url, args=[1])).route for url, _action, _needs in case.child_add_pages)
     return routes
+
+
+class ApiIsolation:
+    """A model's generic endpoints (core.api_crud.ModelApi): declare `api` (the declaration),
+    `prepare(users, customers)` making a few rows across units, and for a create under a customer
+    `create_body` and `create_needs` ((what the user must be allowed on the customer, the permission
+    the role needs first), as for ChildAddPageIsolation). For every user and every endpoint the
+    declaration publishes, the answer is what the scoping layer allows, and nothing refused is
+    written. `covered_operations()` tells the route walk which operations these tests hold."""
+
+    api = None
+    delete_action = "delete"  # "change" where deleting is changing the customer (a contact point)
+    create_body: dict = {}
+    create_needs: tuple[str, tuple[str, str]] = ("change", ("customers.customer", "change"))
+    registry: list[type] = []
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        ApiIsolation.registry.append(cls)
+
+    @staticmethod
+    def prepare(users, customers) -> None:
+        pass
+
+    def _rows(self, users, customers):
+        self.prepare(users, customers)
+        rows = list(self.api.model.objects.order_by("pk"))
+        assert rows, "prepare() made no rows: the test would prove nothing"
+        return rows
+
+    @staticmethod
+    def _call(client, method: str, url: str, body=None):
+        with transaction.atomic():
+            response = getattr(client, method)(url, body, content_type="application/json")
+            transaction.set_rollback(True)
+        return response
+
+    @pytest.mark.parametrize("user_key", USER_KEYS)
+    def test_reads_answer_what_the_scope_allows(self, client, users, customers, user_key):
+        from guanxi.customers.models import Customer
+
+        model, api = self.api.model, self.api
+        rows = self._rows(users, customers)
+        client.force_login(users[user_key])
+        fresh = User.objects.get(pk=users[user_key].pk)
+        visible = set(model.objects.restrict(fresh).values_list("pk", flat=True))
+        for obj in rows:
+            assert client.get(f"/api/{api.path}/{obj.pk}").status_code == expected(fresh, model, obj, "view"), obj
+        if api.filterset_class is not None:
+            page = client.get(f"/api/{api.path}", {"page_size": 200})
+            assert page.status_code == 200 and {row["id"] for row in page.json()["results"]} == visible
+        if api.parent_model is not None:
+            for customer in customers.values():
+                page = client.get(f"/api/{api.parent_path}/{customer.pk}/{api.path}", {"page_size": 200})
+                assert page.status_code == expected(fresh, Customer, customer, "view"), (customer, page.content)
+                if page.status_code == 200:
+                    mine = api.parent_rows(model.objects.restrict(fresh), customer).values_list("pk", flat=True)
+                    assert {row["id"] for row in page.json()["results"]} == set(mine)
+
+    @pytest.mark.parametrize("user_key", USER_KEYS)
+    def test_writes_answer_what_the_scope_allows_and_refused_ones_change_nothing(
+            self, client, users, customers, user_key):
+        from guanxi.customers.models import Customer
+
+        model, api = self.api.model, self.api
+        rows = self._rows(users, customers)
+        client.force_login(users[user_key])
+        fresh = User.objects.get(pk=users[user_key].pk)
+        before = list(model.objects.order_by("pk").values())
+        writes = [("patch", "change", {200})] if api.change_schema else []
+        writes += [("delete", self.delete_action, {204, 422})] if "DELETE" in {m for m, _ in api.operations()} else []
+        for obj in rows:
+            for method, action, allowed in writes:
+                wanted = expected(fresh, model, obj, action)
+                status = self._call(client, method, f"/api/{api.path}/{obj.pk}", {}).status_code
+                assert status in (allowed if wanted == 200 else {wanted}), (method, obj, status)
+        if api.create_schema is not None and api.parent_model is None:
+            response = self._call(client, "post", f"/api/{api.path}", self.create_body)
+            if not may(fresh, model.permission_key, "add"):
+                assert response.status_code == 403
+            elif response.status_code == 422:  # refused only for landing outside the writer's scope
+                assert [error["field"] for error in response.json()["detail"]] == [api.scope_field]
+            else:
+                assert response.status_code == api.create_status, response.content
+        if api.create_schema is not None and api.parent_model is not None:
+            action, needs = self.create_needs
+            for customer in customers.values():
+                wanted = 403 if not may(fresh, *needs) else expected(fresh, Customer, customer, action)
+                response = self._call(client, "post", f"/api/{api.parent_path}/{customer.pk}/{api.path}",
+                                      self.create_body)
+                wanted = api.create_status if wanted == 200 else wanted
+                assert response.status_code == wanted, (customer, response.content)
+        assert list(model.objects.order_by("pk").values()) == before
+
+    def test_anonymous_callers_get_401_everywhere(self, client, users, customers):
+        for method, path in self.api.operations():
+            url = path.replace("{pk}", "1").replace("{parent_pk}", "1")
+            assert getattr(client, method.lower())("/api" + url).status_code == 401, (method, path)
+
+
+def covered_operations() -> set[tuple[str, str]]:
+    """The API operations (METHOD, OpenAPI path) of every declaration that inherited the tests."""
+    return {(method, "/api" + path) for case in ApiIsolation.registry for method, path in case.api.operations()}

@@ -2,7 +2,8 @@
 (from the router and the OpenAPI schema, not from a list kept by hand) and fails when one is not
 covered by a role-by-role test.
 
-The customer API's coverage is read from its matrix (tests/customers/test_api.py, ENDPOINTS);
+The API's coverage is read from every declaration that inherits the generic API isolation tests
+(tests/isolation.py, ApiIsolation) and from the customer API's matrix (tests/customers/test_api.py);
 the customer pages' from theirs (tests/customers/test_views.py, MATRIX_PAGES) and from every
 class that inherits the generic isolation tests (tests/isolation.py); every other route
 names the test that checks it role by role, and that test must exist. Routes open to everyone
@@ -20,7 +21,7 @@ import tests
 from guanxi.api import api
 from tests.customers.test_api import ENDPOINTS as CUSTOMER_API_MATRIX
 from tests.customers.test_views import MATRIX_PAGES
-from tests.isolation import covered_routes
+from tests.isolation import covered_operations, covered_routes
 
 # (METHOD, OpenAPI path) -> the test that checks the operation for each role
 API_TESTED_ELSEWHERE = {
@@ -94,7 +95,8 @@ def test_every_api_operation_is_in_a_matrix():
     operations = api_operations()
     paths = {path for _method, path in operations}
     covered = {(method.upper(), _openapi_path(url, paths)) for method, url, _body in CUSTOMER_API_MATRIX.values()}
-    covered |= set(API_TESTED_ELSEWHERE)
+    _import_every_test_module()  # so that every declaration inheriting the API isolation tests is known
+    covered |= set(API_TESTED_ELSEWHERE) | covered_operations()
     missing = operations - covered
     assert not missing, f"API operations in no isolation matrix: {sorted(missing)}"
     assert all(_test_exists(ref) for ref in API_TESTED_ELSEWHERE.values())

@@ -342,7 +342,7 @@ def test_create_customer_with_contacts(client, users, org):
     data = response.json()
     assert (data["name"], data["tier"], data["home_dealer_id"]) == ("赵敏", "gold", org["D-SH1"].pk)
     assert data["national_id_masked"] == "****************2X" and "national_id" not in data
-    contacts = client.get(f"/api/customers/{data['id']}/contact-points").json()
+    contacts = client.get(f"/api/customers/{data['id']}/contact-points").json()["results"]
     assert {(c["kind"], c["value"]) for c in contacts} == {("phone", "135 0013 5000"), ("email", "Zhao.Min@Example.cn")}
 
 
@@ -353,8 +353,8 @@ def test_register_vehicle_transfers_a_known_vin(client, users, customers):
     response = client.post(f"/api/customers/{li.pk}/vehicles", body, content_type="application/json")
     assert response.status_code == 200, response.content
     assert response.json()["vin"] == "LSVAU218XN2183294"
-    assert client.get(f"/api/customers/{zhang.pk}/vehicles").json() == []
-    assert {v["vin"] for v in client.get(f"/api/customers/{li.pk}/vehicles").json()} == {
+    assert client.get(f"/api/customers/{zhang.pk}/vehicles").json()["results"] == []
+    assert {v["vin"] for v in client.get(f"/api/customers/{li.pk}/vehicles").json()["results"]} == {
         "LSVAU218XN2183294",
         "LSVCC6A48PN000007",
     }
@@ -371,7 +371,13 @@ def test_opt_out_and_consent(client, users, customers):
     url = f"/api/customers/{zhang.pk}/consents"
     assert client.post(url, body, content_type="application/json").status_code == 200
     assert client.post(url, {**body, "granted": True}, content_type="application/json").status_code == 200
-    assert [(c["channel"], c["granted"]) for c in client.get(url).json()] == [("sms", True)]
+    [consent] = client.get(url).json()["results"]
+    assert (consent["channel"], consent["granted"]) == ("sms", True)
+    withdrawn = client.patch(f"/api/consents/{consent['id']}", {"granted": False, "how": "hotline"},
+                             content_type="application/json")
+    assert withdrawn.status_code == 200, withdrawn.content
+    answer = withdrawn.json()
+    assert (answer["id"], answer["channel"], answer["granted"]) == (consent["id"], "sms", False)
 
 
 # --- bad input ----------------------------------------------------------------------------------
@@ -463,7 +469,7 @@ BAD_INPUT = [
     ("get", "/api/customers?cursor=cD1hYmM=", None, "cursor"),  # p=abc
     ("get", "/api/customers?cursor=not*base64", None, "cursor"),
     ("get", "/api/lookup", None, "q"),
-    ("get", "/api/customers/abc", None, "customer_id"),
+    ("get", "/api/customers/abc", None, "pk"),
 ]
 
 WATCHED = (Customer, ContactPoint, Consent, Vehicle, Ownership, Interaction, StageChange, LogEntry)
@@ -569,7 +575,7 @@ def test_erase_removes_personal_data_and_blanks_the_audit_log(client, users, cus
     data = response.json()
     assert data["name"] != "张伟" and data["erased_at"] and data["national_id_masked"] == ""
     assert not ContactPoint.objects.filter(customer=zhang).exists()
-    assert client.get(f"/api/customers/{zhang.pk}/contact-points").json() == []
+    assert client.get(f"/api/customers/{zhang.pk}/contact-points").json()["results"] == []
     assert client.get("/api/lookup", {"q": "13800138000"}).json() == []
     logged = repr(list(LogEntry.objects.values_list("object_repr", "changes", "changes_text")))
     for secret in ("张伟", "Zhang Wei", "13800138000", "138 0013 8000", "zhang.wei", "Zhang.Wei", "1101**"):
@@ -577,3 +583,56 @@ def test_erase_removes_personal_data_and_blanks_the_audit_log(client, users, cus
     erasure = LogEntry.objects.get_for_object(zhang).order_by("-pk").first()
     assert (erasure.actor, erasure.additional_data["channel"]) == (users["supervisor"], "api")
     assert set(erasure.changes_dict) == {"erased_at"}
+
+
+def test_a_vehicle_registered_by_mistake_is_deleted_one_with_history_is_kept(client, users, customers):
+    client.force_login(users["admin"])
+    mistake = client.post(f"/api/customers/{customers['wang'].pk}/vehicles",
+                          {"vin": NEW_VIN, "model": "ID.4", "model_year": 2024}, content_type="application/json")
+    assert client.delete(f"/api/vehicles/{mistake.json()['id']}").status_code == 204
+    assert not Vehicle.objects.filter(vin=NEW_VIN).exists()
+    zhang_car = Vehicle.objects.get(ownerships__customer=customers["zhang"])
+    # sold on to 王芳: the car now has an earlier owner
+    client.post(f"/api/customers/{customers['wang'].pk}/vehicles", {"vin": zhang_car.vin, "model": zhang_car.model,
+                "model_year": zhang_car.model_year}, content_type="application/json")
+    refused = client.delete(f"/api/vehicles/{zhang_car.pk}")
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "vehicle"
+    assert Vehicle.objects.filter(pk=zhang_car.pk).exists()
+
+
+def test_a_vehicle_is_changed_but_only_sent_to_a_station_the_user_works_for(client, users, customers, org):
+    zhang_car = Vehicle.objects.get(ownerships__customer=customers["zhang"])
+    client.force_login(users["dealer_sales"])
+    changed = client.patch(f"/api/vehicles/{zhang_car.pk}", {"mileage_km": 15000, "plate": "沪A 54321"},
+                           content_type="application/json")
+    assert changed.status_code == 200 and (changed.json()["mileage_km"], changed.json()["plate"]) == (15000, "沪A54321")
+    elsewhere = client.patch(f"/api/vehicles/{zhang_car.pk}", {"service_unit_id": org["D-GZ1"].pk},
+                             content_type="application/json")
+    assert elsewhere.status_code == 422 and elsewhere.json()["detail"][0]["field"] == "service_unit_id"
+    zhang_car.refresh_from_db()
+    assert zhang_car.service_unit_id is None and zhang_car.mileage_km == 15000
+
+
+def test_a_timeline_entry_is_corrected_by_its_unit_and_deleted_only_by_an_administrator(client, users, customers):
+    client.force_login(users["agent"])
+    logged = client.post(f"/api/customers/{customers['li'].pk}/interactions",
+                         {"channel": "phone", "direction": "in", "subject": "保养"}, content_type="application/json")
+    entry = logged.json()["id"]
+    corrected = client.patch(f"/api/interactions/{entry}", {"subject": "保养预约", "summary": "周六上午"},
+                             content_type="application/json")
+    assert corrected.status_code == 200 and (corrected.json()["subject"], corrected.json()["summary"]) == (
+        "保养预约", "周六上午")
+    assert client.patch(f"/api/interactions/{entry}", {"subject": ""},
+                        content_type="application/json").json()["detail"][0]["field"] == "subject"
+    assert client.delete(f"/api/interactions/{entry}").status_code == 403
+    client.force_login(users["admin"])
+    assert client.delete(f"/api/interactions/{entry}").status_code == 204
+    assert not Interaction.objects.filter(pk=entry).exists()
+
+
+def test_top_level_lists_filter_like_the_list_pages(client, users, customers):
+    client.force_login(users["agent"])
+    phones = client.get("/api/contact-points", {"kind": "phone"}).json()["results"]
+    assert {row["value"] for row in phones} == {"138 0013 8000", "13900139000", "13700137000"}
+    bad = client.get("/api/contact-points", {"kind": "pager"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "kind"

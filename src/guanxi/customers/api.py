@@ -1,21 +1,28 @@
 """The customers API: customers, contact points, consent, vehicles, the timeline and the lookup.
 
-Endpoints stay thin: parse (the schemas), call one domain service or one restricted queryset,
-return. Every read goes through `Model.objects.restrict(user, action)` or a service that does, so
-another dealer's customer is a 404 here exactly as in the UI; a role that lacks the action
-altogether (an analyst editing, a service advisor deleting) gets 403 from the services.
+Customers and their records are published from declarations (core.api_crud.ModelApi: list,
+detail, create, change, delete as each model allows), so every read starts from
+`Model.objects.restrict(user, "view")` and every write goes through the domain service and is
+checked to land inside the writer's scope: another dealer's customer is a 404 here exactly as in
+the UI; a role that lacks the action altogether (an analyst editing) gets 403 from the services.
+Only the lookup and erasure are written by hand.
 """
 
-from django.shortcuts import get_object_or_404
-from ninja import PatchDict, Query, Router, Status
-from ninja.pagination import paginate
+from ninja import Query, Router
 
-from guanxi.core.api import KeysetPagination, filter_params, filtered
+from guanxi.core.api_crud import ModelApi
 from guanxi.core.lean_api import Decline
 from guanxi.customers import services
-from guanxi.customers.filtersets import CustomerFilterSet, VehicleFilterSet
+from guanxi.customers.filtersets import (
+    ConsentFilterSet,
+    ContactPointFilterSet,
+    CustomerFilterSet,
+    InteractionFilterSet,
+    VehicleFilterSet,
+)
 from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Vehicle
 from guanxi.customers.schemas import (
+    ConsentChange,
     ConsentIn,
     ConsentOut,
     ContactPointIn,
@@ -26,7 +33,7 @@ from guanxi.customers.schemas import (
     InteractionIn,
     InteractionOut,
     LookupOut,
-    OptOutIn,
+    VehicleChange,
     VehicleIn,
     VehicleOut,
 )
@@ -34,16 +41,6 @@ from guanxi.customers.schemas import (
 router = Router(tags=["customers"])
 
 LOOKUP_COLUMNS = tuple(LookupOut.model_fields)
-# The filters of the list pages (customers/filtersets.py), the same for the API.
-CustomerFilters = filter_params(CustomerFilterSet)
-VehicleFilters = filter_params(VehicleFilterSet)
-
-
-def _of_customer(request, customer_id: int, model, path: str = "customer", **also):
-    """The rows of `model` belonging to one customer (reached by `path`), through both scopes: the
-    customer's (404 when it is not visible) and the model's own."""
-    customer = services.get_customer(request.user, customer_id)
-    return model.objects.restrict(request.user, "view").filter(**{path: customer}, **also)
 
 
 # --- lookup -----------------------------------------------------------------------------------
@@ -73,120 +70,136 @@ def lean_lookup(request) -> list[dict]:
     return services.lookup_rows(request.user, values[0], LOOKUP_COLUMNS)
 
 
-# --- customers --------------------------------------------------------------------------------
+# --- customers and their records: endpoints from declarations (core.api_crud) ----------------
 
 
-@router.get("/customers", response=list[CustomerOut])
-@paginate(KeysetPagination)
-def list_customers(request, filters: Query[CustomerFilters]):
-    """Newest first, keyset-paginated by id (no COUNT: see core.api.KeysetPagination).
+class CustomerApi(ModelApi):
+    model = Customer
+    path = "customers"
+    schema = CustomerOut
+    tags = ["customers"]
+    filterset_class = CustomerFilterSet
+    queryset = staticmethod(lambda rows: rows.select_related("home_dealer"))
+    create_schema = CustomerCreate
+    change_schema = CustomerIn
+    scope_field = "home_dealer_id"
 
-    Filters as on the list page: q (name prefix), lifecycle_stage, tier, segment, home_dealer (id).
-    """
-    return filtered(CustomerFilterSet, Customer.objects.restrict(request.user, "view"), request, filters)
+    def create(self, user, data, parent_pk):
+        """A customer and, in the same transaction, its contact points."""
+        contacts = data.pop("contacts")
+        return services.create_customer(user, data, contacts)
 
+    def change(self, user, pk, data):
+        """Only the fields sent change; a new lifecycle_stage is recorded in the stage history."""
+        return services.update_customer(user, pk, data)
 
-@router.post("/customers", response={201: CustomerOut})
-def create_customer(request, payload: CustomerCreate):
-    """A customer and, in the same transaction, its contact points."""
-    data = payload.model_dump()
-    contacts = data.pop("contacts")
-    return Status(201, services.create_customer(request.user, data, contacts))
-
-
-@router.get("/customers/{customer_id}", response=CustomerOut)
-def get_customer(request, customer_id: int):
-    return services.get_customer(request.user, customer_id)
-
-
-@router.patch("/customers/{customer_id}", response=CustomerOut)
-def update_customer(request, customer_id: int, payload: PatchDict[CustomerIn]):
-    """Only the fields sent change; a new lifecycle_stage is recorded in the stage history."""
-    return services.update_customer(request.user, customer_id, payload)
+    def delete(self, user, pk):
+        """Refused (422, field "customer") once the customer has history: erase instead."""
+        services.delete_customer(user, pk)
 
 
-@router.delete("/customers/{customer_id}", response={204: None})
-def delete_customer(request, customer_id: int):
-    """Refused (422, field "customer") once the customer has history: erase instead."""
-    services.delete_customer(request.user, customer_id)
-    return Status(204, None)
+class OfCustomer(ModelApi):
+    """A customer's records: listed and added under /customers/{parent_pk}/…"""
+
+    parent_model = Customer
+    parent_path = "customers"
+    tags = ["customers"]
 
 
-@router.post("/customers/{customer_id}/erase", response=CustomerOut)
-def erase_customer(request, customer_id: int):
+class ContactPointApi(OfCustomer):
+    model = ContactPoint
+    path = "contact-points"
+    schema = ContactPointOut
+    filterset_class = ContactPointFilterSet
+    ordering = ("kind", "-is_primary", "id")
+    create_schema = change_schema = ContactPointIn
+
+    def create(self, user, data, parent_pk):
+        return services.add_contact_point(user, parent_pk, data)
+
+    def change(self, user, pk, data):
+        """The fields sent change; `{"opted_out": true}` opts the customer out (every sender honours it)."""
+        return services.update_contact_point(user, pk, data)
+
+    def delete(self, user, pk):
+        """Removing a wrong or stale number; the audit log keeps what it was."""
+        services.delete_contact_point(user, pk)
+
+
+class ConsentApi(OfCustomer):
+    """No DELETE: consent is evidence. Withdrawing it is recording `granted: false`."""
+
+    model = Consent
+    path = "consents"
+    schema = ConsentOut
+    filterset_class = ConsentFilterSet
+    ordering = ("channel", "purpose", "id")
+    create_schema = ConsentIn
+    create_status = 200
+    change_schema = ConsentChange
+
+    def create(self, user, data, parent_pk):
+        """200, not 201: there is one consent per channel and purpose, recording again replaces it."""
+        return services.record_consent(user, parent_pk, data)
+
+    def change(self, user, pk, data):
+        """The customer's new answer for the same channel and purpose; the audit log keeps the old one."""
+        return services.change_consent(user, pk, data)
+
+
+class VehicleApi(OfCustomer):
+    model = Vehicle
+    path = "vehicles"
+    schema = VehicleOut
+    tags = ["vehicles"]
+    filterset_class = VehicleFilterSet
+    create_schema = VehicleIn
+    create_status = 200
+    change_schema = VehicleChange
+
+    def parent_rows(self, rows, parent):
+        """The vehicles the customer owns now (past owners keep their history in ownerships)."""
+        return rows.filter(ownerships__customer=parent, ownerships__end_date__isnull=True)
+
+    def create(self, user, data, parent_pk):
+        """200, not 201: a VIN already known is transferred to this customer rather than created."""
+        return services.add_vehicle(user, parent_pk, data)
+
+    def change(self, user, pk, data):
+        """The fields sent change; `service_unit_id` must be a station you work for (head office: any)."""
+        return services.update_vehicle(user, pk, data)
+
+    def delete(self, user, pk):
+        """Only a vehicle registered by mistake: one with history answers 422 (field "vehicle")."""
+        services.delete_vehicle(user, pk)
+
+
+class InteractionApi(OfCustomer):
+    """The timeline, newest first, keyset-paginated on the time (index "timeline")."""
+
+    model = Interaction
+    path = "interactions"
+    schema = InteractionOut
+    filterset_class = InteractionFilterSet
+    ordering = ("-occurred_at", "-id")
+    create_schema = change_schema = InteractionIn
+
+    def create(self, user, data, parent_pk):
+        return services.add_interaction(user, parent_pk, data)
+
+    def change(self, user, pk, data):
+        return services.update_interaction(user, pk, data)
+
+    def delete(self, user, pk):
+        services.delete_interaction(user, pk)
+
+
+MODEL_APIS = (CustomerApi(), ContactPointApi(), ConsentApi(), VehicleApi(), InteractionApi())
+for model_api in MODEL_APIS:
+    model_api.register(router)
+
+
+@router.post("/customers/{pk}/erase", response=CustomerOut)
+def erase_customer(request, pk: int):
     """Erasure on request (PIPL / GDPR): personal data goes, also from the audit log."""
-    return services.erase_customer(request.user, customer_id)
-
-
-# --- contact points and consent ---------------------------------------------------------------
-
-
-@router.get("/customers/{customer_id}/contact-points", response=list[ContactPointOut])
-def list_contact_points(request, customer_id: int):
-    return _of_customer(request, customer_id, ContactPoint).order_by("kind", "-is_primary", "id")
-
-
-@router.post("/customers/{customer_id}/contact-points", response={201: ContactPointOut})
-def add_contact_point(request, customer_id: int, payload: ContactPointIn):
-    return Status(201, services.add_contact_point(request.user, customer_id, payload.model_dump()))
-
-
-@router.patch("/contact-points/{contact_id}", response=ContactPointOut)
-def set_opt_out(request, contact_id: int, payload: OptOutIn):
-    """Opt out of (or back into) one contact point; every sender honours it."""
-    return services.set_opt_out(request.user, contact_id, payload.opted_out)
-
-
-@router.get("/customers/{customer_id}/consents", response=list[ConsentOut])
-def list_consents(request, customer_id: int):
-    return _of_customer(request, customer_id, Consent).order_by("channel", "purpose")
-
-
-@router.post("/customers/{customer_id}/consents", response=ConsentOut)
-def record_consent(request, customer_id: int, payload: ConsentIn):
-    """200, not 201: there is one consent per channel and purpose, recording again replaces it."""
-    return services.record_consent(request.user, customer_id, payload.model_dump())
-
-
-# --- vehicles ---------------------------------------------------------------------------------
-
-
-@router.get("/customers/{customer_id}/vehicles", response=list[VehicleOut])
-def list_customer_vehicles(request, customer_id: int):
-    """The vehicles the customer owns now (past owners keep their history in ownerships)."""
-    return _of_customer(
-        request, customer_id, Vehicle, "ownerships__customer", ownerships__end_date__isnull=True
-    ).order_by("-id")
-
-
-@router.post("/customers/{customer_id}/vehicles", response=VehicleOut)
-def register_vehicle(request, customer_id: int, payload: VehicleIn):
-    """200, not 201: a VIN already known is transferred to this customer rather than created."""
-    return services.add_vehicle(request.user, customer_id, payload.model_dump())
-
-
-@router.get("/vehicles", response=list[VehicleOut], tags=["vehicles"])
-@paginate(KeysetPagination)
-def list_vehicles(request, filters: Query[VehicleFilters]):
-    """Filters as on the list page: q (VIN or plate prefix), model, model_year, selling_dealer (id)."""
-    return filtered(VehicleFilterSet, Vehicle.objects.restrict(request.user, "view"), request, filters)
-
-
-@router.get("/vehicles/{vehicle_id}", response=VehicleOut, tags=["vehicles"])
-def get_vehicle(request, vehicle_id: int):
-    return get_object_or_404(Vehicle.objects.restrict(request.user, "view"), pk=vehicle_id)
-
-
-# --- the timeline -----------------------------------------------------------------------------
-
-
-@router.get("/customers/{customer_id}/interactions", response=list[InteractionOut])
-@paginate(KeysetPagination, ordering=("-occurred_at", "-id"))
-def list_interactions(request, customer_id: int):
-    """The customer's timeline, newest first, keyset-paginated on the time (index "timeline")."""
-    return _of_customer(request, customer_id, Interaction)
-
-
-@router.post("/customers/{customer_id}/interactions", response={201: InteractionOut})
-def add_interaction(request, customer_id: int, payload: InteractionIn):
-    return Status(201, services.add_interaction(request.user, customer_id, payload.model_dump()))
+    return services.erase_customer(request.user, pk)

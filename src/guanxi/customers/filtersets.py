@@ -15,6 +15,8 @@ from guanxi.customers.models import (
     Channel,
     Consent,
     ConsentPurpose,
+    ContactKind,
+    ContactPoint,
     Customer,
     Direction,
     Interaction,
@@ -86,6 +88,16 @@ class InteractionFilterSet(django_filters.FilterSet):
     class Meta:
         model = Interaction
         fields = ["channel", "direction", "since", "until"]
+
+
+class ContactPointFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=ContactKind.choices, label=_("kind"), empty_label=ALL)
+    is_primary = django_filters.BooleanFilter(label=_("primary"))
+    opted_out = django_filters.BooleanFilter(label=_("opted out"))
+
+    class Meta:
+        model = ContactPoint
+        fields = ["kind", "is_primary", "opted_out"]
 
 
 class ConsentFilterSet(django_filters.FilterSet):

@@ -105,10 +105,6 @@ class ContactPointOut(ModelSchema):
         fields = ["id", "kind", "value", "province", "city", "district", "is_primary", "opted_out", "opted_out_at"]
 
 
-class OptOutIn(Schema):
-    opted_out: bool
-
-
 class CustomerCreate(CustomerIn):
     contacts: list[ContactPointIn] = Field(default_factory=list)
 
@@ -121,6 +117,14 @@ class ConsentIn(ModelSchema):
     class Meta:
         model = Consent
         fields = ["granted", "how"]
+
+
+class ConsentChange(Schema):
+    """A new answer for the same channel and purpose (those two stay: record another consent for others)."""
+
+    granted: bool
+    how: str = Field(max_length=100)
+    recorded_at: Moment | None = None
 
 
 class ConsentOut(ModelSchema):
@@ -148,6 +152,18 @@ class VehicleIn(ModelSchema):
     plate: str | None = Field(None, max_length=20)
     price: Decimal | None = Field(None, max_digits=12, decimal_places=2)
     selling_dealer_id: int | None = None
+
+    class Meta:
+        model = Vehicle
+        fields = ["model", "model_year", "purchase_date", "warranty_end", "mileage_km"]
+
+
+class VehicleChange(ModelSchema):
+    """A vehicle's own data; the VIN never changes, the owner changes by registering it to another customer."""
+
+    plate: str | None = Field(None, max_length=20)
+    price: Decimal | None = Field(None, max_digits=12, decimal_places=2)
+    service_unit_id: int | None = None
 
     class Meta:
         model = Vehicle

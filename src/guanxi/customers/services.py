@@ -8,6 +8,7 @@ transaction, so bad input never leaves a half-written record.
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -264,6 +265,14 @@ def record_consent(user, customer_pk, data: dict) -> Consent:
     return consent
 
 
+def change_consent(user, consent_pk, data: dict) -> Consent:
+    """The customer's new answer for the same channel and purpose; the audit log keeps the old one."""
+    consent = get_restricted(user, Consent, consent_pk, "change")
+    kept = {"channel": consent.channel, "purpose": consent.purpose, "granted": consent.granted, "how": consent.how}
+    return record_consent(user, consent.customer_id, {**kept, **data, "channel": consent.channel,
+                                                      "purpose": consent.purpose})
+
+
 def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
     """Registers a vehicle to a customer; a VIN already known is transferred (trade-in, second owner)."""
     customer = get_customer(user, customer_pk, "change")
@@ -373,6 +382,40 @@ def add_interaction(user, customer_pk, data: dict) -> Interaction:
              {"customer_id": customer.pk, "channel": interaction.channel, "org_unit_id": interaction.org_unit_id},
              actor=user)
     return interaction
+
+
+def delete_vehicle(user, pk) -> None:
+    """Only a vehicle registered by mistake: one with an earlier owner or on the timeline keeps its
+    history (transfer it to its new owner instead)."""
+    vehicle = get_restricted(user, Vehicle, pk, "delete")
+    on_timeline = Interaction.objects.filter(
+        link_type=ContentType.objects.get_for_model(Vehicle), link_id=vehicle.pk
+    ).exists()
+    if on_timeline or vehicle.ownerships.count() > 1:
+        raise ValidationError({"vehicle": _("This vehicle has history (an earlier owner or timeline entries) "
+                                            "and cannot be deleted.")})
+    vehicle.delete()
+
+
+INTERACTION_FIELDS = ("channel", "direction", "occurred_at", "subject", "summary", "amount")
+
+
+def update_interaction(user, pk, data: dict) -> Interaction:
+    """Corrects a timeline entry (a wrong subject, a forgotten summary); who logged it and for which
+    unit stay as they were."""
+    interaction = get_restricted(user, Interaction, pk, "change")
+    for field in set(INTERACTION_FIELDS) & set(data):
+        setattr(interaction, field, "" if field == "summary" and data[field] is None else data[field])
+    interaction.full_clean(exclude=["customer", "user", "org_unit", "link_type"])
+    with transaction.atomic():
+        interaction.save()
+        emit("customers.interaction.changed", interaction, {"fields": sorted(data)}, actor=user)
+    return interaction
+
+
+def delete_interaction(user, pk) -> None:
+    """An entry logged by mistake (the wrong customer); the audit log keeps what it said."""
+    get_restricted(user, Interaction, pk, "delete").delete()
 
 
 def has_history(customer: Customer) -> bool:
