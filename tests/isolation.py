@@ -138,6 +138,50 @@ class ListPageIsolation:
         assert shown == set(self.model.objects.restrict(fresh).values_list("pk", flat=True))
 
 
+class BulkEditIsolation:
+    """A bulk edit page: declare `model`, `bulk_url`, `objects(customers)` (rows across units) and
+    `change`, a form body that would change them. For every user: a selection holding one row the
+    user may not change changes nothing (422, or 403 for a role that may not change at all); the
+    rows the user may change are changed together."""
+
+    model = None
+    bulk_url = ""
+    change: dict = {}
+    registry: list[type] = []
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        BulkEditIsolation.registry.append(cls)
+
+    @staticmethod
+    def objects(customers) -> list:
+        raise NotImplementedError
+
+    @pytest.mark.parametrize("user_key", USER_KEYS)
+    def test_a_selection_changes_all_or_nothing_within_the_scope(self, client, users, customers, user_key):
+        rows = self.objects(customers)
+        assert len(rows) > 1, "objects() gave too few rows: the test would prove nothing"
+        client.force_login(users[user_key])
+        fresh = User.objects.get(pk=users[user_key].pk)
+        mine = set(self.model.objects.restrict(fresh, "change").filter(pk__in=[r.pk for r in rows])
+                   .values_list("pk", flat=True))
+        before = list(self.model.objects.order_by("pk").values())
+        everything = client.post(reverse(self.bulk_url), {"pk": [r.pk for r in rows], "apply": "1", **self.change})
+        allowed = may(fresh, self.model.permission_key, "change")
+        if not allowed:
+            assert everything.status_code == 403
+        elif len(mine) < len(rows):
+            assert everything.status_code == 422
+        else:
+            assert everything.status_code == 302
+            return
+        assert list(self.model.objects.order_by("pk").values()) == before
+        if allowed and mine:
+            selection = {"pk": sorted(mine), "apply": "1", **self.change}
+            assert client.post(reverse(self.bulk_url), selection).status_code == 302
+            assert list(self.model.objects.order_by("pk").values()) != before
+
+
 def covered_routes() -> set[str]:
     """The routes of every page whose class inherited the isolation tests."""
     from django.urls import resolve
@@ -149,6 +193,7 @@ def covered_routes() -> set[str]:
         for url, _action in case.object_pages(case):
             routes.add(resolve(reverse(url, args=[1])).route)
     routes.update(resolve(reverse(case.list_url)).route for case in ListPageIsolation.registry)
+    routes.update(resolve(reverse(case.bulk_url)).route for case in BulkEditIsolation.registry)
     for case in ChildAddPageIsolation.registry:
         routes.update(resolve(reverse(url, args=[1])).route for url, _action, _needs in case.child_add_pages)
     return routes

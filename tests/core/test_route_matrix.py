@@ -34,7 +34,6 @@ API_TESTED_ELSEWHERE = {
 }
 # page route -> the test that checks it for each role
 PAGES_TESTED_ELSEWHERE = {
-    "customers/edit/": "tests.customers.test_edit_pages::test_a_selection_with_a_row_outside_the_scope_changes_nothing",
     "exports/new/<slug:key>/":
         "tests.core.test_exports::test_roles_without_the_export_permission_get_403_and_no_buttons",
     "exports/<int:pk>/": "tests.core.test_exports::test_a_large_export_runs_in_the_background_with_progress",

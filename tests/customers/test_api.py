@@ -634,5 +634,8 @@ def test_top_level_lists_filter_like_the_list_pages(client, users, customers):
     client.force_login(users["agent"])
     phones = client.get("/api/contact-points", {"kind": "phone"}).json()["results"]
     assert {row["value"] for row in phones} == {"138 0013 8000", "13900139000", "13700137000"}
+    ContactPoint.objects.filter(value="13700137000").update(opted_out=True)
+    reachable = client.get("/api/contact-points", {"kind": "phone", "opted_out": "false"}).json()["results"]
+    assert {row["value"] for row in reachable} == {"138 0013 8000", "13900139000"}
     bad = client.get("/api/contact-points", {"kind": "pager"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "kind"

@@ -77,6 +77,7 @@ def test_an_implausible_time_is_refused_beside_the_field(client, users, customer
 
 class TestContactPointPagesIsolation(PageIsolation):
     model = ContactPoint
+    detail_url = "customers:contact"
     edit_url, delete_url, delete_action = "customers:contact_edit", "customers:contact_delete", "change"
 
     @staticmethod

@@ -156,7 +156,7 @@ def test_roles_that_may_not_change_customers_get_no_checkboxes_and_403(client, u
 
 class TestVehiclePagesIsolation(PageIsolation):
     model = Vehicle
-    detail_url, edit_url = "customers:vehicle", "customers:vehicle_edit"
+    detail_url, edit_url, delete_url = "customers:vehicle", "customers:vehicle_edit", "customers:vehicle_delete"
 
     @staticmethod
     def objects(customers):

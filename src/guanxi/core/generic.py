@@ -7,6 +7,7 @@ list page cannot forget the scope. Pages are cut with django-tables2's LazyPagin
 one row past the page instead of counting the table: the customer table may hold millions.
 """
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views import View
@@ -100,21 +102,57 @@ class ObjectListView(LoginRequiredMixin, View):
         return response
 
 
+def facts(obj, names) -> list[tuple[str, object]]:
+    """(label, shown value) of the named fields: choices by their label, times local, yes/no, "—"
+    for nothing; a related record stays an object so that the page can link to it."""
+    shown = []
+    for name in names:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, name)
+        if field.choices:
+            value = getattr(obj, f"get_{name}_display")()
+        elif isinstance(value, dt.datetime):
+            value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        shown.append((field.verbose_name, "—" if value in (None, "") else value))
+    return shown
+
+
 class ObjectView(LoginRequiredMixin, View):
-    """One object's page, for users who may see it (404 otherwise). Declare `model`, `template_name`
-    and optionally `context(user, obj)` for what the page shows besides the object."""
+    """One object's page, for users who may see it (404 otherwise).
+
+    Declare `model` and either `fields` (shown by the generic page) or a `template_name` of its
+    own, and optionally `context(user, obj)` for what the page shows besides the object. Edit and
+    Delete buttons (`edit_url_name`, `delete_url_name`) show only to users who may do that to it.
+    """
 
     model: type[Model]
-    template_name: str
+    template_name = "core/object_detail.html"
+    fields: tuple[str, ...] = ()
+    edit_url_name = ""
+    delete_url_name = ""
+    delete_action = "delete"
 
     def context(self, user, obj) -> dict:
         return {}
 
+    def _may(self, user, action: str, pk) -> bool:
+        return may(user, self.model.permission_key, action) and (
+            self.model.objects.restrict(user, action).filter(pk=pk).exists()
+        )
+
     def get(self, request, pk):
         obj = get_restricted(request.user, self.model, pk, "view")
-        may_change = self.model.objects.restrict(request.user, "change").filter(pk=pk).exists()
-        context = {"object": obj, "may_change": may_change, **self.context(request.user, obj)}
-        return render(request, self.template_name, context)
+        context = {"object": obj, "model_name": self.model._meta.verbose_name, "facts": facts(obj, self.fields),
+                   "may_change": self._may(request.user, "change", pk)}
+        if self.edit_url_name and context["may_change"]:
+            context["edit_url"] = reverse(self.edit_url_name, args=[pk])
+        if self.delete_url_name and self._may(request.user, self.delete_action, pk):
+            context["delete_url"] = reverse(self.delete_url_name, args=[pk])
+        return render(request, self.template_name, {**context, **self.context(request.user, obj)})
 
 
 def export_spec(view: type[ObjectListView]) -> ExportSpec:

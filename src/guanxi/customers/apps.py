@@ -30,6 +30,9 @@ class CustomersConfig(AppConfig):
             MenuItem("customers:interactions", _("Interactions"), "headset", ("customers.interaction", "view"), 30)
         )
         registry.add_menu_item(
+            MenuItem("customers:contact_points", _("Contact points"), "users", ("customers.customer", "view"), 35)
+        )
+        registry.add_menu_item(
             MenuItem("customers:consents", _("Consents"), "users", ("customers.customer", "view"), 40)
         )
         registry.add_home_widget(HomeWidget(
@@ -40,5 +43,6 @@ class CustomersConfig(AppConfig):
             consumers.notify_unit_of_new_customer,
         ))
         # each list's export is declared by the list page itself (export_key): one definition
-        for view in (views.CustomerListView, views.VehicleListView, views.InteractionListView, views.ConsentListView):
+        for view in (views.CustomerListView, views.VehicleListView, views.InteractionListView, views.ConsentListView,
+                     views.ContactPointListView):
             registry.add_export(export_spec(view))

@@ -79,6 +79,12 @@ class VehicleFilterSet(django_filters.FilterSet):
 DAY = forms.DateInput(attrs={"type": "date"})
 
 
+def yes_no_filter(label) -> django_filters.BooleanFilter:
+    """A yes/no filter whose empty choice reads "All" (django-filter's own says "Unknown")."""
+    choices = [("", ALL), ("true", _("yes")), ("false", _("no"))]
+    return django_filters.BooleanFilter(label=label, widget=forms.Select(choices=choices))
+
+
 class InteractionFilterSet(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("channel"), empty_label=ALL)
     direction = django_filters.ChoiceFilter(choices=Direction.choices, label=_("direction"), empty_label=ALL)
@@ -92,8 +98,8 @@ class InteractionFilterSet(django_filters.FilterSet):
 
 class ContactPointFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=ContactKind.choices, label=_("kind"), empty_label=ALL)
-    is_primary = django_filters.BooleanFilter(label=_("primary"))
-    opted_out = django_filters.BooleanFilter(label=_("opted out"))
+    is_primary = yes_no_filter(_("primary"))
+    opted_out = yes_no_filter(_("opted out"))
 
     class Meta:
         model = ContactPoint
@@ -103,7 +109,7 @@ class ContactPointFilterSet(django_filters.FilterSet):
 class ConsentFilterSet(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("channel"), empty_label=ALL)
     purpose = django_filters.ChoiceFilter(choices=ConsentPurpose.choices, label=_("purpose"), empty_label=ALL)
-    granted = django_filters.BooleanFilter(label=_("granted"))
+    granted = yes_no_filter(_("granted"))
 
     class Meta:
         model = Consent

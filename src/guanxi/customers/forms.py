@@ -6,7 +6,18 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import OrgUnit, OrgUnitKind
 from guanxi.core.scoping import units_within_reach
-from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Segment, Stage, Tier, Vehicle
+from guanxi.customers.models import (
+    Channel,
+    Consent,
+    ContactPoint,
+    Customer,
+    Direction,
+    Interaction,
+    Segment,
+    Stage,
+    Tier,
+    Vehicle,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -48,9 +59,16 @@ def _unchanged(choices):
     return [("", _("(unchanged)")), *choices]
 
 
-class CustomerBulkForm(forms.Form):
-    """What can be set on many customers at once; a field left at "(unchanged)" is left alone."""
+class BulkForm(forms.Form):
+    """What can be set on many rows at once: every field optional, one left at "(unchanged)" or
+    empty is left alone. Takes the `user` the bulk edit view passes, for what they may pick."""
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+
+class CustomerBulkForm(BulkForm):
     tier = forms.ChoiceField(label=_("Tier"), choices=_unchanged(Tier.choices), required=False)
     lifecycle_stage = forms.ChoiceField(label=_("Lifecycle stage"), choices=_unchanged(Stage.choices), required=False)
     segment = forms.ChoiceField(label=_("Segment"), choices=_unchanged(Segment.choices), required=False)
@@ -58,7 +76,7 @@ class CustomerBulkForm(forms.Form):
                                          empty_label=_("(unchanged)"))
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["home_dealer"].queryset = dealers_for(user)
 
 
@@ -110,6 +128,47 @@ class InteractionForm(UserForm):
         model = Interaction
         fields = ("channel", "direction", "subject", "summary", "occurred_at")
         widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+
+class ConsentChangeForm(UserForm):
+    """The customer's new answer for the consent's channel and purpose."""
+
+    class Meta:
+        model = Consent
+        fields = ("granted", "how")
+
+
+def _yes_no(label) -> forms.TypedChoiceField:
+    """"(unchanged)" / yes / no, cleaned to None / True / False."""
+    return forms.TypedChoiceField(label=label, choices=_unchanged([("yes", _("yes")), ("no", _("no"))]),
+                                  coerce=lambda answer: answer == "yes", empty_value=None, required=False)
+
+
+class VehicleBulkForm(BulkForm):
+    """A fleet moved to another service station, a batch of warranties extended."""
+
+    service_unit = forms.ModelChoiceField(label=_("Service station"), queryset=OrgUnit.objects.none(),
+                                          required=False, empty_label=_("(unchanged)"))
+    warranty_end = forms.DateField(label=_("Warranty end"), required=False, widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        units = OrgUnit.objects.filter(has_service=True).order_by("code")
+        self.fields["service_unit"].queryset = units_within_reach(units, user, "customers.vehicle", "change")
+
+
+class ContactPointBulkForm(BulkForm):
+    opted_out = _yes_no(_("Opted out"))
+
+
+class ConsentBulkForm(BulkForm):
+    granted = _yes_no(_("Granted"))
+    how = forms.CharField(label=_("How"), max_length=100, required=False)
+
+
+class InteractionBulkForm(BulkForm):
+    channel = forms.ChoiceField(label=_("Channel"), choices=_unchanged(Channel.choices), required=False)
+    direction = forms.ChoiceField(label=_("Direction"), choices=_unchanged(Direction.choices), required=False)
 
 
 class VehicleRegistrationForm(UserForm):

@@ -9,9 +9,14 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.customers.models import Consent, Customer, Interaction, Vehicle
+from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Vehicle
 
 DETAIL = ("customers:detail", {"pk": tables.A("pk")})
+
+
+def yes_no(value: bool) -> str:
+    """A yes/no column's value in an export: words, not ✔ and ✘."""
+    return str(_("yes") if value else _("no"))
 
 
 def badge(kind: str, code: str, label) -> str:
@@ -73,7 +78,7 @@ class InteractionTable(tables.Table):
     customer = tables.Column(linkify=CUSTOMER, orderable=False)
     channel = tables.Column(orderable=False)
     direction = tables.Column(orderable=False)
-    subject = tables.Column(orderable=False)
+    subject = tables.Column(orderable=False, linkify=("customers:interaction", {"pk": tables.A("pk")}))
     org_unit = tables.Column(orderable=False)
     user = tables.Column(orderable=False)
 
@@ -83,9 +88,29 @@ class InteractionTable(tables.Table):
         empty_text = _("No interactions match.")
 
 
+class ContactPointTable(tables.Table):
+    value = tables.Column(orderable=False, linkify=("customers:contact", {"pk": tables.A("pk")}))
+    kind = tables.Column(orderable=False)
+    customer = tables.Column(linkify=CUSTOMER, orderable=False)
+    city = tables.Column(orderable=False)
+    is_primary = tables.BooleanColumn(orderable=False)
+    opted_out = tables.BooleanColumn(orderable=False)
+
+    class Meta:
+        model = ContactPoint
+        fields = ("value", "kind", "customer", "city", "is_primary", "opted_out")
+        empty_text = _("No contact points match.")
+
+    def value_is_primary(self, value):
+        return yes_no(value)
+
+    def value_opted_out(self, value):
+        return yes_no(value)
+
+
 class ConsentTable(tables.Table):
     customer = tables.Column(linkify=CUSTOMER, orderable=False)
-    channel = tables.Column(orderable=False)
+    channel = tables.Column(orderable=False, linkify=("customers:consent", {"pk": tables.A("pk")}))
     purpose = tables.Column(orderable=False)
     granted = tables.BooleanColumn(orderable=False)
     recorded_at = tables.DateTimeColumn(format="Y-m-d", orderable=False)
@@ -97,4 +122,4 @@ class ConsentTable(tables.Table):
         empty_text = _("No consents match.")
 
     def value_granted(self, value):
-        return _("yes") if value else _("no")
+        return yes_no(value)

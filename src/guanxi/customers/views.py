@@ -16,21 +16,27 @@ from guanxi.core.generic import (
 from guanxi.customers import overview, services
 from guanxi.customers.filtersets import (
     ConsentFilterSet,
+    ContactPointFilterSet,
     CustomerFilterSet,
     InteractionFilterSet,
     VehicleFilterSet,
 )
 from guanxi.customers.forms import (
+    ConsentBulkForm,
+    ConsentChangeForm,
     ConsentForm,
+    ContactPointBulkForm,
     ContactPointForm,
     CustomerBulkForm,
     CustomerForm,
+    InteractionBulkForm,
     InteractionForm,
+    VehicleBulkForm,
     VehicleForm,
     VehicleRegistrationForm,
 )
 from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Vehicle
-from guanxi.customers.tables import ConsentTable, CustomerTable, InteractionTable, VehicleTable
+from guanxi.customers.tables import ConsentTable, ContactPointTable, CustomerTable, InteractionTable, VehicleTable
 
 
 class CustomerListView(ObjectListView):
@@ -60,6 +66,8 @@ class CustomerEditView(ObjectEditView):
 class VehicleView(ObjectView):
     model = Vehicle
     template_name = "customers/vehicle_detail.html"
+    edit_url_name = "customers:vehicle_edit"
+    delete_url_name = "customers:vehicle_delete"
 
     def context(self, user, obj):
         return {"ownerships": overview.ownership_history(user, obj)}
@@ -73,16 +81,64 @@ class VehicleEditView(ObjectEditView):
         return services.update_vehicle(user, form.instance.pk, form.service_data())
 
 
+class VehicleDeleteView(ObjectDeleteView):
+    """Only a vehicle registered by mistake; one with history is refused (services.delete_vehicle)."""
+
+    model = Vehicle
+    success_url = reverse_lazy("customers:vehicles")
+
+    def delete(self, user, obj):
+        services.delete_vehicle(user, obj.pk)
+
+
+class VehicleBulkEditView(BulkEditView):
+    model = Vehicle
+    form_class = VehicleBulkForm
+    list_url_name = "customers:vehicles"
+
+    def apply(self, user, obj, changes):
+        data = {**changes}
+        if "service_unit" in data:
+            data["service_unit_id"] = data.pop("service_unit").pk
+        services.update_vehicle(user, obj.pk, data)
+
+
 class InteractionListView(ObjectListView):
     model = Interaction
     table_class = InteractionTable
     filterset_class = InteractionFilterSet
     title = _("Interactions")
     export_key = "interactions"
+    bulk_edit_url_name = "customers:interaction_bulk_edit"
 
     @staticmethod
     def queryset(rows):
         return rows.select_related("customer", "org_unit", "user").order_by("-occurred_at", "-pk")
+
+
+class InteractionView(ObjectView):
+    model = Interaction
+    fields = ("customer", "occurred_at", "channel", "direction", "subject", "summary", "amount", "user", "org_unit")
+    edit_url_name = "customers:interaction_edit"
+    delete_url_name = "customers:interaction_delete"
+
+
+class InteractionDeleteView(ObjectDeleteView):
+    """An entry logged by mistake (on the wrong customer); the audit log keeps what it said."""
+
+    model = Interaction
+
+    def delete(self, user, obj):
+        services.delete_interaction(user, obj.pk)
+
+
+class InteractionBulkEditView(BulkEditView):
+    model = Interaction
+    form_class = InteractionBulkForm
+    list_url_name = "customers:interactions"
+
+    def apply(self, user, obj, changes):
+        services.update_interaction(user, obj.pk, changes)
 
 
 class ConsentListView(ObjectListView):
@@ -91,6 +147,45 @@ class ConsentListView(ObjectListView):
     filterset_class = ConsentFilterSet
     title = _("Consents")
     export_key = "consents"
+    bulk_edit_url_name = "customers:consent_bulk_edit"
+
+    @staticmethod
+    def queryset(rows):
+        return rows.select_related("customer").order_by("-pk")
+
+
+class ConsentView(ObjectView):
+    model = Consent
+    fields = ("customer", "channel", "purpose", "granted", "recorded_at", "how")
+    edit_url_name = "customers:consent_edit"
+
+
+class ConsentEditView(ObjectEditView):
+    """The customer's new answer for this channel and purpose."""
+
+    model = Consent
+    form_class = ConsentChangeForm
+
+    def save(self, user, form):
+        return services.change_consent(user, form.instance.pk, form.cleaned_data)
+
+
+class ConsentBulkEditView(BulkEditView):
+    model = Consent
+    form_class = ConsentBulkForm
+    list_url_name = "customers:consents"
+
+    def apply(self, user, obj, changes):
+        services.change_consent(user, obj.pk, changes)
+
+
+class ContactPointListView(ObjectListView):
+    model = ContactPoint
+    table_class = ContactPointTable
+    filterset_class = ContactPointFilterSet
+    title = _("Contact points")
+    export_key = "contact_points"
+    bulk_edit_url_name = "customers:contact_bulk_edit"
 
     @staticmethod
     def queryset(rows):
@@ -105,6 +200,25 @@ class ChildOfCustomer:
 
     def check_may_add(self, request):
         services.get_customer(request.user, self.kwargs["customer_pk"], self.customer_action)
+
+
+class ContactPointView(ObjectView):
+    model = ContactPoint
+    fields = ("customer", "kind", "value", "is_primary", "opted_out", "opted_out_at", "province", "city", "district")
+    edit_url_name = "customers:contact_edit"
+    delete_url_name = "customers:contact_delete"
+    delete_action = "change"  # removing a wrong number is changing the customer
+
+
+class ContactPointBulkEditView(BulkEditView):
+    """Many numbers opted out at once (a list the customers asked to leave)."""
+
+    model = ContactPoint
+    form_class = ContactPointBulkForm
+    list_url_name = "customers:contact_points"
+
+    def apply(self, user, obj, changes):
+        services.update_contact_point(user, obj.pk, changes)
 
 
 class ContactPointEditView(ChildOfCustomer, ObjectEditView):
@@ -151,7 +265,8 @@ class ConsentRecordView(ChildOfCustomer, ObjectEditView):
 
 
 class InteractionLogView(ChildOfCustomer, ObjectEditView):
-    """Logs a call, visit, message or note on the timeline of a customer the user may see."""
+    """Logs a call, visit, message or note on the timeline of a customer the user may see, or
+    corrects an entry (the time left empty keeps it)."""
 
     model = Interaction
     form_class = InteractionForm
@@ -162,7 +277,12 @@ class InteractionLogView(ChildOfCustomer, ObjectEditView):
         super().check_may_add(request)
 
     def save(self, user, form):
-        return services.add_interaction(user, self.kwargs["customer_pk"], form.cleaned_data)
+        if form.instance.pk is None:
+            return services.add_interaction(user, self.kwargs["customer_pk"], form.cleaned_data)
+        changes = {**form.cleaned_data}
+        if changes["occurred_at"] is None:
+            del changes["occurred_at"]
+        return services.update_interaction(user, form.instance.pk, changes)
 
 
 class CustomerBulkEditView(BulkEditView):
@@ -191,6 +311,7 @@ class VehicleListView(ObjectListView):
     filterset_class = VehicleFilterSet
     title = _("Vehicles")
     export_key = "vehicles"
+    bulk_edit_url_name = "customers:vehicle_bulk_edit"
 
     @staticmethod
     def queryset(rows):
