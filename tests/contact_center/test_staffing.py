@@ -1,5 +1,7 @@
 """Staffing in the product: the API's numbers and its 422s, and the supervisor's page (who sees it, what it shows)."""
 
+import time
+
 import pytest
 from django.urls import reverse
 
@@ -148,3 +150,47 @@ def test_erlang_a_staffing_reaches_the_goal_even_when_it_needs_more_than_erlang_
     """Abandoned callers count as missed: with little patience and a high goal Erlang A needs more agents."""
     (row,) = services.staffing_plan([volume], target_service_level=goal, patience_seconds=patience)
     assert row["service_level"] >= goal
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"interval_minutes": 1e-9}, "interval_minutes"),  # once held a worker until it was killed
+    ({"volumes": [2.22e-16], "max_occupancy": 6.69e-135}, "max_occupancy"),  # found by schemathesis
+    ({"volumes": [100_000], "aht_seconds": 86_400}, "volumes[0]"),  # 4.8 million Erlang in one interval
+    ({"volumes": [100] * 672, "aht_seconds": 86_400}, "volumes"),  # a week of 3,200 s intervals
+])
+def test_a_request_that_would_compute_for_minutes_is_422_at_once(client, users, change, field):
+    client.force_login(users[Role.SUPERVISOR])
+    started = time.monotonic()
+    response = post(client, {**REFERENCE, **change})
+    assert time.monotonic() - started < 1.0
+    assert response.status_code == 422 and field in [error["field"] for error in response.json()["detail"]]
+
+
+def test_erlang_a_far_below_erlang_c_is_found_in_well_under_the_budget(client, users):
+    """20,000 calls, 1 s of patience, a 20% goal: Erlang A needs about 400 agents where Erlang C
+    starts from 2,000; walking down one agent at a time took 7 s."""
+    client.force_login(users[Role.SUPERVISOR])
+    started = time.monotonic()
+    response = post(client, {**REFERENCE, "volumes": [20000], "patience_seconds": 1, "target_service_level": 0.2})
+    assert time.monotonic() - started < services.STAFFING_BUDGET_SECONDS / 2
+    [row] = response.json()["intervals"]
+    assert row["agents"] == 401 and row["service_level"] >= 0.2
+
+
+def test_a_plan_over_its_time_budget_is_422_not_a_timeout(client, users, monkeypatch):
+    monkeypatch.setattr(services, "STAFFING_BUDGET_SECONDS", -1.0)
+    client.force_login(users[Role.SUPERVISOR])
+    response = post(client, REFERENCE)
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "volumes"
+
+
+def test_the_page_refuses_a_week_at_a_day_long_handle_time_at_once(client, users):
+    client.force_login(users[Role.SUPERVISOR])
+    started = time.monotonic()
+    response = client.get(reverse("contact_center:staffing"), {
+        "volumes": ", ".join(["100"] * 672), "start": "00:00", "interval_minutes": "15", "aht_seconds": "86400",
+        "target_answer_seconds": "20", "target_percent": "80", "max_occupancy_percent": "85",
+        "shrinkage_percent": "30",
+    }, HTTP_ACCEPT_LANGUAGE="en")
+    assert time.monotonic() - started < 1.0
+    assert response.context["rows"] == [] and "too large to plan" in response.context["form"].errors["volumes"][0]

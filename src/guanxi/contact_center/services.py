@@ -51,6 +51,15 @@ from guanxi.contact_center.simulator import Arrival, Scenario, simulate
 
 MAX_INTERVALS = 7 * 96  # a week of 15-minute intervals
 MAX_VOLUME = 100_000  # contacts in one interval
+MIN_INTERVAL_MINUTES = 1
+MIN_OCCUPANCY = 0.01  # a cap below 1% busy is no plan: it would ask for 100 agents per Erlang
+# Bounded work. Each Erlang evaluation costs in proportion to the agents it considers (about
+# 0.6 us each for Erlang C, 2 us for Erlang A here), so a plan's cost is estimated before any
+# work as the agents its intervals start from, and refused above the budget; a wall-clock budget
+# covers what the estimate cannot see (Erlang A walking up when callers have little patience).
+MAX_AGENTS_PER_INTERVAL = 20_000
+MAX_PLAN_AGENTS = 1_000_000  # summed over the intervals
+STAFFING_BUDGET_SECONDS = 1.0
 
 
 def staffing_plan(
@@ -69,30 +78,83 @@ def staffing_plan(
     service_level, p_wait, asa_seconds, occupancy, abandonment (0 under Erlang C).
     """
     _check_list("volumes", volumes, MAX_INTERVALS, MAX_VOLUME)
-    _check_number("interval_minutes", interval_minutes, low=0, high=24 * 60, low_open=True)
+    _check_number("interval_minutes", interval_minutes, low=MIN_INTERVAL_MINUTES, high=24 * 60)
     _check_number("aht_seconds", aht_seconds, low=0, high=24 * 3600, low_open=True)
     _check_number("target_answer_seconds", target_answer_seconds, low=0, high=24 * 3600)
     _check_number("target_service_level", target_service_level, low=0, high=1, high_open=True)
-    _check_number("max_occupancy", max_occupancy, low=0, high=1, low_open=True)
+    _check_number("max_occupancy", max_occupancy, low=MIN_OCCUPANCY, high=1)
     _check_number("shrinkage", shrinkage, low=0, high=1, high_open=True)
     if patience_seconds is not None:
         _check_number("patience_seconds", patience_seconds, low=0, high=24 * 3600, low_open=True)
-    return [
-        _interval(
-            volume,
-            interval_minutes * 60.0,
-            aht_seconds,
-            target_answer_seconds,
-            target_service_level,
-            max_occupancy,
-            shrinkage,
-            patience_seconds,
-        )
-        for volume in volumes
-    ]
+    interval_seconds = interval_minutes * 60.0
+    _check_plan_size(volumes, interval_seconds, aht_seconds, max_occupancy)
+    deadline = time.monotonic() + STAFFING_BUDGET_SECONDS
+    rows = []
+    for volume in volumes:
+        rows.append(_interval(volume, interval_seconds, aht_seconds, target_answer_seconds, target_service_level,
+                              max_occupancy, shrinkage, patience_seconds, deadline))
+    return rows
 
 
-def _interval(volume, interval_seconds, aht, target, goal, max_occupancy, shrinkage, patience) -> dict[str, Any]:
+def _fewest_agents_erlang_a(start, traffic, aht, patience, target, goal, max_occupancy, deadline):
+    """The fewest agents meeting the goal under Erlang A, with that Erlang A result.
+
+    Starts from Erlang C's answer. Usually fewer agents do (callers who hang up shorten the
+    queue), but Erlang A counts abandoned callers as missed, so with little patience and a high
+    goal it can need more. The service level grows and the occupancy falls with every agent
+    added, so the answer is found by widening steps up, then halving: a few dozen evaluations
+    where walking one agent at a time took thousands (7 s for 20,000 calls of 1 s patience).
+    Above 2 x Erlang C + 100 agents the goal counts as out of reach and the row shows what
+    that many achieve.
+    """
+
+    def meets(agents):
+        _within_budget(deadline)
+        result = erlang.erlang_a(agents, traffic, aht, patience, target)
+        return result.service_level >= goal and result.occupancy <= max_occupancy, result
+
+    ceiling = 2 * start + 100
+    failing, agents = 0, start
+    enough, result = meets(agents)
+    step = 1
+    while not enough and agents < ceiling:
+        failing, agents, step = agents, min(ceiling, agents + step), step * 2
+        enough, result = meets(agents)
+    if not enough:
+        return agents, result
+    while agents - failing > 1:
+        middle = (failing + agents) // 2
+        middle_enough, middle_result = meets(middle)
+        if middle_enough:
+            agents, result = middle, middle_result
+        else:
+            failing = middle
+    return agents, result
+
+
+def _check_plan_size(volumes, interval_seconds: float, aht_seconds: float, max_occupancy: float) -> None:
+    """Refuses, before any work, a plan larger than a request may compute (see MAX_PLAN_AGENTS)."""
+    total = 0
+    for i, volume in enumerate(volumes):
+        agents = math.ceil(erlang.offered_traffic(volume, interval_seconds, aht_seconds) / max_occupancy)
+        if agents > MAX_AGENTS_PER_INTERVAL:
+            raise ValidationError({f"volumes[{i}]": f"needs over {MAX_AGENTS_PER_INTERVAL:,} agents in one interval "
+                                                    f"(about {agents:,}); check the volume and the handle time"})
+        total += agents
+    if total > MAX_PLAN_AGENTS:
+        raise ValidationError({"volumes": f"too large to plan at once (about {total:,} agent-intervals, at most "
+                                          f"{MAX_PLAN_AGENTS:,}): plan fewer intervals at a time"})
+
+
+def _within_budget(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise ValidationError({"volumes": f"this plan needs more than {STAFFING_BUDGET_SECONDS:g} s of computing: "
+                                          "plan fewer intervals at a time, or give callers more patience"})
+
+
+def _interval(volume, interval_seconds, aht, target, goal, max_occupancy, shrinkage, patience,
+              deadline: float) -> dict[str, Any]:
+    _within_budget(deadline)
     traffic = erlang.offered_traffic(volume, interval_seconds, aht)
     row = {"volume": volume, "traffic": traffic}
     if traffic == 0:
@@ -116,18 +178,8 @@ def _interval(volume, interval_seconds, aht, target, goal, max_occupancy, shrink
             "occupancy": plan.occupancy,
             "abandonment": 0.0,
         }
-    # Start from Erlang C's answer. Usually fewer agents do (callers who hang up shorten the queue),
-    # but Erlang A counts abandoned callers as missed, so with little patience and a high goal it
-    # can need more: walk up first, then down.
-    agents, result = plan.agents, erlang.erlang_a(plan.agents, traffic, aht, patience, target)
-    while result.service_level < goal and agents < 2 * plan.agents + 100:  # bounded; the row shows its SL
-        agents += 1
-        result = erlang.erlang_a(agents, traffic, aht, patience, target)
-    while agents > 1:
-        fewer = erlang.erlang_a(agents - 1, traffic, aht, patience, target)
-        if fewer.service_level < goal or fewer.occupancy > max_occupancy:
-            break
-        agents, result = agents - 1, fewer
+    agents, result = _fewest_agents_erlang_a(plan.agents, traffic, aht, patience, target, goal, max_occupancy,
+                                             deadline)
     return row | {
         "agents": agents,
         "scheduled_agents": math.ceil(agents / (1.0 - shrinkage) - 1e-9),

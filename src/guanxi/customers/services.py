@@ -6,6 +6,7 @@ transaction, so bad input never leaves a half-written record.
 """
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -529,15 +530,20 @@ def lookup_rows(user, query: str, columns: tuple[str, ...]) -> list[dict]:
     return list(lookup(user, query).values(*columns))
 
 
-def _contact_lookup_sql(key: tuple[str, str], columns: tuple[str, ...]) -> list[dict]:
+@functools.cache
+def _contact_lookup_statement(columns: tuple[str, ...], vendor: str) -> str:
+    """The lookup's SQL, written once per set of columns (and database vendor, for quoting)."""
     customer, contact = Customer._meta, ContactPoint._meta
     fields = ", ".join(connection.ops.quote_name(customer.get_field(c).column) for c in columns)
-    sql = (
+    return (
         f"SELECT {fields} FROM {customer.db_table} WHERE id IN "
         f"(SELECT customer_id FROM {contact.db_table} WHERE kind = %s AND normalized = %s) ORDER BY id LIMIT %s"
     )
+
+
+def _contact_lookup_sql(key: tuple[str, str], columns: tuple[str, ...]) -> list[dict]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*key, LOOKUP_LIMIT])
+        cursor.execute(_contact_lookup_statement(columns, connection.vendor), [*key, LOOKUP_LIMIT])
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
