@@ -162,7 +162,8 @@ def prepare_database(args, env: dict) -> dict:
         f"(at most {args.load_timeout:,.0f} s)"
     )
     started = time.perf_counter()
-    run_guanxi(["loaddemo", "--customers", str(missing), "--seed", str(args.seed)], env, timeout=args.load_timeout)
+    run_guanxi(["loaddemo", "--customers", str(args.customers), "--seed", str(args.seed)], env,
+               timeout=args.load_timeout)
     seconds = time.perf_counter() - started
     facts.update(loaded=missing, load_seconds=seconds)
     log(f"loaded {missing:,} customers in {seconds:,.0f} s ({missing / seconds:,.0f} customers/s)")

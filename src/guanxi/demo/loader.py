@@ -118,6 +118,14 @@ def load(customers: int, seed: int = 42, *, chunk_size: int = CHUNK_CUSTOMERS, p
     return report
 
 
+def load_up_to(total: int, seed: int = 42, *, progress: bool = True) -> LoadReport | None:
+    """Tops the database up to `total` customers (None when it holds as many already): a load
+    that was interrupted, run again with the same number, ends with the number asked for. Each
+    chunk commits on its own, so an interruption loses at most the chunk being written."""
+    missing = total - Customer.objects.count()
+    return load(missing, seed, progress=progress) if missing > 0 else None
+
+
 def _record_in_audit_log(report: LoadReport) -> None:
     """One entry for the whole load: the rows bypass the per-change audit on purpose (writers.py)."""
     LogEntry.objects.create(

@@ -1,14 +1,15 @@
 """`guanxi demo`: make a ready-to-explore demo out of an empty data directory, and show the logins.
 
 Each step is skipped when already done, so the command is safe to run again: migrate, build
-the org tree, load the data set if there are no customers yet, create one user per role.
+the org tree, top the data set up to --customers (an interrupted load is finished, a complete
+one left alone), create one user per role.
 """
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from guanxi.core.audit import Channel, audit_context
-from guanxi.demo.loader import load
+from guanxi.demo.loader import load_up_to
 from guanxi.demo.management.commands._arguments import add_load_arguments
 from guanxi.demo.orgtree import build_org_tree
 from guanxi.demo.users import ensure_demo_users, format_logins
@@ -26,10 +27,11 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         with audit_context(channel=Channel.IMPORT):
             build_org_tree()
-            if Customer.objects.exists():
-                self.stdout.write("customers exist already: the demo data set is not loaded again")
+            have = Customer.objects.count()
+            if have >= customers:
+                self.stdout.write(f"{have:,} customers exist already: the demo data set is not loaded again")
             else:
-                self.stdout.write(f"loading the demo data set: {customers:,} customers (seed {seed})")
-                self.stdout.write(load(customers, seed, progress=not no_progress).summary())
+                self.stdout.write(f"loading the demo data set: {customers - have:,} customers (seed {seed})")
+                self.stdout.write(load_up_to(customers, seed, progress=not no_progress).summary())
             logins = ensure_demo_users()
         self.stdout.write("\nDemo logins:\n" + format_logins(logins))

@@ -1,14 +1,15 @@
-"""`guanxi loaddemo`: append the synthetic automotive data set (creates the demo org tree if missing)."""
+"""`guanxi loaddemo`: top the database up to N customers of the synthetic automotive data set
+(creates the demo org tree if missing); run again after an interruption, it finishes the job."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from guanxi.core.audit import Channel, audit_context
-from guanxi.demo.loader import load
+from guanxi.demo.loader import load_up_to
 from guanxi.demo.management.commands._arguments import add_load_arguments
 
 
 class Command(BaseCommand):
-    help = "Load N synthetic customers with contacts, consents, vehicles and interactions (appends)."
+    help = "Top the database up to N synthetic customers with contacts, consents, vehicles and interactions."
 
     def add_arguments(self, parser):
         add_load_arguments(parser)
@@ -17,5 +18,6 @@ class Command(BaseCommand):
         if customers < 0:
             raise CommandError("--customers must be 0 or more")
         with audit_context(channel=Channel.IMPORT):
-            report = load(customers, seed, progress=not no_progress)
-        self.stdout.write(report.summary())
+            report = load_up_to(customers, seed, progress=not no_progress)
+        self.stdout.write(report.summary() if report else f"the database holds {customers:,} customers or more "
+                                                           "already: nothing to load")
