@@ -14,7 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("GUANXI_DATA_DIR", Path.cwd() / "guanxi-data")).resolve()
-DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # database, keys: the owner's only
+# Whatever a Guanxi process writes (the database and its WAL, keys, the job queue, exports) is
+# its owner's only, whichever command started it: the server, the worker or the CLI.
+os.umask(0o077)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _env_flag(name: str, default: bool = False) -> bool:

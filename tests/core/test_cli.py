@@ -1,5 +1,10 @@
 """The `guanxi` command as an operator types it: clear one-line errors, nothing half-done."""
 
+import os
+import stat
+import subprocess
+import sys
+
 import pytest
 
 from guanxi.cli import main
@@ -37,3 +42,16 @@ def test_createuser_with_an_administrator_role_can_open_the_admin(org):
     main(["createuser", "root2", "--role", "admin", "--org-unit", "HQ", "--password", "long-enough-1"])
     root2 = User.objects.get(username="root2")
     assert root2.is_staff and not root2.is_superuser and root2 in administrators()
+
+
+def test_the_files_guanxi_writes_are_its_owners_only(tmp_path):
+    """The SQLite database and its WAL were created 0644 (readable by every local user)."""
+    env = {**os.environ, "GUANXI_DATA_DIR": str(tmp_path / "data")}
+    env.pop("GUANXI_TEST_DATABASE_URL", None)
+    env.pop("GUANXI_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "guanxi.cli", "migrate"], env=env, check=True, capture_output=True)
+    written = list((tmp_path / "data").rglob("*"))
+    assert {"guanxi.sqlite3", "secret_key"} <= {path.name for path in written}
+    for path in written:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o077 == 0, f"{path.name} is {oct(mode)}"
