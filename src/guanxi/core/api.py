@@ -23,7 +23,7 @@ from ninja.security import HttpBearer, SessionAuth
 from pydantic import create_model
 
 from guanxi.core.audit import Channel, set_request_actor
-from guanxi.core.models import ApiToken
+from guanxi.core.models import ApiToken, TokenScope
 
 # --- authentication ---------------------------------------------------------------------------
 
@@ -42,13 +42,18 @@ class TokenUserAuth(HttpBearer):
 
 
 class ApiTokenAuth(TokenUserAuth):
-    """A per-user token. Its user becomes request.user and the audit actor, channel "api"."""
+    """A per-user token. Its user becomes request.user and the audit actor, channel "api"; a
+    read-only token is refused (403) anything but reading."""
 
     def authenticate(self, request, token):
-        user = super().authenticate(request, token)
-        if user is not None:
-            set_request_actor(user, Channel.API)
-        return user
+        found = ApiToken.objects.authenticate(token)
+        if found is None:
+            return None
+        if found.scope != TokenScope.WRITE and request.method not in SAFE_METHODS:
+            raise PermissionDenied("This token may only read: issue one with the write scope to change data.")
+        request.user = found.user
+        set_request_actor(found.user, Channel.API)
+        return found.user
 
 
 class SessionCookieAuth(SessionAuth):
@@ -64,6 +69,7 @@ class SessionCookieAuth(SessionAuth):
         return super()._get_key(request)
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 AUTH = [ApiTokenAuth(), SessionCookieAuth()]
 
 
@@ -175,12 +181,13 @@ router = Router(tags=["tokens"])
 class TokenIn(Schema):
     name: str = Field(min_length=1, max_length=100)
     valid_days: int = Field(365, ge=1, le=730, description="The token stops working after this many days.")
+    scope: TokenScope = Field(TokenScope.READ, description="read: GET only; write: may also change data.")
 
 
 class TokenOut(ModelSchema):
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "expires_at"]
+        fields = ["id", "name", "prefix", "scope", "created_at", "expires_at"]
 
 
 class IssuedTokenOut(TokenOut):
@@ -192,9 +199,10 @@ def create_token(request, payload: TokenIn):
     """Issue a token for the signed-in user; the answer is the only time the clear token is seen.
 
     Only a person signed in with a password issues tokens: a leaked token cannot mint others that
-    would outlive its revocation. Every token expires (one year unless asked otherwise).
+    would outlive its revocation. Every token expires (one year unless asked otherwise) and reads
+    only unless asked for the write scope; changing the password stops every token of the user.
     """
-    token, raw = ApiToken.issue(request.user, payload.name, valid_days=payload.valid_days)
+    token, raw = ApiToken.issue(request.user, payload.name, valid_days=payload.valid_days, scope=payload.scope)
     token.token = raw
     return Status(201, token)
 
