@@ -11,12 +11,21 @@ from guanxi.customers import normalize as norm
 )
 def test_phone_numbers_become_e164(raw, expected):
     assert norm.normalize_phone(raw) == expected
+    assert norm.phone_search_key(raw) == expected  # what a lookup searches is what was stored
 
 
 @pytest.mark.parametrize("raw", ["12345", "not a phone", "138001380001234"])
 def test_bad_phone_numbers_are_refused(raw):
     with pytest.raises(norm.InvalidValue):
         norm.normalize_phone(raw)
+
+
+def test_a_number_that_could_not_be_stored_is_searched_for_and_found_nowhere():
+    key = norm.phone_search_key("138001380001234")
+    with pytest.raises(norm.InvalidValue):
+        norm.normalize_phone(key)  # no stored number has this form
+    with pytest.raises(norm.InvalidValue):
+        norm.phone_search_key("not a phone")
 
 
 def test_vin_check_digit_is_verified():

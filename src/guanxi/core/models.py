@@ -217,7 +217,7 @@ def _password_stamp(user) -> str:
 TOKEN_CACHE_SECONDS = 30
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenManager(models.Manager):
     def authenticate(self, raw: str):
         """The token, if it is known, unexpired, its user active and their password unchanged
         since it was issued; else None.
@@ -288,7 +288,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ApiTokenQuerySet.as_manager()
+    objects = ApiTokenManager()
 
     class Meta:
         verbose_name = _("API token")

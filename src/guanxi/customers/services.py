@@ -571,7 +571,7 @@ def lookup_key(query: str) -> tuple[str, str] | None:
     if norm.looks_like_plate(query):
         return "plate", norm.normalize_plate(query)
     if norm.looks_like_phone(query):
-        phone = _or_none(norm.normalize_phone, query, settings.GUANXI_DEFAULT_REGION)
+        phone = _or_none(norm.phone_search_key, query, settings.GUANXI_DEFAULT_REGION)
         return (ContactKind.PHONE, phone) if phone else None
     return None
 
