@@ -475,6 +475,23 @@ BAD_INPUT = [
     ("get", "/api/customers?cursor=not*base64", None, "cursor"),
     ("get", "/api/lookup", None, "q"),
     ("get", "/api/customers/abc", None, "pk"),
+    # issue 8: accepted once, refused now, with the field named
+    ("post", "/api/customers", {"name": "   "}, "name"),
+    ("post", "/api/customers", {"name": "张\u202e伟"}, "name"),  # a right-to-left override
+    ("post", "/api/customers", {"name": "x", "birth_date": "0001-01-01"}, "birth_date"),
+    ("post", "/api/customers", {"name": "x", "contacts": [{"kind": "email", "value": "a@b.c\n"}]},
+     "contacts[0].value"),
+    ("patch", "/api/customers/{zhang}", {"city": "上海\u200b"}, "city"),
+    ("post", "/api/customers/{zhang}/vehicles", {"vin": NEW_VIN, "model": "x", "model_year": 2024, "price": -1},
+     "price"),
+    ("post", "/api/customers/{zhang}/vehicles",
+     {"vin": NEW_VIN, "model": "x", "model_year": 2024, "purchase_date": "9999-12-31"}, "purchase_date"),
+    ("post", "/api/customers/{zhang}/vehicles",
+     {"vin": NEW_VIN, "model": "x", "model_year": 2024, "warranty_end": "0001-01-01"}, "warranty_end"),
+    ("post", "/api/customers/{zhang}/interactions", {"channel": "phone", "direction": "in", "subject": " "},
+     "subject"),
+    ("post", "/api/customers/{zhang}/interactions",
+     {"channel": "phone", "direction": "in", "subject": "x", "amount": "-5"}, "amount"),
 ]
 
 WATCHED = (Customer, ContactPoint, Consent, Vehicle, Ownership, Interaction, StageChange, LogEntry)

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core import validators as V
 from guanxi.core.models import OrgUnit
 from guanxi.core.scoping import ProbedExists, RestrictedQuerySet
 
@@ -142,10 +143,10 @@ class Customer(models.Model):
     permission_key = "customers.customer"
 
     kind = models.CharField(_("kind"), max_length=10, choices=CustomerKind.choices, default=CustomerKind.PERSON)
-    name = models.CharField(_("name"), max_length=200, db_index=True)
-    name_latin = models.CharField(_("Latin name"), max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=200, db_index=True, validators=V.NAME)
+    name_latin = models.CharField(_("Latin name"), max_length=200, blank=True, validators=[V.printable_line])
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, default=Gender.UNKNOWN)
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True, validators=V.BIRTH_DATE)
     national_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     national_id_masked = models.CharField(_("ID number"), max_length=24, blank=True, editable=False)
     segment = models.CharField(_("segment"), max_length=12, choices=Segment.choices, default=Segment.INDIVIDUAL)
@@ -163,8 +164,8 @@ class Customer(models.Model):
         related_name="customers",
     )
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
-    province = models.CharField(_("province"), max_length=40, blank=True)
-    city = models.CharField(_("city"), max_length=40, blank=True)
+    province = models.CharField(_("province"), max_length=40, blank=True, validators=[V.printable_line])
+    city = models.CharField(_("city"), max_length=40, blank=True, validators=[V.printable_line])
     lifetime_spend = models.DecimalField(_("lifetime spend"), max_digits=14, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(max_length=3, default=default_currency)
     # Written by analytics (value pyramid, CLV, churn risk …); shown in the 360 header.
@@ -269,11 +270,11 @@ class ContactPoint(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
     kind = models.CharField(_("kind"), max_length=8, choices=ContactKind.choices)
-    value = models.CharField(_("value"), max_length=300)
+    value = models.CharField(_("value"), max_length=300, validators=V.NAME)
     normalized = models.CharField(max_length=300, editable=False)
-    province = models.CharField(_("province"), max_length=40, blank=True)
-    city = models.CharField(_("city"), max_length=40, blank=True)
-    district = models.CharField(_("district"), max_length=40, blank=True)
+    province = models.CharField(_("province"), max_length=40, blank=True, validators=[V.printable_line])
+    city = models.CharField(_("city"), max_length=40, blank=True, validators=[V.printable_line])
+    district = models.CharField(_("district"), max_length=40, blank=True, validators=[V.printable_line])
     is_primary = models.BooleanField(_("primary"), default=False)
     opted_out = models.BooleanField(_("opted out"), default=False)
     opted_out_at = models.DateTimeField(null=True, blank=True)
@@ -311,7 +312,8 @@ class Consent(models.Model):
     purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
     granted = models.BooleanField(_("granted"))
     recorded_at = models.DateTimeField(_("when"), validators=[plausible_moment])
-    how = models.CharField(_("how"), max_length=100, help_text=_("e.g. web form, recorded call, signed paper form"))
+    how = models.CharField(_("how"), max_length=100, validators=V.NAME,
+                           help_text=_("e.g. web form, recorded call, signed paper form"))
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -333,12 +335,13 @@ class Vehicle(models.Model):
     permission_key = "customers.vehicle"
 
     vin = models.CharField(_("VIN"), max_length=17, unique=True)
-    model = models.CharField(_("model"), max_length=80)
+    model = models.CharField(_("model"), max_length=80, validators=V.NAME)
     model_year = models.PositiveSmallIntegerField(
         _("model year"), validators=[MinValueValidator(1950), MaxValueValidator(2100)]
     )
     plate = models.CharField(_("plate"), max_length=12, blank=True, db_index=True)
-    purchase_date = models.DateField(_("purchase date"), null=True, blank=True, db_index=True)
+    purchase_date = models.DateField(_("purchase date"), null=True, blank=True, db_index=True,
+                                     validators=V.PAST_CAR_DATE)
     selling_dealer = models.ForeignKey(
         OrgUnit,
         verbose_name=_("selling dealer"),
@@ -355,9 +358,10 @@ class Vehicle(models.Model):
         on_delete=models.PROTECT,
         related_name="vehicles_serviced",
     )
-    warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
+    warranty_end = models.DateField(_("warranty end"), null=True, blank=True, validators=V.FUTURE_CAR_DATE)
     mileage_km = models.PositiveIntegerField(_("mileage (km)"), default=0)
-    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2, null=True, blank=True)
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2, null=True, blank=True,
+                                validators=V.MONEY)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -426,9 +430,10 @@ class Interaction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("by")
     )
     org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("org unit"))
-    subject = models.CharField(_("subject"), max_length=200)
-    summary = models.TextField(_("summary"), blank=True)
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, validators=V.NAME)
+    summary = models.TextField(_("summary"), blank=True, validators=[V.printable_text])
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, null=True, blank=True,
+                                 validators=V.MONEY)
     link_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     link_id = models.PositiveBigIntegerField(null=True, blank=True)
     link = GenericForeignKey("link_type", "link_id")

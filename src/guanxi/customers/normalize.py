@@ -1,4 +1,5 @@
-"""Normalising and checking identifiers customers are looked up by. Plain Python, no Django models.
+"""Normalising and checking identifiers customers are looked up by. No Django models (Django's
+e-mail validator is used as it is).
 
 Each function returns the canonical form or raises InvalidValue with a message for the user;
 the canonical form is what is stored in indexed columns, so a lookup is one index probe.
@@ -9,6 +10,8 @@ import hmac
 import re
 
 import phonenumbers
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -43,13 +46,14 @@ def looks_like_phone(text: str) -> bool:
     return bool(re.fullmatch(r"\+?[\d\s\-()]{7,20}", text.strip()))
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
 def normalize_email(raw: str) -> str:
-    email = str(raw).strip().lower()
-    if not _EMAIL.match(email) or len(email) > 254:
-        raise InvalidValue(f"not an email address: {raw!r}")
+    """Lower case without surrounding spaces, checked by Django's own e-mail validator; a line
+    break or another control character is refused, not trimmed (`a@b.c\n` once went in as typed)."""
+    email = str(raw).strip(" ").lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        raise InvalidValue(f"not an email address: {raw!r}") from exc
     return email
 
 

@@ -5,7 +5,6 @@ before writing anything (a ValidationError names the field), and writes inside o
 transaction, so bad input never leaves a half-written record.
 """
 
-import datetime as dt
 import functools
 
 from django.conf import settings
@@ -110,8 +109,6 @@ def _apply_customer_fields(customer: Customer, data: dict, errors: dict) -> None
         if number:
             customer.national_id_hash = norm.hash_national_id(number, settings.GUANXI_PII_KEY)
             customer.national_id_masked = norm.mask_national_id(number)
-    if customer.birth_date and customer.birth_date > dt.date.today():
-        errors["birth_date"] = _("Birth date is in the future.")
     try:
         customer.full_clean(exclude=["home_dealer"])
     except ValidationError as exc:
@@ -128,7 +125,14 @@ def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Cus
         normalized = _check(
             errors, f"contacts[{i}].value", _normalized_contact, contact.get("kind"), contact.get("value", "")
         )
-        prepared.append((contact, normalized))
+        point = ContactPoint(kind=contact.get("kind"), value=contact.get("value", ""), normalized=normalized or "",
+                             is_primary=contact.get("is_primary", False))
+        try:
+            point.full_clean(exclude=["customer", "normalized"])
+        except ValidationError as exc:
+            errors.update({f"contacts[{i}].{k}": " ".join(v) for k, v in exc.message_dict.items()
+                           if f"contacts[{i}].{k}" not in errors})
+        prepared.append(point)
     if errors:
         raise ValidationError(errors)
     customer.home_dealer = _home_dealer_for(user, data.get("home_dealer_id"))
@@ -145,14 +149,9 @@ def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Cus
             changed_by=user,
             channel=current_channel(),
         )
-        for contact, normalized in prepared:
-            ContactPoint.objects.create(
-                customer=customer,
-                kind=contact["kind"],
-                value=contact["value"],
-                normalized=normalized,
-                is_primary=contact.get("is_primary", False),
-            )
+        for point in prepared:
+            point.customer = customer
+            point.save()
         emit("customers.customer.created", customer, {"home_dealer_id": customer.home_dealer_id}, actor=user)
     return customer
 
