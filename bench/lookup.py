@@ -26,7 +26,7 @@ What it does (issue 2, item 11):
 Both sides share the machine with their load generator (wrk is C and light; the psycopg clients
 are Python) and with whatever else runs: the busy share of the CPU measured just before the first
 round is printed with the results. `--server-command` measures another way of serving
-(e.g. gunicorn) with the same harness.
+(e.g. gunicorn, installed by hand) with the same harness.
 """
 
 from __future__ import annotations
@@ -729,7 +729,7 @@ def main(argv=None) -> int:
         "--workers",
         type=int,
         default=default_workers(),
-        help="guanxi serve --workers (default: guanxi's own default, 2 per core less one)",
+        help="guanxi serve --workers (default: guanxi's own default, one per core, at least 2)",
     )
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--sample", type=int, default=10_000, help="phone numbers to rotate through")

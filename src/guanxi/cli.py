@@ -18,7 +18,7 @@ def _django():
 
 
 def _serve(host: str, port: int, workers: int | None) -> None:
-    from guanxi.server import GuanxiServer, default_workers
+    from guanxi.server import default_workers, serve
 
     _django()("collectstatic", interactive=False, verbosity=0)
     workers = workers or default_workers()
@@ -26,7 +26,7 @@ def _serve(host: str, port: int, workers: int | None) -> None:
     from django.db import connections
 
     connections.close_all()  # the workers fork from this process: none may inherit its connections
-    GuanxiServer(host, port, workers).run()
+    serve(host, port, workers)
 
 
 @contextlib.contextmanager
@@ -59,7 +59,7 @@ def main(argv=None) -> None:
     serve = sub.add_parser("serve", help="serve the web UI and API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, help="worker processes (default: 2 per core, less one)")
+    serve.add_argument("--workers", type=int, help="worker processes (default: one per core, at least 2)")
 
     sub.add_parser("migrate", help="create or upgrade the database schema")
     sub.add_parser("worker", help="run the background job worker (huey)")
