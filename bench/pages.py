@@ -34,6 +34,8 @@ PAGES = [
     ("dealer: vehicle list", "dealer", "/customers/vehicles/"),
     ("dealer: interaction list", "dealer", "/customers/interactions/"),
     ("dealer: consent list", "dealer", "/customers/consents/"),
+    ("dealer: contact-point list", "dealer", "/customers/contact-points/"),
+    ("dealer: opted-out numbers", "dealer", "/customers/contact-points/?kind=phone&opted_out=true"),
 ]
 BUDGET_MS = 100.0  # a list page a user does not notice waiting for
 
