@@ -175,6 +175,10 @@ GUANXI_CURRENCY = os.environ.get("GUANXI_CURRENCY", "CNY")
 GUANXI_MAX_UPLOAD_BYTES = int(os.environ.get("GUANXI_MAX_UPLOAD_MB", "50")) * 2**20
 # Exports up to this many rows are sent at once; larger ones are written by the worker, with progress.
 GUANXI_EXPORT_MAX_ROWS = int(os.environ.get("GUANXI_EXPORT_MAX_ROWS", "10000"))
+# Look-ups by national ID number per user and hour: an ID can be recovered by trying candidates
+# (the birth date and region narrow it to a few hundred), so beyond this the search is refused
+# and the administrators are told (customers.services.guard_national_id_lookup).
+GUANXI_ID_LOOKUPS_PER_HOUR = int(os.environ.get("GUANXI_ID_LOOKUPS_PER_HOUR", "10"))
 # Export files (personal data) are deleted after this many days.
 GUANXI_EXPORT_KEEP_DAYS = int(os.environ.get("GUANXI_EXPORT_KEEP_DAYS", "7"))
 

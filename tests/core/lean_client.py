@@ -1,7 +1,7 @@
 """Calling guanxi's WSGI application (with its lean path, guanxi.core.lean_api) from a test.
 
 Django's test client goes through Django's handler and so never reaches the lean path in front
-of it; this calls the WSGI application itself, the way gunicorn does, and tells whether the lean
+of it; this calls the WSGI application itself, the way the HTTP server does, and tells whether the lean
 path answered or handed the request to Django.
 """
 

@@ -23,6 +23,7 @@ from ninja.security import HttpBearer, SessionAuth
 from pydantic import create_model
 
 from guanxi.core.audit import Channel, set_request_actor
+from guanxi.core.limits import RateLimited
 from guanxi.core.models import ApiToken, TokenScope
 
 # --- authentication ---------------------------------------------------------------------------
@@ -171,6 +172,10 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(PermissionDenied)
     def forbidden(request, exc):
         return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
+
+    @api.exception_handler(RateLimited)
+    def too_many(request, exc):
+        return api.create_response(request, {"detail": str(exc)}, status=RateLimited.status_code)
 
 
 # --- API tokens -------------------------------------------------------------------------------

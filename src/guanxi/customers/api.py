@@ -12,6 +12,7 @@ from ninja import Query, Router
 
 from guanxi.core.api_crud import ModelApi
 from guanxi.core.lean_api import Decline
+from guanxi.core.limits import RateLimited
 from guanxi.customers import services
 from guanxi.customers.filtersets import (
     ConsentFilterSet,
@@ -67,7 +68,10 @@ def lean_lookup(request) -> list[dict]:
     values = request.GET.getlist("q")
     if len(values) != 1 or not 1 <= len(values[0]) <= LOOKUP_MAX_LENGTH:
         raise Decline
-    return services.lookup_rows(request.user, values[0], LOOKUP_COLUMNS)
+    try:
+        return services.lookup_rows(request.user, values[0], LOOKUP_COLUMNS)
+    except RateLimited:
+        raise Decline from None  # the full path refuses it again, in the API's error shape
 
 
 # --- customers and their records: endpoints from declarations (core.api_crud) ----------------

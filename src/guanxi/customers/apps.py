@@ -16,6 +16,7 @@ class CustomersConfig(AppConfig):
             consumers,
             overview,
             relationships,  # noqa: F401  (its receivers keep relationships in step)
+            services,
             views,
         )
         from guanxi.customers import models as m
@@ -41,6 +42,10 @@ class CustomersConfig(AppConfig):
         registry.add_event_consumer(EventConsumer(
             "customers.notify_unit_of_new_customer", ("customers.relationship.added",),
             consumers.notify_unit_of_new_customer,
+        ))
+        registry.add_event_consumer(EventConsumer(
+            "customers.notify_administrators_of_id_search_burst", (services.ID_BURST,),
+            consumers.notify_administrators_of_id_search_burst,
         ))
         # each list's export is declared by the list page itself (export_key): one definition
         for view in (views.CustomerListView, views.VehicleListView, views.InteractionListView, views.ConsentListView,

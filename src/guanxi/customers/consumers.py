@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from guanxi.core.models import Notification, OrgUnit, User
+from guanxi.core.models import Notification, OrgUnit, User, administrators
 from guanxi.customers.models import Customer, CustomerRelationship, RelationshipKind
 
 TITLE_LENGTH = Notification._meta.get_field("title").max_length
@@ -47,3 +47,18 @@ def notify_unit_of_new_customer(event) -> None:
             title = _("%(kind)s for %(unit)s: %(customer)s") % {"kind": kind.label, "unit": unit, "customer": customer}
         notifications.append(Notification(user=person, event=event, title=title[:TITLE_LENGTH], link=link))
     Notification.objects.bulk_create(notifications)
+
+
+def notify_administrators_of_id_search_burst(event) -> None:
+    """Someone reached the limit of searches by ID number in an hour (services.guard_national_id_lookup):
+    every administrator hears of it, in their own language, with a link to that user's searches."""
+    searcher = User.objects.filter(pk=event.payload["user_id"]).first()
+    if searcher is None:
+        return
+    link = reverse("admin:customers_nationalidlookup_changelist") + f"?user__id__exact={searcher.pk}"
+    for admin in administrators():
+        with translation.override(admin.language or settings.LANGUAGE_CODE):
+            title = _("%(user)s searched by ID number %(count)d times within an hour and was stopped") % {
+                "user": searcher.get_username(), "count": event.payload["searches"]}
+        Notification.objects.get_or_create(event=event, user=admin, defaults={"title": title[:TITLE_LENGTH],
+                                                                             "link": link})

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import validators as V
@@ -461,3 +462,17 @@ class Interaction(models.Model):
         """Units that see the whole customer see the whole timeline; a unit that only services the
         customer's car sees what the unit itself did, not the sales talk."""
         return Q(related_to(unit_ids, whole_customer_kinds(action), "customer_id")) | Q(org_unit_id__in=unit_ids)
+
+
+class NationalIdLookup(models.Model):
+    """One search by national ID number, by whom and when: the audit trail of the one identifier
+    that can be recovered by trying candidates, and what limits it (services.guard_national_id_lookup)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("by"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("search by ID number")
+        verbose_name_plural = _("searches by ID number")
+        indexes = [models.Index(fields=["user", "at"], name="id_lookups_by_user")]

@@ -13,6 +13,7 @@ from guanxi.core.generic import (
     ObjectView,
     wants_partial,
 )
+from guanxi.core.limits import RateLimited
 from guanxi.customers import overview, services
 from guanxi.customers.filtersets import (
     ConsentFilterSet,
@@ -327,7 +328,11 @@ def search(request):
     """
     query = (request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or ""
     query = query.strip()
-    hits = list(services.lookup(request.user, query))
+    try:
+        hits = list(services.lookup(request.user, query))
+    except RateLimited as refusal:
+        context = {"query": query, "hits": [], "refusal": str(refusal)}
+        return render(request, "customers/search.html", context, status=RateLimited.status_code)
     if len(hits) == 1:
         return redirect("customers:detail", pk=hits[0].pk)
     return render(request, "customers/search.html", {"query": query, "hits": hits})
