@@ -11,3 +11,8 @@ urlpatterns = [
     path("customers/", include("guanxi.customers.urls")),
     path("contact-center/", include("guanxi.contact_center.urls")),
 ]
+
+handler400 = "guanxi.core.errors.bad_request"
+handler403 = "guanxi.core.errors.permission_denied"
+handler404 = "guanxi.core.errors.page_not_found"
+handler500 = "guanxi.core.errors.server_error"

@@ -156,3 +156,18 @@ def test_an_edit_that_would_leave_no_administrator_is_refused(client, users, org
     assert "nobody could administer" not in response.content.decode()
     assert not role.permissions.filter(codename="change_membership").exists()
     assert Permission.objects.filter(codename="change_membership").exists()
+
+
+def test_an_unknown_api_path_answers_json_and_an_unknown_page_a_page_with_a_way_home(client, users):
+    api = client.get("/api/no-such-thing")
+    assert api.status_code == 404 and api.json() == {"detail": "没有这个页面或记录，或者您无权查看。"}
+    client.force_login(users["agent"])
+    page = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert page.status_code == 404 and "Not found" in text and 'href="/"' in text and "<html" in text
+
+
+def test_a_role_without_the_right_gets_a_403_page_that_says_so(client, users):
+    client.force_login(users["dealer_sales"])
+    page = client.get("/contact-center/staffing/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 403 and "Not allowed" in page.content.decode()

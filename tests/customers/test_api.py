@@ -53,6 +53,7 @@ ENDPOINTS = {
     "delete wang": ("delete", "/api/customers/{wang}", None),
     "delete zhang (history)": ("delete", "/api/customers/{zhang}", None),
     "erase wang": ("post", "/api/customers/{wang}/erase", None),
+    "restore wang (not erased)": ("post", "/api/customers/{wang}/restore", None),
 }
 # A row "<customer> and its records" of the table stands for these five reads of that customer.
 RECORDS: dict[str, list[str]] = {}
@@ -104,6 +105,7 @@ add interaction li        201 201 201 403 201 201 404 404 201 201 404 403 401
 delete wang               204 403 403 403 403 403 403 403 403 403 403 403 401
 delete zhang (history)    422 403 403 403 403 403 403 403 403 403 403 403 401
 erase wang                200 403 403 403 403 200 403 403 403 403 403 403 401
+restore wang (not erased) 422 403 403 403 403 422 403 403 403 403 403 403 401
 """
 
 
@@ -661,3 +663,25 @@ def test_top_level_lists_filter_like_the_list_pages(client, users, customers):
     assert {row["value"] for row in reachable} == {"138 0013 8000", "13900139000"}
     bad = client.get("/api/contact-points", {"kind": "pager"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "kind"
+
+
+def test_an_erased_customer_is_frozen_until_an_administrator_restores_it(client, users, customers):
+    wang = customers["wang"]
+    client.force_login(users["admin"])
+    assert client.post(f"/api/customers/{wang.pk}/erase").status_code == 200
+    for method, path, body in [
+        ("patch", f"/api/customers/{wang.pk}", {"name": "王芳"}),
+        ("post", f"/api/customers/{wang.pk}/contact-points", {"kind": "phone", "value": "13700137000"}),
+        ("post", f"/api/customers/{wang.pk}/consents", {"channel": "sms", "purpose": "marketing", "granted": True,
+                                                        "how": "web"}),
+        ("post", f"/api/customers/{wang.pk}/interactions", {"channel": "phone", "direction": "in", "subject": "x"}),
+    ]:
+        response = call(client, method, path, body)
+        assert response.status_code == 422 and response.json()["detail"][0]["field"] == "customer", (method, path)
+    assert Customer.objects.get(pk=wang.pk).name != "王芳"
+    client.force_login(users["dealer_manager"])
+    assert client.post(f"/api/customers/{wang.pk}/restore").status_code == 403
+    client.force_login(users["admin"])
+    restored = client.post(f"/api/customers/{wang.pk}/restore")
+    assert restored.status_code == 200 and restored.json()["erased_at"] is None
+    assert call(client, "patch", f"/api/customers/{wang.pk}", {"name": "王芳"}).status_code == 200

@@ -5,7 +5,7 @@ detail, create, change, delete as each model allows), so every read starts from
 `Model.objects.restrict(user, "view")` and every write goes through the domain service and is
 checked to land inside the writer's scope: another dealer's customer is a 404 here exactly as in
 the UI; a role that lacks the action altogether (an analyst editing) gets 403 from the services.
-Only the lookup and erasure are written by hand.
+Only the lookup, erasure and restoring are written by hand.
 """
 
 from ninja import Query, Router
@@ -205,5 +205,12 @@ for model_api in MODEL_APIS:
 
 @router.post("/customers/{pk}/erase", response=CustomerOut)
 def erase_customer(request, pk: int):
-    """Erasure on request (PIPL / GDPR): personal data goes, also from the audit log."""
+    """Erasure on request (PIPL / GDPR): personal data goes, also from the audit log; the record
+    is frozen (changes answer 422, field "customer") until restored."""
     return services.erase_customer(request.user, pk)
+
+
+@router.post("/customers/{pk}/restore", response=CustomerOut)
+def restore_customer(request, pk: int):
+    """Lifts an erased customer's freeze, for those who may erase; what was erased stays erased."""
+    return services.restore_customer(request.user, pk)

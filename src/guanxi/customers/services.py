@@ -40,8 +40,20 @@ ERASED_NAME = "已删除 / erased"
 
 
 def get_customer(user, pk, action: str = "view") -> Customer:
-    """The customer if the user may act on it; 404 otherwise (403 for a role that may not at all)."""
-    return get_restricted(user, Customer.objects.select_related("home_dealer"), pk, action)
+    """The customer if the user may act on it; 404 otherwise (403 for a role that may not at all).
+    To change an erased customer is refused (_refuse_if_erased)."""
+    customer = get_restricted(user, Customer.objects.select_related("home_dealer"), pk, action)
+    if action == "change":
+        _refuse_if_erased(customer)
+    return customer
+
+
+def _refuse_if_erased(customer: Customer) -> None:
+    """An erased customer stays as erasure left it, whoever asks: filling it in again would undo
+    what the customer asked for. An administrator restores it first (restore_customer)."""
+    if customer.erased_at is not None:
+        raise ValidationError({"customer": _("This customer's personal data was erased on request: the record "
+                                             "cannot be changed unless an administrator restores it.")})
 
 
 def _normalized_contact(kind: str, value: str) -> str:
@@ -164,6 +176,7 @@ def update_customer(user, pk, data: dict) -> Customer:
     analytics) is not overwritten with values read before it."""
     with transaction.atomic():
         customer = get_restricted(user, Customer.objects.select_for_update(of=("self",)), pk, "change")
+        _refuse_if_erased(customer)
         errors: dict = {}
         _apply_customer_fields(customer, data, errors)
         if errors:
@@ -371,6 +384,7 @@ def _transfer(vehicle: Vehicle, customer: Customer, since) -> None:
 def add_interaction(user, customer_pk, data: dict) -> Interaction:
     require(user, "customers.interaction", "add")
     customer = get_customer(user, customer_pk, "view")
+    _refuse_if_erased(customer)
     interaction = Interaction(
         customer=customer,
         user=user if user.is_authenticated else None,
@@ -406,7 +420,8 @@ INTERACTION_FIELDS = ("channel", "direction", "occurred_at", "subject", "summary
 def update_interaction(user, pk, data: dict) -> Interaction:
     """Corrects a timeline entry (a wrong subject, a forgotten summary); who logged it and for which
     unit stay as they were."""
-    interaction = get_restricted(user, Interaction, pk, "change")
+    interaction = get_restricted(user, Interaction.objects.select_related("customer"), pk, "change")
+    _refuse_if_erased(interaction.customer)
     for field in set(INTERACTION_FIELDS) & set(data):
         setattr(interaction, field, "" if field == "summary" and data[field] is None else data[field])
     interaction.full_clean(exclude=["customer", "user", "org_unit", "link_type"])
@@ -477,6 +492,19 @@ def erase_customer(user, pk) -> Customer:
         customer.erased_at = timezone.now()
         customer.save(update_fields=["erased_at", "updated_at"])  # the one entry that stays readable
         emit("customers.customer.erased", customer, actor=user)
+    return customer
+
+
+def restore_customer(user, pk) -> Customer:
+    """Lifts the freeze on an erased customer (a customer who comes back and asks to be known
+    again), for those who may erase; what erasure removed stays removed."""
+    customer = get_customer(user, pk, "erase")
+    if customer.erased_at is None:
+        raise ValidationError({"customer": _("This customer was not erased.")})
+    with transaction.atomic():
+        customer.erased_at = None
+        customer.save(update_fields=["erased_at", "updated_at"])
+        emit("customers.customer.restored", customer, actor=user)
     return customer
 
 
