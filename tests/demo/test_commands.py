@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from guanxi.core.models import User
 from guanxi.core.roles import Role
@@ -26,7 +27,7 @@ def test_demo_creates_one_user_per_role_who_can_log_in(client):
         user = User.objects.get(username=role.value)
         assert list(user.memberships.values_list("role__name", "org_unit__code")) == [(role, unit_code)]
         assert role.value in output
-        assert client.login(username=role.value, password=DEMO_PASSWORD)
+        assert client.login(request=HttpRequest(), username=role.value, password=DEMO_PASSWORD)  # axes needs one
     dealer_sees = Customer.objects.restrict(User.objects.get(username=Role.DEALER_SALES)).count()
     assert 0 < dealer_sees < 120  # the loaded customers' relationships decide who sees them
     admin = User.objects.get(username=Role.ADMIN)

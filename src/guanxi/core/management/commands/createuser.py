@@ -1,6 +1,8 @@
 import getpass
 
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from guanxi.core.models import OrgUnit, User
@@ -27,9 +29,15 @@ class Command(BaseCommand):
             )
         if User.objects.filter(username=username).exists():
             raise CommandError(f"user {username!r} exists already")
+        try:
+            User.username_validator(username)
+        except ValidationError as exc:
+            raise CommandError(f"user name {username!r}: {' '.join(exc.messages)}") from exc
         password = password or getpass.getpass(f"Password for {username}: ")
-        if len(password) < 8:
-            raise CommandError("the password needs at least 8 characters")
+        try:  # the same rules as everywhere a password is set (settings.AUTH_PASSWORD_VALIDATORS)
+            validate_password(password, User(username=username))
+        except ValidationError as exc:
+            raise CommandError(f"password: {' '.join(exc.messages)}") from exc
         # a role that grants roles works in the admin, which needs the staff flag
         administers = Group.objects.filter(name=role, permissions__codename="change_membership").exists()
         User.objects.create_user(
