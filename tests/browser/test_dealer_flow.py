@@ -19,6 +19,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 pytestmark = [
     pytest.mark.browser,
+    # live_server flushes the database after each test: keep the roles the migrations seeded
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH"),
 ]
 
@@ -33,7 +35,12 @@ def page(live_server):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
         context.set_default_timeout(5000)
-        yield context.new_page()
+        page = context.new_page()
+        # what the Content-Security-Policy blocked (Chromium reports each refusal on the console)
+        page.csp_refusals = []
+        page.on("console", lambda message: "Content Security Policy" in message.text
+                and page.csp_refusals.append(message.text))
+        yield page
         browser.close()
 
 
@@ -43,6 +50,9 @@ def test_dealer_finds_a_caller_by_phone_and_reads_the_360_page(page, live_server
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].btn-primary")
     page.wait_for_url(f"{live_server.url}/")
+    assert "script-src 'self'" in page.evaluate("() => fetch('/').then(r => r.headers.get('content-security-policy'))")
+    widest = page.locator(".bar-list .bar").first  # the home page's stage bars, sized by core/guanxi.js
+    assert widest.evaluate("bar => bar.getBoundingClientRect().width") > 0
 
     page.goto(f"{live_server.url}/customers/")
     assert page.locator("#object-list tbody tr").count() == 1
@@ -64,3 +74,16 @@ def test_dealer_finds_a_caller_by_phone_and_reads_the_360_page(page, live_server
     assert page.get_by_role("heading", name="Contact points", exact=True).count() == 1
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dealer-360-en.png"), full_page=True)
+    assert page.csp_refusals == []
+
+
+def test_the_staffing_chart_draws_under_the_content_security_policy(page, live_server, users):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", users[Role.SUPERVISOR].username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/contact-center/staffing/")
+    page.locator("#staffing-chart svg path").first.wait_for(state="attached")  # drawn by ECharts (SVG)
+    assert page.locator("#staffing-chart svg path").count() > 10
+    assert page.csp_refusals == []

@@ -1,0 +1,22 @@
+// Behaviour the pages need without inline scripts or style attributes, which the
+// Content-Security-Policy forbids (settings.CONTENT_SECURITY_POLICY).
+(function () {
+  "use strict";
+  // Bars and progress: <span data-width="42"> gets width 42% (set through the CSSOM, which the
+  // policy allows, unlike a style attribute in the markup). Re-applied after htmx swaps.
+  function applyWidths(root) {
+    root.querySelectorAll("[data-width]").forEach(function (el) {
+      el.style.width = Math.max(0, Math.min(100, parseFloat(el.dataset.width) || 0)) + "%";
+    });
+  }
+  // "Back" and "Cancel" links: <a href="/fallback" data-back> go back in history when there is one.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-back]");
+    if (link && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { applyWidths(event.target); });
+})();
