@@ -7,12 +7,12 @@ guanxi.core.api (see its docstring).
 from ninja import NinjaAPI
 
 from guanxi.contact_center.api import router as contact_center_router
-from guanxi.core.api import AUTH, install_error_handlers
+from guanxi.core.api import AUTH, ReadableJSONRenderer, install_error_handlers
 from guanxi.core.api import router as tokens_router
 from guanxi.customers.api import lean_lookup
 from guanxi.customers.api import router as customers_router
 
-api = NinjaAPI(title="Guanxi API", version="1", urls_namespace="api", auth=AUTH)
+api = NinjaAPI(title="Guanxi API", version="1", urls_namespace="api", auth=AUTH, renderer=ReadableJSONRenderer())
 install_error_handlers(api)
 api.add_router("/", tokens_router)
 api.add_router("/", customers_router)

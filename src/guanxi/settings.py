@@ -118,6 +118,9 @@ ROOT_URLCONF = "guanxi.urls"
 WSGI_APPLICATION = "guanxi.wsgi.application"
 ASGI_APPLICATION = "guanxi.asgi.application"
 AUTH_USER_MODEL = "core.User"
+# A session ends this long after sign-in (Django's default, two weeks, kept shared call-center
+# screens signed in for days).
+SESSION_COOKIE_AGE = int(os.environ.get("GUANXI_SESSION_HOURS", "12")) * 3600
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "guanxi.core.auth.MembershipBackend"]
 # Sign-in lockout (django-axes): after this many failed sign-ins for one user name, or from one
 # address, sign-in is refused (429) for that name or address for the cool-off time. Counted in
@@ -228,6 +231,8 @@ DJANGO_TABLES2_TEMPLATE = "core/table.html"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusals_without_traceback": {"()": "guanxi.core.logs.RefusalsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["refusals_without_traceback"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("GUANXI_LOG_LEVEL", "WARNING")},
 }

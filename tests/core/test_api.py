@@ -190,3 +190,9 @@ def test_an_expired_token_is_401(users, customers):
     token, raw = ApiToken.issue(users["dealer_sales"], "old", valid_days=1)
     ApiToken.objects.filter(pk=token.pk).update(expires_at=token.created_at - dt.timedelta(days=1))
     assert Client().get("/api/customers", headers=bearer(raw)).status_code == 401
+
+
+def test_chinese_comes_back_as_chinese_not_escapes(client, users, customers):
+    client.force_login(users["agent"])
+    body = client.get(f"/api/customers/{customers['zhang'].pk}").content
+    assert "张伟".encode() in body and b"\\u5f20" not in body

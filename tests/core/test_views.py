@@ -194,3 +194,16 @@ def test_one_address_trying_many_user_names_is_paused_too(users):
     for name in ["u_agent", "u_supervisor", "u_analyst", "u_hq_sales", "u_hq_marketing"]:
         sprayer.post(reverse("login"), {"username": name, "password": "Winter2026!"})
     assert sprayer.post(reverse("login"), {"username": "u_admin", "password": PASSWORD}).status_code == 429
+
+
+def test_a_refused_page_is_logged_as_one_line_without_a_traceback(client, users, caplog):
+    client.force_login(users["dealer_sales"])
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert client.get("/contact-center/staffing/").status_code == 403
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert record.exc_info is None and "Forbidden" in record.getMessage()
+
+
+def test_a_sign_in_lasts_a_working_day_not_two_weeks(client, users):
+    client.post(reverse("login"), {"username": "u_agent", "password": PASSWORD})
+    assert client.session.get_expiry_age() == 12 * 3600

@@ -19,6 +19,7 @@ from django.http import Http404
 from ninja import Field, ModelSchema, Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import CursorPagination
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import create_model
 
@@ -72,6 +73,12 @@ class SessionCookieAuth(SessionAuth):
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 AUTH = [ApiTokenAuth(), SessionCookieAuth()]
+
+
+class ReadableJSONRenderer(JSONRenderer):
+    """JSON with Chinese as Chinese ("张伟", not "\\u5f20\\u4f1f"): UTF-8 is the answer's charset."""
+
+    json_dumps_params = {"ensure_ascii": False}
 
 
 # --- pagination -------------------------------------------------------------------------------

@@ -1,0 +1,16 @@
+"""Logging that says what matters: a refused request (403, 404) is a line, not a traceback."""
+
+import logging
+
+REFUSALS = {403, 404}
+
+
+class RefusalsWithoutTraceback(logging.Filter):
+    """Django logs a PermissionDenied or Http404 with its traceback; a role meeting a page it may
+    not open is expected, and the traceback buried real errors in the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) in REFUSALS:
+            record.exc_info = None
+            record.exc_text = None
+        return True
