@@ -171,8 +171,13 @@ if os.environ.get("GUANXI_TEST_DATABASE_URL"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("GUANXI_REDIS_URL", "")
+# The worker logs each job run only when asked (GUANXI_LOG_LEVEL=INFO or DEBUG): a line per
+# periodic job a minute drowned what matters in `guanxi demo`'s output.
+LOG_LEVEL = os.environ.get("GUANXI_LOG_LEVEL", "WARNING").upper()
+HUEY_CONSUMER = {"verbose": None if LOG_LEVEL in ("INFO", "DEBUG") else False}
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "guanxi", "url": REDIS_URL, "immediate": False}
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "guanxi", "url": REDIS_URL, "immediate": False,
+            "consumer": HUEY_CONSUMER}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -181,6 +186,7 @@ else:
         "name": "guanxi",
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": _env_flag("GUANXI_HUEY_IMMEDIATE"),
+        "consumer": HUEY_CONSUMER,
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -234,5 +240,5 @@ LOGGING = {
     "filters": {"refusals_without_traceback": {"()": "guanxi.core.logs.RefusalsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"django.request": {"filters": ["refusals_without_traceback"]}},
-    "root": {"handlers": ["console"], "level": os.environ.get("GUANXI_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
