@@ -76,3 +76,18 @@ def test_every_search_by_id_number_is_recorded_with_who_and_when(client, users, 
     assert [hit["id"] for hit in hits] == [customers["zhang"].pk]
     [search] = NationalIdLookup.objects.all()
     assert search.user == users["agent"] and search.at is not None
+
+
+def test_a_second_customer_with_the_same_id_number_is_saved_and_head_office_told(client, users, customers):
+    """Refusing would tell the dealer that a customer it may not see exists (issue 8)."""
+    users["admin"].is_staff = True
+    users["admin"].save()
+    client.force_login(users["other_dealer"])  # D-GZ1: does not see 张伟
+    response = client.post("/api/customers", {"name": "张伟", "national_id": ZHANG_ID},
+                           content_type="application/json")
+    assert response.status_code == 201 and "another" not in response.content.decode().lower()
+    outbox.dispatch()
+    told = Notification.objects.filter(event__name="customers.customer.possible_duplicate")
+    [notice] = told.filter(user=users["admin"])
+    assert notice.link == reverse("customers:detail", args=[response.json()["id"]])
+    assert not told.filter(user=users["other_dealer"]).exists()

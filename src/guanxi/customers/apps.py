@@ -47,6 +47,10 @@ class CustomersConfig(AppConfig):
             "customers.notify_administrators_of_id_search_burst", (services.ID_BURST,),
             consumers.notify_administrators_of_id_search_burst,
         ))
+        registry.add_event_consumer(EventConsumer(
+            "customers.notify_administrators_of_possible_duplicate", (services.POSSIBLE_DUPLICATE,),
+            consumers.notify_administrators_of_possible_duplicate,
+        ))
         # each list's export is declared by the list page itself (export_key): one definition
         for view in (views.CustomerListView, views.VehicleListView, views.InteractionListView, views.ConsentListView,
                      views.ContactPointListView):

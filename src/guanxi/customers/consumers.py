@@ -62,3 +62,18 @@ def notify_administrators_of_id_search_burst(event) -> None:
                 "user": searcher.get_username(), "count": event.payload["searches"]}
         Notification.objects.get_or_create(event=event, user=admin, defaults={"title": title[:TITLE_LENGTH],
                                                                              "link": link})
+
+
+def notify_administrators_of_possible_duplicate(event) -> None:
+    """Two customers share an ID number (services._flag_shared_national_id): administrators, who
+    see every customer, hear of it with a link to the newer record."""
+    customer = Customer.objects.filter(pk=event.object_id).only("name").first()
+    if customer is None:
+        return
+    link = reverse("customers:detail", args=[customer.pk])
+    for admin in administrators():
+        with translation.override(admin.language or settings.LANGUAGE_CODE):
+            title = _("%(name)s has the ID number of %(count)d other customer(s): probably the same person") % {
+                "name": customer.name, "count": len(event.payload["same_national_id_as"])}
+        Notification.objects.get_or_create(event=event, user=admin, defaults={"title": title[:TITLE_LENGTH],
+                                                                             "link": link})

@@ -168,6 +168,8 @@ def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Cus
             point.customer = customer
             point.save()
         emit("customers.customer.created", customer, {"home_dealer_id": customer.home_dealer_id}, actor=user)
+        if data.get("national_id"):
+            _flag_shared_national_id(customer, user)
     return customer
 
 
@@ -188,9 +190,27 @@ def update_customer(user, pk, data: dict) -> Customer:
         ensure_in_scope(user, customer, "change", "home_dealer_id")
         changed = sorted(field for field in data if field in CHANGEABLE_FIELDS)
         emit("customers.customer.changed", customer, {"fields": changed}, actor=user)
+        if data.get("national_id"):
+            _flag_shared_national_id(customer, user)
         if data.get("lifecycle_stage"):
             change_stage(user, customer, data["lifecycle_stage"])
     return customer
+
+
+POSSIBLE_DUPLICATE = "customers.customer.possible_duplicate"
+
+
+def _flag_shared_national_id(customer: Customer, user) -> None:
+    """Another customer with the same ID number is most likely the same person, filed twice (by two
+    dealers, or once by the call center). Refusing would tell the writer that a customer they may
+    not see exists, so the record is saved and head office is told (an event; consumers.py), to
+    merge the two."""
+    others = list(
+        Customer.objects.filter(national_id_hash=customer.national_id_hash, erased_at__isnull=True)
+        .exclude(pk=customer.pk).order_by("pk").values_list("pk", flat=True)[:10]
+    )
+    if others:
+        emit(POSSIBLE_DUPLICATE, customer, {"same_national_id_as": others}, actor=user)
 
 
 def _move_owner_of_record(user, customer: Customer, dealer_id) -> None:
