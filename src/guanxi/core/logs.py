@@ -1,13 +1,14 @@
-"""Logging that says what matters: a refused request (403, 404) is a line, not a traceback."""
+"""Logging that says what matters: a refused request (400, 403, 404) is a line, not a traceback."""
 
 import logging
 
-REFUSALS = {403, 404}
+REFUSALS = {400, 403, 404}
 
 
 class RefusalsWithoutTraceback(logging.Filter):
-    """Django logs a PermissionDenied or Http404 with its traceback; a role meeting a page it may
-    not open is expected, and the traceback buried real errors in the log."""
+    """Django logs a PermissionDenied, an Http404 or unparseable input with its traceback; a role
+    meeting a page it may not open, or a client sending a broken body, is expected, and the
+    tracebacks buried real errors in the log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "status_code", None) in REFUSALS:
