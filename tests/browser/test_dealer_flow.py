@@ -87,3 +87,19 @@ def test_the_staffing_chart_draws_under_the_content_security_policy(page, live_s
     page.locator("#staffing-chart svg path").first.wait_for(state="attached")  # drawn by ECharts (SVG)
     assert page.locator("#staffing-chart svg path").count() > 10
     assert page.csp_refusals == []
+
+
+def test_on_a_390_px_phone_nothing_is_pushed_off_the_screen(page, live_server, users, customers):
+    """The top bar once made the page 527 px wide with log-out off screen (issue 7)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", users[Role.DEALER_SALES].username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url(f"{live_server.url}/")
+    for path in ("/", "/customers/", f"/customers/{customers['zhang'].pk}/"):
+        page.goto(live_server.url + path)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
+        log_out = page.locator("form[action='/logout/'] button").bounding_box()
+        assert log_out["x"] + log_out["width"] <= 390, path
+    assert page.csp_refusals == []
