@@ -203,6 +203,7 @@ LANGUAGE_CODE = os.environ.get("GUANXI_LANGUAGE", "zh-hans")
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = os.environ.get("GUANXI_TIME_ZONE", "Asia/Shanghai")
+FORMAT_MODULE_PATH = ["guanxi.formats"]  # ISO dates and 24-hour times in every language
 USE_I18N = True
 USE_TZ = True
 

@@ -59,3 +59,11 @@ def test_consents_filter_by_what_was_granted(client, users, customers):
     client.force_login(users[Role.ADMIN])
     listed = client.get(reverse("customers:consents"), {"granted": "false"}).context["table"].paginated_rows
     assert [row.record.customer.name for row in listed] == ["李娜"]
+
+
+def test_dates_read_the_same_in_both_languages(client, users, customers):
+    """`09/03/2019` beside `Sept. 2, 2022` once; now ISO dates everywhere (guanxi/formats)."""
+    client.force_login(users[Role.ADMIN])
+    for language in ("en", "zh-hans"):
+        page = client.get(reverse("customers:vehicles"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert "2022-05-01" in page and "May 1, 2022" not in page, language

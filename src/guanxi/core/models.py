@@ -292,6 +292,7 @@ class ApiToken(models.Model):
 
     class Meta:
         verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     @classmethod
     def issue(cls, user, name: str, valid_days: int = 365, scope: str = TokenScope.READ) -> tuple["ApiToken", str]:

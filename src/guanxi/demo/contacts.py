@@ -14,7 +14,7 @@ from guanxi.demo import identifiers
 from guanxi.demo.catalog import EMAIL_DOMAINS
 from guanxi.demo.timeline import Timeline
 
-CONSENT_WAYS = ("线上表单 web form", "录音电话 recorded call", "纸质签字 signed paper form", "微信授权 WeChat")
+CONSENT_WAYS = ("线上表单", "录音电话", "纸质签字", "微信授权")  # data, in the language it was recorded in
 OPT_OUT_RATE = 0.05
 
 
