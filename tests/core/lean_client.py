@@ -26,7 +26,7 @@ class Answer:
 
 
 @contextlib.contextmanager
-def _test_transaction_kept():
+def keeping_the_test_transaction():
     """As Django's test client does: the request signals must not close the connection that holds
     the test's transaction."""
     signals.request_started.disconnect(close_old_connections)
@@ -60,7 +60,7 @@ class LeanClient:
         def start_response(status, headers, exc_info=None):
             seen.update(status=int(status.split()[0]), headers=dict(headers))
 
-        with _test_transaction_kept():
+        with keeping_the_test_transaction():
             body = self.app(environ, start_response)
             try:
                 content = b"".join(body)

@@ -190,8 +190,11 @@ LOOKUPS = {
         "LSVAU218XN2183294",
         "沪A·12345",
         "11010519491231002X",
+        "8000",  # the last four digits of the phone
+        "183294",  # the VIN's serial (its last six characters)
+        "a·12345",  # the plate without its province character
     ],
-    "李娜": ["李", "13900139000", "LSVCC6A48PN000007"],
+    "李娜": ["李", "13900139000", "LSVCC6A48PN000007", "9000", "000007"],
     "王芳": ["王芳", "13700137000"],
 }
 

@@ -275,3 +275,22 @@ def test_a_customer_link_in_the_list_opens_the_360_page_not_a_fragment(client, u
     client.force_login(users[Role.ADMIN])
     page = client.get(reverse("customers:list")).content.decode()
     assert 'hx-boost="false"' in page.split("<tbody", 1)[1].split(">", 1)[0]
+
+
+def test_the_search_box_says_what_it_searched_and_when_there_are_more(client, users, customers):
+    """"20 found" was printed when 1,976 matched, and nothing said how the query was read (issue 7)."""
+    from guanxi.customers import services
+
+    for i in range(services.LOOKUP_LIMIT + 1):
+        services.create_customer(users["admin"], {"name": f"赵客户{i:02d}",
+                                                  "home_dealer_id": customers["zhang"].home_dealer_id})
+    client.force_login(users["agent"])
+    page = client.post(reverse("customers:search"), {"q": "赵"}, HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert len(page.context["hits"]) == services.LOOKUP_LIMIT
+    assert "More than 20 customers found" in text and "Searched as the beginning of a name" in text
+    # the last four digits of a phone number find its owner, within what the user may see
+    client.force_login(users["dealer_sales"])
+    found = client.post(reverse("customers:search"), {"q": "8000"})
+    assert found.status_code == 302 and found.url == reverse("customers:detail", args=[customers["zhang"].pk])
+    assert client.post(reverse("customers:search"), {"q": "7000"}, HTTP_ACCEPT_LANGUAGE="en").context["hits"] == []

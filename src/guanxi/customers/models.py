@@ -12,7 +12,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Right, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,8 @@ def default_currency() -> str:
 
 
 PLAUSIBLE_YEARS = range(1900, 2101)
+TAIL_DIGITS = 4  # a phone number found by its last four digits
+VIN_SERIAL = 6  # a VIN found by its last six characters (the serial number)
 
 
 def plausible_moment(value) -> None:
@@ -285,7 +288,11 @@ class ContactPoint(models.Model):
     class Meta:
         verbose_name = _("contact point")
         verbose_name_plural = _("contact points")
-        indexes = [models.Index(fields=["kind", "normalized"], name="contact_lookup")]
+        indexes = [
+            models.Index(fields=["kind", "normalized"], name="contact_lookup"),
+            # "the caller's number ends in 8000": the search by the last four digits
+            models.Index(F("kind"), Right("normalized", TAIL_DIGITS), name="contact_tail"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.value}"
@@ -370,6 +377,12 @@ class Vehicle(models.Model):
         verbose_name = _("vehicle")
         verbose_name_plural = _("vehicles")
         permissions = [("export_vehicle", _("Can export vehicle lists"))]
+        indexes = [
+            # searches by what people read off a car: the VIN's serial (its last six characters)
+            # and the plate without its province character ("A12345" for 沪A12345)
+            models.Index(Right("vin", VIN_SERIAL), name="vehicle_vin_serial"),
+            models.Index(Substr("plate", 2), name="vehicle_plate_local"),
+        ]
 
     def __str__(self):
         return f"{self.model} {self.plate or self.vin}"

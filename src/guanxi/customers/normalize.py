@@ -102,6 +102,15 @@ def looks_like_plate(text: str) -> bool:
     return bool(_PLATE.match(re.sub(r"[\s·.\-]", "", text).upper()))
 
 
+_LOCAL_PLATE = re.compile(r"^[A-Z][A-Z0-9]{5,6}$")
+
+
+def local_plate(text: str) -> str | None:
+    """A plate typed without its province character ("A12345", "a·12345"), as stored after it."""
+    plate = re.sub(r"[\s·.\-]", "", text).upper()
+    return plate if _LOCAL_PLATE.match(plate) and any(c.isdigit() for c in plate) else None
+
+
 def check_national_id(raw: str) -> str:
     """A PRC resident identity number with a valid date and check digit."""
     try:

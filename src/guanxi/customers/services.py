@@ -13,8 +13,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Right, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanxi.core.audit import current_channel
 from guanxi.core.limits import RateLimited
@@ -24,6 +26,8 @@ from guanxi.core.scoping import EVERYWHERE, ensure_in_scope, get_restricted, may
 from guanxi.customers import normalize as norm
 from guanxi.customers import relationships
 from guanxi.customers.models import (
+    TAIL_DIGITS,
+    VIN_SERIAL,
     Consent,
     ContactKind,
     ContactPoint,
@@ -581,6 +585,25 @@ def guard_national_id_lookup(user) -> None:
     NationalIdLookup.objects.create(user=user)
 
 
+SEARCHED_AS = {
+    ContactKind.PHONE: gettext_lazy("a phone number"),
+    "phone_tail": gettext_lazy("the last four digits of a phone number"),
+    ContactKind.EMAIL: gettext_lazy("an e-mail address"),
+    "vin": gettext_lazy("a VIN"),
+    "vin_serial": gettext_lazy("the last six characters of a VIN"),
+    "plate": gettext_lazy("a plate"),
+    "plate_local": gettext_lazy("a plate without its province character"),
+    "national_id": gettext_lazy("an ID number"),
+    None: gettext_lazy("the beginning of a name"),
+}
+
+
+def searched_as(query: str) -> str:
+    """What the search box took the query for, to show beside the results."""
+    key = lookup_key((query or "").strip())
+    return str(SEARCHED_AS[key[0] if key else None])
+
+
 def _name_prefix(prefix: str) -> Q:
     """Names starting with `prefix`, also as a range on the name index: with only the LIKE,
     PostgreSQL (any collation but "C") walks the name index in order filtering every row, 4.5 s
@@ -625,11 +648,19 @@ def _contact_lookup_sql(key: tuple[str, str], columns: tuple[str, ...]) -> list[
 
 
 def _customer_ids_for(key: tuple[str, str]):
+    """The customers an identifier points at, each kind through its own index."""
     kind, value = key
     if kind in (ContactKind.PHONE, ContactKind.EMAIL):
         return ContactPoint.objects.filter(kind=kind, normalized=value).values("customer_id")
+    if kind == "phone_tail":
+        tails = ContactPoint.objects.annotate(tail=Right("normalized", TAIL_DIGITS))
+        return tails.filter(kind=ContactKind.PHONE, tail=value).values("customer_id")
     if kind in ("vin", "plate"):
         return Ownership.objects.filter(**{f"vehicle__{kind}": value}).values("customer_id")
+    if kind in ("vin_serial", "plate_local"):
+        part = Right("vin", VIN_SERIAL) if kind == "vin_serial" else Substr("plate", 2)
+        vehicles = Vehicle.objects.annotate(part=part).filter(part=value).values("pk")
+        return Ownership.objects.filter(vehicle__in=vehicles).values("customer_id")
     return Customer.objects.filter(national_id_hash=value).values("pk")
 
 
@@ -647,6 +678,12 @@ def lookup_key(query: str) -> tuple[str, str] | None:
             return "national_id", norm.hash_national_id(number, settings.GUANXI_PII_KEY)
     if norm.looks_like_plate(query):
         return "plate", norm.normalize_plate(query)
+    if len(compact) == TAIL_DIGITS and compact.isdigit():
+        return "phone_tail", compact
+    if plate := norm.local_plate(query):
+        return "plate_local", plate
+    if len(compact) == VIN_SERIAL and compact.isascii() and compact.isalnum() and not compact.isalpha():
+        return "vin_serial", compact
     if norm.looks_like_phone(query):
         phone = _or_none(norm.phone_search_key, query, settings.GUANXI_DEFAULT_REGION)
         return (ContactKind.PHONE, phone) if phone else None

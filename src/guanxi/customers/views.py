@@ -321,7 +321,8 @@ class VehicleListView(ObjectListView):
 
 @login_required
 def search(request):
-    """The global search box: one hit opens the customer's 360 page, several are listed.
+    """The global search box: one hit opens the customer's 360 page, several are listed (at most
+    LOOKUP_LIMIT, saying when there are more), with what the query was taken for.
 
     The box posts its query: phone and ID numbers stay out of URLs, so out of access logs, proxy
     logs and browser history. A GET with ?q= still works for links people already keep.
@@ -329,13 +330,15 @@ def search(request):
     query = (request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or ""
     query = query.strip()
     try:
-        hits = list(services.lookup(request.user, query))
+        hits = list(services.lookup(request.user, query, limit=services.LOOKUP_LIMIT + 1))
     except RateLimited as refusal:
         context = {"query": query, "hits": [], "refusal": str(refusal)}
         return render(request, "customers/search.html", context, status=RateLimited.status_code)
     if len(hits) == 1:
         return redirect("customers:detail", pk=hits[0].pk)
-    return render(request, "customers/search.html", {"query": query, "hits": hits})
+    context = {"query": query, "hits": hits[: services.LOOKUP_LIMIT], "more": len(hits) > services.LOOKUP_LIMIT,
+               "limit": services.LOOKUP_LIMIT, "searched_as": services.searched_as(query) if query else ""}
+    return render(request, "customers/search.html", context)
 
 
 @login_required
