@@ -39,6 +39,7 @@ PAGES_TESTED_ELSEWHERE = {
     "exports/<int:pk>/": "tests.core.test_exports::test_a_large_export_runs_in_the_background_with_progress",
     "exports/<int:pk>/download/": "tests.core.test_exports::test_a_large_export_runs_in_the_background_with_progress",
     "notifications/": "tests.core.test_outbox::test_users_read_only_their_own_notifications_and_mark_them_read",
+    "api-tokens/": "tests.core.test_views::test_users_issue_see_and_revoke_only_their_own_api_tokens",
     "contact-center/staffing/":
         "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
 }

@@ -207,3 +207,25 @@ def test_a_refused_page_is_logged_as_one_line_without_a_traceback(client, users,
 def test_a_sign_in_lasts_a_working_day_not_two_weeks(client, users):
     client.post(reverse("login"), {"username": "u_agent", "password": PASSWORD})
     assert client.session.get_expiry_age() == 12 * 3600
+
+
+@pytest.mark.parametrize("user_key", ["agent", "dealer_sales", "no_role"])
+def test_users_issue_see_and_revoke_only_their_own_api_tokens(client, users, user_key):
+    """Every signed-in user manages their own tokens in the UI (issue 8: expiry shown); another
+    user's token is a 404 and stays."""
+    from guanxi.core.models import ApiToken
+
+    theirs, _raw = ApiToken.issue(users["admin"], "admin's")
+    client.force_login(users[user_key])
+    issued = client.post(reverse("api_tokens"), {"name": "电话系统", "scope": "read", "valid_days": 30},
+                         HTTP_ACCEPT_LANGUAGE="en")
+    text = issued.content.decode()
+    token = ApiToken.objects.get(user=users[user_key])
+    assert issued.status_code == 200 and issued.context["issued"].startswith(token.prefix)
+    assert "shown this once" in text and "admin&#x27;s" not in text and "admin's" not in text
+    assert token.expires_at.date().isoformat() in text and (token.expires_at - token.created_at).days in (29, 30)
+    assert client.post(reverse("api_tokens"), {"revoke": theirs.pk}).status_code == 404
+    assert client.post(reverse("api_tokens"), {"revoke": token.pk}).status_code == 302
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["admin's"]
+    refused = client.post(reverse("api_tokens"), {"name": "", "scope": "root", "valid_days": 9999})
+    assert refused.status_code == 422 and set(refused.context["form"].errors) == {"name", "scope", "valid_days"}

@@ -8,6 +8,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("notifications/", views.notifications, name="notifications"),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
     path("exports/new/<slug:key>/", views.export_list, name="export_list"),
     path("exports/<int:pk>/", views.export_status, name="export"),
     path("exports/<int:pk>/download/", views.export_download, name="export_download"),

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from guanxi.core import exports
+from guanxi.core.forms import ApiTokenForm
 from guanxi.core.generic import wants_partial
 from guanxi.core.menu import allowed
-from guanxi.core.models import Export, Notification
+from guanxi.core.models import ApiToken, Export, Notification
 from guanxi.core.registry import registry
 from guanxi.core.scoping import require
 from guanxi.core.tasks import run_export
@@ -44,6 +45,26 @@ def notifications(request):
         own.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("notifications")
     return render(request, "core/notifications.html", {"notifications": own[:NOTIFICATIONS_SHOWN]})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    """The user's own API tokens (name, scope, expiry), issuing one (its clear value is shown on
+    this answer only) and revoking one. Another user's token id is a 404, as in the API."""
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    issued = None
+    if request.method == "POST" and "revoke" in request.POST:
+        token = get_object_or_404(ApiToken, pk=request.POST["revoke"], user=request.user)
+        token.delete()
+        return redirect("api_tokens")
+    if form.is_bound and form.is_valid():
+        _token, issued = ApiToken.issue(request.user, form.cleaned_data["name"],
+                                        valid_days=form.cleaned_data["valid_days"], scope=form.cleaned_data["scope"])
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-pk")
+    return render(request, "core/api_tokens.html", {"tokens": tokens, "form": form, "issued": issued},
+                  status=422 if form.is_bound and form.errors else 200)
 
 
 @login_required
