@@ -229,3 +229,8 @@ def test_users_issue_see_and_revoke_only_their_own_api_tokens(client, users, use
     assert list(ApiToken.objects.values_list("name", flat=True)) == ["admin's"]
     refused = client.post(reverse("api_tokens"), {"name": "", "scope": "root", "valid_days": 9999})
     assert refused.status_code == 422 and set(refused.context["form"].errors) == {"name", "scope", "valid_days"}
+
+
+def test_a_malformed_revoke_is_a_404_not_a_server_error(client, users):
+    client.force_login(users["agent"])
+    assert client.post(reverse("api_tokens"), {"revoke": "abc"}).status_code == 404

@@ -252,8 +252,9 @@ def _token_cache_key(key_hash: str) -> str:
 
 
 @functools.cache
-def _token_user_statement(vendor: str) -> str:
-    quote = connections["default"].ops.quote_name
+def _token_user_statement(db: str) -> str:
+    """The check's SQL, written once per database (quoted as that database quotes)."""
+    quote = connections[db].ops.quote_name
     user, token = User._meta, ApiToken._meta
     columns = ", ".join(f"u.{quote(user.get_field(name).column)}" for name in ("is_active", "is_superuser", "password"))
     return (
@@ -268,7 +269,7 @@ def _token_user_now(db: str, key_hash: str) -> tuple[bool, bool, str] | None:
     None for a token that does not exist (never issued, or revoked)."""
     connection = connections[db]
     with connection.cursor() as cursor:
-        cursor.execute(_token_user_statement(connection.vendor), [key_hash])
+        cursor.execute(_token_user_statement(db), [key_hash])
         row = cursor.fetchone()
     return None if row is None else (bool(row[0]), bool(row[1]), row[2])
 

@@ -23,28 +23,23 @@ _INVISIBLE = {"Cc", "Cf"}
 _LINE_BREAKS = {"\n", "\r", "\t"}
 
 
-def _invisible_characters(value: str, allowed: set[str]) -> list[str]:
-    return [f"U+{ord(ch):04X}" for ch in value if ch not in allowed and unicodedata.category(ch) in _INVISIBLE]
+def _refuse_invisible_characters(value: str, allowed: set[str]) -> None:
+    found = {f"U+{ord(ch):04X}" for ch in value or "" if ch not in allowed and unicodedata.category(ch) in _INVISIBLE}
+    if found:
+        raise ValidationError(
+            _("Remove the invisible control or direction characters (%(chars)s)."),
+            code="invisible_character", params={"chars": ", ".join(sorted(found))},
+        )
 
 
 def printable_line(value: str) -> None:
     """One line of visible text: no control or direction characters."""
-    found = _invisible_characters(value or "", set())
-    if found:
-        raise ValidationError(
-            _("Remove the invisible control or direction characters (%(chars)s)."),
-            code="invisible_character", params={"chars": ", ".join(sorted(set(found)))},
-        )
+    _refuse_invisible_characters(value, set())
 
 
 def printable_text(value: str) -> None:
     """Text of several lines: line breaks and tabs allowed, other control characters not."""
-    found = _invisible_characters(value or "", _LINE_BREAKS)
-    if found:
-        raise ValidationError(
-            _("Remove the invisible control or direction characters (%(chars)s)."),
-            code="invisible_character", params={"chars": ", ".join(sorted(set(found)))},
-        )
+    _refuse_invisible_characters(value, _LINE_BREAKS)
 
 
 def not_blank(value: str) -> None:

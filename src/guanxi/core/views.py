@@ -55,7 +55,8 @@ def api_tokens(request):
     form = ApiTokenForm(request.POST if request.method == "POST" else None)
     issued = None
     if request.method == "POST" and "revoke" in request.POST:
-        token = get_object_or_404(ApiToken, pk=request.POST["revoke"], user=request.user)
+        pk = request.POST["revoke"]
+        token = get_object_or_404(ApiToken, pk=pk if pk.isdigit() else None, user=request.user)
         token.delete()
         return redirect("api_tokens")
     if form.is_bound and form.is_valid():

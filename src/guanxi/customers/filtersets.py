@@ -27,10 +27,15 @@ from guanxi.customers.models import (
 )
 
 
-def visible_dealers(request):
-    """The dealers a user may pick in a filter: all for head office, those in the user's units otherwise."""
+def dealers_within_reach(user, action: str):
+    """The dealers whose customers the user may act on: all for head office, the user's own otherwise."""
     dealers = OrgUnit.objects.filter(kind=OrgUnitKind.DEALER).order_by("code")
-    return units_within_reach(dealers, getattr(request, "user", None), "customers.customer", "view")
+    return units_within_reach(dealers, user, "customers.customer", action)
+
+
+def visible_dealers(request):
+    """The dealers a user may pick in a filter."""
+    return dealers_within_reach(getattr(request, "user", None), "view")
 
 
 ALL = _("All")

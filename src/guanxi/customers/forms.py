@@ -4,8 +4,9 @@ form only shapes the input and offers what the user may pick."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.models import OrgUnit, OrgUnitKind
+from guanxi.core.models import OrgUnit
 from guanxi.core.scoping import units_within_reach
+from guanxi.customers.filtersets import dealers_within_reach
 from guanxi.customers.models import (
     Channel,
     Consent,
@@ -20,12 +21,6 @@ from guanxi.customers.models import (
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def dealers_for(user):
-    """The dealers a user may file customers with: every one for head office, else their own."""
-    dealers = OrgUnit.objects.filter(kind=OrgUnitKind.DEALER).order_by("code")
-    return units_within_reach(dealers, user, "customers.customer", "change")
 
 
 class CustomerForm(forms.ModelForm):
@@ -43,7 +38,7 @@ class CustomerForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         current = OrgUnit.objects.filter(pk=self.instance.home_dealer_id)
-        self.fields["home_dealer"].queryset = (dealers_for(user) | current).distinct()
+        self.fields["home_dealer"].queryset = (dealers_within_reach(user, "change") | current).distinct()
         self.fields["home_dealer"].required = False
 
     def service_data(self) -> dict:
@@ -77,7 +72,7 @@ class CustomerBulkForm(BulkForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["home_dealer"].queryset = dealers_for(user)
+        self.fields["home_dealer"].queryset = dealers_within_reach(user, "change")
 
 
 class VehicleForm(forms.ModelForm):
