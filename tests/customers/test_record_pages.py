@@ -136,3 +136,12 @@ def test_a_consent_page_records_the_new_answer(client, users, customers):
     assert client.post(reverse("customers:consent_edit", args=[consent.pk]), {"how": "电话撤回"}).status_code == 302
     consent.refresh_from_db()
     assert (consent.channel, consent.granted, consent.how) == ("sms", False, "电话撤回")
+
+
+def test_a_record_page_speaks_chinese_in_every_label(client, users, customers):
+    """The detail pages once showed "Customer" in English among Chinese labels."""
+    [entry, *_] = _timeline(customers)
+    client.force_login(users[Role.ADMIN])
+    page = client.get(reverse("customers:interaction", args=[entry.pk]))
+    labels = [str(label) for label, _value in page.context["facts"]]
+    assert labels[0] == "客户" and all(not label.isascii() for label in labels), labels

@@ -212,7 +212,9 @@ class CustomerRelationship(models.Model):
 
     permission_key = "customers.customer"
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="relationships")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="relationships", verbose_name=_("customer")
+    )
     org_unit = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="customer_relationships", verbose_name=_("org unit")
     )
@@ -249,7 +251,9 @@ class CustomerRelationship(models.Model):
 class StageChange(models.Model):
     """The history of a customer's lifecycle stage."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="stage_changes")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="stage_changes", verbose_name=_("customer")
+    )
     from_stage = models.CharField(max_length=12, choices=Stage.choices, blank=True)
     to_stage = models.CharField(max_length=12, choices=Stage.choices)
     changed_at = models.DateTimeField()
@@ -272,7 +276,9 @@ class ContactPoint(models.Model):
 
     permission_key = "customers.customer"
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="contact_points", verbose_name=_("customer")
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=ContactKind.choices)
     value = models.CharField(_("value"), max_length=300, validators=V.NAME)
     normalized = models.CharField(max_length=300, editable=False)
@@ -315,7 +321,9 @@ class Consent(models.Model):
 
     permission_key = "customers.customer"
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="consents", verbose_name=_("customer")
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
     granted = models.BooleanField(_("granted"))
@@ -407,7 +415,9 @@ class Ownership(models.Model):
     permission_key = "customers.vehicle"
 
     vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="ownerships")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="ownerships")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="ownerships", verbose_name=_("customer")
+    )
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
 
@@ -436,7 +446,9 @@ class Interaction(models.Model):
 
     permission_key = "customers.interaction"
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="interactions")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="interactions", verbose_name=_("customer")
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     occurred_at = models.DateTimeField(_("when"), validators=[plausible_moment])
