@@ -18,9 +18,14 @@ def _django():
 
 
 def _serve(host: str, port: int, workers: int | None) -> None:
-    from guanxi.server import default_workers, serve
+    from guanxi.server import DB_SECONDS, default_workers, serve
 
     _django()("collectstatic", interactive=False, verbosity=0)
+    from django.conf import settings
+
+    # the web server's database work has a time budget (core.budget); set before the workers start
+    os.environ.setdefault("GUANXI_DB_SECONDS", DB_SECONDS)
+    settings.GUANXI_DB_SECONDS = float(os.environ["GUANXI_DB_SECONDS"])
     workers = workers or default_workers()
     print(f"Guanxi is serving on http://{host}:{port}/  ({workers} workers; Ctrl+C stops it)", flush=True)
     from django.db import connections

@@ -22,6 +22,8 @@ from granian import Granian
 from granian.constants import Interfaces
 from granian.log import LogLevels
 
+DB_SECONDS = "10"  # each statement's budget under the server, unless GUANXI_DB_SECONDS says otherwise
+
 
 def default_workers() -> int:
     """One per core (at least two, so that one slow page never stops the server)."""

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "guanxi.core",
     "guanxi.customers",
     "guanxi.contact_center",
@@ -86,6 +88,9 @@ MIDDLEWARE = [
     "guanxi.core.middleware.BoundedInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "guanxi.core.budget.DatabaseBudgetMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "guanxi.core.signin.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -121,6 +126,10 @@ AUTH_USER_MODEL = "core.User"
 # A session ends this long after sign-in (Django's default, two weeks, kept shared call-center
 # screens signed in for days).
 SESSION_COOKIE_AGE = int(os.environ.get("GUANXI_SESSION_HOURS", "12")) * 3600
+# Seconds of database work a page or API call may take (core.budget); 0: no limit. `guanxi serve`
+# sets 10 unless this is set; jobs, migrations and commands run without a limit.
+GUANXI_DB_SECONDS = float(os.environ.get("GUANXI_DB_SECONDS", "0"))
+OTP_TOTP_ISSUER = "Guanxi"  # the name authenticator apps show beside the code
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "guanxi.core.auth.MembershipBackend"]
 # Sign-in lockout (django-axes): after this many failed sign-ins for one user name, or from one
 # address, sign-in is refused (429) for that name or address for the cool-off time. Counted in

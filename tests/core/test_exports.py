@@ -9,6 +9,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 
+from guanxi.core import exports
 from guanxi.core.models import Export
 from guanxi.core.roles import Role
 from guanxi.core.tasks import run_export
@@ -146,3 +147,14 @@ def test_an_expired_or_no_longer_allowed_export_is_not_served(client, users, cus
     assert client.get(reverse("export_download", args=[export.pk])).status_code == 403
     export.delete()
     assert not export.file_path.exists()  # the file goes with its row
+
+
+def test_an_excel_export_larger_than_a_sheet_is_refused_before_any_work(client, users, customers, settings,
+                                                                       monkeypatch):
+    settings.GUANXI_EXPORT_MAX_ROWS = 1
+    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 2)  # a sheet's 1,048,575 rows, scaled down to the fixture
+    client.force_login(users[Role.ADMIN])
+    response = client.get(reverse("export_list", args=["customers"]), {"format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "export as CSV" in response.content.decode()
+    assert not Export.objects.exists()
+    assert client.get(reverse("export_list", args=["customers"]), {"format": "csv"}).status_code == 302

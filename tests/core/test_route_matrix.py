@@ -40,6 +40,8 @@ PAGES_TESTED_ELSEWHERE = {
     "exports/<int:pk>/download/": "tests.core.test_exports::test_a_large_export_runs_in_the_background_with_progress",
     "notifications/": "tests.core.test_outbox::test_users_read_only_their_own_notifications_and_mark_them_read",
     "api-tokens/": "tests.core.test_views::test_users_issue_see_and_revoke_only_their_own_api_tokens",
+    "second-factor/":  # the signed-in user's own authenticator only
+        "tests.core.test_sign_in_policy::test_nothing_opens_before_the_code_and_the_first_code_sets_the_app_up",
     "contact-center/staffing/":
         "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
 }

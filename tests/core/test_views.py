@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from guanxi.core.roles import Role
 from guanxi.customers import services
@@ -223,7 +224,8 @@ def test_users_issue_see_and_revoke_only_their_own_api_tokens(client, users, use
     token = ApiToken.objects.get(user=users[user_key])
     assert issued.status_code == 200 and issued.context["issued"].startswith(token.prefix)
     assert "shown this once" in text and "admin&#x27;s" not in text and "admin's" not in text
-    assert token.expires_at.date().isoformat() in text and (token.expires_at - token.created_at).days in (29, 30)
+    shown_expiry = timezone.localtime(token.expires_at, timezone.get_default_timezone()).date()  # in Shanghai
+    assert shown_expiry.isoformat() in text and (token.expires_at - token.created_at).days in (29, 30)
     assert client.post(reverse("api_tokens"), {"revoke": theirs.pk}).status_code == 404
     assert client.post(reverse("api_tokens"), {"revoke": token.pk}).status_code == 302
     assert list(ApiToken.objects.values_list("name", flat=True)) == ["admin's"]

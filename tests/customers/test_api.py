@@ -351,7 +351,8 @@ def test_create_customer_with_contacts(client, users, org):
     assert response.status_code == 201, response.content
     data = response.json()
     assert (data["name"], data["tier"], data["home_dealer_id"]) == ("赵敏", "gold", org["D-SH1"].pk)
-    assert data["national_id_masked"] == "****************2X" and "national_id" not in data
+    assert "national_id" not in data and data["national_id_on_file"]
+    assert (data["national_id_masked"], data["birth_date"], data["birth_year"]) == ("", None, 1949)  # see test_identity
     contacts = client.get(f"/api/customers/{data['id']}/contact-points").json()["results"]
     assert {(c["kind"], c["value"]) for c in contacts} == {("phone", "135 0013 5000"), ("email", "Zhao.Min@Example.cn")}
 

@@ -160,8 +160,12 @@ def test_a_role_made_by_an_administrator_in_the_ui_takes_effect_without_a_releas
     operator = User.objects.create_superuser("root", password=PASSWORD)
     client.force_login(operator)
     view = Permission.objects.get(codename="view_customer")
-    response = client.post("/admin/auth/group/add/", {"name": "fleet_desk", "permissions": [view.pk]})
+    sign_in_policy = {"policy-TOTAL_FORMS": "1", "policy-INITIAL_FORMS": "0", "policy-MIN_NUM_FORMS": "0",
+                      "policy-MAX_NUM_FORMS": "1", "policy-0-session_hours": "8"}
+    response = client.post("/admin/auth/group/add/", {"name": "fleet_desk", "permissions": [view.pk],
+                                                      **sign_in_policy})
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert Group.objects.get(name="fleet_desk").policy.session_hours == 8
     desk = User.objects.create_user("u_fleet", password=PASSWORD, role="fleet_desk", org_unit=org["D-GZ1"])
     assert names(desk) == ["王芳"] and names(desk, "change") == []
     client.force_login(desk)

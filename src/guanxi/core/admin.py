@@ -7,7 +7,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.models import ApiToken, DomainEvent, Membership, OrgUnit, User, administrators
+from guanxi.core.models import ApiToken, DomainEvent, Membership, OrgUnit, RolePolicy, User, administrators
 
 
 class LastAdministrator(Exception):
@@ -101,6 +101,16 @@ class DomainEventAdmin(admin.ModelAdmin):
 admin.site.unregister(Group)
 
 
+class RolePolicyInline(admin.StackedInline):
+    """Session length and second factor; they apply from each member's next sign-in."""
+
+    model = RolePolicy
+    can_delete = False
+    max_num = 1
+
+
 @admin.register(Group)
 class RoleAdmin(KeepsAnAdministrator, GroupAdmin):
     """Roles: a group and its permissions. A new role applies on its members' next request."""
+
+    inlines = (RolePolicyInline,)

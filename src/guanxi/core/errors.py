@@ -30,3 +30,7 @@ def page_not_found(request, exception):
 def server_error(request):
     return _answer(request, 500, _("Something went wrong"),
                    _("The error has been logged. Try again, or go back to where you were."))
+
+
+def unavailable(request, message: str):
+    return _answer(request, 503, _("Taking too long"), message)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -46,6 +47,16 @@ def export_rows(spec: ExportSpec, user, params: dict):
     if not filterset.is_valid():
         raise ValidationError({field: " ".join(errors) for field, errors in filterset.errors.items()})
     return filterset.qs.order_by("-pk")
+
+
+EXCEL_MAX_ROWS = 1_048_575  # a worksheet's 1,048,576 rows, less the header
+
+
+def check_size(rows, file_format: str) -> None:
+    """Refuses, before any work, a file that could not hold the rows (Excel would drop the rest)."""
+    if file_format == "xlsx" and rows.values("pk")[: EXCEL_MAX_ROWS + 1].count() > EXCEL_MAX_ROWS:
+        raise ValidationError({"format": _("An Excel sheet holds at most %(rows)s rows: export as CSV, or narrow "
+                                           "the filter.") % {"rows": f"{EXCEL_MAX_ROWS:,}"}})
 
 
 def fits_in_a_request(rows) -> bool:

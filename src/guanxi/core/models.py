@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
@@ -200,6 +201,30 @@ class Membership(models.Model):
 
 def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class RolePolicy(models.Model):
+    """What a role asks of signing in: a shorter session (shared call-center screens) and a second
+    factor (a code from an authenticator app). A user with several roles gets the shortest session
+    and a second factor when any role asks for one (core.signin applies both at sign-in)."""
+
+    role = models.OneToOneField(Group, on_delete=models.CASCADE, primary_key=True, related_name="policy",
+                                verbose_name=_("role"))
+    session_hours = models.PositiveSmallIntegerField(
+        _("session hours"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        help_text=_("Sign-in lasts this long; empty: the installation's default (GUANXI_SESSION_HOURS)."),
+    )
+    second_factor = models.BooleanField(
+        _("second factor required"), default=False,
+        help_text=_("Members confirm each sign-in with a six-digit code from an authenticator app."),
+    )
+
+    class Meta:
+        verbose_name = _("sign-in policy")
+        verbose_name_plural = _("sign-in policies")
+
+    def __str__(self):
+        return role_label(self.role.name)
 
 
 class TokenScope(models.TextChoices):

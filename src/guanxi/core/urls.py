@@ -6,6 +6,7 @@ from guanxi.core import views
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("second-factor/", views.second_factor, name="second_factor"),
     path("", views.home, name="home"),
     path("notifications/", views.notifications, name="notifications"),
     path("api-tokens/", views.api_tokens, name="api_tokens"),

@@ -9,11 +9,14 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
 
-from guanxi.core import exports
+from guanxi.core import exports, signin
 from guanxi.core.forms import ApiTokenForm
 from guanxi.core.generic import wants_partial
 from guanxi.core.menu import allowed
@@ -69,6 +72,31 @@ def api_tokens(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def second_factor(request):
+    """The code from the user's authenticator app, after the password. The first time, the page
+    shows the QR code to add Guanxi to the app; the first right code confirms it. Wrong codes slow
+    further tries down (django-otp's throttling); an administrator who deletes the user's device in
+    the admin lets them set it up again."""
+    device = signin.device_for(request.user)
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("home")
+    error = None
+    if request.method == "POST":
+        allowed, _why = device.verify_is_allowed()
+        if allowed and device.verify_token(request.POST.get("code", "").replace(" ", "")):
+            if not device.confirmed:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            return redirect(target)
+        error = _("That code is not right, or came too soon after a wrong one. Wait for the next code and try again.")
+    context = {"error": error, "next": target, "enrolment": None if device.confirmed else signin.enrolment(device)}
+    return render(request, "core/second_factor.html", context, status=422 if error else 200)
+
+
+@login_required
 def export_list(request, key: str):
     """Export of a list with the filters in the query string: sent at once when small, else an
     Export the worker writes (the user is taken to its progress page)."""
@@ -82,6 +110,10 @@ def export_list(request, key: str):
     except ValidationError as error:
         return HttpResponseBadRequest("; ".join(f"{field}: {msg}" for field, msg in error.message_dict.items()))
     if not exports.fits_in_a_request(rows):
+        try:
+            exports.check_size(rows, file_format)
+        except ValidationError as error:
+            return HttpResponseBadRequest("; ".join(f"{field}: {msg}" for field, msg in error.message_dict.items()))
         export = Export.objects.create(user=request.user, list_key=key, params=params, file_format=file_format)
         transaction.on_commit(lambda: run_export(export.pk))
         return redirect("export", pk=export.pk)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.models import OrgUnit
 from guanxi.core.scoping import units_within_reach
 from guanxi.customers.filtersets import dealers_within_reach
+from guanxi.customers.identity import may_identify
 from guanxi.customers.models import (
     Channel,
     Consent,
@@ -40,6 +41,8 @@ class CustomerForm(forms.ModelForm):
         current = OrgUnit.objects.filter(pk=self.instance.home_dealer_id)
         self.fields["home_dealer"].queryset = (dealers_within_reach(user, "change") | current).distinct()
         self.fields["home_dealer"].required = False
+        if self.instance.birth_date and not may_identify(user):
+            del self.fields["birth_date"]  # not shown to this role (customers.identity), so not editable either
 
     def service_data(self) -> dict:
         """What the customer services take: the model's fields, the dealer by id, the ID number."""

@@ -190,6 +190,8 @@ class Customer(models.Model):
         permissions = [
             ("erase_customer", _("Can erase a customer's personal data (PIPL / GDPR)")),
             ("export_customer", _("Can export customer lists")),
+            ("identify_customer", _("Can see the full birth date and the ID number's last characters (to confirm "
+                                    "a caller)")),
         ]
 
     def __str__(self):

@@ -14,6 +14,7 @@ from typing import Annotated
 from ninja import Field, ModelSchema, Schema
 from pydantic import AfterValidator
 
+from guanxi.customers.identity import visible_identity
 from guanxi.customers.models import (
     PLAUSIBLE_YEARS,
     Channel,
@@ -49,8 +50,18 @@ def _plausible_moment(value: dt.datetime) -> dt.datetime:
 Moment = Annotated[dt.datetime, AfterValidator(_plausible_moment)]
 
 
+def _identity(field: str):
+    """Ninja's resolver of a field customers.identity decides for the asking user."""
+    return staticmethod(lambda customer, context: visible_identity(customer, context["request"].user)[field])
+
+
 class CustomerOut(ModelSchema):
+    """The full birth date and the ID number's mask only for roles that confirm callers with them
+    (customers.identity); everybody else gets the birth year and whether an ID number is on file."""
+
     home_dealer_id: int | None
+    birth_year: int | None = None
+    national_id_on_file: bool = False
 
     class Meta:
         model = Customer
@@ -59,6 +70,11 @@ class CustomerOut(ModelSchema):
             "lifecycle_stage", "tier", "source", "language", "province", "city", "lifetime_spend", "currency",
             "scores", "created_at", "updated_at", "erased_at",
         ]
+
+    resolve_birth_date = _identity("birth_date")
+    resolve_birth_year = _identity("birth_year")
+    resolve_national_id_masked = _identity("national_id_masked")
+    resolve_national_id_on_file = _identity("national_id_on_file")
 
 
 class CustomerIn(ModelSchema):

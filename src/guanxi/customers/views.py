@@ -36,6 +36,7 @@ from guanxi.customers.forms import (
     VehicleForm,
     VehicleRegistrationForm,
 )
+from guanxi.customers.identity import visible_identity
 from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Vehicle
 from guanxi.customers.tables import ConsentTable, ContactPointTable, CustomerTable, InteractionTable, VehicleTable
 
@@ -347,4 +348,5 @@ def customer_detail(request, pk):
     view = overview.customer_360(request.user, pk, request.GET.get("timeline_page") or 1)
     if wants_partial(request) and "timeline_page" in request.GET:
         return render(request, "customers/_timeline.html", {"customer": view.customer, "timeline": view.timeline})
-    return render(request, "customers/customer_detail.html", vars(view))
+    identity = visible_identity(view.customer, request.user)
+    return render(request, "customers/customer_detail.html", {**vars(view), "identity": identity})
