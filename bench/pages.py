@@ -27,6 +27,13 @@ PAGES = [
     ("search by phone's last 4 digits", "agent", "/customers/search/?q=8000"),
     ("search by VIN's last 6", "agent", "/customers/search/?q=000123"),
     ("dealer: search last 4 digits", "dealer", "/customers/search/?q=8000"),
+    ("search by pinyin wangwei", "agent", "/customers/search/?q=wangwei"),
+    ("search by pinyin Li Na", "agent", "/customers/search/?q=Li+Na"),
+    ("search by initials zw", "agent", "/customers/search/?q=zw"),
+    ("search by given name 秀英", "agent", "/customers/search/?q=秀英"),
+    ("dealer: search by pinyin", "dealer", "/customers/search/?q=wangwei"),
+    ("dealer: My day (300 open)", "dealer", "/customers/my-day/"),
+    ("dealer: home page", "dealer", "/"),
     ("customer 360 page", "agent", "/customers/{customer}/"),
     ("interaction list", "agent", "/customers/interactions/"),
     ("dealer: customer list", "dealer", "/customers/"),
@@ -41,6 +48,29 @@ PAGES = [
     ("dealer: opted-out numbers", "dealer", "/customers/contact-points/?kind=phone&opted_out=true"),
 ]
 BUDGET_MS = 100.0  # a list page a user does not notice waiting for
+
+
+OPEN_ACTIVITIES = 300  # a busy salesperson's open follow-ups
+
+
+def busy_salesperson(user) -> None:
+    """Gives the dealer's bench user OPEN_ACTIVITIES open activities on its customers, due from
+    a week ago to two months ahead (once: a later run finds them)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from guanxi.customers.models import Activity, Customer
+
+    missing = OPEN_ACTIVITIES - Activity.objects.filter(assignee=user, state="open").count()
+    customers = list(Customer.objects.restrict(user).order_by("-id").values_list("id", flat=True)[:missing])
+    now = timezone.now()
+    Activity.objects.bulk_create(
+        Activity(summary=f"回访 {n}", kind="call", customer_id=customer, assignee=user,
+                 org_unit_id=user.primary_unit_id, due_at=now + dt.timedelta(hours=n * 5 - 168),
+                 important=n % 3 == 0, urgent=n % 7 == 0)
+        for n, customer in enumerate(customers)
+    )
 
 
 def main() -> None:
@@ -70,6 +100,8 @@ def main() -> None:
         )
         clients[role] = Client()
         clients[role].force_login(user)
+        if role == "dealer":
+            busy_salesperson(user)
     customer = Customer.objects.order_by("-id").values_list("id", flat=True)[1000]
     dealer_customer = (
         Customer.objects.filter(home_dealer=dealer_unit).order_by("-id").values_list("id", flat=True)[100]

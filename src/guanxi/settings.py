@@ -140,6 +140,16 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("GUANXI_LOGIN_LOCKOUT_M
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+# The client's address, for the per-address count: the connection's own unless Guanxi runs behind
+# GUANXI_TRUSTED_PROXIES reverse proxies that each append the address they saw to X-Forwarded-For
+# (nginx: proxy_add_x_forwarded_for). Then the address the outermost proxy saw counts, and
+# whatever a client wrote into the header itself is ignored.
+GUANXI_TRUSTED_PROXIES = int(os.environ.get("GUANXI_TRUSTED_PROXIES", "0"))
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+if GUANXI_TRUSTED_PROXIES:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+AXES_IPWARE_PROXY_COUNT = GUANXI_TRUSTED_PROXIES or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -4,52 +4,14 @@ list (htmx), search a caller's phone number, land on the 360 page, switch the UI
 Uses the system Chromium (never downloads a browser); skipped when none is installed.
 """
 
-import os
-import shutil
-from pathlib import Path
-
-import pytest
-
 from guanxi.core.roles import Role
-from tests.conftest import PASSWORD
+from tests.browser.conftest import ARTIFACTS, BROWSER_TESTS, sign_in
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-pytestmark = [
-    pytest.mark.browser,
-    # live_server flushes the database after each test: keep the roles the migrations seeded
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH"),
-]
-
-
-@pytest.fixture
-def page(live_server):
-    # live_server's database is used from Playwright's event loop thread
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-        context.set_default_timeout(5000)
-        page = context.new_page()
-        # what the Content-Security-Policy blocked (Chromium reports each refusal on the console)
-        page.csp_refusals = []
-        page.on("console", lambda message: "Content Security Policy" in message.text
-                and page.csp_refusals.append(message.text))
-        yield page
-        browser.close()
+pytestmark = BROWSER_TESTS
 
 
 def test_dealer_finds_a_caller_by_phone_and_reads_the_360_page(page, live_server, users, customers):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", users[Role.DEALER_SALES].username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].btn-primary")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, users[Role.DEALER_SALES])
     assert "script-src 'self'" in page.evaluate("() => fetch('/').then(r => r.headers.get('content-security-policy'))")
     widest = page.locator(".bar-list .bar").first  # the home page's stage bars, sized by core/guanxi.js
     assert widest.evaluate("bar => bar.getBoundingClientRect().width") > 0
@@ -77,12 +39,45 @@ def test_dealer_finds_a_caller_by_phone_and_reads_the_360_page(page, live_server
     assert page.csp_refusals == []
 
 
+def test_a_call_logged_with_a_follow_up_is_done_from_my_day_in_one_click(page, live_server, users, customers):
+    sign_in(page, live_server, users[Role.DEALER_SALES])
+    page.goto(f"{live_server.url}/customers/{customers['zhang'].pk}/")
+    page.click("a[href$='/interactions/new/']")
+    page.select_option("#id_channel", "phone")
+    page.select_option("#id_direction", "out")
+    page.fill("#id_subject", "邀约试驾")
+    page.fill("#id_follow_up", "周五确认试驾时间")
+    page.click("form.form-card button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/customers/{customers['zhang'].pk}/*")
+    assert page.locator(".activity-summary", has_text="周五确认试驾时间").count() == 1  # the 360 page's open items
+
+    page.click("nav a[href='/customers/my-day/']")
+    item = page.locator(".activity", has_text="周五确认试驾时间")
+    item.locator("button[type=submit]").click()  # htmx swaps the item in place
+    page.locator(".activity-closed", has_text="周五确认试驾时间").wait_for()
+    assert page.url == f"{live_server.url}/customers/my-day/"
+    page.reload()
+    assert page.locator(".activity", has_text="周五确认试驾时间").count() == 0
+    assert page.csp_refusals == []
+
+
+def test_a_fleet_customers_timeline_is_in_view_without_scrolling_past_its_cars(page, live_server, users, customers):
+    """With 26 vehicles the timeline started 6,500 px down the 360 page (issue 7)."""
+    from guanxi.customers import services
+    from tests.customers.test_views import valid_vin
+
+    for serial in range(25):
+        services.add_vehicle(users[Role.ADMIN], customers["zhang"].pk,
+                             {"vin": valid_vin(serial), "model": "途安L Touran L", "model_year": 2021})
+    sign_in(page, live_server, users[Role.DEALER_SALES])
+    page.goto(f"{live_server.url}/customers/{customers['zhang'].pk}/")
+    assert page.locator("#timeline").bounding_box()["y"] < 1600
+    page.click(".more-vehicles summary")  # the other 23 unfold
+    assert page.locator("article.vehicle:visible").count() == 26
+
+
 def test_the_staffing_chart_draws_under_the_content_security_policy(page, live_server, users):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", users[Role.SUPERVISOR].username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].btn-primary")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, users[Role.SUPERVISOR])
     page.goto(f"{live_server.url}/contact-center/staffing/")
     page.locator("#staffing-chart svg path").first.wait_for(state="attached")  # drawn by ECharts (SVG)
     assert page.locator("#staffing-chart svg path").count() > 10
@@ -92,12 +87,8 @@ def test_the_staffing_chart_draws_under_the_content_security_policy(page, live_s
 def test_on_a_390_px_phone_nothing_is_pushed_off_the_screen(page, live_server, users, customers):
     """The top bar once made the page 527 px wide with log-out off screen (issue 7)."""
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", users[Role.DEALER_SALES].username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].btn-primary")
-    page.wait_for_url(f"{live_server.url}/")
-    for path in ("/", "/customers/", f"/customers/{customers['zhang'].pk}/"):
+    sign_in(page, live_server, users[Role.DEALER_SALES])
+    for path in ("/", "/customers/", f"/customers/{customers['zhang'].pk}/", "/customers/my-day/"):
         page.goto(live_server.url + path)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
         log_out = page.locator("form[action='/logout/'] button").bounding_box()

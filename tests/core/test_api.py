@@ -5,9 +5,11 @@ import datetime as dt
 import re
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from guanxi.core.models import ApiToken
+from guanxi.core.roles import Role
+from tests.conftest import PASSWORD
 
 
 def bearer(raw: str) -> dict:
@@ -196,3 +198,28 @@ def test_chinese_comes_back_as_chinese_not_escapes(client, users, customers):
     client.force_login(users["agent"])
     body = client.get(f"/api/customers/{customers['zhang'].pk}").content
     assert "张伟".encode() in body and b"\\u5f20" not in body
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_a_script_gets_a_token_with_a_user_name_and_password(users):
+    """POST /api/tokens needed a session and a CSRF header that no doc mentioned (issue 7)."""
+    from django.contrib.auth.models import Group
+
+    from guanxi.core.models import RolePolicy
+
+    script = Client()
+    url = "/api/tokens/with-password"
+    body = {"username": "u_dealer_sales", "password": PASSWORD, "name": "DMS sync", "scope": "write"}
+    issued = script.post(url, body, content_type="application/json")
+    assert issued.status_code == 201 and issued.json()["token"].startswith("gx_")
+    token = issued.json()["token"]
+    assert script.get("/api/customers", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    wrong = {**body, "password": "wrong"}
+    assert script.post(url, wrong, content_type="application/json").status_code == 401
+    for _attempt in range(2):
+        script.post(url, wrong, content_type="application/json")
+    assert script.post(url, body, content_type="application/json").status_code == 429  # paused, as the login page
+    RolePolicy.objects.create(role=Group.objects.get(name=Role.AGENT), second_factor=True)
+    agent = Client(REMOTE_ADDR="10.0.0.7")
+    refused = agent.post(url, {**body, "username": "u_agent"}, content_type="application/json")
+    assert refused.status_code == 403 and not ApiToken.objects.filter(user=users[Role.AGENT]).exists()

@@ -26,6 +26,8 @@ from tests.isolation import covered_operations, covered_routes
 # (METHOD, OpenAPI path) -> the test that checks the operation for each role
 API_TESTED_ELSEWHERE = {
     ("POST", "/api/tokens"): "tests.core.test_api::test_token_lifecycle",
+    ("POST", "/api/tokens/with-password"):
+        "tests.core.test_api::test_a_script_gets_a_token_with_a_user_name_and_password",
     ("DELETE", "/api/tokens/{token_id}"): "tests.core.test_api::test_cannot_revoke_another_users_token",
     ("POST", "/api/contact-center/staffing"):
         "tests.contact_center.test_staffing::test_staffing_api_is_for_supervisors_analysts_and_admins",
@@ -42,6 +44,12 @@ PAGES_TESTED_ELSEWHERE = {
     "api-tokens/": "tests.core.test_views::test_users_issue_see_and_revoke_only_their_own_api_tokens",
     "second-factor/":  # the signed-in user's own authenticator only
         "tests.core.test_sign_in_policy::test_nothing_opens_before_the_code_and_the_first_code_sets_the_app_up",
+    "customers/duplicates/":
+        "tests.customers.test_edit_pages::test_the_duplicate_warning_names_only_customers_the_user_may_see",
+    "customers/my-day/":  # the user's own activities only
+        "tests.customers.test_activities::test_my_day_puts_urgent_and_important_first_and_flags_what_is_overdue",
+    "customers/activities/<int:pk>/close/":
+        "tests.customers.test_activities::test_closing_answers_what_the_scope_allows",
     "contact-center/staffing/":
         "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
 }

@@ -74,7 +74,9 @@ def test_dashboard_figures_are_cached_so_reloads_do_not_group_the_table(
 ):
     client.force_login(users[Role.ADMIN])
     client.get(reverse("home"))
-    with django_assert_max_num_queries(4) as captured:
+    # session, user, unread notifications, the cached stage counts; the user's own My day card
+    # (its counts, its next activities) is read anew on every load
+    with django_assert_max_num_queries(6) as captured:
         client.get(reverse("home"))
     assert not [q for q in captured.captured_queries if "GROUP BY" in q["sql"].upper()]
 
@@ -195,6 +197,25 @@ def test_one_address_trying_many_user_names_is_paused_too(users):
     for name in ["u_agent", "u_supervisor", "u_analyst", "u_hq_sales", "u_hq_marketing"]:
         sprayer.post(reverse("login"), {"username": name, "password": "Winter2026!"})
     assert sprayer.post(reverse("login"), {"username": "u_admin", "password": PASSWORD}).status_code == 429
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_a_forwarded_address_counts_only_behind_the_trusted_proxies(users):
+    def sign_in(forwarded_for, username):
+        client = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for)
+        return client.post(reverse("login"), {"username": username, "password": "wrong"}).status_code
+
+    for name in ("u_a", "u_b", "u_c"):  # one address trying three user names
+        sign_in("6.6.6.6, 203.0.113.9", name)
+    assert sign_in("6.6.6.6, 203.0.113.9", "u_d") == 429
+    # no proxy configured: a client cannot dodge the pause by writing another address in the header
+    assert sign_in("7.7.7.7, 203.0.113.10", "u_e") == 429
+    with override_settings(AXES_IPWARE_META_PRECEDENCE_ORDER=("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"),
+                           AXES_IPWARE_PROXY_COUNT=1):  # GUANXI_TRUSTED_PROXIES=1
+        for name in ("u_f", "u_g", "u_h"):
+            sign_in("1.1.1.1, 203.0.113.9", name)
+        assert sign_in("6.6.6.6, 203.0.113.9", "u_i") == 429  # the paused client, whatever it writes first
+        assert sign_in("6.6.6.6, 203.0.113.10", "u_j") == 200  # another client behind the same proxy
 
 
 def test_a_refused_page_is_logged_as_one_line_without_a_traceback(client, users, caplog):

@@ -5,10 +5,11 @@ half-written."""
 import pytest
 from django.urls import reverse
 
+from guanxi.core.models import User
 from guanxi.core.roles import Role
 from guanxi.customers import services
 from guanxi.customers.models import Customer, CustomerRelationship, Vehicle
-from tests.isolation import AddPageIsolation, PageIsolation
+from tests.isolation import USER_KEYS, AddPageIsolation, PageIsolation
 
 FORM = {"name": "", "name_latin": "", "kind": "person", "gender": "u", "birth_date": "", "segment": "individual",
         "tier": "standard", "source": "dealer", "home_dealer": "", "province": "", "city": "", "national_id": ""}
@@ -32,6 +33,8 @@ def test_a_dealer_creates_a_customer_for_its_own_dealer(client, users, org):
     ("national_id", "110105194912310021", "check digit"),
     ("birth_date", "2999-01-01", "future"),
     ("name", "", "required"),
+    ("phone", "12345", "phone number"),
+    ("email", "a@b.c\n", "email address"),
 ])
 def test_bad_input_is_shown_beside_the_field_and_nothing_is_written(client, users, field, value, message):
     client.force_login(users[Role.DEALER_SALES])
@@ -185,3 +188,26 @@ def test_the_new_buttons_and_forms_speak_chinese_by_default(client, users, custo
     page = client.get(reverse("customers:detail", args=[customers["zhang"].pk])).content.decode()
     assert all(label in page for label in ("编辑", "登记车辆", "记录互动"))
     assert "保存" in client.get(reverse("customers:edit", args=[customers["zhang"].pk])).content.decode()
+
+
+def test_a_new_customer_gets_the_mobile_number_and_email_typed_with_it(client, users):
+    client.force_login(users[Role.DEALER_SALES])
+    typed = form(name="周杰", phone="139 1234 5678", email="Zhou.Jie@Example.cn")
+    response = client.post(reverse("customers:add"), typed)
+    zhou = Customer.objects.get(name="周杰")
+    assert response.status_code == 302
+    assert {(c.kind, c.normalized) for c in zhou.contact_points.all()} == {
+        ("phone", "+8613912345678"), ("email", "zhou.jie@example.cn")}
+    assert 'name="phone"' not in client.get(reverse("customers:edit", args=[zhou.pk])).content.decode()
+
+
+@pytest.mark.parametrize("user_key", USER_KEYS)
+def test_the_duplicate_warning_names_only_customers_the_user_may_see(client, users, customers, user_key):
+    zhang = customers["zhang"]
+    client.force_login(users[user_key])
+    for typed in ({"phone": "13800138000"}, {"email": "zhang.wei@example.cn"}, {"national_id": "11010519491231002X"}):
+        warning = client.get(reverse("customers:duplicates"), typed).content.decode()
+        visible = Customer.objects.restrict(User.objects.get(pk=users[user_key].pk)).filter(pk=zhang.pk).exists()
+        assert (reverse("customers:detail", args=[zhang.pk]) in warning) == visible, (user_key, typed)
+    half_typed = client.get(reverse("customers:duplicates"), {"phone": "1380013"}).content.decode()
+    assert "张伟" not in half_typed

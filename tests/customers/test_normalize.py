@@ -61,3 +61,14 @@ def test_emails_are_lowercased_and_checked():
     assert norm.normalize_email(" Zhang.Wei@Example.CN ") == "zhang.wei@example.cn"
     with pytest.raises(norm.InvalidValue):
         norm.normalize_email("zhang.wei@")
+
+
+@pytest.mark.parametrize("name, is_person, keys", [
+    ("李超", True, ("lichao", "lc", "超")),
+    ("单雄信", True, ("shanxiongxin", "sxx", "雄信")),  # 单 read as a surname, not dān
+    ("欧阳娜娜", True, ("ouyangnana", "oynn", "娜娜")),  # a compound surname: the given name is 娜娜
+    ("中国银行上海分行", False, ("zhongguoyinhangshanghaifenhang", "zgyhshfh", "")),  # 银行 is yinhang
+    ("John Smith", True, ("johnsmith", "js", "")),
+])
+def test_names_get_the_keys_people_type(name, is_person, keys):
+    assert norm.name_search_keys(name, is_person) == keys

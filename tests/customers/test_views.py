@@ -189,8 +189,8 @@ def test_360_page_costs_the_same_queries_whatever_the_history(client, users, cus
     url = reverse("customers:detail", args=[customers["zhang"].pk])
     # session, user, roles, unit subtree, customer, timeline, ownerships, their vehicles (restricted), the
     # vehicles' ownerships with the owners' names (restricted), contacts, consents, stages, unread notifications,
-    # whether the user may change this customer (the Edit button)
-    with django_assert_max_num_queries(14):
+    # whether the user may change this customer (the Edit button), the open activities
+    with django_assert_max_num_queries(15):
         client.get(url)
     before = _queries_of(client, url)
     _add_history(admin, customers["zhang"], 4)
@@ -288,9 +288,40 @@ def test_the_search_box_says_what_it_searched_and_when_there_are_more(client, us
     page = client.post(reverse("customers:search"), {"q": "赵"}, HTTP_ACCEPT_LANGUAGE="en")
     text = page.content.decode()
     assert len(page.context["hits"]) == services.LOOKUP_LIMIT
-    assert "More than 20 customers found" in text and "Searched as the beginning of a name" in text
+    assert "More than 20 customers found" in text and "Searched as the beginning of a name, or a given" in text
     # the last four digits of a phone number find its owner, within what the user may see
     client.force_login(users["dealer_sales"])
     found = client.post(reverse("customers:search"), {"q": "8000"})
     assert found.status_code == 302 and found.url == reverse("customers:detail", args=[customers["zhang"].pk])
     assert client.post(reverse("customers:search"), {"q": "7000"}, HTTP_ACCEPT_LANGUAGE="en").context["hits"] == []
+
+
+@pytest.mark.parametrize("typed", ["Li Chao", "lichao", "li chao", "LC", "lc", "李超", "超"])
+def test_an_agent_finds_a_customer_by_pinyin_initials_or_given_name(client, users, customers, typed):
+    """Only whole identifiers and name beginnings were found; agents type what they hear (issue 7)."""
+    from guanxi.customers import services
+
+    dealer = customers["zhang"].home_dealer_id
+    li = services.create_customer(users["admin"], {"name": "李超", "home_dealer_id": dealer})
+    services.create_customer(users["admin"], {"name": "刘畅", "home_dealer_id": dealer})  # also "lc"
+    services.create_customer(users["admin"], {"name": "黎明", "home_dealer_id": dealer})  # "li…", not "lichao"
+    client.force_login(users["agent"])
+    page = client.post(reverse("customers:search"), {"q": typed})
+    found = [page.url] if page.status_code == 302 else [reverse("customers:detail", args=[c.pk])
+                                                        for c in page.context["hits"]]
+    assert reverse("customers:detail", args=[li.pk]) in found
+    if typed.lower() in ("lc",):
+        assert len(found) == 2  # 李超 and 刘畅
+    elif typed != "超":
+        assert len(found) == 1
+
+
+def test_a_renamed_or_erased_customer_is_found_by_its_new_name_only(users, customers):
+    from guanxi.customers import services
+
+    admin, li = users["admin"], customers["li"]
+    assert [c.pk for c in services.lookup(admin, "lina")] == [li.pk]
+    services.update_customer(admin, li.pk, {"name": "李娜娜"})
+    assert [c.pk for c in services.lookup(admin, "linana")] == [li.pk]
+    services.erase_customer(admin, li.pk)
+    assert list(services.lookup(admin, "linana")) == [] and list(services.lookup(admin, "娜娜")) == []

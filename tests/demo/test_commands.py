@@ -5,10 +5,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.http import HttpRequest
+from django.utils import timezone
 
 from guanxi.core.models import User
 from guanxi.core.roles import Role
-from guanxi.customers.models import ContactPoint, Customer
+from guanxi.customers.models import Activity, ContactPoint, Customer
 from guanxi.demo.users import DEMO_PASSWORD, ROLE_UNITS
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,23 @@ def test_demo_creates_one_user_per_role_who_can_log_in(client):
     admin = User.objects.get(username=Role.ADMIN)
     assert admin.is_superuser and admin.is_staff
     assert not User.objects.get(username=Role.AGENT).is_staff
+
+
+def test_every_demo_login_that_may_schedule_has_a_day_planned_once(client):
+    run("demo", customers=120, seed=3)
+    today = timezone.localdate()
+    for role in ROLE_UNITS:
+        user = User.objects.get(username=role.value)
+        mine = Activity.objects.filter(assignee=user)
+        if role == Role.ANALYST:  # reads activities, plans none
+            assert not mine.exists()
+            continue
+        due = {timezone.localtime(activity.due_at).date() for activity in mine}
+        assert today in due and min(due) < today < max(due), role
+        assert all(Customer.objects.restrict(user).filter(pk=a.customer_id).exists() for a in mine)
+    planned = Activity.objects.count()
+    run("demo", customers=120, seed=3)
+    assert Activity.objects.count() == planned
 
 
 def test_demo_run_again_skips_what_exists_and_prints_the_logins_again():

@@ -13,10 +13,14 @@ from decimal import Decimal
 from typing import Literal
 
 import django_filters
+from axes.exceptions import AxesBackendPermissionDenied
+from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Field, ModelSchema, Router, Schema, Status
+from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import CursorPagination
 from ninja.renderers import JSONRenderer
@@ -26,6 +30,7 @@ from pydantic import create_model
 from guanxi.core.audit import Channel, set_request_actor
 from guanxi.core.limits import RateLimited
 from guanxi.core.models import ApiToken, TokenScope
+from guanxi.core.signin import policy_for
 
 # --- authentication ---------------------------------------------------------------------------
 
@@ -215,6 +220,32 @@ def create_token(request, payload: TokenIn):
     only unless asked for the write scope; changing the password stops every token of the user.
     """
     token, raw = ApiToken.issue(request.user, payload.name, valid_days=payload.valid_days, scope=payload.scope)
+    token.token = raw
+    return Status(201, token)
+
+
+class PasswordTokenIn(TokenIn):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=4096)
+
+
+@router.post("/tokens/with-password", response={201: IssuedTokenOut}, auth=None)
+def create_token_with_password(request, payload: PasswordTokenIn):
+    """Issue a token for a user name and password, for scripts that have no browser session (no
+    CSRF token needed). The same sign-in pause as the login page applies (429 after repeated
+    failures); a wrong user name or password is 401. Refused (403) for a user whose role asks for a
+    second factor: they issue tokens on the API tokens page after signing in with their code."""
+    try:
+        user = authenticate(request, username=payload.username, password=payload.password)
+    except AxesBackendPermissionDenied as paused:
+        raise RateLimited(_("Too many failed sign-ins: try again later.")) from paused
+    if getattr(request, "axes_locked_out", False):
+        raise RateLimited(_("Too many failed sign-ins: try again later."))
+    if user is None:
+        raise AuthenticationError(401, _("Wrong user name or password."))
+    if policy_for(user)[1]:
+        raise PermissionDenied(_("Your role asks for a second factor: issue tokens on the API tokens page."))
+    token, raw = ApiToken.issue(user, payload.name, valid_days=payload.valid_days, scope=payload.scope)
     token.token = raw
     return Status(201, token)
 

@@ -27,11 +27,15 @@ _sqlite_deadline = contextvars.ContextVar("sqlite_deadline", default=math.inf)
 
 @receiver(connection_created)
 def limit_statements(sender, connection, **kwargs):
+    """Under a budget (the server's connections), each new connection is limited; without one
+    (jobs, commands, tests) nothing is installed at all."""
     seconds = settings.GUANXI_DB_SECONDS
+    if not seconds:
+        return
     if connection.vendor == "sqlite":
-        # always installed (cheap); only a request under DatabaseBudgetMiddleware sets a deadline
+        # the deadline is the request's, set by DatabaseBudgetMiddleware; none outside a request
         connection.connection.set_progress_handler(_sqlite_over_budget, SQLITE_CHECK_EVERY)
-    elif connection.vendor == "postgresql" and seconds:
+    elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{round(seconds * 1000)}ms"])
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django_filters import FilterSet
 from django_tables2 import CheckBoxColumn, RequestConfig, Table
@@ -51,7 +52,10 @@ def paginate_lazily(table: Table, request, per_page: int) -> None:
 
 # A first column of checkboxes belonging to the "Edit selected" form (outside the table).
 SELECTABLE = {
-    "extra_columns": [("pk", CheckBoxColumn(accessor="pk", attrs={"input": {"form": "bulk-edit"}}))],
+    "extra_columns": [("pk", CheckBoxColumn(accessor="pk", attrs={
+        "th__input": {"form": "bulk-edit", "aria-label": gettext_lazy("Select all")},
+        "td__input": {"form": "bulk-edit", "aria-label": gettext_lazy("Select")},
+    }))],
     "sequence": ("pk", "..."),
 }
 

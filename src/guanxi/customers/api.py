@@ -13,16 +13,21 @@ from ninja import Query, Router
 from guanxi.core.api_crud import ModelApi
 from guanxi.core.lean_api import Decline
 from guanxi.core.limits import RateLimited
-from guanxi.customers import services
+from guanxi.core.scoping import get_restricted
+from guanxi.customers import activities, services
 from guanxi.customers.filtersets import (
+    ActivityFilterSet,
     ConsentFilterSet,
     ContactPointFilterSet,
     CustomerFilterSet,
     InteractionFilterSet,
     VehicleFilterSet,
 )
-from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Vehicle
+from guanxi.customers.models import Activity, ActivityState, Consent, ContactPoint, Customer, Interaction, Vehicle
 from guanxi.customers.schemas import (
+    ActivityChange,
+    ActivityIn,
+    ActivityOut,
     ConsentChange,
     ConsentIn,
     ConsentOut,
@@ -198,7 +203,37 @@ class InteractionApi(OfCustomer):
         services.delete_interaction(user, pk)
 
 
-MODEL_APIS = (CustomerApi(), ContactPointApi(), ConsentApi(), VehicleApi(), InteractionApi())
+class ActivityApi(OfCustomer):
+    """Activities, soonest due first; `?mine=true` lists the caller's own (their day)."""
+
+    model = Activity
+    path = "activities"
+    schema = ActivityOut
+    filterset_class = ActivityFilterSet
+    ordering = ("due_at", "id")
+    create_schema = ActivityIn
+    change_schema = ActivityChange
+
+    def create(self, user, data, parent_pk):
+        return activities.schedule_activity(user, _with_assignee(user, data), customer_pk=parent_pk)
+
+    def change(self, user, pk, data):
+        state = data.pop("state", None)
+        activity = get_restricted(user, Activity, pk, "change")
+        if data:
+            activity = activities.update_activity(user, pk, _with_assignee(user, data))
+        if state and state != ActivityState.OPEN:
+            activity = activities.close_activity(user, pk, state)
+        return activity
+
+
+def _with_assignee(user, data: dict) -> dict:
+    if data.get("assignee_id") is not None:
+        data = {**data, "assignee": activities.colleague(user, data["assignee_id"])}
+    return data
+
+
+MODEL_APIS = (CustomerApi(), ContactPointApi(), ConsentApi(), VehicleApi(), InteractionApi(), ActivityApi())
 for model_api in MODEL_APIS:
     model_api.register(router)
 

@@ -13,6 +13,8 @@ class CustomersConfig(AppConfig):
         from guanxi.core.generic import export_spec
         from guanxi.core.registry import EventConsumer, HomeWidget, MenuItem, registry
         from guanxi.customers import (
+            activities,
+            activity_views,
             consumers,
             overview,
             relationships,  # noqa: F401  (its receivers keep relationships in step)
@@ -21,10 +23,12 @@ class CustomersConfig(AppConfig):
         )
         from guanxi.customers import models as m
 
-        auditlog.register(m.Customer, exclude_fields=["national_id_hash", "updated_at"])
-        for model in (m.ContactPoint, m.Consent, m.Vehicle, m.Ownership, m.Interaction, m.CustomerRelationship):
+        auditlog.register(m.Customer, exclude_fields=["national_id_hash", "updated_at", *m.Customer.SEARCH_KEYS])
+        for model in (m.ContactPoint, m.Consent, m.Vehicle, m.Ownership, m.Interaction, m.CustomerRelationship,
+                      m.Activity):
             auditlog.register(model)
 
+        registry.add_menu_item(MenuItem("customers:my_day", _("My day"), "check", ("customers.activity", "view"), 5))
         registry.add_menu_item(MenuItem("customers:list", _("Customers"), "users", ("customers.customer", "view"), 10))
         registry.add_menu_item(MenuItem("customers:vehicles", _("Vehicles"), "car", ("customers.vehicle", "view"), 20))
         registry.add_menu_item(
@@ -36,6 +40,9 @@ class CustomersConfig(AppConfig):
         registry.add_menu_item(
             MenuItem("customers:consents", _("Consents"), "users", ("customers.customer", "view"), 40)
         )
+        registry.add_home_widget(HomeWidget(
+            "my_day", "customers/widgets/my_day.html", activities.my_day_widget, ("customers.activity", "view"), 5,
+        ))
         registry.add_home_widget(HomeWidget(
             "stages", "customers/widgets/stages.html", overview.stage_widget, ("customers.customer", "view"), 10,
         ))
@@ -53,5 +60,5 @@ class CustomersConfig(AppConfig):
         ))
         # each list's export is declared by the list page itself (export_key): one definition
         for view in (views.CustomerListView, views.VehicleListView, views.InteractionListView, views.ConsentListView,
-                     views.ContactPointListView):
+                     views.ContactPointListView, activity_views.ActivityListView):
             registry.add_export(export_spec(view))

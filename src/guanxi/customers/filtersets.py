@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.models import OrgUnit, OrgUnitKind
 from guanxi.core.scoping import units_within_reach
 from guanxi.customers.models import (
+    Activity,
+    ActivityKind,
+    ActivityState,
     Channel,
     Consent,
     ConsentPurpose,
@@ -119,3 +122,18 @@ class ConsentFilterSet(django_filters.FilterSet):
     class Meta:
         model = Consent
         fields = ["channel", "purpose", "granted"]
+
+
+class ActivityFilterSet(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=ActivityState.choices, label=_("state"), empty_label=ALL)
+    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, label=_("kind"), empty_label=ALL)
+    mine = django_filters.BooleanFilter(method="assigned_to_me", label=_("assigned to me"),
+                                        widget=forms.CheckboxInput)
+    until = django_filters.DateFilter(field_name="due_at", lookup_expr="date__lte", label=_("due by"), widget=DAY)
+
+    class Meta:
+        model = Activity
+        fields = ["state", "kind", "mine", "until"]
+
+    def assigned_to_me(self, rows, name, value):
+        return rows.filter(assignee=self.request.user) if value else rows

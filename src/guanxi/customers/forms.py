@@ -1,16 +1,26 @@
 """Forms of the customer pages. Validation of identifiers and scope stays in the services; a
 form only shapes the input and offers what the user may pick."""
 
+import datetime as dt
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.models import OrgUnit
+from guanxi.core.models import OrgUnit, User
 from guanxi.core.scoping import units_within_reach
+from guanxi.customers import activities
 from guanxi.customers.filtersets import dealers_within_reach
 from guanxi.customers.identity import may_identify
 from guanxi.customers.models import (
+    Activity,
+    ActivityKind,
     Channel,
     Consent,
+    ContactKind,
     ContactPoint,
     Customer,
     Direction,
@@ -22,13 +32,18 @@ from guanxi.customers.models import (
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class CustomerForm(forms.ModelForm):
+    """A new customer also takes a mobile number and an e-mail address (more on the 360 page)."""
+
     national_id = forms.CharField(
         label=_("ID number"), required=False, max_length=24,
         help_text=_("Stored only as a keyed hash and a mask; leave empty to keep the current one."),
     )
+    phone = forms.CharField(label=_("Mobile number"), required=False, max_length=40)
+    email = forms.CharField(label=_("E-mail"), required=False, max_length=254)
 
     class Meta:
         model = Customer
@@ -43,6 +58,8 @@ class CustomerForm(forms.ModelForm):
         self.fields["home_dealer"].required = False
         if self.instance.birth_date and not may_identify(user):
             del self.fields["birth_date"]  # not shown to this role (customers.identity), so not editable either
+        if self.instance.pk:  # contact points are changed on the 360 page, one by one
+            del self.fields["phone"], self.fields["email"]
 
     def service_data(self) -> dict:
         """What the customer services take: the model's fields, the dealer by id, the ID number."""
@@ -51,6 +68,22 @@ class CustomerForm(forms.ModelForm):
         if self.cleaned_data.get("national_id"):
             data["national_id"] = self.cleaned_data["national_id"]
         return data
+
+    CONTACT_FIELDS = {ContactKind.PHONE: "phone", ContactKind.EMAIL: "email"}
+
+    def contacts(self) -> list[dict]:
+        """The new customer's contact points, for services.create_customer."""
+        given = {kind: self.cleaned_data.get(field) for kind, field in self.CONTACT_FIELDS.items()}
+        return [{"kind": kind, "value": value, "is_primary": True} for kind, value in given.items() if value]
+
+    def beside_contact_fields(self, error: ValidationError) -> ValidationError:
+        """The service names a contact point's error "contacts[0].value": it belongs beside its field."""
+        fields = [self.CONTACT_FIELDS[contact["kind"]] for contact in self.contacts()]
+        named = {}
+        for key, messages in error.message_dict.items():
+            position = re.match(r"contacts\[(\d+)\]", key)
+            named[fields[int(position.group(1))] if position else key] = messages
+        return ValidationError(named)
 
 
 def _unchanged(choices):
@@ -117,15 +150,62 @@ class ConsentForm(UserForm):
 
 
 class InteractionForm(UserForm):
-    occurred_at = forms.DateTimeField(
-        label=_("When"), required=False, help_text=_("Leave empty for now."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
+    """An entry of the timeline; a new one may carry a follow-up (an activity for the user)."""
+
+    occurred_at = forms.DateTimeField(label=_("When"), required=False, help_text=_("Leave empty for now."),
+                                      widget=MOMENT)
+    follow_up = forms.CharField(label=_("Follow-up"), required=False, max_length=200,
+                                help_text=_("What to do next, e.g. \"send the quote\": it goes to My day."))
+    follow_up_due = forms.DateTimeField(label=_("Follow up by"), required=False, widget=MOMENT,
+                                        help_text=_("Leave empty for tomorrow at 10:00."))
 
     class Meta:
         model = Interaction
         fields = ("channel", "direction", "subject", "summary", "occurred_at")
         widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        if self.instance.pk:  # correcting an entry: its follow-ups are activities of their own
+            del self.fields["follow_up"], self.fields["follow_up_due"]
+
+    def clean(self):
+        data = super().clean()
+        due = data.get("follow_up_due")
+        if due and due <= timezone.now():
+            self.add_error("follow_up_due", _("A follow-up is due later than now."))
+        elif due and not data.get("follow_up"):
+            self.add_error("follow_up", _("Say what to do by then."))
+        return data
+
+    def follow_up_data(self) -> dict | None:
+        """The follow-up activity to schedule, or None."""
+        if not self.cleaned_data.get("follow_up"):
+            return None
+        kind = ActivityKind.VISIT if self.cleaned_data["channel"] == Channel.VISIT else ActivityKind.CALL
+        return {"kind": kind, "summary": self.cleaned_data["follow_up"],
+                "due_at": self.cleaned_data.get("follow_up_due") or tomorrow_morning()}
+
+
+def tomorrow_morning() -> dt.datetime:
+    """Tomorrow at 10:00 in the current time zone: when a follow-up is due unless told otherwise."""
+    return timezone.make_aware(dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(10)))
+
+
+class ActivityForm(UserForm):
+    class Meta:
+        model = Activity
+        fields = ("kind", "summary", "due_at", "assignee", "important", "urgent", "note")
+        widgets = {"due_at": MOMENT, "note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        people = Q(pk__in=activities.colleagues(user).values("pk")) | Q(pk=self.instance.assignee_id)
+        self.fields["assignee"].queryset = User.objects.filter(people).order_by("username")
+        self.fields["assignee"].required = False
+        self.fields["assignee"].empty_label = _("(me)")
+        if not self.instance.pk:
+            self.initial.setdefault("due_at", tomorrow_morning())
 
 
 class ConsentChangeForm(UserForm):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core import validators as V
 from guanxi.core.models import OrgUnit
 from guanxi.core.scoping import ProbedExists, RestrictedQuerySet
+from guanxi.customers import normalize as norm
 
 
 def default_currency() -> str:
@@ -143,6 +144,12 @@ def _via_customer_scope_q(unit_ids, action):
     return Q(related_to(unit_ids, kinds_allowing(action), "customer_id"))
 
 
+def timeline_scope_q(unit_ids, action):
+    """Interactions and activities: units that see the whole customer see them all; a unit that
+    only services the customer's car sees what the unit itself did or must do, not the sales talk."""
+    return Q(related_to(unit_ids, whole_customer_kinds(action), "customer_id")) | Q(org_unit_id__in=unit_ids)
+
+
 class Customer(models.Model):
     permission_key = "customers.customer"
 
@@ -177,6 +184,10 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
+    # what people type to find the name (normalize.name_search_keys), kept in step by save()
+    name_pinyin = models.CharField(max_length=100, blank=True, editable=False)
+    name_initials = models.CharField(max_length=30, blank=True, editable=False)
+    given_name = models.CharField(max_length=30, blank=True, editable=False)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -186,6 +197,9 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["home_dealer", "-id"], name="customer_dealer_recent"),
             models.Index(fields=["lifetime_spend"], name="customer_spend"),  # "most valuable first"
+            models.Index(fields=["name_pinyin"], name="customer_pinyin"),
+            models.Index(fields=["name_initials"], name="customer_initials"),
+            models.Index(fields=["given_name"], name="customer_given_name"),
         ]
         permissions = [
             ("erase_customer", _("Can erase a customer's personal data (PIPL / GDPR)")),
@@ -196,6 +210,16 @@ class Customer(models.Model):
 
     def __str__(self):
         return self.name
+
+    SEARCH_KEYS = ("name_pinyin", "name_initials", "given_name")
+
+    def save(self, *args, update_fields=None, **kwargs):
+        """Keeps the name's search keys in step; an erased customer is found by none."""
+        keys = ("", "", "") if self.erased_at else norm.name_search_keys(self.name, self.kind == CustomerKind.PERSON)
+        self.name_pinyin, self.name_initials, self.given_name = keys
+        if update_fields is not None:
+            update_fields = {*update_fields, *self.SEARCH_KEYS}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self):
         return reverse("customers:detail", args=[self.pk])
@@ -484,11 +508,7 @@ class Interaction(models.Model):
     def get_absolute_url(self):
         return reverse("customers:detail", args=[self.customer_id]) + "#timeline"
 
-    @staticmethod
-    def scope_q(unit_ids, action):
-        """Units that see the whole customer see the whole timeline; a unit that only services the
-        customer's car sees what the unit itself did, not the sales talk."""
-        return Q(related_to(unit_ids, whole_customer_kinds(action), "customer_id")) | Q(org_unit_id__in=unit_ids)
+    scope_q = staticmethod(timeline_scope_q)
 
 
 class NationalIdLookup(models.Model):
@@ -503,3 +523,79 @@ class NationalIdLookup(models.Model):
         verbose_name = _("search by ID number")
         verbose_name_plural = _("searches by ID number")
         indexes = [models.Index(fields=["user", "at"], name="id_lookups_by_user")]
+
+
+class ActivityKind(models.TextChoices):
+    CALL = "call", _("Call")
+    VISIT = "visit", _("Visit")
+    MESSAGE = "message", _("Message (SMS / WeChat)")
+    EMAIL = "email", _("Email")
+    MEETING = "meeting", _("Meeting / test drive")
+    TODO = "todo", _("To-do")
+
+
+class ActivityState(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Activity(models.Model):
+    """Something a user must do by a time (call back, visit, send the quote): Odoo's activities.
+
+    Usually about a customer; `link` may point at any record it belongs to (an interaction it
+    follows up, a lead or ticket as those apps land). Importance and urgency are the user's call;
+    an activity due by the end of today counts as urgent anyway (customers.activities.my_day).
+    """
+
+    permission_key = "customers.activity"
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind.choices, default=ActivityKind.CALL)
+    summary = models.CharField(_("summary"), max_length=200, validators=V.NAME)
+    note = models.TextField(_("note"), blank=True, validators=[V.printable_text])
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="activities", verbose_name=_("customer"))
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities",
+                                 verbose_name=_("assigned to"))
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("org unit"))
+    due_at = models.DateTimeField(_("due"), validators=[plausible_moment])
+    important = models.BooleanField(_("important"), default=False)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=ActivityState.choices, default=ActivityState.OPEN)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)  # the assignee was told it is due
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    link_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    link_id = models.PositiveBigIntegerField(null=True, blank=True)
+    link = GenericForeignKey("link_type", "link_id")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["assignee", "state", "due_at"], name="activity_my_day"),
+            models.Index(fields=["customer", "state", "due_at"], name="activity_open_items"),
+            models.Index(fields=["due_at"], condition=Q(state="open", reminded_at__isnull=True),
+                         name="activity_reminder_due"),
+        ]
+
+    def __str__(self):
+        return self.summary
+
+    def get_absolute_url(self):
+        return reverse("customers:activity", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == ActivityState.OPEN
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()
+
+    scope_q = staticmethod(timeline_scope_q)

@@ -5,6 +5,7 @@ Each function returns the canonical form or raises InvalidValue with a message f
 the canonical form is what is stored in indexed columns, so a lookup is one index probe.
 """
 
+import functools
 import hashlib
 import hmac
 import re
@@ -12,6 +13,7 @@ import re
 import phonenumbers
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from pypinyin import lazy_pinyin
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -128,3 +130,65 @@ def mask_national_id(number: str) -> str:
     """Only the last two characters: digits 7–14 are the birth date, which the CRM keeps in clear,
     so showing the usual first-4/last-4 would leave two unknown digits and give the number away."""
     return "*" * (len(number) - 2) + number[-2:]
+
+
+# --- names, as people type them: pinyin, initials, the given name -----------------------------
+
+# Surnames read otherwise than the same character in ordinary text (单 shàn, not dān), and the
+# compound ones, which also tell where the given name starts.
+SURNAME_READINGS = {
+    "单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "朴": "piao", "区": "ou", "查": "zha", "乐": "yue",
+    "覃": "qin", "缪": "miao", "盖": "ge", "种": "chong", "翟": "zhai", "秘": "bi", "繁": "po", "员": "yun",
+    "长孙": "zhang sun", "尉迟": "yu chi", "万俟": "mo qi", "单于": "chan yu",
+}
+COMPOUND_SURNAMES = {
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "宇文", "长孙", "尉迟", "万俟", "夏侯",
+    "司徒", "公孙", "轩辕", "端木", "西门", "南宫", "独孤", "申屠", "单于", "闻人", "澹台", "公羊",
+}
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def is_chinese(text: str) -> bool:
+    """Only Chinese characters (the common block), at least one."""
+    return bool(text) and all(_is_han(char) for char in text)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _syllable(char: str) -> str:
+    """One character's everyday reading, without tone ("李" -> "li"); other characters stay."""
+    return lazy_pinyin(char)[0].lower() if _is_han(char) else char.lower()
+
+
+def split_person_name(name: str) -> tuple[str, str]:
+    """(surname, given name) of a Chinese person's name; ("", name) when it is not one."""
+    name = name.strip()
+    if len(name) < 2 or not is_chinese(name):
+        return "", name
+    cut = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
+    return name[:cut], name[cut:]
+
+
+def name_search_keys(name: str, is_person: bool) -> tuple[str, str, str]:
+    """(pinyin, initials, given name) of a name, the keys it is found by: 李超 -> ("lichao", "lc",
+    "超"). A person's name is read character by character, its surname as a surname; a company's
+    as text (pypinyin's phrases: 银行 is yinhang), as is a name in Latin letters (John Smith ->
+    "johnsmith", "js"). Letters and digits stay, other signs go."""
+    surname, given = split_person_name(name) if is_person else ("", "")
+    if surname:
+        read_as = SURNAME_READINGS.get(surname)
+        syllables = read_as.split() if read_as else [_syllable(char) for char in surname]
+        syllables += [_syllable(char) for char in given]
+    else:  # a company, or a name in Latin letters: words and phrases
+        given, syllables = "", [word.lower() for part in lazy_pinyin(name) for word in part.split()]
+    syllables = [re.sub(r"[^0-9a-z]", "", syllable) for syllable in syllables]
+    syllables = [syllable for syllable in syllables if syllable]
+    return "".join(syllables)[:100], "".join(syllable[0] for syllable in syllables)[:30], given[:30]
+
+
+def pinyin_query(text: str) -> str | None:
+    """What someone typed as pinyin ("Li Chao", "lichao", "lc"), as stored; None if it is not."""
+    compact = re.sub(r"[\s'·.\-]", "", text).lower()
+    return compact if 2 <= len(compact) <= 60 and compact.isascii() and compact.isalpha() else None

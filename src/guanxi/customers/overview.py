@@ -13,7 +13,8 @@ from django_tables2.paginators import LazyPaginator
 
 from guanxi.core.paging import page_number
 from guanxi.core.scoping import may, restricted_prefetch
-from guanxi.customers.models import Customer, Interaction, Ownership, Stage, Vehicle
+from guanxi.customers import activities
+from guanxi.customers.models import Activity, Customer, Interaction, Ownership, Stage, Vehicle
 from guanxi.customers.services import get_customer
 
 TIMELINE_PAGE_SIZE = 20
@@ -34,6 +35,7 @@ class Customer360:
     may_delete: bool
     may_log: bool
     may_register: bool
+    may_schedule: bool
 
 
 def customer_360(user, pk, timeline_page=1) -> Customer360:
@@ -44,14 +46,15 @@ def customer_360(user, pk, timeline_page=1) -> Customer360:
         customer=customer,
         contact_points=customer.contact_points.order_by("kind", "-is_primary", "pk"),
         consents=customer.consents.order_by("channel", "purpose"),
-        ownerships=_vehicles_with_owners(user, customer),
+        ownerships=list(_vehicles_with_owners(user, customer)),  # sliced twice by the page: read once
         stage_changes=customer.stage_changes.select_related("changed_by")[:STAGE_HISTORY_LIMIT],
         timeline=timeline(user, customer, timeline_page),
-        open_items=[],
+        open_items=activities.open_items(user, customer),
         may_change=may_change,
         may_delete=may(user, Customer.permission_key, "delete"),
         may_log=may(user, Interaction.permission_key, "add"),
         may_register=may_change and may(user, Vehicle.permission_key, "add"),
+        may_schedule=may(user, Activity.permission_key, "add"),
     )
 
 

@@ -17,6 +17,9 @@ from pydantic import AfterValidator
 from guanxi.customers.identity import visible_identity
 from guanxi.customers.models import (
     PLAUSIBLE_YEARS,
+    Activity,
+    ActivityKind,
+    ActivityState,
     Channel,
     Consent,
     ConsentPurpose,
@@ -207,3 +210,38 @@ class InteractionIn(ModelSchema):
     class Meta:
         model = Interaction
         fields = ["subject", "summary"]
+
+
+# --- activities -------------------------------------------------------------------------------
+
+
+class ActivityOut(ModelSchema):
+    customer_id: int | None
+    assignee_id: int
+    org_unit_id: int | None
+
+    class Meta:
+        model = Activity
+        fields = ["id", "kind", "summary", "note", "due_at", "important", "urgent", "state", "closed_at",
+                  "created_at"]
+
+
+class ActivityIn(ModelSchema):
+    """A new activity; `important` left out: yes for VIP and gold customers. `assignee_id` left
+    out: the caller's own."""
+
+    kind: ActivityKind = ActivityKind.CALL
+    due_at: Moment
+    important: bool | None = None
+    urgent: bool = False
+    assignee_id: int | None = None
+
+    class Meta:
+        model = Activity
+        fields = ["summary", "note"]
+
+
+class ActivityChange(ActivityIn):
+    """Any subset; `{"state": "done"}` (or "cancelled") closes it."""
+
+    state: ActivityState | None = None

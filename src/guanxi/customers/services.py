@@ -7,6 +7,7 @@ transaction, so bad input never leaves a half-written record.
 
 import datetime as dt
 import functools
+import re
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -45,14 +46,14 @@ ERASED_NAME = "已删除 / erased"
 
 def get_customer(user, pk, action: str = "view") -> Customer:
     """The customer if the user may act on it; 404 otherwise (403 for a role that may not at all).
-    To change an erased customer is refused (_refuse_if_erased)."""
+    To change an erased customer is refused (refuse_if_erased)."""
     customer = get_restricted(user, Customer.objects.select_related("home_dealer"), pk, action)
     if action == "change":
-        _refuse_if_erased(customer)
+        refuse_if_erased(customer)
     return customer
 
 
-def _refuse_if_erased(customer: Customer) -> None:
+def refuse_if_erased(customer: Customer) -> None:
     """An erased customer stays as erasure left it, whoever asks: filling it in again would undo
     what the customer asked for. An administrator restores it first (restore_customer)."""
     if customer.erased_at is not None:
@@ -182,7 +183,7 @@ def update_customer(user, pk, data: dict) -> Customer:
     analytics) is not overwritten with values read before it."""
     with transaction.atomic():
         customer = get_restricted(user, Customer.objects.select_for_update(of=("self",)), pk, "change")
-        _refuse_if_erased(customer)
+        refuse_if_erased(customer)
         errors: dict = {}
         _apply_customer_fields(customer, data, errors)
         if errors:
@@ -408,7 +409,7 @@ def _transfer(vehicle: Vehicle, customer: Customer, since) -> None:
 def add_interaction(user, customer_pk, data: dict) -> Interaction:
     require(user, "customers.interaction", "add")
     customer = get_customer(user, customer_pk, "view")
-    _refuse_if_erased(customer)
+    refuse_if_erased(customer)
     interaction = Interaction(
         customer=customer,
         user=user if user.is_authenticated else None,
@@ -445,7 +446,7 @@ def update_interaction(user, pk, data: dict) -> Interaction:
     """Corrects a timeline entry (a wrong subject, a forgotten summary); who logged it and for which
     unit stay as they were."""
     interaction = get_restricted(user, Interaction.objects.select_related("customer"), pk, "change")
-    _refuse_if_erased(interaction.customer)
+    refuse_if_erased(interaction.customer)
     for field in set(INTERACTION_FIELDS) & set(data):
         setattr(interaction, field, "" if field == "summary" and data[field] is None else data[field])
     interaction.full_clean(exclude=["customer", "user", "org_unit", "link_type"])
@@ -554,10 +555,30 @@ def lookup(user, query: str, limit: int = LOOKUP_LIMIT):
         return customers.none()
     key = lookup_key(query)
     if key is None:
-        return customers.filter(_name_prefix(query)).order_by("name", "pk")[:limit]
+        return customers.filter(_name_match(query)).order_by("name", "pk")[:limit]
     if key[0] == "national_id":
         guard_national_id_lookup(user)
     return customers.filter(pk__in=_customer_ids_for(key)).order_by("pk")[:limit]
+
+
+def possible_duplicates(user, phone: str = "", email: str = "", national_id: str = "") -> list[tuple]:
+    """(customer, what matched) for the customers the user may see who share the phone number,
+    e-mail address or ID number being typed in for a new customer. An incomplete or invalid value
+    looks nothing up; an ID number counts towards the user's searches by ID number."""
+    found: dict = {}
+    for label, value, ok in (
+        (_("same mobile number"), phone, lambda v: len(re.sub(r"\D", "", v)) >= 11),
+        (_("same e-mail address"), email, lambda v: "@" in v),
+        (_("same ID number"), national_id, lambda v: len(v.strip()) == 18),
+    ):
+        key = lookup_key(value.strip()) if value and ok(value) else None
+        if key is None or key[0] not in (ContactKind.PHONE, ContactKind.EMAIL, "national_id"):
+            continue
+        if key[0] == "national_id":
+            guard_national_id_lookup(user)
+        for customer in Customer.objects.restrict(user, "view").filter(pk__in=_customer_ids_for(key))[:5]:
+            found.setdefault(customer, []).append(label)
+    return [(customer, ", ".join(labels)) for customer, labels in found.items()]
 
 
 ID_BURST = "customers.national_id_lookup.limit_reached"
@@ -594,21 +615,40 @@ SEARCHED_AS = {
     "plate": gettext_lazy("a plate"),
     "plate_local": gettext_lazy("a plate without its province character"),
     "national_id": gettext_lazy("an ID number"),
-    None: gettext_lazy("the beginning of a name"),
+    "pinyin": gettext_lazy("the beginning of a name, its pinyin or initials"),
+    None: gettext_lazy("the beginning of a name, or a given name"),
 }
 
 
 def searched_as(query: str) -> str:
     """What the search box took the query for, to show beside the results."""
-    key = lookup_key((query or "").strip())
-    return str(SEARCHED_AS[key[0] if key else None])
+    query = (query or "").strip()
+    key = lookup_key(query)
+    return str(SEARCHED_AS[key[0] if key else "pinyin" if norm.pinyin_query(query) else None])
 
 
-def _name_prefix(prefix: str) -> Q:
-    """Names starting with `prefix`, also as a range on the name index: with only the LIKE,
-    PostgreSQL (any collation but "C") walks the name index in order filtering every row, 4.5 s
-    for "王伟" at 3M customers; the range bounds the walk (30 ms)."""
-    return Q(name__startswith=prefix, name__gte=prefix, name__lte=prefix + "\U0010ffff")
+def _prefix(field: str, prefix: str) -> Q:
+    """Values starting with `prefix`, also as a range on the field's index: with only the LIKE,
+    PostgreSQL (any collation but "C") walks the index in order filtering every row, 4.5 s for
+    names starting "王伟" at 3M customers; the range bounds the walk (30 ms)."""
+    return Q(**{f"{field}__startswith": prefix, f"{field}__gte": prefix, f"{field}__lte": prefix + "\U0010ffff"})
+
+
+GIVEN_NAME_LONGEST = 3
+INITIALS_LONGEST = 4
+
+
+def _name_match(query: str) -> Q:
+    """A name as people type it: its beginning (王伟, John), its pinyin (Li Chao, lichao, li),
+    its initials (lc), or a Chinese given name alone (超)."""
+    match = _prefix("name", query)
+    if pinyin := norm.pinyin_query(query):
+        match |= _prefix("name_pinyin", pinyin)
+        if len(pinyin) <= INITIALS_LONGEST:
+            match |= Q(name_initials=pinyin)
+    elif len(query) <= GIVEN_NAME_LONGEST and norm.is_chinese(query):
+        match |= _prefix("given_name", query)
+    return match
 
 
 def lookup_rows(user, query: str, columns: tuple[str, ...]) -> list[dict]:

@@ -9,7 +9,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Vehicle
+from guanxi.customers.models import Activity, Consent, ContactPoint, Customer, Interaction, Vehicle
 
 DETAIL = ("customers:detail", {"pk": tables.A("pk")})
 
@@ -122,4 +122,26 @@ class ConsentTable(tables.Table):
         empty_text = _("No consents match.")
 
     def value_granted(self, value):
+        return yes_no(value)
+
+
+class ActivityTable(tables.Table):
+    due_at = tables.DateTimeColumn(format="Y-m-d H:i")
+    summary = tables.Column(orderable=False, linkify=("customers:activity", {"pk": tables.A("pk")}))
+    kind = tables.Column(orderable=False)
+    customer = tables.Column(linkify=CUSTOMER, orderable=False)
+    assignee = tables.Column(orderable=False)
+    important = tables.BooleanColumn(orderable=False)
+    urgent = tables.BooleanColumn(orderable=False)
+    state = tables.Column(orderable=False)
+
+    class Meta:
+        model = Activity
+        fields = ("due_at", "summary", "kind", "customer", "assignee", "important", "urgent", "state")
+        empty_text = _("No activities match.")
+
+    def value_important(self, value):
+        return yes_no(value)
+
+    def value_urgent(self, value):
         return yes_no(value)

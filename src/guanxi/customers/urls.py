@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanxi.customers import views
+from guanxi.customers import activity_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
     path("contact-points/edit/", views.ContactPointBulkEditView.as_view(), name="contact_bulk_edit"),
     path("contact-points/<int:pk>/", views.ContactPointView.as_view(), name="contact"),
     path("new/", views.CustomerEditView.as_view(), name="add"),
+    path("duplicates/", views.duplicates, name="duplicates"),
     path("edit/", views.CustomerBulkEditView.as_view(), name="bulk_edit"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="edit"),
@@ -34,4 +35,12 @@ urlpatterns = [
     path("<int:customer_pk>/consents/new/", views.ConsentRecordView.as_view(), name="consent_add"),
     path("<int:customer_pk>/vehicles/new/", views.VehicleRegisterView.as_view(), name="vehicle_add"),
     path("<int:customer_pk>/interactions/new/", views.InteractionLogView.as_view(), name="interaction_add"),
+    path("activities/", activity_views.ActivityListView.as_view(), name="activities"),
+    path("activities/new/", activity_views.ActivityEditView.as_view(), name="activity_add"),
+    path("activities/<int:pk>/", activity_views.ActivityView.as_view(), name="activity"),
+    path("activities/<int:pk>/edit/", activity_views.ActivityEditView.as_view(), name="activity_edit"),
+    path("activities/<int:pk>/close/", activity_views.close, name="activity_close"),
+    path("<int:customer_pk>/activities/new/", activity_views.CustomerActivityAddView.as_view(),
+         name="customer_activity_add"),
+    path("my-day/", activity_views.my_day, name="my_day"),
 ]

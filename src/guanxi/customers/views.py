@@ -1,6 +1,7 @@
 """Customer pages: the lists, the global search and the 360 view. Thin: parse, query, render."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,7 @@ from guanxi.core.generic import (
     wants_partial,
 )
 from guanxi.core.limits import RateLimited
-from guanxi.customers import overview, services
+from guanxi.customers import activities, overview, services
 from guanxi.customers.filtersets import (
     ConsentFilterSet,
     ContactPointFilterSet,
@@ -58,10 +59,14 @@ class CustomerListView(ObjectListView):
 class CustomerEditView(ObjectEditView):
     model = Customer
     form_class = CustomerForm
+    template_name = "customers/customer_edit.html"
 
     def save(self, user, form):
         if form.instance.pk is None:
-            return services.create_customer(user, form.service_data())
+            try:
+                return services.create_customer(user, form.service_data(), form.contacts())
+            except ValidationError as error:
+                raise form.beside_contact_fields(error) from error
         return services.update_customer(user, form.instance.pk, form.service_data())
 
 
@@ -280,7 +285,10 @@ class InteractionLogView(ChildOfCustomer, ObjectEditView):
 
     def save(self, user, form):
         if form.instance.pk is None:
-            return services.add_interaction(user, self.kwargs["customer_pk"], form.cleaned_data)
+            interaction = services.add_interaction(user, self.kwargs["customer_pk"], form.cleaned_data)
+            if follow_up := form.follow_up_data():
+                activities.schedule_activity(user, follow_up, customer_pk=self.kwargs["customer_pk"], link=interaction)
+            return interaction
         changes = {**form.cleaned_data}
         if changes["occurred_at"] is None:
             del changes["occurred_at"]
@@ -340,6 +348,15 @@ def search(request):
     context = {"query": query, "hits": hits[: services.LOOKUP_LIMIT], "more": len(hits) > services.LOOKUP_LIMIT,
                "limit": services.LOOKUP_LIMIT, "searched_as": services.searched_as(query) if query else ""}
     return render(request, "customers/search.html", context)
+
+
+@login_required
+def duplicates(request):
+    """While a new customer is typed in: the customers the user may see who have the same mobile
+    number, e-mail address or ID number (htmx swaps the list in beside the form)."""
+    found = services.possible_duplicates(request.user, **{key: request.GET.get(key, "") for key in
+                                                          ("phone", "email", "national_id")})
+    return render(request, "customers/_duplicates.html", {"duplicates": found})
 
 
 @login_required

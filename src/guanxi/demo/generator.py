@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from faker import Faker
 
+from guanxi.customers.normalize import name_search_keys
 from guanxi.demo import names
 from guanxi.demo.catalog import CORPORATE_MODELS, FLEET_MODELS
 from guanxi.demo.contacts import ContactBook
@@ -299,7 +300,7 @@ class _Chunk:
             customer.id, "company" if customer.is_company else "person", customer.name, customer.latin_name,
             customer.gender, birth_date, "", "", customer.segment, customer.stage, tier_for(customer.spend),
             customer.source, dealer.id, "zh-hans", dealer.city.province, dealer.city.name, customer.spend, "CNY", {},
-            created_at, updated_at,
+            created_at, updated_at, *name_search_keys(customer.name, not customer.is_company),
         )
 
     def _stage_rows(self, customer: CustomerDraft):

@@ -2,13 +2,14 @@
 
 Each step is skipped when already done, so the command is safe to run again: migrate, build
 the org tree, top the data set up to --customers (an interrupted load is finished, a complete
-one left alone), create one user per role.
+one left alone), create one user per role and plan each a day of activities.
 """
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from guanxi.core.audit import Channel, audit_context
+from guanxi.demo.activities import plan_demo_days
 from guanxi.demo.loader import load_up_to
 from guanxi.demo.management.commands._arguments import add_load_arguments
 from guanxi.demo.orgtree import build_org_tree
@@ -34,4 +35,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"loading the demo data set: {customers - have:,} customers (seed {seed})")
                 self.stdout.write(load_up_to(customers, seed, progress=not no_progress).summary())
             logins = ensure_demo_users()
+            plan_demo_days([login.username for login in logins], seed)
         self.stdout.write("\nDemo logins:\n" + format_logins(logins))

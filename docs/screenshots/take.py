@@ -1,0 +1,78 @@
+"""Takes the screenshots in this folder from a running demo (`guanxi demo`), in zh-Hans and English.
+
+    python docs/screenshots/take.py [--url http://127.0.0.1:8000]
+
+Uses the system Chromium (never downloads a browser). Each role's pages are taken as that demo
+login; the phone-width pages at 390 px.
+"""
+
+import argparse
+import shutil
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+HERE = Path(__file__).resolve().parent
+PASSWORD = "guanxi-demo"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# (file name, demo login, path; "{customer}" is a customer the login may see)
+SHOTS = [
+    ("home-dealer-sales", "dealer_sales", "/"),
+    ("home-agent", "agent", "/"),
+    ("home-service-advisor", "service_advisor", "/"),
+    ("home-supervisor", "supervisor", "/"),
+    ("my-day", "dealer_sales", "/customers/my-day/"),
+    ("customer-360", "dealer_sales", "/customers/{customer}/"),
+    ("search-pinyin", "agent", "/customers/search/?q=wang"),
+    ("error-404", "dealer_sales", "/customers/999999999/"),
+]
+PHONE_SHOTS = [
+    ("phone-my-day", "dealer_sales", "/customers/my-day/"),
+    ("phone-360", "dealer_sales", "/customers/{customer}/"),
+]
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+LOCALES = {"zh": "zh-CN", "en": "en-US"}
+
+
+def sign_in(page, url: str, username: str) -> None:
+    page.goto(f"{url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click(".login-card button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def a_customer(page, url: str) -> str:
+    """The first customer of the login's list that has open activities, or the first one."""
+    page.goto(f"{url}/customers/my-day/")
+    link = page.locator(".activity-meta a").first
+    if link.count():
+        return link.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
+    page.goto(f"{url}/customers/")
+    return page.locator("#object-list tbody a").first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    url = parser.parse_args().url.rstrip("/")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        for language, locale in LOCALES.items():
+            for shots, viewport in ((SHOTS, DESKTOP), (PHONE_SHOTS, PHONE)):
+                for name, username, path in shots:
+                    context = browser.new_context(locale=locale, viewport=viewport)
+                    page = context.new_page()
+                    sign_in(page, url, username)
+                    if "{customer}" in path:
+                        path = path.format(customer=a_customer(page, url))
+                    page.goto(url + path)
+                    page.wait_for_load_state("networkidle")
+                    page.screenshot(path=str(HERE / f"{name}-{language}.png"), full_page=viewport is DESKTOP)
+                    context.close()
+                    print(f"{name}-{language}.png")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
