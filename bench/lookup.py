@@ -397,14 +397,14 @@ def run_wrk(
     }
 
 
-def _python_http_client(port, token, paths, start_at, seconds, queue):
+def _python_http_client(port, token, paths, start, seconds, queue):
     import http.client
 
     latencies, errors = [], 0
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     headers = {"Authorization": f"Bearer {token}"}
     index = random.randrange(len(paths))
-    time.sleep(max(0.0, start_at - time.time()))
+    start.wait()
     end = time.perf_counter() + seconds
     while (now := time.perf_counter()) < end:
         index = (index + 1) % len(paths)
@@ -429,12 +429,12 @@ def run_python_http(port: int, token: str, paths: list[str], connections: int, s
 # --- the raw SQL load -------------------------------------------------------------------------
 
 
-def _sql_client(database_url, numbers, start_at, seconds, queue):
+def _sql_client(database_url, numbers, start, seconds, queue):
     latencies, errors = [], 0
     with psycopg.connect(database_url, autocommit=True, prepare_threshold=0) as conn:
         index = random.randrange(len(numbers))
         conn.execute(RAW_LOOKUP_SQL, (numbers[index],)).fetchall()
-        time.sleep(max(0.0, start_at - time.time()))
+        start.wait()
         end = time.perf_counter() + seconds
         while (now := time.perf_counter()) < end:
             index = (index + 1) % len(numbers)
@@ -453,9 +453,11 @@ def _in_processes(target, arguments: tuple, processes: int, seconds: float) -> d
     """`processes` clients started together, each for `seconds`; latencies merged."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    start_at = time.time() + 3.0  # time for every process to start and connect
+    # every process starts, connects and waits here: spawning 16 interpreters on two cores once
+    # took longer than a fixed head start, and the late ones ran in a window of their own
+    start = context.Barrier(processes)
     workers = [
-        context.Process(target=target, args=(*arguments, start_at, seconds, queue), daemon=True)
+        context.Process(target=target, args=(*arguments, start, seconds, queue), daemon=True)
         for _ in range(processes)
     ]
     for worker in workers:

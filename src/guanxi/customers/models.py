@@ -197,9 +197,10 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["home_dealer", "-id"], name="customer_dealer_recent"),
             models.Index(fields=["lifetime_spend"], name="customer_spend"),  # "most valuable first"
-            models.Index(fields=["name_pinyin"], name="customer_pinyin"),
-            models.Index(fields=["name_initials"], name="customer_initials"),
-            models.Index(fields=["given_name"], name="customer_given_name"),
+            # each key in the order a search shows its matches (services._ids_by_name)
+            models.Index(fields=["name_pinyin", "name", "id"], name="customer_pinyin"),
+            models.Index(fields=["name_initials", "name", "id"], name="customer_initials"),
+            models.Index(fields=["given_name", "name", "id"], name="customer_given_name"),
         ]
         permissions = [
             ("erase_customer", _("Can erase a customer's personal data (PIPL / GDPR)")),

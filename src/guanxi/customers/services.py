@@ -555,7 +555,7 @@ def lookup(user, query: str, limit: int = LOOKUP_LIMIT):
         return customers.none()
     key = lookup_key(query)
     if key is None:
-        return customers.filter(_name_match(query)).order_by("name", "pk")[:limit]
+        return customers.filter(pk__in=_ids_by_name(customers, query, limit)).order_by("name", "pk")[:limit]
     if key[0] == "national_id":
         guard_national_id_lookup(user)
     return customers.filter(pk__in=_customer_ids_for(key)).order_by("pk")[:limit]
@@ -638,17 +638,24 @@ GIVEN_NAME_LONGEST = 3
 INITIALS_LONGEST = 4
 
 
-def _name_match(query: str) -> Q:
-    """A name as people type it: its beginning (王伟, John), its pinyin (Li Chao, lichao, li),
-    its initials (lc), or a Chinese given name alone (超)."""
-    match = _prefix("name", query)
+def _ids_by_name(customers, query: str, limit: int) -> set[int]:
+    """The first `limit` customers by each key a name is typed as: its beginning (王伟, John), its
+    pinyin (Li Chao, lichao, li), its initials (lc), a Chinese given name alone (超).
+
+    One query per key, each walking its own (key, name, id) index in order and stopping after
+    `limit` rows: "wangwei" matches 5,800 of 3M customers, and one query OR-ing the keys read
+    them all (360 ms) before sorting."""
+    keys = [("name", _prefix("name", query))]
     if pinyin := norm.pinyin_query(query):
-        match |= _prefix("name_pinyin", pinyin)
+        keys.append(("name_pinyin", _prefix("name_pinyin", pinyin)))
         if len(pinyin) <= INITIALS_LONGEST:
-            match |= Q(name_initials=pinyin)
+            keys.append(("name_initials", Q(name_initials=pinyin)))
     elif len(query) <= GIVEN_NAME_LONGEST and norm.is_chinese(query):
-        match |= _prefix("given_name", query)
-    return match
+        keys.append(("given_name", _prefix("given_name", query)))
+    found: set[int] = set()
+    for field, match in keys:
+        found.update(customers.filter(match).order_by(field, "name", "pk").values_list("pk", flat=True)[:limit])
+    return found
 
 
 def lookup_rows(user, query: str, columns: tuple[str, ...]) -> list[dict]:

@@ -49,14 +49,14 @@ class Migration(migrations.Migration):
         migrations.RunPython(fill_search_keys, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name='customer',
-            index=models.Index(fields=['name_pinyin'], name='customer_pinyin'),
+            index=models.Index(fields=['name_pinyin', 'name', 'id'], name='customer_pinyin'),
         ),
         migrations.AddIndex(
             model_name='customer',
-            index=models.Index(fields=['name_initials'], name='customer_initials'),
+            index=models.Index(fields=['name_initials', 'name', 'id'], name='customer_initials'),
         ),
         migrations.AddIndex(
             model_name='customer',
-            index=models.Index(fields=['given_name'], name='customer_given_name'),
+            index=models.Index(fields=['given_name', 'name', 'id'], name='customer_given_name'),
         ),
     ]
