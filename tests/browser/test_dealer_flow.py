@@ -22,7 +22,11 @@ def test_dealer_finds_a_caller_by_phone_and_reads_the_360_page(page, live_server
     page.wait_for_url("**/customers/?q=*")
     page.locator("#object-list", has_text="没有符合条件的客户").wait_for()
 
-    page.fill(".global-search input[name=q]", "138 0013 8000")
+    page.locator("h1").first.click()
+    page.keyboard.press("/")  # "/" puts the cursor in the search box
+    assert page.evaluate("() => document.activeElement.name") == "q"
+    page.keyboard.type("138 0013 8000")
+    assert page.input_value(".global-search input[name=q]") == "138 0013 8000"
     page.press(".global-search input[name=q]", "Enter")
     page.wait_for_url(f"{live_server.url}/customers/{customers['zhang'].pk}/")
 

@@ -17,6 +17,16 @@
       window.history.back();
     }
   });
+  // "/" anywhere but in a field puts the cursor in the search box at the top (as GitHub and Gmail do).
+  document.addEventListener("keydown", function (event) {
+    var typing = event.target.closest("input, textarea, select, [contenteditable]");
+    var box = document.querySelector(".global-search input[name=q]");
+    if (event.key === "/" && !typing && box && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      box.focus();
+      box.select();
+    }
+  });
   document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
   document.addEventListener("htmx:afterSwap", function (event) { applyWidths(event.target); });
 })();
