@@ -160,6 +160,10 @@ def test_reminders_go_once_to_the_assignee_in_their_language(users, customers):
     assert "Call: 确认试驾 · 张伟" in note.title and note.link == soon.get_absolute_url()
     activities.update_activity(seller, soon.pk, {"due_at": _at(0.2)})  # a new time: a new reminder
     assert activities.remind_due() == 1
+    activities.update_activity(seller, soon.pk, {"due_at": _at(0.25)})
+    seller.is_active = False
+    seller.save()
+    assert activities.remind_due() == 0 and Notification.objects.filter(user=seller).count() == 2
 
 
 def test_an_activity_goes_only_to_a_colleague_who_can_see_the_customer(client, users, customers):

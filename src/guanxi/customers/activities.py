@@ -185,22 +185,19 @@ def remind_due(now: dt.datetime | None = None) -> int:
     """Tells each assignee, once, of an open activity due within REMIND_BEFORE (or overdue and
     never reminded): a notification linking to it. Returns how many were sent."""
     now = now or timezone.now()
-    sent = 0
     with transaction.atomic():
-        due = (
+        due = list(
             Activity.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(state=ActivityState.OPEN, reminded_at__isnull=True, due_at__lte=now + REMIND_BEFORE)
+            .filter(state=ActivityState.OPEN, reminded_at__isnull=True, due_at__lte=now + REMIND_BEFORE,
+                    assignee__is_active=True)
             .select_related("assignee", "customer")[:1000]
         )
-        for activity in due:
-            if not User.objects.filter(pk=activity.assignee_id, is_active=True).exists():
-                continue
-            Notification.objects.create(user=activity.assignee, title=_reminder_title(activity),
-                                        link=activity.get_absolute_url())
-            activity.reminded_at = now
-            activity.save(update_fields=["reminded_at"])
-            sent += 1
-    return sent
+        Notification.objects.bulk_create(
+            Notification(user=activity.assignee, title=_reminder_title(activity), link=activity.get_absolute_url())
+            for activity in due
+        )
+        Activity.objects.filter(pk__in=[activity.pk for activity in due]).update(reminded_at=now)
+    return len(due)
 
 
 def _reminder_title(activity: Activity) -> str:
