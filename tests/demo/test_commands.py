@@ -4,12 +4,15 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from guanxi.core.models import User
 from guanxi.core.roles import Role
-from guanxi.customers.models import Activity, ContactPoint, Customer
+from guanxi.customers.models import Activity, ContactPoint, Customer, Interaction
+from guanxi.demo.timeline import SUBJECTS, Handler
 from guanxi.demo.users import DEMO_PASSWORD, ROLE_UNITS
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +54,27 @@ def test_every_demo_login_that_may_schedule_has_a_day_planned_once(client):
     planned = Activity.objects.count()
     run("demo", customers=120, seed=3)
     assert Activity.objects.count() == planned
+
+
+def test_the_demo_users_are_who_logged_their_units_interactions(client):
+    """`demo` creates its users before loading: the call center's calls name an agent, D001's sales
+    steps its sales consultant, S001's services its advisor, and the 360 page's timeline shows them.
+    Units with no demo user (the other dealers and stations), and head office's campaigns, name nobody."""
+    run("demo", customers=300, seed=3)
+    logged_by = dict(Interaction.objects.filter(user__isnull=False).values_list("org_unit__code")
+                     .annotate(n=Count("user", distinct=True)))
+    assert logged_by == {"CC": 1, "D001": 1, "S001": 1}
+    assert set(Interaction.objects.filter(org_unit__code="CC").values_list("user__username", flat=True)) == {"agent"}
+    dealer_steps = [subject.text for subject in SUBJECTS.values() if subject.handler == Handler.DEALER]
+    at_dealer = Interaction.objects.filter(org_unit__code="D001", subject__in=dealer_steps)
+    assert set(at_dealer.values_list("user__username", flat=True)) == {Role.DEALER_SALES.value}
+    at_station = Interaction.objects.filter(org_unit__code="S001", user__isnull=False)
+    assert set(at_station.values_list("user__username", flat=True)) == {Role.SERVICE_ADVISOR.value}
+    customer = Customer.objects.annotate(n=Count("interactions")).filter(n__lte=20, pk__in=at_dealer.values(
+        "customer")).first()
+    client.login(request=HttpRequest(), username=Role.AGENT.value, password=DEMO_PASSWORD)
+    timeline = client.get(reverse("customers:detail", args=[customer.pk]), {"timeline_page": 1}, HTTP_HX_REQUEST="true")
+    assert Role.DEALER_SALES.value in timeline.content.decode()
 
 
 def test_demo_run_again_skips_what_exists_and_prints_the_logins_again():

@@ -2,12 +2,18 @@
 
 import pytest
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.db.models import Count, Sum
 
-from guanxi.core.models import OrgUnit
+from guanxi.core.models import OrgUnit, User
+from guanxi.customers import services
 from guanxi.customers.models import ContactPoint, Customer, Interaction, Ownership, StageChange, Vehicle
-from guanxi.customers.normalize import normalize_phone, normalize_vin
+from guanxi.customers.normalize import normalize_email, normalize_phone, normalize_vin
+from guanxi.demo.catalog import CITIES
 from guanxi.demo.loader import load
+from guanxi.demo.orgtree import build_org_tree
+from guanxi.demo.users import ensure_demo_users
+from tests.demo.national_ids import recover_national_id
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +41,31 @@ def test_the_report_counts_what_is_in_the_database(loaded):
     assert 8 <= Interaction.objects.count() / CUSTOMERS <= 12
 
 
-def test_stored_vins_and_phones_are_valid(loaded):
+def test_stored_vins_phones_and_emails_are_valid(loaded):
     assert all(normalize_vin(vin) == vin for vin in Vehicle.objects.values_list("vin", flat=True))
     for value, normalized in ContactPoint.objects.filter(kind="phone").values_list("value", "normalized"):
         assert normalize_phone(value) == normalized
+    for value, normalized in ContactPoint.objects.filter(kind="email").values_list("value", "normalized"):
+        assert normalize_email(value) == normalized
+
+
+def test_service_units_serve_cars_with_plates_of_their_city(loaded):
+    serviced = Vehicle.objects.filter(service_unit__isnull=False).values_list("plate", "service_unit__city")
+    assert serviced and all(plate[:2] == CITIES[city].plate_prefix for plate, city in serviced)
+
+
+def test_a_loaded_id_number_is_found_by_the_product_search(loaded):
+    """Hashed with the installation's key, as customers.services does: an agent searching by the
+    number finds the customer."""
+    build_org_tree()
+    ensure_demo_users()
+    agent = User.objects.get(username="agent")
+    with_id = Customer.objects.exclude(national_id_hash="").order_by("pk")
+    assert 0.3 <= with_id.count() / Customer.objects.filter(kind="person").count() <= 0.6
+    for customer in with_id[:3]:
+        number = recover_national_id(customer.national_id_hash, customer.national_id_masked, customer.birth_date,
+                                     customer.city, settings.GUANXI_PII_KEY)
+        assert number and list(services.lookup(agent, number)) == [customer]
 
 
 def test_lifetime_spend_matches_the_stored_timeline(loaded):

@@ -1,7 +1,8 @@
 """How to reach a demo customer and what they agreed to: contact points and consents.
 
 Every customer has a unique mobile number (derived from the id, see identifiers.py); some
-have an e-mail address, a WeChat ID, a postal address in their dealer's city. A few
+have an e-mail address (unique too: a QQ number, the mobile number or a handle ending in digits
+derived from the id), a WeChat ID, a postal address in their dealer's city. A few
 contact points are opted out, and the consent for marketing on that channel is then
 refused, so that the demo exercises the opt-out rules of the senders (PIPL / GDPR).
 """
@@ -11,11 +12,14 @@ import random
 from faker import Faker
 
 from guanxi.demo import identifiers
-from guanxi.demo.catalog import EMAIL_DOMAINS
+from guanxi.demo.catalog import CARRIER_MAIL, COMPANY_EMAIL_DOMAINS, EMAIL_STYLES, HANDLE_EMAIL_DOMAINS
 from guanxi.demo.timeline import Timeline
 
 CONSENT_WAYS = ("线上表单", "录音电话", "纸质签字", "微信授权")  # data, in the language it was recorded in
 OPT_OUT_RATE = 0.05
+_STYLES, _STYLE_WEIGHTS = tuple(EMAIL_STYLES), tuple(EMAIL_STYLES.values())
+_HANDLE_DOMAINS, _HANDLE_DOMAIN_WEIGHTS = tuple(HANDLE_EMAIL_DOMAINS), tuple(HANDLE_EMAIL_DOMAINS.values())
+_COMPANY_DOMAINS, _COMPANY_DOMAIN_WEIGHTS = tuple(COMPANY_EMAIL_DOMAINS), tuple(COMPANY_EMAIL_DOMAINS.values())
 
 
 class ContactBook:
@@ -36,7 +40,7 @@ class ContactBook:
         opted_out = {"phone": self._contact(customer, "phone", mobile, "+86" + mobile, primary=True)}
         opted_out["sms"] = opted_out["phone"]
         if rng.random() < (0.9 if customer.is_company else 0.4):
-            email = identifiers.email_for(customer.latin_name, customer.id, rng.choice(EMAIL_DOMAINS))
+            email = self._email(customer, mobile)
             opted_out["email"] = self._contact(customer, "email", email, email)
         if rng.random() < 0.6:
             wechat = identifiers.wechat_id_for(customer.latin_name, customer.id)
@@ -58,6 +62,20 @@ class ContactBook:
             city.province, city.name, district, primary, opted_out, opted_out_at,
         ))
         return opted_out
+
+    def _email(self, customer, mobile: str) -> str:
+        """A company's free mailbox named after the firm; a person's QQ number, mobile number or pinyin handle."""
+        rng = self.rng
+        if customer.is_company:
+            domain = rng.choices(_COMPANY_DOMAINS, _COMPANY_DOMAIN_WEIGHTS)[0]
+            return identifiers.company_email_for(customer.latin_name, customer.dealer.city.name_en, customer.id, domain)
+        style = rng.choices(_STYLES, _STYLE_WEIGHTS)[0]
+        if style == "qq_number":
+            return f"{identifiers.qq_number_for(customer.id)}@qq.com"
+        if style == "mobile":
+            return f"{mobile}@{CARRIER_MAIL.get(mobile[:3], '163.com')}"
+        domain = rng.choices(_HANDLE_DOMAINS, _HANDLE_DOMAIN_WEIGHTS)[0]
+        return identifiers.handle_email_for(customer.latin_name, customer.id, rng.randrange(5), domain)
 
     def _address(self, customer, district: str) -> str:
         """"浙江省杭州西湖区沈阳街123号5栋1203室": a Faker street in the customer's city and district."""

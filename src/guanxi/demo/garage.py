@@ -3,10 +3,16 @@
 Split from the customer lifecycles (generator.py) because a car outlives its first owner:
 a traded-in car is resold to another customer of the chunk, with a new ownership and a
 service history of its own, so the cars are kept here until the chunk is complete.
+
+A car is registered where its owner lives (a plate of the selling dealer's city: 沪A in
+Shanghai, 京A in Beijing) and serviced there: at the dealer's workshop, at an independent
+service station of the same city, or outside the network. A used car bought by a customer of
+another city is registered again there (转籍) and gets a plate of that city.
 """
 
 import datetime as dt
 import random
+from collections import defaultdict
 
 from guanxi.demo import identifiers
 from guanxi.demo.catalog import CAR_MODELS, CarModel
@@ -15,11 +21,12 @@ from guanxi.demo.timeline import YEAR, Timeline
 
 WARRANTY_DAYS = 3 * YEAR
 OWN_WORKSHOP_SHARE = 0.88  # the others have their cars serviced outside the network
+INDEPENDENT_STATION_SHARE = 0.15  # of the customers of a dealer with a workshop, where the city has a station
 USED_CAR_YEARLY_VALUE_KEPT = 0.87
 
 
 class VehicleDraft:
-    __slots__ = ("id", "model", "model_year", "purchase_day", "selling_dealer_id", "plate_prefix", "service_unit_id",
+    __slots__ = ("id", "model", "model_year", "purchase_day", "selling_dealer_id", "city", "service_unit_id",
                  "price", "annual_km")
 
     def __init__(self, vehicle_id: int, model: CarModel, purchase_day: int, dealer: Site, price: int,
@@ -30,7 +37,7 @@ class VehicleDraft:
         self.model_year = max(model.first_year, year.year + (1 if year.month >= 10 else 0))
         self.purchase_day = purchase_day
         self.selling_dealer_id = dealer.id
-        self.plate_prefix = dealer.city.plate_prefix
+        self.city = dealer.city  # where the car is registered: its plate's prefix
         self.service_unit_id = None
         self.price = price
         self.annual_km = annual_km
@@ -48,6 +55,10 @@ class Garage:
         self.next_vehicle_id = next_vehicle_id
         self.next_ownership_id = next_ownership_id
         self.vehicles: list[VehicleDraft] = []
+        self.stations_by_city: dict[str, list[Site]] = defaultdict(list)
+        for stations in network.stations_by_region.values():
+            for station in stations:
+                self.stations_by_city[station.city.name].append(station)
         self.ownership_rows: list[tuple] = []
         self.for_resale: list[tuple[VehicleDraft, int, int]] = []  # car, day sold, seller id
 
@@ -66,12 +77,16 @@ class Garage:
         return car
 
     def _service_unit_for(self, customer) -> int | None:
-        """The home dealer if it has a workshop, else a service station of the region; some use none of ours."""
-        if self.rng.random() > OWN_WORKSHOP_SHARE:
+        """Where the customer has the car serviced, in the home dealer's city: the dealer's workshop,
+        or a service station of the city (always when the dealer has no workshop); some use none of ours.
+        A city with neither falls back on a station of the region (none in the demo network)."""
+        rng, dealer = self.rng, customer.dealer
+        if rng.random() > OWN_WORKSHOP_SHARE:
             return None
-        if customer.dealer.has_service:
-            return customer.dealer.id
-        return self.rng.choice(self.network.stations_by_region[customer.dealer.region_id]).id
+        stations = self.stations_by_city.get(dealer.city.name)
+        if dealer.has_service and not (stations and rng.random() < INDEPENDENT_STATION_SHARE):
+            return dealer.id
+        return rng.choice(stations or self.network.stations_by_region[dealer.region_id]).id
 
     def hold(self, customer, car: VehicleDraft, start_day: int, *, end_day: int | None = None,
              service_stop: int | None = None, services: bool = True) -> None:
@@ -126,19 +141,25 @@ class Garage:
         return 300 + car.price // 400 + self.rng.randrange(0, 600, 10)
 
     def resell(self, buyers: list) -> None:
-        """Cars for resale go to customers of the chunk, who buy them used.
+        """Cars for resale go to customers of the chunk, who buy them used, mostly in the same city.
 
         The buyer is not the seller and must have been a customer already (a few draws at most):
         a used car bought before the customer record existed would put the timeline before its creation.
         """
+        rng = self.rng
+        local_buyers = defaultdict(list)
+        for buyer in buyers:
+            local_buyers[buyer.dealer.city.name].append(buyer)
         for car, sold_day, seller_id in self.for_resale:
-            start_day = sold_day + self.rng.randrange(7, 60)
+            start_day = sold_day + rng.randrange(7, 60)
             if not buyers or start_day >= self.today:
                 continue
-            draws = (self.rng.choice(buyers) for _ in range(5))
+            local = local_buyers[car.city.name]
+            draws = [*(rng.choice(local) for _ in range(4 if local else 0)), *(rng.choice(buyers) for _ in range(2))]
             buyer = next((b for b in draws if b.first_day < start_day and b.id != seller_id), None)
             if buyer is None:
                 continue
+            car.city = buyer.dealer.city
             car.service_unit_id = self._service_unit_for(buyer)
             age_years = (start_day - car.purchase_day) / YEAR
             used_price = int(car.price * 0.85 * USED_CAR_YEARLY_VALUE_KEPT**age_years) // 100 * 100
@@ -153,7 +174,7 @@ class Garage:
         years = max(0, self.today - car.purchase_day) / YEAR
         return (
             car.id, identifiers.vin_for(car.id, car.model.vds, car.model_year), car.model.name, car.model_year,
-            identifiers.plate_for(car.id, car.plate_prefix, car.model.new_energy),
+            identifiers.plate_for(car.id, car.city.plate_prefix, car.model.new_energy),
             dt.date.fromordinal(car.purchase_day), car.selling_dealer_id, car.service_unit_id,
             dt.date.fromordinal(car.purchase_day + WARRANTY_DAYS), int(years * car.annual_km), car.price,
         )

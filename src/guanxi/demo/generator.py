@@ -12,18 +12,21 @@ The shape of the data follows the domain notes: a lifecycle from target to loyal
 churned; cars bought over eight years and replaced after about six (the old car goes to a
 second owner); yearly maintenance at the dealer or a service station; a few fleet and
 corporate customers buying in batches, which with repurchases makes about 20% of the
-customers hold 80% of the spend.
+customers hold 80% of the spend. Most buyers gave their resident ID number (a contract and the
+car's registration need it), few prospects did; it is stored as the product stores it, a keyed
+hash and a mask (customers.normalize).
 """
 
 import datetime as dt
+import functools
 import random
 from dataclasses import dataclass
 
 from faker import Faker
 
-from guanxi.customers.normalize import name_search_keys
-from guanxi.demo import names
-from guanxi.demo.catalog import CORPORATE_MODELS, FLEET_MODELS
+from guanxi.customers.normalize import hash_national_id, mask_national_id, name_search_keys
+from guanxi.demo import identifiers, names
+from guanxi.demo.catalog import CORPORATE_MODELS, FLEET_MODELS, ID_REGIONS, IdRegion
 from guanxi.demo.contacts import ContactBook
 from guanxi.demo.garage import Garage, VehicleDraft
 from guanxi.demo.network import Network, Site
@@ -43,6 +46,9 @@ SOURCE_WEIGHTS = {"walk_in": 30, "web": 20, "hotline": 15, "dealer": 15, "referr
 FLEET_SIZE_SCALE, CORPORATE_SIZE_SCALE, FLEET_SIZE_CAP = 14, 4, 150
 # lifetime spend (CNY) from which a customer reaches a tier, highest first
 TIER_THRESHOLDS = (("vip", 1_000_000), ("gold", 400_000), ("silver", 150_000))
+# who has given a resident ID number: those who bought a car, and a few prospects
+BUYER_STAGES = frozenset(("contracted", "owner", "loyal", "lapsed", "churned"))
+NATIONAL_ID_SHARE = {True: 0.85, False: 0.08}  # buyer or not
 
 
 class IdCounter:
@@ -61,7 +67,7 @@ class CustomerDraft:
     """A customer being generated: the row is written once the whole history is known."""
 
     __slots__ = ("id", "segment", "dealer", "stage", "name", "latin_name", "gender", "birth_day", "source",
-                 "spend", "first_day", "last_day", "milestones")
+                 "spend", "first_day", "last_day", "milestones", "national_id")
 
     def __init__(self, customer_id: int, segment: str, dealer: Site, stage: str):
         self.id = customer_id
@@ -69,6 +75,7 @@ class CustomerDraft:
         self.dealer = dealer
         self.stage = stage
         self.spend = 0
+        self.national_id = ""
         self.milestones: list[tuple[int, str]] = []
         self.first_day = self.last_day = 0
 
@@ -86,12 +93,20 @@ def tier_for(spend: int) -> str:
     return next((tier for tier, threshold in TIER_THRESHOLDS if spend >= threshold), "standard")
 
 
+@functools.cache
+def id_regions_for(city_name: str, birth_year: int) -> tuple[IdRegion, ...]:
+    """The region codes of the city valid for that birth year: its districts', else the city's own."""
+    valid = [region for region in ID_REGIONS[city_name] if region.since <= birth_year <= region.until]
+    return tuple(region for region in valid if not region.code.endswith("00")) or tuple(valid)
+
+
 @dataclass
 class GeneratorSettings:
     seed: int
     network: Network
     vehicle_type_id: int
     as_of: dt.date
+    pii_key: str  # settings.GUANXI_PII_KEY: ID numbers are stored as its keyed hash
 
 
 class DemoGenerator:
@@ -122,7 +137,7 @@ class _Chunk:
         self.ids = generator.ids
         self.today = settings.as_of.toordinal()
         self.timeline = Timeline(rng, self.ids["interactions"], self.network.call_center_id, self.network.hq_id,
-                                 settings.vehicle_type_id, last_day=self.today - 1)
+                                 settings.vehicle_type_id, last_day=self.today - 1, staff=self.network.staff)
         self.contacts = ContactBook(rng, generator.fake, self.timeline, self.ids["contact_points"],
                                     self.ids["consents"])
         self.garage = Garage(rng, self.timeline, self.network, self.today, self.ids["vehicles"],
@@ -167,7 +182,16 @@ class _Chunk:
             customer.name, customer.latin_name = names.person_name(rng, female)
             customer.gender = "f" if female else "m"
             customer.birth_day = self.today - rng.randrange(22 * YEAR, 65 * YEAR)
+            if rng.random() < NATIONAL_ID_SHARE[stage in BUYER_STAGES]:
+                customer.national_id = self._national_id(customer)
         return customer
+
+    def _national_id(self, customer: CustomerDraft) -> str:
+        """Born in the home dealer's city on the birth date; the sequence number is odd for men."""
+        birth_date = dt.date.fromordinal(customer.birth_day)
+        region = self.rng.choice(id_regions_for(customer.dealer.city.name, birth_date.year))
+        sequence = 2 * self.rng.randrange(1, 500) - (customer.gender == "m")
+        return identifiers.national_id_for(region.code, birth_date, sequence)
 
     # -- lifecycles --------------------------------------------------------------------------
 
@@ -296,9 +320,13 @@ class _Chunk:
         updated_at = max(created_at, self.timeline.moment(customer.last_day))
         dealer = customer.dealer
         birth_date = dt.date.fromordinal(customer.birth_day) if customer.birth_day else None
+        hashed = masked = ""
+        if customer.national_id:  # stored as customers.services stores a number typed in
+            hashed = hash_national_id(customer.national_id, self.generator.settings.pii_key)
+            masked = mask_national_id(customer.national_id)
         return (
             customer.id, "company" if customer.is_company else "person", customer.name, customer.latin_name,
-            customer.gender, birth_date, "", "", customer.segment, customer.stage, tier_for(customer.spend),
+            customer.gender, birth_date, hashed, masked, customer.segment, customer.stage, tier_for(customer.spend),
             customer.source, dealer.id, "zh-hans", dealer.city.province, dealer.city.name, customer.spend, "CNY", {},
             created_at, updated_at, *name_search_keys(customer.name, not customer.is_company),
         )

@@ -1,10 +1,14 @@
-"""Unique identifiers derived from a row's id: mobile numbers, VINs, plates, e-mail and WeChat IDs.
+"""Identifiers of the demo rows: mobile numbers, VINs, plates, e-mail and WeChat IDs; ID numbers.
 
 Each is a bijection of the customer or vehicle id, not a random draw, so that loading the
 demo again (appending customers with higher ids) can never produce a phone number or a VIN
 that is already taken, without asking the database. The ids are scrambled by multiplying
 with a number coprime to the range, so neighbouring customers do not get neighbouring numbers.
+Resident ID numbers are the exception: like real ones they are made of the birth place, the
+birth date and a sequence number, which the generator draws.
 """
+
+import datetime as dt
 
 from guanxi.customers.normalize import vin_check_digit
 
@@ -57,8 +61,41 @@ def plate_for(vehicle_id: int, prefix: str, new_energy: bool) -> str:
     return prefix + ("D" if new_energy else "") + "".join(chars)
 
 
-def email_for(latin_name: str, customer_id: int, domain: str) -> str:
-    return f"{latin_name.replace(' ', '').lower()}{customer_id}@{domain}"
+def qq_number_for(customer_id: int) -> str:
+    """A nine-digit QQ number, e.g. "483920175"; unique for ids below 900 million. The multiplier
+    (about 0.618 of the range, coprime with it) spreads neighbouring ids over the whole range."""
+    return str(10**8 + _scramble(customer_id, 9 * 10**8, multiplier=556_233_713))
+
+
+def handle_digits_for(customer_id: int) -> str:
+    """The digits people add to a taken handle ("wangfang" -> "wangfang48213"): five for the first
+    100,000 ids, more after; distinct for distinct ids, so addresses ending in them are unique."""
+    block, rest = divmod(customer_id, 10**5)
+    return str(block * 10**5 + _scramble(rest, 10**5))
+
+
+def handle_email_for(latin_name: str, customer_id: int, variant: int, domain: str) -> str:
+    """"Wang Fang" -> "wangfang48213@163.com", "wang.fang48213@…", "wang_fang…", "wf…" or "fangwang…"
+    (`variant` picks the handle): unique, since the address ends in the id's own digits after letters."""
+    surname, _, given = latin_name.lower().partition(" ")
+    handle = (f"{surname}{given}", f"{surname}.{given}", f"{surname}_{given}", f"{surname[0]}{given[0]}",
+              f"{given}{surname}")[variant % 5]
+    return f"{handle}{handle_digits_for(customer_id)}@{domain}"
+
+
+def company_email_for(latin_name: str, city_name_en: str, customer_id: int, domain: str) -> str:
+    """"Shanghai Hongda Logistics Co., Ltd." -> "hongdalogistics48213@163.com": small companies
+    mostly use a free mailbox named after the firm."""
+    firm = latin_name.removeprefix(city_name_en).removesuffix("Co., Ltd.")
+    return f"{''.join(char for char in firm.lower() if char.isalnum())}{handle_digits_for(customer_id)}@{domain}"
+
+
+def national_id_for(region: str, birth_date: dt.date, sequence: int) -> str:
+    """An 18-character resident ID number (GB 11643): region code, birth date, a three-digit
+    sequence number (odd for men, even for women) and the ISO 7064 MOD 11-2 check character."""
+    body = f"{region}{birth_date:%Y%m%d}{sequence:03d}"
+    check = (1 - 2 * int(body, 13)) % 11  # python-stdnum's formula: the weights are powers of 2 modulo 11
+    return body + ("X" if check == 10 else str(check))
 
 
 def wechat_id_for(latin_name: str, customer_id: int) -> str:

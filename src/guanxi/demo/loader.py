@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from auditlog.models import LogEntry
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -96,7 +97,7 @@ def load(customers: int, seed: int = 42, *, chunk_size: int = CHUNK_CUSTOMERS, p
     build_org_tree()
     settings = GeneratorSettings(
         seed=seed, network=snapshot_network(), vehicle_type_id=ContentType.objects.get_for_model(Vehicle).pk,
-        as_of=as_of or timezone.now().date(),
+        as_of=as_of or timezone.now().date(), pii_key=django_settings.GUANXI_PII_KEY,
     )
     generator = DemoGenerator(settings, _next_ids())
     writer = writer_for(connection)

@@ -4,9 +4,10 @@ Kept apart from orgtree.py (which reads it from the database) so that the genera
 imports no Django model and can run, be tested and be timed on its own.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from guanxi.demo.catalog import City
+from guanxi.demo.timeline import Staff
 
 
 @dataclass(frozen=True)
@@ -28,3 +29,4 @@ class Network:
     call_center_id: int
     dealers: tuple[Site, ...]
     stations_by_region: dict[int, tuple[Site, ...]]
+    staff: Staff = field(default_factory=dict)

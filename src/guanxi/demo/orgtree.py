@@ -3,14 +3,25 @@
 `build_org_tree` is idempotent (it creates only the units whose code is missing) so that
 `guanxi demo` and `guanxi loaddemo` can both call it on every run. `snapshot_network`
 reads the units back into plain data (network.py) with the ids the generator needs for
-foreign keys.
+foreign keys, and the users of each unit who log its interactions.
 """
 
 from django.db import transaction
 
-from guanxi.core.models import OrgUnit, OrgUnitKind
+from guanxi.core.models import Membership, OrgUnit, OrgUnitKind
+from guanxi.core.roles import Role
 from guanxi.demo.catalog import CALL_CENTER_CODE, CITIES, DEALERS, HQ_CODE, REGIONS, SERVICE_STATIONS, Outlet
 from guanxi.demo.network import Network, Site
+from guanxi.demo.timeline import Handler, Staff
+
+# The roles whose members log a handler's interactions, the first role with members wins: a
+# dealer's sales consultants (else its manager), a workshop's service advisors, the call center's
+# agents (else its supervisor). Head office's campaigns are sent by the campaign system: no one.
+HANDLER_ROLES = {
+    Handler.DEALER: (Role.DEALER_SALES, Role.DEALER_MANAGER),
+    Handler.SERVICE: (Role.SERVICE_ADVISOR,),
+    Handler.CALL_CENTER: (Role.AGENT, Role.SUPERVISOR),
+}
 
 
 def _outlet_fields(outlet: Outlet, kind: str, label: str, label_en: str, parent: OrgUnit) -> dict:
@@ -69,4 +80,20 @@ def snapshot_network() -> Network:
         call_center_id=rows[CALL_CENTER_CODE].pk,
         dealers=tuple(site(outlet) for outlet in DEALERS),
         stations_by_region={region: tuple(found) for region, found in stations.items()},
+        staff=_staff([unit.pk for unit in rows.values()]),
     )
+
+
+def _staff(unit_ids: list[int]) -> Staff:
+    """The active users of these units by the handler they log for, in id order (see HANDLER_ROLES)."""
+    members: dict[tuple[int, str], list[int]] = {}
+    for unit_id, role, user_id in (Membership.objects.filter(org_unit__in=unit_ids, user__is_active=True)
+                                   .order_by("user_id").values_list("org_unit_id", "role__name", "user_id")):
+        members.setdefault((unit_id, role), []).append(user_id)
+    staff = {}
+    for unit_id in unit_ids:
+        for handler, roles in HANDLER_ROLES.items():
+            found = next((members[unit_id, role.value] for role in roles if (unit_id, role.value) in members), None)
+            if found:
+                staff[unit_id, handler] = tuple(found)
+    return staff

@@ -32,8 +32,8 @@ VEHICLES = Table("vehicles", "customers.Vehicle", (
 ))
 OWNERSHIPS = Table("ownerships", "customers.Ownership", ("id", "vehicle_id", "customer_id", "start_date", "end_date"))
 INTERACTIONS = Table("interactions", "customers.Interaction", (
-    "id", "customer_id", "channel", "direction", "occurred_at", "org_unit_id", "subject", "summary", "amount",
-    "link_type_id", "link_id",
+    "id", "customer_id", "channel", "direction", "occurred_at", "org_unit_id", "user_id", "subject", "summary",
+    "amount", "link_type_id", "link_id",
 ))
 STAGE_CHANGES = Table("stage_changes", "customers.StageChange", (
     "id", "customer_id", "from_stage", "to_stage", "changed_at", "channel",

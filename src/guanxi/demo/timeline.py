@@ -2,10 +2,11 @@
 
 The generator decides *that* something happened on a given day (a purchase, a service visit);
 this module turns it into the interaction row: the subject in Chinese, a plausible channel
-and direction, who handled it (dealer, service unit, call center or head office), a time in
-local business hours stored in UTC, the amount, and a link to the vehicle concerned. Every
-amount also goes into the customer's running spend, so lifetime_spend is by construction
-the sum of the timeline's amounts.
+and direction, who handled it (dealer, service unit, call center or head office, and the
+person there when the unit has staff in the demo: see `Staff`), a time in local business
+hours stored in UTC, the amount, and a link to the vehicle concerned. Every amount also goes
+into the customer's running spend, so lifetime_spend is by construction the sum of the
+timeline's amounts.
 """
 
 import datetime as dt
@@ -26,6 +27,11 @@ class Handler:
     SERVICE = "service"
     CALL_CENTER = "cc"
     HEAD_OFFICE = "hq"
+
+
+# Who logs an interaction: org unit id, handler -> the user ids of the unit's staff in that role
+# (orgtree.snapshot_network reads them; empty when the demo users do not exist yet).
+Staff = dict[tuple[int, str], tuple[int, ...]]
 
 
 class Subject(NamedTuple):
@@ -61,8 +67,9 @@ class Timeline:
     """Collects the interaction rows of one chunk (columns as in tables.INTERACTIONS)."""
 
     def __init__(self, rng: random.Random, next_id, call_center_id: int, hq_id: int, vehicle_type_id: int,
-                 last_day: int):
+                 last_day: int, staff: Staff | None = None):
         self.rng = rng
+        self.staff = staff or {}
         self.next_id = next_id
         self.call_center_id = call_center_id
         self.hq_id = hq_id
@@ -98,8 +105,18 @@ class Timeline:
         if amount is not None:
             customer.spend += amount
         customer.last_day = max(customer.last_day, day)
+        row_id = self.next_id()
         self.rows.append((
-            self.next_id(), customer.id, self.rng.choice(subject.channels), subject.direction, self.moment(day),
-            unit_id, subject.text, summary, None if amount is None else Decimal(amount),
-            self.vehicle_type_id if vehicle_id else None, vehicle_id,
+            row_id, customer.id, self.rng.choice(subject.channels), subject.direction, self.moment(day),
+            unit_id, self._user(unit_id, subject.handler, customer.id, row_id), subject.text, summary,
+            None if amount is None else Decimal(amount), self.vehicle_type_id if vehicle_id else None, vehicle_id,
         ))
+
+    def _user(self, unit_id: int, handler: str, customer_id: int, row_id: int) -> int | None:
+        """Who of the unit's staff logged it: at a dealer or a workshop the customer's own consultant
+        or advisor, at the call center whichever agent took the call. Chosen from the ids, not drawn,
+        so that the rest of the data set is the same whether the demo users exist or not."""
+        staff = self.staff.get((unit_id, handler))
+        if not staff:
+            return None
+        return staff[(row_id if handler == Handler.CALL_CENTER else customer_id) % len(staff)]

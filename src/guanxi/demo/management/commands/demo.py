@@ -1,8 +1,9 @@
 """`guanxi demo`: make a ready-to-explore demo out of an empty data directory, and show the logins.
 
 Each step is skipped when already done, so the command is safe to run again: migrate, build
-the org tree, top the data set up to --customers (an interrupted load is finished, a complete
-one left alone), create one user per role and plan each a day of activities.
+the org tree, create one user per role (first, so that the interactions the load writes name
+who at the dealer or the call center logged them), top the data set up to --customers (an
+interrupted load is finished, a complete one left alone) and plan each user a day of activities.
 """
 
 from django.core.management import call_command
@@ -28,12 +29,12 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         with audit_context(channel=Channel.IMPORT):
             build_org_tree()
+            logins = ensure_demo_users()
             have = Customer.objects.count()
             if have >= customers:
                 self.stdout.write(f"{have:,} customers exist already: the demo data set is not loaded again")
             else:
                 self.stdout.write(f"loading the demo data set: {customers - have:,} customers (seed {seed})")
                 self.stdout.write(load_up_to(customers, seed, progress=not no_progress).summary())
-            logins = ensure_demo_users()
             plan_demo_days([login.username for login in logins], seed)
         self.stdout.write("\nDemo logins:\n" + format_logins(logins))
