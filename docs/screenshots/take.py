@@ -15,15 +15,20 @@ from playwright.sync_api import sync_playwright
 HERE = Path(__file__).resolve().parent
 PASSWORD = "guanxi-demo"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-# (file name, demo login, path; "{customer}" is a customer the login may see)
+# (file name, demo login, path; "{customer}" is a customer the login may see; optionally what is
+# then typed into the search box, to show its suggestions)
 SHOTS = [
     ("home-dealer-sales", "dealer_sales", "/"),
     ("home-agent", "agent", "/"),
     ("home-service-advisor", "service_advisor", "/"),
     ("home-supervisor", "supervisor", "/"),
+    ("home-marketing", "hq_marketing", "/"),
     ("my-day", "dealer_sales", "/customers/my-day/"),
     ("customer-360", "dealer_sales", "/customers/{customer}/"),
+    ("stage-change", "dealer_sales", "/customers/{customer}/stage/"),
     ("search-pinyin", "agent", "/customers/search/?q=wang"),
+    ("search-phone-tail", "agent", "/customers/search/?q=0000"),
+    ("search-typeahead", "agent", "/", "zhangw"),
     ("error-404", "dealer_sales", "/customers/999999999/"),
 ]
 PHONE_SHOTS = [
@@ -60,7 +65,7 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
         for language, locale in LOCALES.items():
             for shots, viewport in ((SHOTS, DESKTOP), (PHONE_SHOTS, PHONE)):
-                for name, username, path in shots:
+                for name, username, path, *typed in shots:
                     context = browser.new_context(locale=locale, viewport=viewport)
                     page = context.new_page()
                     sign_in(page, url, username)
@@ -68,6 +73,9 @@ def main() -> None:
                         path = path.format(customer=a_customer(page, url))
                     page.goto(url + path)
                     page.wait_for_load_state("networkidle")
+                    if typed:
+                        page.type(".global-search input[name=q]", typed[0], delay=60)
+                        page.wait_for_selector("#search-suggestions .suggestions")
                     page.screenshot(path=str(HERE / f"{name}-{language}.png"), full_page=viewport is DESKTOP)
                     context.close()
                     print(f"{name}-{language}.png")

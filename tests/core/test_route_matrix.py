@@ -46,6 +46,8 @@ PAGES_TESTED_ELSEWHERE = {
         "tests.core.test_sign_in_policy::test_nothing_opens_before_the_code_and_the_first_code_sets_the_app_up",
     "customers/duplicates/":
         "tests.customers.test_edit_pages::test_the_duplicate_warning_names_only_customers_the_user_may_see",
+    "customers/search/suggest/":
+        "tests.customers.test_views::test_typeahead_suggests_only_customers_the_user_may_see",
     "customers/my-day/":  # the user's own activities only
         "tests.customers.test_activities::test_my_day_puts_urgent_and_important_first_and_flags_what_is_overdue",
     "customers/activities/<int:pk>/close/":

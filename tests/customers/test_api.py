@@ -99,8 +99,8 @@ patch li                  200 200 200 403 200 200 404 404 403 200 404 403 401
 patch wang                200 200 200 403 200 200 404 404 403 404 200 403 401
 add contact zhang         201 201 201 403 201 201 201 201 403 201 404 403 401
 opt out zhang phone       200 200 200 403 200 200 200 200 403 200 404 403 401
-consent zhang             200 200 200 403 200 200 200 200 403 200 404 403 401
-register vehicle li       200 403 403 403 200 200 404 404 403 200 404 403 401
+consent zhang             201 201 201 403 201 201 201 201 403 201 404 403 401
+register vehicle li       201 403 403 403 201 201 404 404 403 201 404 403 401
 add interaction li        201 201 201 403 201 201 404 404 201 201 404 403 401
 delete wang               204 403 403 403 403 403 403 403 403 403 403 403 401
 delete zhang (history)    422 403 403 403 403 403 403 403 403 403 403 403 401
@@ -380,8 +380,8 @@ def test_opt_out_and_consent(client, users, customers):
     assert response.status_code == 200 and response.json()["opted_out"] and response.json()["opted_out_at"]
     body = {"channel": "sms", "purpose": "marketing", "granted": False, "how": "recorded call"}
     url = f"/api/customers/{zhang.pk}/consents"
-    assert client.post(url, body, content_type="application/json").status_code == 200
-    assert client.post(url, {**body, "granted": True}, content_type="application/json").status_code == 200
+    assert client.post(url, body, content_type="application/json").status_code == 201  # a new answer
+    assert client.post(url, {**body, "granted": True}, content_type="application/json").status_code == 200  # again
     [consent] = client.get(url).json()["results"]
     assert (consent["channel"], consent["granted"]) == ("sms", True)
     withdrawn = client.patch(f"/api/consents/{consent['id']}", {"granted": False, "how": "hotline"},

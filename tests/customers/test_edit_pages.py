@@ -3,6 +3,7 @@ views: the same services and scope checks as the API, errors beside their fields
 half-written."""
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from guanxi.core.models import User
@@ -211,3 +212,87 @@ def test_the_duplicate_warning_names_only_customers_the_user_may_see(client, use
         assert (reverse("customers:detail", args=[zhang.pk]) in warning) == visible, (user_key, typed)
     half_typed = client.get(reverse("customers:duplicates"), {"phone": "1380013"}).content.decode()
     assert "张伟" not in half_typed
+
+
+@override_settings(GUANXI_ID_LOOKUPS_PER_HOUR=2)
+def test_the_duplicate_check_spends_an_id_number_once_and_keeps_warning_past_the_limit(client, users, customers):
+    """The form asks again whenever another field changes; each ask once counted as a search by ID
+    number, and past the hourly limit the check answered 500 and stopped warning even of phones."""
+    from guanxi.customers.models import NationalIdLookup
+
+    client.force_login(users[Role.AGENT])
+    same = {"national_id": "11010519491231002X"}
+    for extra in ({}, {"phone": "13900139000"}, {"email": "x@example.cn"}):
+        assert "张伟" in client.get(reverse("customers:duplicates"), {**same, **extra}).content.decode()
+    assert NationalIdLookup.objects.filter(user=users[Role.AGENT]).count() == 1
+    client.get(reverse("customers:duplicates"), {"national_id": "110105194912310038"})
+    past_limit = client.get(reverse("customers:duplicates"), {"national_id": "110105195001010012",
+                                                              "phone": "13900139000"}, HTTP_ACCEPT_LANGUAGE="en")
+    text = past_limit.content.decode()
+    assert past_limit.status_code == 200 and "李娜" in text and "the most allowed" in text
+
+
+def test_registering_a_car_returns_to_the_customers_360_page(client, users, customers):
+    from tests.customers.test_views import valid_vin
+
+    li, vin = customers["li"], valid_vin(4242)
+    client.force_login(users[Role.ADMIN])
+    response = client.post(reverse("customers:vehicle_add", args=[li.pk]),
+                           {"vin": vin, "model": "朗逸 Lavida", "model_year": 2024, "plate": "", "purchase_date": "",
+                            "warranty_end": "", "mileage_km": "0", "price": ""})
+    assert response.status_code == 302 and response.url == reverse("customers:detail", args=[li.pk])
+    assert vin in client.get(response.url).content.decode()
+
+
+# --- lifecycle stage and concurrent edits ------------------------------------------------------------
+
+
+class TestCustomerStagePageIsolation(PageIsolation):
+    model = Customer
+    edit_url = "customers:stage"
+
+    @staticmethod
+    def objects(customers):
+        return list(customers.values())
+
+
+def test_a_stage_change_needs_a_reason_which_the_history_keeps(client, users, customers):
+    zhang = customers["zhang"]
+    client.force_login(users[Role.DEALER_SALES])
+    page = client.get(reverse("customers:detail", args=[zhang.pk])).content.decode()
+    assert reverse("customers:stage", args=[zhang.pk]) in page
+    url = reverse("customers:stage", args=[zhang.pk])
+    refused = client.post(url, {"lifecycle_stage": "churned", "reason": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 422 and "reason" in refused.context["form"].errors
+    same = client.post(url, {"lifecycle_stage": zhang.lifecycle_stage, "reason": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "already" in " ".join(same.context["form"].errors["lifecycle_stage"])
+    assert client.post(url, {"lifecycle_stage": "churned", "reason": "Bought a competitor's car"}).status_code == 302
+    zhang.refresh_from_db()
+    change = zhang.stage_changes.first()
+    assert (zhang.lifecycle_stage, change.reason) == ("churned", "Bought a competitor's car")
+    assert change.changed_by == users[Role.DEALER_SALES]
+    assert "Bought a competitor&#x27;s car" in client.get(reverse("customers:detail", args=[zhang.pk])).content.decode()
+
+
+def test_the_second_of_two_users_editing_a_customer_is_told_and_overwrites_only_knowingly(client, users, customers):
+    zhang = customers["zhang"]
+    url = reverse("customers:edit", args=[zhang.pk])
+    first, second = users[Role.DEALER_SALES], users[Role.DEALER_MANAGER]
+    client.force_login(second)
+    opened_by_second = client.get(url).context["version"]
+    client.force_login(first)
+    data = form(name="张伟", home_dealer=zhang.home_dealer_id, city="上海", version=client.get(url).context["version"])
+    assert client.post(url, {**data, "tier": "gold"}).status_code == 302
+    client.force_login(second)
+    late = {**data, "tier": "silver", "city": "苏州", "version": opened_by_second}
+    refused = client.post(url, late, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 422
+    message = " ".join(refused.context["form"].non_field_errors())
+    assert "after you opened it" in message and (first.get_full_name() or first.username) in message
+    assert refused.context["form"]["city"].value() == "苏州"  # what was typed stays
+    zhang.refresh_from_db()
+    assert (zhang.tier, zhang.city) == ("gold", "上海")  # the first save stands
+    again = client.post(url, {**late, "version": refused.context["version"]})
+    assert again.status_code == 302
+    zhang.refresh_from_db()
+    assert (zhang.tier, zhang.city) == ("silver", "苏州")

@@ -277,23 +277,68 @@ def test_a_customer_link_in_the_list_opens_the_360_page_not_a_fragment(client, u
     assert 'hx-boost="false"' in page.split("<tbody", 1)[1].split(">", 1)[0]
 
 
-def test_the_search_box_says_what_it_searched_and_when_there_are_more(client, users, customers):
+def test_the_search_box_counts_honestly_pages_and_says_what_it_searched(client, users, customers, monkeypatch):
     """"20 found" was printed when 1,976 matched, and nothing said how the query was read (issue 7)."""
     from guanxi.customers import services
 
-    for i in range(services.LOOKUP_LIMIT + 1):
+    monkeypatch.setattr(services, "SEARCH_COUNTED_UP_TO", 25)  # 100 in production: the same code, fewer rows
+    for i in range(26):
         services.create_customer(users["admin"], {"name": f"赵客户{i:02d}",
                                                   "home_dealer_id": customers["zhang"].home_dealer_id})
     client.force_login(users["agent"])
     page = client.post(reverse("customers:search"), {"q": "赵"}, HTTP_ACCEPT_LANGUAGE="en")
     text = page.content.decode()
-    assert len(page.context["hits"]) == services.LOOKUP_LIMIT
-    assert "More than 20 customers found" in text and "Searched as the beginning of a name, or a given" in text
+    assert [customer.name for customer, _ in page.context["rows"]] == [f"赵客户{i:02d}" for i in range(20)]
+    assert "More than 25 customers found" in text and "Searched as the beginning of a name, or a given" in text
+    assert 'name="page" value="2"' in text and "赵" not in text.split('action="/customers/search/"')[1].split(">")[0]
+    second = client.post(reverse("customers:search"), {"q": "赵", "page": "2"})
+    assert [customer.name for customer, _ in second.context["rows"]] == [f"赵客户{i:02d}" for i in range(20, 25)]
+    beyond = client.post(reverse("customers:search"), {"q": "赵", "page": "99"})
+    assert beyond.context["page"] == 2  # the last page, not an error
     # the last four digits of a phone number find its owner, within what the user may see
     client.force_login(users["dealer_sales"])
     found = client.post(reverse("customers:search"), {"q": "8000"})
     assert found.status_code == 302 and found.url == reverse("customers:detail", args=[customers["zhang"].pk])
-    assert client.post(reverse("customers:search"), {"q": "7000"}, HTTP_ACCEPT_LANGUAGE="en").context["hits"] == []
+    assert client.post(reverse("customers:search"), {"q": "7000"}, HTTP_ACCEPT_LANGUAGE="en").context["rows"] == []
+
+
+def test_each_hit_shows_what_it_was_found_by_masked_where_personal(client, users, customers):
+    from guanxi.customers import services
+
+    dealer = customers["zhang"].home_dealer_id
+    other = services.create_customer(users["admin"], {"name": "钱多多", "home_dealer_id": dealer},
+                                     [{"kind": "phone", "value": "13912348000"}])
+    client.force_login(users["agent"])
+    rows = dict(client.post(reverse("customers:search"), {"q": "8000"}).context["rows"])
+    assert rows == {customers["zhang"]: "138****8000", other: "139****8000"}
+    page = client.post(reverse("customers:search"), {"q": "8000"}).content.decode()
+    assert "13800138000" not in page and "138****8000" in page
+    services.add_vehicle(users["admin"], other.pk, {"vin": "LSVAU218XN2183294", "model": "帕萨特 Passat"})
+    rows = dict(client.post(reverse("customers:search"), {"q": "183294"}).context["rows"])
+    assert set(rows.values()) == {"LSVAU218XN2183294"}
+
+
+def test_typeahead_suggests_customers_but_never_spends_an_id_number_search(client, users, customers):
+    from guanxi.customers.models import NationalIdLookup
+
+    client.force_login(users["agent"])
+    page = client.get(reverse("home")).content.decode()
+    assert 'hx-post="/customers/search/suggest/"' in page
+    text = client.post(reverse("customers:suggest"), {"q": "zhangw"}).content.decode()
+    assert "张伟" in text and reverse("customers:detail", args=[customers["zhang"].pk]) in text
+    assert "李娜" not in text
+    assert "138****8000" in client.post(reverse("customers:suggest"), {"q": "8000"}).content.decode()
+    text = client.post(reverse("customers:suggest"), {"q": "11010519491231002X"}).content.decode()
+    assert "张伟" not in text and not NationalIdLookup.objects.exists()
+    assert client.get(reverse("customers:suggest"), {"q": "zhang"}).status_code == 405  # numbers stay out of URLs
+
+
+@pytest.mark.parametrize("user_key, visible", VISIBLE.items())
+def test_typeahead_suggests_only_customers_the_user_may_see(client, users, customers, user_key, visible):
+    client.force_login(users[user_key])
+    for key, typed in (("zhang", "zhangw"), ("wang", "wangf"), ("li", "lina")):
+        shown = customers[key].name in client.post(reverse("customers:suggest"), {"q": typed}).content.decode()
+        assert shown == (key in visible), (key, typed)
 
 
 @pytest.mark.parametrize("typed", ["Li Chao", "lichao", "li chao", "LC", "lc", "李超", "超"])
@@ -308,7 +353,7 @@ def test_an_agent_finds_a_customer_by_pinyin_initials_or_given_name(client, user
     client.force_login(users["agent"])
     page = client.post(reverse("customers:search"), {"q": typed})
     found = [page.url] if page.status_code == 302 else [reverse("customers:detail", args=[c.pk])
-                                                        for c in page.context["hits"]]
+                                                        for c, _ in page.context["rows"]]
     assert reverse("customers:detail", args=[li.pk]) in found
     if typed.lower() in ("lc",):
         assert len(found) == 2  # 李超 and 刘畅

@@ -8,8 +8,17 @@ class ContactCenterConfig(AppConfig):
     verbose_name = _("Contact center")
 
     def ready(self):
-        from guanxi.core.registry import MenuItem, registry
+        from guanxi.contact_center import widgets
+        from guanxi.core.registry import HomeWidget, MenuItem, registry
 
         registry.add_menu_item(
             MenuItem("contact_center:staffing", _("Staffing"), "headset", ("contact_center.staffing", "view"), 50)
         )
+        registry.add_home_widget(HomeWidget(
+            "my_queue", "contact_center/widgets/my_queue.html", widgets.my_queue_widget,
+            ("contact_center.queuedcontact", "view"), 3,
+        ))
+        registry.add_home_widget(HomeWidget(
+            "live_queue", "contact_center/widgets/live_queue.html", widgets.live_queue_widget,
+            ("contact_center.staffing", "view"), 4,
+        ))

@@ -60,7 +60,6 @@ class ModelApi:
     parent_path = ""  # "customers"
     parent_field = "customer"  # the lookup from a record to its parent
     create_schema: type[Schema] | None = None
-    create_status = 201  # 200 where creating may find the record already there (a known VIN)
     change_schema: type[Schema] | None = None
     scope_field = "__all__"  # the field named when a write would land outside the writer's scope
 
@@ -69,6 +68,11 @@ class ModelApi:
 
     def create(self, user, data: dict, parent_pk):
         raise NotImplementedError
+
+    def found_already(self, data: dict, parent_pk) -> bool:
+        """Whether creating will find the record there already and change it (a known VIN is
+        transferred, a consent recorded again replaces the answer): 200 then, 201 for a new one."""
+        return False
 
     def change(self, user, pk, data: dict):
         raise NotImplementedError
@@ -161,14 +165,15 @@ class ModelApi:
 
             def create_under(request, parent_pk: int, payload: Payload):
                 data = payload.model_dump()
+                found = api.found_already(data, parent_pk)
                 saved = api._checked_write(request.user, lambda: api.create(request.user, data, parent_pk))
-                return Status(api.create_status, saved)
+                return Status(200 if found else 201, saved)
 
             def create(request, payload: Payload):
                 return create_under(request, None, payload)
 
             path, create = (self._children_path(), create_under) if self.parent_model else (f"/{self.path}", create)
-            self._add(router, path, "POST", create, f"create_{self.name}", {self.create_status: self.schema},
+            self._add(router, path, "POST", create, f"create_{self.name}", {201: self.schema, 200: self.schema},
                       self.create.__doc__ or f"Adds a {label}.")
 
         if self.change_schema is not None:

@@ -9,7 +9,9 @@ one row past the page instead of counting the table: the customer table may hold
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
+from auditlog.models import LogEntry
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger
@@ -19,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -107,8 +110,9 @@ class ObjectListView(LoginRequiredMixin, View):
 
 
 def facts(obj, names) -> list[tuple[str, object]]:
-    """(label, shown value) of the named fields: choices by their label, times local, yes/no, "—"
-    for nothing; a related record stays an object so that the page can link to it."""
+    """(label, shown value) of the named fields: choices by their label, dates and times local in
+    the language's format, amounts with thousands grouped, yes/no, "—" for nothing; a related
+    record stays an object so that the page can link to it."""
     shown = []
     for name in names:
         field = obj._meta.get_field(name)
@@ -116,11 +120,13 @@ def facts(obj, names) -> list[tuple[str, object]]:
         if field.choices:
             value = getattr(obj, f"get_{name}_display")()
         elif isinstance(value, dt.datetime):
-            value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+            value = date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
         elif isinstance(value, dt.date):
-            value = value.isoformat()
+            value = date_format(value, "SHORT_DATE_FORMAT")
         elif isinstance(value, bool):
             value = _("yes") if value else _("no")
+        elif isinstance(value, Decimal):  # amounts: 158,200.00
+            value = number_format(value, 2, force_grouping=True)
         shown.append((field.verbose_name, "—" if value in (None, "") else value))
     return shown
 
@@ -178,7 +184,9 @@ class ObjectEditView(LoginRequiredMixin, View):
     route the write through the app's domain service (the default saves the form). The write
     runs in one transaction and is checked after saving to be inside the writer's scope; a
     ValidationError from either is shown beside its field, what was typed is kept, and nothing
-    is written.
+    is written. A record with an `updated_at` is saved only if nobody changed it since the form
+    was opened (the form carries that time): the second of two users editing it is told who
+    changed it, and saving again replaces that change knowingly instead of silently.
     """
 
     model: type[Model]
@@ -187,6 +195,10 @@ class ObjectEditView(LoginRequiredMixin, View):
 
     def save(self, user, form):
         return form.save()
+
+    def saved_url(self, saved) -> str:
+        """Where the user lands after saving: the saved record's page."""
+        return saved.get_absolute_url()
 
     def check_may_add(self, request) -> None:
         """Refuses a create the user may not make; a record made under a parent (a customer's
@@ -202,27 +214,64 @@ class ObjectEditView(LoginRequiredMixin, View):
             return None
         return get_restricted(request.user, self.model, pk, "change")
 
-    def _render(self, request, form, instance, status=200):
-        context = {"form": form, "object": instance, "model_name": self.model._meta.verbose_name}
+    def _render(self, request, form, instance, version="", status=200):
+        context = {"form": form, "object": instance, "model_name": self.model._meta.verbose_name, "version": version}
         return render(request, self.template_name, context, status=status)
 
     def get(self, request, pk=None, **parent):
         instance = self._instance(request, pk)
-        return self._render(request, self._form(request, instance), instance)
+        return self._render(request, self._form(request, instance), instance, _version(instance))
 
     def post(self, request, pk=None, **parent):
         instance = self._instance(request, pk)
         form = self._form(request, instance, request.POST)
+        version = request.POST.get("version", "")
         if form.is_valid():
             try:
                 with transaction.atomic():
+                    version = _refuse_if_changed_since(instance, version)
                     saved = self.save(request.user, form)
                     ensure_in_scope(request.user, saved, "change", "__all__")
+            except ChangedMeanwhile as changed:
+                form_errors_from(form, changed)
+                version = changed.version
             except ValidationError as error:
                 form_errors_from(form, error)
             else:
-                return redirect(saved.get_absolute_url())
-        return self._render(request, form, instance, status=422)
+                return redirect(self.saved_url(saved))
+        return self._render(request, form, instance, version, status=422)
+
+
+def _version(instance) -> str:
+    """When the record was last changed, as the form shows it ("" for a record without that time)."""
+    stamp = getattr(instance, "updated_at", None)
+    return stamp.isoformat() if stamp else ""
+
+
+def _refuse_if_changed_since(instance, version: str) -> str:
+    """Refuses the save when the record changed after the form was opened at `version`; gives the
+    time the next save must match (the current one once the user has been told). The row stays
+    locked until the caller's transaction ends, so no change slips in between check and save."""
+    if not version or instance is None:
+        return version
+    current = _version(type(instance).objects.select_for_update().only("updated_at").get(pk=instance.pk))
+    if current != version:
+        entry = LogEntry.objects.get_for_object(instance).select_related("actor").first()
+        who = (entry.actor.get_full_name() or entry.actor.get_username()) if entry and entry.actor else _("Someone")
+        when = timezone.localtime(dt.datetime.fromisoformat(current)).strftime("%H:%M")
+        raise ChangedMeanwhile(current, _(
+            "%(who)s changed this record at %(when)s, after you opened it. Open it again to see their "
+            "change, or save again to replace it with what you typed below."
+        ) % {"who": who, "when": when})
+    return version
+
+
+class ChangedMeanwhile(ValidationError):
+    """Someone saved the record after the form was opened; `version` is its time now."""
+
+    def __init__(self, version: str, message: str):
+        super().__init__(message)
+        self.version = version
 
 
 class ObjectDeleteView(LoginRequiredMixin, View):

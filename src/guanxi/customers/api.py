@@ -144,12 +144,15 @@ class ConsentApi(OfCustomer):
     filterset_class = ConsentFilterSet
     ordering = ("channel", "purpose", "id")
     create_schema = ConsentIn
-    create_status = 200
     change_schema = ConsentChange
 
     def create(self, user, data, parent_pk):
-        """200, not 201: there is one consent per channel and purpose, recording again replaces it."""
+        """201 for a new channel and purpose; 200 when one was recorded before: there is one
+        consent per channel and purpose, and recording again replaces the answer."""
         return services.record_consent(user, parent_pk, data)
+
+    def found_already(self, data, parent_pk):
+        return Consent.objects.filter(customer_id=parent_pk, channel=data["channel"], purpose=data["purpose"]).exists()
 
     def change(self, user, pk, data):
         """The customer's new answer for the same channel and purpose; the audit log keeps the old one."""
@@ -163,7 +166,6 @@ class VehicleApi(OfCustomer):
     tags = ["vehicles"]
     filterset_class = VehicleFilterSet
     create_schema = VehicleIn
-    create_status = 200
     change_schema = VehicleChange
 
     def parent_rows(self, rows, parent):
@@ -171,8 +173,11 @@ class VehicleApi(OfCustomer):
         return rows.filter(ownerships__customer=parent, ownerships__end_date__isnull=True)
 
     def create(self, user, data, parent_pk):
-        """200, not 201: a VIN already known is transferred to this customer rather than created."""
+        """201 for a new VIN; 200 for a VIN already known, which is transferred to this customer."""
         return services.add_vehicle(user, parent_pk, data)
+
+    def found_already(self, data, parent_pk):
+        return services.vehicle_known(data.get("vin", ""))
 
     def change(self, user, pk, data):
         """The fields sent change; `service_unit_id` must be a station you work for (head office: any)."""

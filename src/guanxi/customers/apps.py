@@ -46,6 +46,13 @@ class CustomersConfig(AppConfig):
         registry.add_home_widget(HomeWidget(
             "stages", "customers/widgets/stages.html", overview.stage_widget, ("customers.customer", "view"), 10,
         ))
+        registry.add_home_widget(HomeWidget(
+            "base", "customers/widgets/base.html", overview.base_widget, ("customers.customer", "analyse"), 20,
+        ))
+        registry.add_home_widget(HomeWidget(
+            "warranty", "customers/widgets/warranty.html", overview.warranty_widget, ("customers.vehicle", "change"),
+            30,
+        ))
         registry.add_event_consumer(EventConsumer(
             "customers.notify_unit_of_new_customer", ("customers.relationship.added",),
             consumers.notify_unit_of_new_customer,

@@ -137,6 +137,26 @@ class UserForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
+class CustomerStageForm(UserForm):
+    """Moving a customer along the lifecycle says why: the reason stays in the stage history."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("For example: test drive booked, bought elsewhere, moved away."))
+
+    class Meta:
+        model = Customer
+        fields = ("lifecycle_stage",)
+
+    def clean_lifecycle_stage(self):
+        stage = self.cleaned_data["lifecycle_stage"]
+        if stage == Customer.objects.filter(pk=self.instance.pk).values_list("lifecycle_stage", flat=True).first():
+            raise ValidationError(_("The customer is at this stage already."))
+        return stage
+
+    def service_data(self) -> dict:
+        return {"lifecycle_stage": self.cleaned_data["lifecycle_stage"], "stage_reason": self.cleaned_data["reason"]}
+
+
 class ContactPointForm(UserForm):
     class Meta:
         model = ContactPoint

@@ -207,6 +207,7 @@ class Customer(models.Model):
             ("export_customer", _("Can export customer lists")),
             ("identify_customer", _("Can see the full birth date and the ID number's last characters (to confirm "
                                     "a caller)")),
+            ("analyse_customer", _("Can see charts of the customer base on the home page")),
         ]
 
     def __str__(self):
@@ -286,6 +287,7 @@ class StageChange(models.Model):
     changed_at = models.DateTimeField()
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     channel = models.CharField(max_length=10, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True, db_default="")
 
     class Meta:
         ordering = ["-changed_at", "-id"]
@@ -416,6 +418,8 @@ class Vehicle(models.Model):
             # searches by what people read off a car: the VIN's serial (its last six characters)
             # and the plate without its province character ("A12345" for 沪A12345)
             models.Index(Right("vin", VIN_SERIAL), name="vehicle_vin_serial"),
+            # the home page's "warranty ending soon": the next weeks' ends, soonest first
+            models.Index(fields=["warranty_end"], name="vehicle_warranty_end"),
             models.Index(Substr("plate", 2), name="vehicle_plate_local"),
         ]
 

@@ -132,6 +132,22 @@ def mask_national_id(number: str) -> str:
     return "*" * (len(number) - 2) + number[-2:]
 
 
+def mask_phone(e164: str) -> str:
+    """The first three and last four digits of the national number (138****8000): enough for the
+    one who searched by its tail to tell two customers apart, not enough to call them."""
+    try:
+        national = str(phonenumbers.parse(e164, None).national_number)
+    except phonenumbers.NumberParseException:
+        national = re.sub(r"\D", "", e164)
+    return national[:3] + "*" * max(len(national) - 7, 1) + national[-4:]
+
+
+def mask_email(email: str) -> str:
+    """The first character of the mailbox and the whole domain (z***@qq.com)."""
+    mailbox, _, domain = email.partition("@")
+    return f"{mailbox[:1]}***@{domain}"
+
+
 # --- names, as people type them: pinyin, initials, the given name -----------------------------
 
 # Surnames read otherwise than the same character in ordinary text (单 shàn, not dān), and the

@@ -4,17 +4,20 @@ They live beside the services, not in the views, so the API, exports and later t
 center desktop (the screen pop) reuse the same scoped, fixed-query-count reads.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Case, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
 
 from guanxi.core.paging import page_number
 from guanxi.core.scoping import may, restricted_prefetch
 from guanxi.customers import activities
-from guanxi.customers.models import Activity, Customer, Interaction, Ownership, Stage, Vehicle
+from guanxi.customers.models import Activity, Customer, Interaction, Ownership, Stage, Tier, Vehicle
 from guanxi.customers.services import get_customer
 
 TIMELINE_PAGE_SIZE = 20
@@ -96,28 +99,73 @@ def timeline(user, customer, number) -> Page:
         return LazyPaginator(interactions, TIMELINE_PAGE_SIZE).page(1)
 
 
-def stage_counts(user) -> list[dict]:
-    """Customers per lifecycle stage within the user's scope, in funnel order.
+def _counts_in_scope(user, name: str, group_by) -> dict:
+    """Customers in the user's scope per value of `group_by` (a field name or an expression).
 
     Grouping a multi-million-row table is not free, so the figures are cached for a minute per
     user: the dashboard is glanced at on every login, not watched.
     """
-    key = f"guanxi:dashboard:stages:{user.pk}"
+    key = f"guanxi:dashboard:{name}:{user.pk}"
     counts = cache.get(key)
     if counts is None:
-        rows = Customer.objects.restrict(user, "view").order_by().values("lifecycle_stage").annotate(n=Count("pk"))
-        counts = {row["lifecycle_stage"]: row["n"] for row in rows}
+        rows = (Customer.objects.restrict(user, "view").order_by().annotate(group=group_by)
+                .values("group").annotate(n=Count("pk")))
+        counts = {row["group"]: row["n"] for row in rows}
         cache.set(key, counts, DASHBOARD_CACHE_SECONDS)
-    largest = max(counts.values(), default=0) or 1
-    return [
-        {
-            "code": code,
-            "label": label,
-            "count": counts.get(code, 0),
-            "percent": round(100 * counts.get(code, 0) / largest),
-        }
-        for code, label in Stage.choices
-    ]
+    return counts
+
+
+def bars(counts: dict, labelled: list[tuple]) -> list[dict]:
+    """Rows of a bar chart: each (code, label) with its count and its length against the longest."""
+    largest = max((counts.get(code, 0) for code, _label in labelled), default=0) or 1
+    return [{"code": code, "label": label, "count": counts.get(code, 0),
+             "percent": round(100 * counts.get(code, 0) / largest)} for code, label in labelled]
+
+
+def stage_counts(user) -> list[dict]:
+    """Customers per lifecycle stage within the user's scope, in funnel order."""
+    return bars(_counts_in_scope(user, "stages", F("lifecycle_stage")), Stage.choices)
+
+
+# lifetime spend (sales and service, in the customer's currency) from which a band starts
+SPEND_BANDS = ((400_000, _("400,000 and more")), (200_000, _("200,000 – 399,999")),
+               (100_000, _("100,000 – 199,999")), (0, _("under 100,000")))
+REGIONS_SHOWN = 8
+
+
+def base_widget(user) -> dict:
+    """The home page's charts of the base for head office: customers per tier, per province (the
+    largest) and per band of lifetime spend."""
+    spend = Case(*(When(lifetime_spend__gte=floor, then=Value(floor)) for floor, _label in SPEND_BANDS[:-1]),
+                 default=Value(0))
+    regions = _counts_in_scope(user, "regions", F("province"))
+    largest_regions = sorted((code for code in regions if code), key=lambda code: -regions[code])[:REGIONS_SHOWN]
+    return {"charts": [  # (title, bars, the customer list's filter the counts link to)
+        (_("Tier"), bars(_counts_in_scope(user, "tiers", F("tier")), Tier.choices), "tier"),
+        (_("Province"), bars(regions, [(code, code) for code in largest_regions]), ""),
+        (_("Lifetime spend (CNY)"), bars(_counts_in_scope(user, "spend", spend), list(SPEND_BANDS)), ""),
+    ]}
+
+
+WARRANTY_SOON_DAYS = 60
+WARRANTIES_SHOWN = 5
+WARRANTIES_COUNTED_UP_TO = 999
+
+
+def warranty_widget(user) -> dict:
+    """The cars in the user's scope whose warranty ends in the next 60 days, soonest first, with
+    their owner: a reason to call (a check-up before it ends, an extended warranty)."""
+    today = timezone.localdate()
+    soon = Vehicle.objects.restrict(user, "view").filter(
+        warranty_end__gte=today, warranty_end__lt=today + dt.timedelta(days=WARRANTY_SOON_DAYS)
+    )
+    owners = Ownership.objects.filter(vehicle=OuterRef("pk"), end_date__isnull=True)
+    shown = soon.annotate(owner_id=Subquery(owners.values("customer_id")[:1]),
+                          owner_name=Subquery(owners.values("customer__name")[:1]))
+    count = soon.order_by().values("pk")[:WARRANTIES_COUNTED_UP_TO + 1].count()
+    return {"vehicles": list(shown.order_by("warranty_end", "pk")[:WARRANTIES_SHOWN]),
+            "count": min(count, WARRANTIES_COUNTED_UP_TO), "more": count > WARRANTIES_COUNTED_UP_TO,
+            "days": WARRANTY_SOON_DAYS}
 
 
 def stage_widget(user) -> dict:

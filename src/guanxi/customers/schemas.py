@@ -91,6 +91,7 @@ class CustomerIn(ModelSchema):
     source: Source = Source.DEALER
     national_id: str | None = Field(None, max_length=24, description="PRC resident ID; stored hashed and masked")
     home_dealer_id: int | None = Field(None, description="Dealer users may leave it out: their own dealer")
+    stage_reason: str = Field("", max_length=500, description="Why lifecycle_stage changes: kept in its history")
 
     class Meta:
         model = Customer

@@ -11,9 +11,10 @@ import re
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Right, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -198,7 +199,7 @@ def update_customer(user, pk, data: dict) -> Customer:
         if data.get("national_id"):
             _flag_shared_national_id(customer, user)
         if data.get("lifecycle_stage"):
-            change_stage(user, customer, data["lifecycle_stage"])
+            change_stage(user, customer, data["lifecycle_stage"], data.get("stage_reason") or "")
     return customer
 
 
@@ -232,7 +233,8 @@ def _move_owner_of_record(user, customer: Customer, dealer_id) -> None:
     customer.home_dealer = _home_dealer_for(user, dealer_id)
 
 
-def change_stage(user, customer: Customer, stage: str) -> None:
+def change_stage(user, customer: Customer, stage: str, reason: str = "") -> None:
+    """Moves the customer to `stage` and keeps the move, its author and its reason in the history."""
     if stage not in Stage.values:
         raise ValidationError({"lifecycle_stage": _("Unknown lifecycle stage %(stage)s.") % {"stage": stage}})
     if stage == customer.lifecycle_stage and customer.stage_changes.exists():
@@ -249,6 +251,7 @@ def change_stage(user, customer: Customer, stage: str) -> None:
             changed_at=timezone.now(),
             changed_by=user,
             channel=current_channel(),
+            reason=reason.strip()[:500],
         )
 
 
@@ -312,6 +315,12 @@ def change_consent(user, consent_pk, data: dict) -> Consent:
     kept = {"channel": consent.channel, "purpose": consent.purpose, "granted": consent.granted, "how": consent.how}
     return record_consent(user, consent.customer_id, {**kept, **data, "channel": consent.channel,
                                                       "purpose": consent.purpose})
+
+
+def vehicle_known(vin: str) -> bool:
+    """Whether the VIN is registered already (an invalid one is not)."""
+    normalized = _or_none(norm.normalize_vin, vin)
+    return bool(normalized) and Vehicle.objects.filter(vin=normalized).exists()
 
 
 def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
@@ -561,11 +570,13 @@ def lookup(user, query: str, limit: int = LOOKUP_LIMIT):
     return customers.filter(pk__in=_customer_ids_for(key)).order_by("pk")[:limit]
 
 
-def possible_duplicates(user, phone: str = "", email: str = "", national_id: str = "") -> list[tuple]:
+def possible_duplicates(user, phone: str = "", email: str = "", national_id: str = "") -> tuple[list[tuple], str]:
     """(customer, what matched) for the customers the user may see who share the phone number,
-    e-mail address or ID number being typed in for a new customer. An incomplete or invalid value
-    looks nothing up; an ID number counts towards the user's searches by ID number."""
+    e-mail address or ID number being typed in for a new customer, and why the ID number was not
+    looked up ("" if it was). An incomplete or invalid value looks nothing up; an ID number counts
+    towards the user's searches by ID number, once an hour however often the form asks."""
     found: dict = {}
+    refusal = ""
     for label, value, ok in (
         (_("same mobile number"), phone, lambda v: len(re.sub(r"\D", "", v)) >= 11),
         (_("same e-mail address"), email, lambda v: "@" in v),
@@ -575,10 +586,22 @@ def possible_duplicates(user, phone: str = "", email: str = "", national_id: str
         if key is None or key[0] not in (ContactKind.PHONE, ContactKind.EMAIL, "national_id"):
             continue
         if key[0] == "national_id":
-            guard_national_id_lookup(user)
+            try:
+                _guard_once_an_hour(user, key[1])
+            except RateLimited as limited:
+                refusal = str(limited)
+                continue
         for customer in Customer.objects.restrict(user, "view").filter(pk__in=_customer_ids_for(key))[:5]:
             found.setdefault(customer, []).append(label)
-    return [(customer, ", ".join(labels)) for customer, labels in found.items()]
+    return [(customer, ", ".join(labels)) for customer, labels in found.items()], refusal
+
+
+def _guard_once_an_hour(user, national_id_hash: str) -> None:
+    """The form asks again each time another field changes: the same ID number counts once an hour."""
+    key = f"guanxi:duplicate-id-checked:{user.pk}:{national_id_hash}"
+    if cache.get(key) is None:
+        guard_national_id_lookup(user)
+        cache.set(key, True, 3600)
 
 
 ID_BURST = "customers.national_id_lookup.limit_reached"
@@ -604,6 +627,30 @@ def guard_national_id_lookup(user) -> None:
                             "Search by phone or name, or try again later; your administrators have been told.")
                           % {"limit": limit})
     NationalIdLookup.objects.create(user=user)
+
+
+SEARCH_COUNTED_UP_TO = 100  # the search page counts this many hits, then says "more than 100"
+
+
+def matched_identifiers(query: str, customer_ids: list[int]) -> dict[int, str]:
+    """What each customer found was found by, to show beside the name: the phone number or e-mail
+    address masked (the one who typed four digits learns no more), the car's VIN or plate, the
+    ID number's mask. Nothing for a name: the name is on the row already."""
+    key = lookup_key((query or "").strip())
+    if key is None or not customer_ids:
+        return {}
+    kind, value = key
+    if kind == "national_id":
+        masks = Customer.objects.filter(pk__in=customer_ids).values_list("pk", "national_id_masked")
+        return dict(masks)
+    if kind in (ContactKind.PHONE, ContactKind.EMAIL, "phone_tail"):
+        points = _contacts_for(key).filter(customer_id__in=customer_ids).values_list("customer_id", "normalized")
+        mask = norm.mask_email if kind == ContactKind.EMAIL else norm.mask_phone
+        return {customer: mask(number) for customer, number in points}
+    owned = Ownership.objects.filter(customer_id__in=customer_ids, vehicle__in=_vehicle_ids_for(key))
+    return {customer: plate if kind.startswith("plate") else vin
+            for customer, vin, plate in owned.order_by("start_date").values_list("customer_id", "vehicle__vin",
+                                                                                 "vehicle__plate")}
 
 
 SEARCHED_AS = {
@@ -694,20 +741,34 @@ def _contact_lookup_sql(key: tuple[str, str], columns: tuple[str, ...]) -> list[
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
+def _contacts_for(key: tuple[str, str]) -> QuerySet:
+    """The contact points a phone number, its last digits or an e-mail address points at, each
+    through its own index (the tail: an index on the expression)."""
+    kind, value = key
+    if kind == "phone_tail":
+        tails = ContactPoint.objects.annotate(tail=Right("normalized", TAIL_DIGITS))
+        return tails.filter(kind=ContactKind.PHONE, tail=value)
+    return ContactPoint.objects.filter(kind=kind, normalized=value)
+
+
+def _vehicle_ids_for(key: tuple[str, str]):
+    """The vehicles a VIN, a plate or a part of either points at, each through its own index."""
+    kind, value = key
+    if kind in ("vin", "plate"):
+        return Vehicle.objects.filter(**{kind: value}).values("pk")
+    part = Right("vin", VIN_SERIAL) if kind == "vin_serial" else Substr("plate", 2)
+    return Vehicle.objects.annotate(part=part).filter(part=value).values("pk")
+
+
 def _customer_ids_for(key: tuple[str, str]):
     """The customers an identifier points at, each kind through its own index."""
     kind, value = key
-    if kind in (ContactKind.PHONE, ContactKind.EMAIL):
-        return ContactPoint.objects.filter(kind=kind, normalized=value).values("customer_id")
-    if kind == "phone_tail":
-        tails = ContactPoint.objects.annotate(tail=Right("normalized", TAIL_DIGITS))
-        return tails.filter(kind=ContactKind.PHONE, tail=value).values("customer_id")
+    if kind in (ContactKind.PHONE, ContactKind.EMAIL, "phone_tail"):
+        return _contacts_for(key).values("customer_id")
     if kind in ("vin", "plate"):
         return Ownership.objects.filter(**{f"vehicle__{kind}": value}).values("customer_id")
     if kind in ("vin_serial", "plate_local"):
-        part = Right("vin", VIN_SERIAL) if kind == "vin_serial" else Substr("plate", 2)
-        vehicles = Vehicle.objects.annotate(part=part).filter(part=value).values("pk")
-        return Ownership.objects.filter(vehicle__in=vehicles).values("customer_id")
+        return Ownership.objects.filter(vehicle__in=_vehicle_ids_for(key)).values("customer_id")
     return Customer.objects.filter(national_id_hash=value).values("pk")
 
 

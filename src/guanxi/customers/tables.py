@@ -5,10 +5,10 @@ sorting the whole table (over a second measured); those are filters instead.
 """
 
 import django_tables2 as tables
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.formatting import money
 from guanxi.customers.models import Activity, Consent, ContactPoint, Customer, Interaction, Vehicle
 
 DETAIL = ("customers:detail", {"pk": tables.A("pk")})
@@ -43,7 +43,7 @@ class CustomerTable(tables.Table):
         return badge("stage", record.lifecycle_stage, value)
 
     def render_lifetime_spend(self, value, record):
-        return f"{intcomma(f'{value:.2f}')} {record.currency}"
+        return money(value, record.currency)
 
     # plain values for exports (as_values): labels instead of badges, numbers as numbers
     def value_tier(self, record):
@@ -74,7 +74,7 @@ CUSTOMER = ("customers:detail", {"pk": tables.A("customer_id")})
 
 
 class InteractionTable(tables.Table):
-    occurred_at = tables.DateTimeColumn(format="Y-m-d H:i")
+    occurred_at = tables.DateTimeColumn(format="SHORT_DATETIME_FORMAT")
     customer = tables.Column(linkify=CUSTOMER, orderable=False)
     channel = tables.Column(orderable=False)
     direction = tables.Column(orderable=False)
@@ -113,7 +113,7 @@ class ConsentTable(tables.Table):
     channel = tables.Column(orderable=False, linkify=("customers:consent", {"pk": tables.A("pk")}))
     purpose = tables.Column(orderable=False)
     granted = tables.BooleanColumn(orderable=False)
-    recorded_at = tables.DateTimeColumn(format="Y-m-d", orderable=False)
+    recorded_at = tables.DateTimeColumn(format="SHORT_DATE_FORMAT", orderable=False)
     how = tables.Column(orderable=False)
 
     class Meta:
@@ -126,7 +126,7 @@ class ConsentTable(tables.Table):
 
 
 class ActivityTable(tables.Table):
-    due_at = tables.DateTimeColumn(format="Y-m-d H:i")
+    due_at = tables.DateTimeColumn(format="SHORT_DATETIME_FORMAT")
     summary = tables.Column(orderable=False, linkify=("customers:activity", {"pk": tables.A("pk")}))
     kind = tables.Column(orderable=False)
     customer = tables.Column(linkify=CUSTOMER, orderable=False)

@@ -3,8 +3,9 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from guanxi.core.generic import (
     BulkEditView,
@@ -15,6 +16,7 @@ from guanxi.core.generic import (
     wants_partial,
 )
 from guanxi.core.limits import RateLimited
+from guanxi.core.paging import page_number
 from guanxi.customers import activities, overview, services
 from guanxi.customers.filtersets import (
     ConsentFilterSet,
@@ -31,6 +33,7 @@ from guanxi.customers.forms import (
     ContactPointForm,
     CustomerBulkForm,
     CustomerForm,
+    CustomerStageForm,
     InteractionBulkForm,
     InteractionForm,
     VehicleBulkForm,
@@ -67,6 +70,16 @@ class CustomerEditView(ObjectEditView):
                 return services.create_customer(user, form.service_data(), form.contacts())
             except ValidationError as error:
                 raise form.beside_contact_fields(error) from error
+        return services.update_customer(user, form.instance.pk, form.service_data())
+
+
+class CustomerStageView(ObjectEditView):
+    """Moves the customer to another lifecycle stage, with the reason (kept in the stage history)."""
+
+    model = Customer
+    form_class = CustomerStageForm
+
+    def save(self, user, form):
         return services.update_customer(user, form.instance.pk, form.service_data())
 
 
@@ -259,6 +272,10 @@ class VehicleRegisterView(ChildOfCustomer, ObjectEditView):
     def save(self, user, form):
         return services.add_vehicle(user, self.kwargs["customer_pk"], form.cleaned_data)
 
+    def saved_url(self, saved):
+        """Back to the customer's 360 page, where the car now shows, as after adding a contact point."""
+        return reverse("customers:detail", args=[self.kwargs["customer_pk"]])
+
 
 class ConsentRecordView(ChildOfCustomer, ObjectEditView):
     """Records what the customer agreed to for a channel and purpose (a new answer replaces the
@@ -328,35 +345,69 @@ class VehicleListView(ObjectListView):
         return rows.select_related("selling_dealer").order_by("-pk")
 
 
+SEARCH_PAGE_ROWS = 20
+
+
+def _search_query(request) -> str:
+    return ((request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or "").strip()
+
+
 @login_required
 def search(request):
-    """The global search box: one hit opens the customer's 360 page, several are listed (at most
-    LOOKUP_LIMIT, saying when there are more), with what the query was taken for.
+    """The global search: one hit opens the customer's 360 page, several are listed 20 a page with
+    what each was found by; hits are counted up to 100 ("more than 100" beyond).
 
-    The box posts its query: phone and ID numbers stay out of URLs, so out of access logs, proxy
-    logs and browser history. A GET with ?q= still works for links people already keep.
+    The box posts its query, and so do the page buttons: phone and ID numbers stay out of URLs, so
+    out of access logs, proxy logs and browser history. A GET with ?q= still works for links people
+    already keep.
     """
-    query = (request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or ""
-    query = query.strip()
+    query = _search_query(request)
     try:
-        hits = list(services.lookup(request.user, query, limit=services.LOOKUP_LIMIT + 1))
+        hits = list(services.lookup(request.user, query, limit=services.SEARCH_COUNTED_UP_TO + 1))
     except RateLimited as refusal:
-        context = {"query": query, "hits": [], "refusal": str(refusal)}
+        context = {"query": query, "rows": [], "refusal": str(refusal)}
         return render(request, "customers/search.html", context, status=RateLimited.status_code)
     if len(hits) == 1:
         return redirect("customers:detail", pk=hits[0].pk)
-    context = {"query": query, "hits": hits[: services.LOOKUP_LIMIT], "more": len(hits) > services.LOOKUP_LIMIT,
-               "limit": services.LOOKUP_LIMIT, "searched_as": services.searched_as(query) if query else ""}
+    counted = hits[: services.SEARCH_COUNTED_UP_TO]
+    pages = max(1, -(-len(counted) // SEARCH_PAGE_ROWS))
+    page = min(page_number(request.POST.get("page") or request.GET.get("page")), pages)
+    shown = counted[(page - 1) * SEARCH_PAGE_ROWS: page * SEARCH_PAGE_ROWS]
+    matched = services.matched_identifiers(query, [customer.pk for customer in shown])
+    context = {
+        "query": query, "rows": [(customer, matched.get(customer.pk, "")) for customer in shown],
+        "count": len(counted), "more": len(hits) > len(counted), "page": page, "pages": range(1, pages + 1),
+        "searched_as": services.searched_as(query) if query else "",
+    }
     return render(request, "customers/search.html", context)
+
+
+SUGGESTIONS = 8
+
+
+@login_required
+@require_POST
+def suggest(request):
+    """Typeahead under the search box: the first customers for what is typed so far, with what
+    each was found by. Posted (like the box) to keep numbers out of URLs. Not for ID numbers: each
+    search by ID number counts towards the user's hourly limit, so those wait for Enter."""
+    query = _search_query(request)
+    rows = []
+    key = services.lookup_key(query)
+    if len(query) >= 2 and not (key and key[0] == "national_id"):
+        found = list(services.lookup(request.user, query, limit=SUGGESTIONS))
+        matched = services.matched_identifiers(query, [customer.pk for customer in found])
+        rows = [(customer, matched.get(customer.pk, "")) for customer in found]
+    return render(request, "customers/_suggestions.html", {"rows": rows, "query": query})
 
 
 @login_required
 def duplicates(request):
     """While a new customer is typed in: the customers the user may see who have the same mobile
     number, e-mail address or ID number (htmx swaps the list in beside the form)."""
-    found = services.possible_duplicates(request.user, **{key: request.GET.get(key, "") for key in
-                                                          ("phone", "email", "national_id")})
-    return render(request, "customers/_duplicates.html", {"duplicates": found})
+    found, refusal = services.possible_duplicates(request.user, **{key: request.GET.get(key, "") for key in
+                                                                  ("phone", "email", "national_id")})
+    return render(request, "customers/_duplicates.html", {"duplicates": found, "refusal": refusal})
 
 
 @login_required

@@ -27,6 +27,30 @@
       box.select();
     }
   });
+  // The search box's suggestions close with Escape and when the focus leaves the box and them;
+  // the down arrow moves from the box into them.
+  function closeSuggestions() {
+    var pop = document.getElementById("search-suggestions");
+    if (pop) { pop.innerHTML = ""; }
+  }
+  document.addEventListener("keydown", function (event) {
+    var inSearch = event.target.closest(".global-search");
+    if (!inSearch) { return; }
+    if (event.key === "Escape") { closeSuggestions(); }
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      var links = Array.prototype.slice.call(inSearch.querySelectorAll(".suggestions a"));
+      var at = links.indexOf(document.activeElement);
+      var next = event.key === "ArrowDown" ? at + 1 : at - 1;
+      if (links.length && next >= -1 && next < links.length) {
+        event.preventDefault();
+        (next === -1 ? inSearch.querySelector("input[name=q]") : links[next]).focus();
+      }
+    }
+  });
+  document.addEventListener("focusout", function (event) {
+    var search = event.target.closest(".global-search");
+    if (search && !search.contains(event.relatedTarget)) { closeSuggestions(); }
+  });
   document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
   document.addEventListener("htmx:afterSwap", function (event) { applyWidths(event.target); });
 })();
