@@ -27,7 +27,7 @@ SHOTS = [
     ("customer-360", "dealer_sales", "/customers/{customer}/"),
     ("stage-change", "dealer_sales", "/customers/{customer}/stage/"),
     ("search-pinyin", "agent", "/customers/search/?q=wang"),
-    ("search-phone-tail", "agent", "/customers/search/?q=0000"),
+    ("search-phone-tail", "agent", "/customers/search/?q=9983"),
     ("search-typeahead", "agent", "/", "zhangw"),
     ("error-404", "dealer_sales", "/customers/999999999/"),
 ]

@@ -95,3 +95,24 @@ def test_warranties_ending_soon_are_those_of_cars_the_user_may_see(client, users
     assert "LSVCC6A48PN000007" in station and "李娜" in station and "沪A12345" not in station
     everyone = warranty_card(users[Role.AGENT])
     assert '<span class="kpi">2</span>' in everyone and "LSVAU2180N2000001" not in everyone
+
+
+def test_the_warranty_card_names_only_owners_the_user_may_see(client, users, customers, org):
+    """A workshop role that sees the cars it services but not their owners (roles are data)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from guanxi.core.models import User
+
+    technician = Group.objects.create(name="technician")
+    technician.permissions.add(*Permission.objects.filter(content_type__app_label="customers",
+                                                          codename__in=["view_vehicle", "change_vehicle"]))
+    user = User.objects.create_user("u_technician", password="x", role="technician", org_unit=org["S-SH"])
+    soon = timezone.localdate() + dt.timedelta(days=20)
+    Vehicle.objects.filter(vin="LSVCC6A48PN000007").update(warranty_end=soon)  # 李娜's, serviced at S-SH
+    client.force_login(user)
+    card = next(html for html in client.get(reverse("home")).context["widgets"] if "LSVCC6A48PN000007" in html)
+    assert "李娜" not in card and reverse("customers:detail", args=[customers["li"].pk]) not in card
+    client.force_login(users[Role.SERVICE_ADVISOR])  # who may see her: named
+    card = next(html for html in client.get(reverse("home")).context["widgets"] if "LSVCC6A48PN000007" in html)
+    assert "李娜" in card
+

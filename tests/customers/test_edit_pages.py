@@ -207,11 +207,12 @@ def test_the_duplicate_warning_names_only_customers_the_user_may_see(client, use
     zhang = customers["zhang"]
     client.force_login(users[user_key])
     for typed in ({"phone": "13800138000"}, {"email": "zhang.wei@example.cn"}, {"national_id": "11010519491231002X"}):
-        warning = client.get(reverse("customers:duplicates"), typed).content.decode()
+        warning = client.post(reverse("customers:duplicates"), typed).content.decode()
         visible = Customer.objects.restrict(User.objects.get(pk=users[user_key].pk)).filter(pk=zhang.pk).exists()
         assert (reverse("customers:detail", args=[zhang.pk]) in warning) == visible, (user_key, typed)
-    half_typed = client.get(reverse("customers:duplicates"), {"phone": "1380013"}).content.decode()
+    half_typed = client.post(reverse("customers:duplicates"), {"phone": "1380013"}).content.decode()
     assert "张伟" not in half_typed
+    assert client.get(reverse("customers:duplicates"), {"phone": "13800138000"}).status_code == 405  # not in URLs
 
 
 @override_settings(GUANXI_ID_LOOKUPS_PER_HOUR=2)
@@ -223,10 +224,10 @@ def test_the_duplicate_check_spends_an_id_number_once_and_keeps_warning_past_the
     client.force_login(users[Role.AGENT])
     same = {"national_id": "11010519491231002X"}
     for extra in ({}, {"phone": "13900139000"}, {"email": "x@example.cn"}):
-        assert "张伟" in client.get(reverse("customers:duplicates"), {**same, **extra}).content.decode()
+        assert "张伟" in client.post(reverse("customers:duplicates"), {**same, **extra}).content.decode()
     assert NationalIdLookup.objects.filter(user=users[Role.AGENT]).count() == 1
-    client.get(reverse("customers:duplicates"), {"national_id": "110105194912310038"})
-    past_limit = client.get(reverse("customers:duplicates"), {"national_id": "110105195001010012",
+    client.post(reverse("customers:duplicates"), {"national_id": "110105194912310038"})
+    past_limit = client.post(reverse("customers:duplicates"), {"national_id": "110105195001010012",
                                                               "phone": "13900139000"}, HTTP_ACCEPT_LANGUAGE="en")
     text = past_limit.content.decode()
     assert past_limit.status_code == 200 and "李娜" in text and "the most allowed" in text

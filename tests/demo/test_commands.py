@@ -37,6 +37,9 @@ def test_demo_creates_one_user_per_role_who_can_log_in(client):
     admin = User.objects.get(username=Role.ADMIN)
     assert admin.is_superuser and admin.is_staff
     assert not User.objects.get(username=Role.AGENT).is_staff
+    client.force_login(User.objects.get(username=Role.AGENT))  # on the roster: the home page shows their queue
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "My queue" in page and "not on the call-center roster" not in page
 
 
 def test_every_demo_login_that_may_schedule_has_a_day_planned_once(client):

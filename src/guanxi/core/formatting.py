@@ -13,6 +13,8 @@ SYMBOLS_IN_CHINESE = {"CNY": "¥"}
 def money(amount, currency: str) -> str:
     if amount is None or amount == "":
         return "—"
-    figure = format_number(Decimal(str(amount)), ".", 2, 3, ",", force_grouping=True)
+    value = Decimal(str(amount))
+    figure = format_number(abs(value), ".", 2, 3, ",", force_grouping=True)
+    sign = "-" if value < 0 else ""
     symbol = SYMBOLS_IN_CHINESE.get(currency) if (get_language() or "").startswith("zh") else None
-    return f"{symbol}{figure}" if symbol else f"{currency} {figure}"
+    return f"{sign}{symbol}{figure}" if symbol else f"{sign}{currency} {figure}"

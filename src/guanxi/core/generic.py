@@ -192,6 +192,7 @@ class ObjectEditView(LoginRequiredMixin, View):
     model: type[Model]
     form_class: type
     template_name = "core/object_edit.html"
+    title = ""  # the page's heading before the record's name, instead of "Edit"
 
     def save(self, user, form):
         return form.save()
@@ -215,7 +216,8 @@ class ObjectEditView(LoginRequiredMixin, View):
         return get_restricted(request.user, self.model, pk, "change")
 
     def _render(self, request, form, instance, version="", status=200):
-        context = {"form": form, "object": instance, "model_name": self.model._meta.verbose_name, "version": version}
+        context = {"form": form, "object": instance, "model_name": self.model._meta.verbose_name, "version": version,
+                   "title": self.title}
         return render(request, self.template_name, context, status=status)
 
     def get(self, request, pk=None, **parent):
@@ -256,9 +258,11 @@ def _refuse_if_changed_since(instance, version: str) -> str:
         return version
     current = _version(type(instance).objects.select_for_update().only("updated_at").get(pk=instance.pk))
     if current != version:
-        entry = LogEntry.objects.get_for_object(instance).select_related("actor").first()
+        changed_at = dt.datetime.fromisoformat(current)
+        entry = (LogEntry.objects.get_for_object(instance).filter(timestamp__gt=dt.datetime.fromisoformat(version))
+                 .select_related("actor").order_by("-timestamp").first())
         who = (entry.actor.get_full_name() or entry.actor.get_username()) if entry and entry.actor else _("Someone")
-        when = timezone.localtime(dt.datetime.fromisoformat(current)).strftime("%H:%M")
+        when = date_format(timezone.localtime(changed_at), "SHORT_DATETIME_FORMAT")
         raise ChangedMeanwhile(current, _(
             "%(who)s changed this record at %(when)s, after you opened it. Open it again to see their "
             "change, or save again to replace it with what you typed below."

@@ -133,13 +133,13 @@ def mask_national_id(number: str) -> str:
 
 
 def mask_phone(e164: str) -> str:
-    """The first three and last four digits of the national number (138****8000): enough for the
-    one who searched by its tail to tell two customers apart, not enough to call them."""
+    """The last four digits, and the first three of an 11-digit mobile number (138****8000): enough
+    to tell two customers apart who share the digits searched for, not enough to call them."""
     try:
         national = str(phonenumbers.parse(e164, None).national_number)
     except phonenumbers.NumberParseException:
         national = re.sub(r"\D", "", e164)
-    return national[:3] + "*" * max(len(national) - 7, 1) + national[-4:]
+    return (national[:3] if len(national) >= 11 else "") + "****" + national[-4:]
 
 
 def mask_email(email: str) -> str:

@@ -5,17 +5,18 @@ center desktop (the screen pop) reuse the same scoped, fixed-query-count reads.
 """
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
-from django.db.models import Case, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
 
 from guanxi.core.paging import page_number
-from guanxi.core.scoping import may, restricted_prefetch
+from guanxi.core.scoping import EVERYWHERE, may, reach, restricted_prefetch
 from guanxi.customers import activities
 from guanxi.customers.models import Activity, Customer, Interaction, Ownership, Stage, Tier, Vehicle
 from guanxi.customers.services import get_customer
@@ -99,20 +100,35 @@ def timeline(user, customer, number) -> Page:
         return LazyPaginator(interactions, TIMELINE_PAGE_SIZE).page(1)
 
 
-def _counts_in_scope(user, name: str, group_by) -> dict:
-    """Customers in the user's scope per value of `group_by` (a field name or an expression).
+def _scope_key(user, *model_keys: str) -> str:
+    """Names what the user sees of these models: users who see the same (every head-office user,
+    the staff of one dealer) share the home page's cached figures."""
+    places = []
+    for model_key in model_keys:
+        where = reach(user, model_key, "view")
+        places.append(where if where == EVERYWHERE else ",".join(map(str, sorted(where))))
+    return hashlib.sha256("|".join(places).encode()).hexdigest()[:24]
 
-    Grouping a multi-million-row table is not free, so the figures are cached for a minute per
-    user: the dashboard is glanced at on every login, not watched.
-    """
-    key = f"guanxi:dashboard:{name}:{user.pk}"
-    counts = cache.get(key)
-    if counts is None:
+
+def _cached_for_scope(name: str, user, model_keys: tuple[str, ...], compute):
+    """`compute()` once a minute per scope: the home page is glanced at on every login, not
+    watched, and grouping or ranging over millions of rows is not free."""
+    key = f"guanxi:dashboard:{name}:{_scope_key(user, *model_keys)}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, DASHBOARD_CACHE_SECONDS)
+    return value
+
+
+def _counts_in_scope(user, name: str, group_by) -> dict:
+    """Customers in the user's scope per value of `group_by` (a field name or an expression)."""
+    def count():
         rows = (Customer.objects.restrict(user, "view").order_by().annotate(group=group_by)
                 .values("group").annotate(n=Count("pk")))
-        counts = {row["group"]: row["n"] for row in rows}
-        cache.set(key, counts, DASHBOARD_CACHE_SECONDS)
-    return counts
+        return {row["group"]: row["n"] for row in rows}
+
+    return _cached_for_scope(name, user, ("customers.customer",), count)
 
 
 def bars(counts: dict, labelled: list[tuple]) -> list[dict]:
@@ -155,17 +171,23 @@ WARRANTIES_COUNTED_UP_TO = 999
 def warranty_widget(user) -> dict:
     """The cars in the user's scope whose warranty ends in the next 60 days, soonest first, with
     their owner: a reason to call (a check-up before it ends, an extended warranty)."""
-    today = timezone.localdate()
-    soon = Vehicle.objects.restrict(user, "view").filter(
-        warranty_end__gte=today, warranty_end__lt=today + dt.timedelta(days=WARRANTY_SOON_DAYS)
-    )
-    owners = Ownership.objects.filter(vehicle=OuterRef("pk"), end_date__isnull=True)
-    shown = soon.annotate(owner_id=Subquery(owners.values("customer_id")[:1]),
-                          owner_name=Subquery(owners.values("customer__name")[:1]))
-    count = soon.order_by().values("pk")[:WARRANTIES_COUNTED_UP_TO + 1].count()
-    return {"vehicles": list(shown.order_by("warranty_end", "pk")[:WARRANTIES_SHOWN]),
-            "count": min(count, WARRANTIES_COUNTED_UP_TO), "more": count > WARRANTIES_COUNTED_UP_TO,
-            "days": WARRANTY_SOON_DAYS}
+    def find():
+        today = timezone.localdate()
+        soon = Vehicle.objects.restrict(user, "view").filter(
+            warranty_end__gte=today, warranty_end__lt=today + dt.timedelta(days=WARRANTY_SOON_DAYS)
+        )
+        # the owner only where the user may see them: a workshop sees the cars it services, not
+        # always their owners (the vehicle page says "another owner" then)
+        visible = Exists(Customer.objects.restrict(user, "view").filter(pk=OuterRef("customer_id")))
+        owners = Ownership.objects.filter(visible, vehicle=OuterRef("pk"), end_date__isnull=True)
+        shown = soon.annotate(owner_id=Subquery(owners.values("customer_id")[:1]),
+                              owner_name=Subquery(owners.values("customer__name")[:1]))
+        count = soon.order_by().values("pk")[:WARRANTIES_COUNTED_UP_TO + 1].count()
+        return {"vehicles": list(shown.order_by("warranty_end", "pk")[:WARRANTIES_SHOWN]),
+                "count": min(count, WARRANTIES_COUNTED_UP_TO), "more": count > WARRANTIES_COUNTED_UP_TO,
+                "days": WARRANTY_SOON_DAYS}
+
+    return _cached_for_scope("warranty", user, ("customers.vehicle", "customers.customer"), find)
 
 
 def stage_widget(user) -> dict:

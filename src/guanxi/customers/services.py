@@ -169,6 +169,7 @@ def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Cus
             changed_at=timezone.now(),
             changed_by=user,
             channel=current_channel(),
+            reason=(data.get("stage_reason") or "").strip()[:500],
         )
         for point in prepared:
             point.customer = customer

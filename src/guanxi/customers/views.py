@@ -78,6 +78,7 @@ class CustomerStageView(ObjectEditView):
 
     model = Customer
     form_class = CustomerStageForm
+    title = _("Change the lifecycle stage")
 
     def save(self, user, form):
         return services.update_customer(user, form.instance.pk, form.service_data())
@@ -394,19 +395,21 @@ def suggest(request):
     query = _search_query(request)
     rows = []
     key = services.lookup_key(query)
-    if len(query) >= 2 and not (key and key[0] == "national_id"):
+    by_id_number = bool(key) and key[0] == "national_id"
+    if len(query) >= 2 and not by_id_number:
         found = list(services.lookup(request.user, query, limit=SUGGESTIONS))
         matched = services.matched_identifiers(query, [customer.pk for customer in found])
         rows = [(customer, matched.get(customer.pk, "")) for customer in found]
-    return render(request, "customers/_suggestions.html", {"rows": rows, "query": query})
+    return render(request, "customers/_suggestions.html", {"rows": rows, "query": query, "by_id_number": by_id_number})
 
 
 @login_required
+@require_POST
 def duplicates(request):
     """While a new customer is typed in: the customers the user may see who have the same mobile
     number, e-mail address or ID number (htmx swaps the list in beside the form)."""
-    found, refusal = services.possible_duplicates(request.user, **{key: request.GET.get(key, "") for key in
-                                                                  ("phone", "email", "national_id")})
+    found, refusal = services.possible_duplicates(request.user, **{key: request.POST.get(key, "") for key in
+                                                                   ("phone", "email", "national_id")})
     return render(request, "customers/_duplicates.html", {"duplicates": found, "refusal": refusal})
 
 

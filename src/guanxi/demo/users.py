@@ -11,11 +11,15 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from guanxi.contact_center.models import Agent
 from guanxi.core.models import Membership, OrgUnit, User
 from guanxi.core.roles import Role
 from guanxi.demo.catalog import CALL_CENTER_CODE, DEALERS, HQ_CODE, SERVICE_STATIONS
 
 DEMO_PASSWORD = "guanxi-demo"
+# the demo agent's skills (levels 1–5) and how many contacts of each channel they take at once
+AGENT_ROSTER_ENTRY = {"skills": {"sales": 3, "warranty": 4, "complaint": 3}, "languages": ["zh", "en"],
+                      "capacity": {"voice": 1, "chat": 3, "email": 5}, "state": "available"}
 
 ROLE_UNITS = {
     Role.ADMIN: HQ_CODE,
@@ -52,6 +56,8 @@ def ensure_demo_users() -> list[DemoLogin]:
             user = User.objects.create(username=role.value, password=password_hash, is_superuser=is_admin,
                                        is_staff=is_admin)
             Membership.objects.create(user=user, org_unit=unit, role=Group.objects.get(name=role.value))
+            if role == Role.AGENT:  # on the call center's roster, so the home page shows their queue
+                Agent.objects.create(user=user, **AGENT_ROSTER_ENTRY)
         logins.append(DemoLogin(role.value, DEMO_PASSWORD, str(role.label), f"{unit.code} {unit.name}"))
     return logins
 
