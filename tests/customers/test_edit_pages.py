@@ -275,6 +275,21 @@ def test_a_stage_change_needs_a_reason_which_the_history_keeps(client, users, cu
     assert "Bought a competitor&#x27;s car" in client.get(reverse("customers:detail", args=[zhang.pk])).content.decode()
 
 
+def test_a_stage_set_on_selected_customers_needs_a_reason_kept_for_each(client, users, customers):
+    zhang = customers["zhang"]
+    second = services.create_customer(users[Role.DEALER_MANAGER], {"name": "第二位"})
+    client.force_login(users[Role.DEALER_MANAGER])
+    selected = {"pk": [zhang.pk, second.pk], "apply": "1", "lifecycle_stage": "lapsed"}
+    refused = client.post(reverse("customers:bulk_edit"), selected, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 422 and "stage_reason" in refused.context["form"].errors
+    assert not Customer.objects.filter(lifecycle_stage="lapsed").exists()
+    done = client.post(reverse("customers:bulk_edit"), {**selected, "stage_reason": "No visit for 3 years"})
+    assert done.status_code == 302
+    for customer in (zhang, second):
+        change = customer.stage_changes.first()
+        assert (change.to_stage, change.reason) == ("lapsed", "No visit for 3 years")
+
+
 def test_the_second_of_two_users_editing_a_customer_is_told_and_overwrites_only_knowingly(client, users, customers):
     zhang = customers["zhang"]
     url = reverse("customers:edit", args=[zhang.pk])

@@ -102,6 +102,8 @@ class BulkForm(forms.Form):
 class CustomerBulkForm(BulkForm):
     tier = forms.ChoiceField(label=_("Tier"), choices=_unchanged(Tier.choices), required=False)
     lifecycle_stage = forms.ChoiceField(label=_("Lifecycle stage"), choices=_unchanged(Stage.choices), required=False)
+    stage_reason = forms.CharField(label=_("Reason for the stage change"), max_length=500, required=False,
+                                   help_text=_("Needed when the stage changes; kept in each customer's stage history."))
     segment = forms.ChoiceField(label=_("Segment"), choices=_unchanged(Segment.choices), required=False)
     home_dealer = forms.ModelChoiceField(label=_("Home dealer"), queryset=OrgUnit.objects.none(), required=False,
                                          empty_label=_("(unchanged)"))
@@ -109,6 +111,12 @@ class CustomerBulkForm(BulkForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["home_dealer"].queryset = dealers_within_reach(user, "change")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("lifecycle_stage") and not (data.get("stage_reason") or "").strip():
+            self.add_error("stage_reason", _("Say why the stage changes."))
+        return data
 
 
 class VehicleForm(forms.ModelForm):
