@@ -3,7 +3,8 @@
 Runs against a database already loaded by `python bench/lookup.py` (3,000,000 customers by
 default) through Django's test client in this process: the figure is the server's time to build
 the page (queries, scoping, rendering), without the network. Each page is fetched --repeat times;
-the table shows medians, the raw SQL keyset page (the physical floor) and the ratio.
+the table shows the median and the slowest fetch, the raw SQL keyset page (the physical floor)
+and the ratio; a page meets the budget when its slowest fetch does.
 
     python bench/pages.py [--database-url postgresql://postgres@127.0.0.1:5432/gx_bench_lookup]
 """
@@ -119,13 +120,16 @@ def main() -> None:
         Customer.objects.filter(home_dealer=dealer_unit).order_by("-id").values_list("id", flat=True)[100]
     )
 
-    def median_ms(action) -> float:
+    def timings_ms(action) -> list[float]:
         times = []
         for _ in range(args.repeat):
             start = time.perf_counter()
             action()
             times.append((time.perf_counter() - start) * 1000)
-        return statistics.median(times)
+        return times
+
+    def median_ms(action) -> float:
+        return statistics.median(timings_ms(action))
 
     def keyset_page():
         with connection.cursor() as cursor:
@@ -136,10 +140,9 @@ def main() -> None:
 
     floor = median_ms(keyset_page)
     print(f"\n{total:,} customers; medians of {args.repeat}; raw keyset page (the floor): {floor:.2f} ms\n")
-    print(
-        f"{'page':28s} | {'status':>6s} | {'Guanxi ms':>9s} | {'floor ms':>8s} | {'ratio':>6s} | {'budget':>6s} | met"
-    )
-    print("-" * 28 + "-|--------|-----------|----------|--------|--------|----")
+    print(f"{'page':28s} | {'status':>6s} | {'Guanxi ms':>9s} | {'slowest':>7s} | {'floor ms':>8s} | {'ratio':>6s} "
+          f"| {'budget':>6s} | met")
+    print("-" * 28 + "-|--------|-----------|---------|----------|--------|--------|----")
     def fetch(label: str, client, url: str) -> int:
         if ANEW in label:
             cache.clear()
@@ -151,10 +154,12 @@ def main() -> None:
     for label, who, url in PAGES:
         url = url.format(customer=customer, dealer_customer=dealer_customer)
         statuses = []
-        ms = median_ms(lambda: statuses.append(fetch(label, clients[who], url)))
-        met = "yes" if ms <= BUDGET_MS and set(statuses) == {200} else "NO"
+        times = timings_ms(lambda: statuses.append(fetch(label, clients[who], url)))
+        ms, slowest = statistics.median(times), max(times)
+        met = "yes" if slowest <= BUDGET_MS and set(statuses) == {200} else "NO"  # every fetch within it
         ratio = ms / floor
-        print(f"{label:28s} | {statuses[-1]:>6d} | {ms:9.1f} | {floor:8.2f} | {ratio:5.0f}x | {BUDGET_MS:6.0f} | {met}")
+        print(f"{label:28s} | {statuses[-1]:>6d} | {ms:9.1f} | {slowest:7.1f} | {floor:8.2f} | {ratio:5.0f}x "
+              f"| {BUDGET_MS:6.0f} | {met}")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,21 @@ def test_a_dealer_files_a_new_customer_past_the_duplicate_warning_and_registers_
     assert page.csp_refusals == []
 
 
+def test_a_dealer_changes_a_tier_in_the_customer_list_without_leaving_it(page, live_server, users, customers):
+    zhang = customers["zhang"]
+    sign_in(page, live_server, users[Role.DEALER_SALES])
+    page.goto(f"{live_server.url}/customers/")
+    row = page.locator("#object-list tbody tr", has_text="张伟")
+    row.get_by_role("button", name="张伟").click()  # the tier badge: "change the tier of 张伟"
+    row.locator("select[name=tier]").select_option("gold")
+    row.get_by_role("button", name="保存").click()
+    row.locator("button.inline-edit .badge-tier-gold").wait_for()
+    assert page.url == f"{live_server.url}/customers/"  # the list stayed, as it was
+    zhang.refresh_from_db()
+    assert zhang.tier == "gold"
+    assert page.csp_refusals == []
+
+
 def search(page, query: str) -> str:
     """Types the query in the search box at the top and presses Enter; the path it lands on."""
     page.fill(".global-search input[name=q]", query)

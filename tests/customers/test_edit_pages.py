@@ -312,3 +312,47 @@ def test_the_second_of_two_users_editing_a_customer_is_told_and_overwrites_only_
     assert again.status_code == 302
     zhang.refresh_from_db()
     assert (zhang.tier, zhang.city) == ("silver", "苏州")
+
+
+# --- changing a cell of a list in place ---------------------------------------------------------------
+
+
+class TestCustomerTierPageIsolation(PageIsolation):
+    model = Customer
+    edit_url = "customers:tier"
+
+    @staticmethod
+    def objects(customers):
+        return list(customers.values())
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_a_dealer_changes_a_tier_in_the_list_without_leaving_it(client, users, customers):
+    zhang = customers["zhang"]
+    url = reverse("customers:tier", args=[zhang.pk])
+    client.force_login(users[Role.DEALER_SALES])
+    listing = client.get(reverse("customers:list")).content.decode()
+    assert f'hx-get="{url}"' in listing
+    editor = client.get(url, **HTMX).content.decode()
+    assert editor.startswith("<form") and 'name="tier"' in editor and 'name="version"' in editor
+    version = client.get(url, **HTMX).context["version"]
+    refused = client.post(url, {"tier": "platinum", "version": version}, HTTP_ACCEPT_LANGUAGE="en", **HTMX)
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()  # htmx swaps 2xx only
+    zhang.refresh_from_db()
+    assert zhang.tier == "standard"
+    saved = client.post(url, {"tier": "gold", "version": version}, **HTMX)
+    assert saved.status_code == 200 and "badge-tier-gold" in saved.content.decode()
+    assert saved.content.decode().startswith('<button type="button" class="inline-edit"')
+    zhang.refresh_from_db()
+    assert zhang.tier == "gold"
+    stale = client.post(url, {"tier": "vip", "version": version}, HTTP_ACCEPT_LANGUAGE="en", **HTMX)
+    assert "after you opened it" in stale.content.decode()
+    assert "badge-tier-gold" in client.get(url, {"cancel": "1"}, **HTMX).content.decode()
+
+
+def test_roles_that_may_not_change_customers_see_a_plain_tier(client, users, customers):
+    client.force_login(users[Role.ANALYST])
+    listing = client.get(reverse("customers:list")).content.decode()
+    assert "badge-tier-standard" in listing and "inline-edit" not in listing

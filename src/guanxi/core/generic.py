@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -92,8 +93,10 @@ class ObjectListView(LoginRequiredMixin, View):
         if self.filterset_class is not None:
             filterset = self.filterset_class(request.GET or None, queryset=rows, request=request)
             rows = filterset.qs
-        bulk = bool(self.bulk_edit_url_name) and may(request.user, self.model.permission_key, "change")
+        may_change = may(request.user, self.model.permission_key, "change")
+        bulk = bool(self.bulk_edit_url_name) and may_change
         table = self.table_class(rows, **(SELECTABLE if bulk else {}))
+        table.editable = may_change  # cells the table offers to change in place (InlineEditView)
         RequestConfig(request, paginate=False).configure(table)
         paginate_lazily(table, request, self.per_page)
         context = {"title": self.title, "table": table, "filter": filterset}
@@ -201,6 +204,9 @@ class ObjectEditView(LoginRequiredMixin, View):
         """Where the user lands after saving: the saved record's page."""
         return saved.get_absolute_url()
 
+    def saved_response(self, request, saved):
+        return redirect(self.saved_url(saved))
+
     def check_may_add(self, request) -> None:
         """Refuses a create the user may not make; a record made under a parent (a customer's
         contact point) overrides this to check the parent instead (its url kwargs: self.kwargs)."""
@@ -240,8 +246,38 @@ class ObjectEditView(LoginRequiredMixin, View):
             except ValidationError as error:
                 form_errors_from(form, error)
             else:
-                return redirect(self.saved_url(saved))
+                return self.saved_response(request, saved)
         return self._render(request, form, instance, version, status=422)
+
+
+class InlineEditView(ObjectEditView):
+    """One field changed where a list shows it (htmx): the cell becomes a small form, and after
+    saving shows the new value; without htmx it is the generic edit page. Scope, the domain service
+    (`save`), errors beside the field and the changed-meanwhile check are the edit view's.
+
+    Declare `model`, `form_class` (the field or two) and `cell(obj)`, the cell's HTML as the list
+    renders it (one function for both, so the cell looks the same after an edit).
+    """
+
+    fragment_template = "core/_inline_edit.html"
+
+    def cell(self, obj) -> str:
+        raise NotImplementedError
+
+    def get(self, request, pk=None, **parent):
+        if wants_partial(request) and "cancel" in request.GET:
+            return HttpResponse(self.cell(self._instance(request, pk)))
+        return super().get(request, pk)
+
+    def saved_response(self, request, saved):
+        return HttpResponse(self.cell(saved)) if wants_partial(request) else super().saved_response(request, saved)
+
+    def _render(self, request, form, instance, version="", status=200):
+        if not wants_partial(request):
+            return super()._render(request, form, instance, version, status)
+        # htmx swaps only a 2xx answer: the form again, its errors beside the field
+        context = {"form": form, "object": instance, "version": version, "url": request.path}
+        return render(request, self.fragment_template, context)
 
 
 def _version(instance) -> str:

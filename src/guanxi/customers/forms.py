@@ -165,6 +165,12 @@ class CustomerStageForm(UserForm):
         return {"lifecycle_stage": self.cleaned_data["lifecycle_stage"], "stage_reason": self.cleaned_data["reason"]}
 
 
+class CustomerTierForm(UserForm):
+    class Meta:
+        model = Customer
+        fields = ("tier",)
+
+
 class ContactPointForm(UserForm):
     class Meta:
         model = ContactPoint

@@ -5,6 +5,7 @@ sorting the whole table (over a second measured); those are filters instead.
 """
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,21 @@ def badge(kind: str, code: str, label) -> str:
     return format_html('<span class="badge badge-{}-{}">{}</span>', kind, code, label)
 
 
+def tier_cell(customer, editable: bool) -> str:
+    """The tier badge; for those who may change the customer, a button that turns the cell into a
+    small form (views.CustomerTierView), which shows this cell again once saved."""
+    shown = badge("tier", customer.tier, customer.get_tier_display())
+    if not editable:
+        return shown
+    return format_html(
+        '<button type="button" class="inline-edit" hx-get="{}" hx-target="this" hx-swap="outerHTML" '
+        'hx-push-url="false" aria-label="{}">{}</button>',
+        reverse("customers:tier", args=[customer.pk]),
+        _("%(tier)s: change the tier of %(name)s") % {"tier": customer.get_tier_display(), "name": customer.name},
+        shown,
+    )
+
+
 class CustomerTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"), linkify=DETAIL, attrs={"td": {"class": "strong"}})
     tier = tables.Column(orderable=False)
@@ -37,7 +53,7 @@ class CustomerTable(tables.Table):
         empty_text = _("No customers match.")
 
     def render_tier(self, value, record):
-        return badge("tier", record.tier, value)
+        return tier_cell(record, getattr(self, "editable", False))
 
     def render_lifecycle_stage(self, value, record):
         return badge("stage", record.lifecycle_stage, value)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="edit"),
     path("<int:pk>/stage/", views.CustomerStageView.as_view(), name="stage"),
+    path("<int:pk>/tier/", views.CustomerTierView.as_view(), name="tier"),
     path("<int:pk>/delete/", views.CustomerDeleteView.as_view(), name="delete"),
     path("<int:customer_pk>/contact-points/new/", views.ContactPointEditView.as_view(), name="contact_add"),
     path("contact-points/<int:pk>/edit/", views.ContactPointEditView.as_view(), name="contact_edit"),

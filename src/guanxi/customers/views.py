@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.generic import (
     BulkEditView,
+    InlineEditView,
     ObjectDeleteView,
     ObjectEditView,
     ObjectListView,
@@ -34,6 +35,7 @@ from guanxi.customers.forms import (
     CustomerBulkForm,
     CustomerForm,
     CustomerStageForm,
+    CustomerTierForm,
     InteractionBulkForm,
     InteractionForm,
     VehicleBulkForm,
@@ -42,7 +44,14 @@ from guanxi.customers.forms import (
 )
 from guanxi.customers.identity import visible_identity
 from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Vehicle
-from guanxi.customers.tables import ConsentTable, ContactPointTable, CustomerTable, InteractionTable, VehicleTable
+from guanxi.customers.tables import (
+    ConsentTable,
+    ContactPointTable,
+    CustomerTable,
+    InteractionTable,
+    VehicleTable,
+    tier_cell,
+)
 
 
 class CustomerListView(ObjectListView):
@@ -82,6 +91,20 @@ class CustomerStageView(ObjectEditView):
 
     def save(self, user, form):
         return services.update_customer(user, form.instance.pk, form.service_data())
+
+
+class CustomerTierView(InlineEditView):
+    """The tier changed from the customer list, in place (or on its own page without htmx)."""
+
+    model = Customer
+    form_class = CustomerTierForm
+    title = _("Change the tier")
+
+    def save(self, user, form):
+        return services.update_customer(user, form.instance.pk, {"tier": form.cleaned_data["tier"]})
+
+    def cell(self, obj):
+        return tier_cell(obj, editable=True)
 
 
 class VehicleView(ObjectView):
