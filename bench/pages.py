@@ -2,7 +2,9 @@
 
 Runs against a database already loaded by `python bench/lookup.py` (3,000,000 customers by
 default) through Django's test client in this process: the figure is the server's time to build
-the page (queries, scoping, rendering), without the network. Each page is fetched --repeat times;
+the page (queries, scoping, rendering), without the network. Each page is fetched once to warm up
+(templates compiled, the database's buffers and the home page's cached figures filled, as on a
+server that has been running), then --repeat times;
 the table shows the median and the slowest fetch, the raw SQL keyset page (the physical floor)
 and the ratio; a page meets the budget when its slowest fetch does.
 
@@ -153,7 +155,7 @@ def main() -> None:
 
     for label, who, url in PAGES:
         url = url.format(customer=customer, dealer_customer=dealer_customer)
-        statuses = []
+        statuses = [fetch(label, clients[who], url)]  # once untimed: compiled templates, warm buffers
         times = timings_ms(lambda: statuses.append(fetch(label, clients[who], url)))
         ms, slowest = statistics.median(times), max(times)
         met = "yes" if slowest <= BUDGET_MS and set(statuses) == {200} else "NO"  # every fetch within it
