@@ -45,3 +45,28 @@ def test_role_without_the_action_gets_nothing(users, customers):
     assert not Customer.objects.restrict(users[Role.ANALYST], "change").exists()
     assert not Customer.objects.restrict(users[Role.DEALER_SALES], "delete").exists()
     assert Customer.objects.restrict(users[Role.ADMIN], "delete").count() == 3
+
+
+def test_a_query_over_the_whole_scope_counts_the_same_rows_without_probing(users, customers):
+    """Pages probe each row (OFFSET 0 keeps PostgreSQL from building the whole related set); a
+    count over the whole scope lets it build the set once (core.scoping.reading_the_whole_scope)."""
+    from django.db import connection
+    from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
+
+    from guanxi.core.scoping import reading_the_whole_scope
+
+    for user in (users[Role.DEALER_SALES], users["region_manager"], users[Role.SERVICE_ADVISOR]):
+        rows = Customer.objects.restrict(user).order_by().values("lifecycle_stage").annotate(n=Count("pk"))
+        with CaptureQueriesContext(connection) as probed:
+            paged = sorted((row["lifecycle_stage"], row["n"]) for row in rows.all())
+        with CaptureQueriesContext(connection) as whole, reading_the_whole_scope():
+            counted = sorted((row["lifecycle_stage"], row["n"]) for row in rows.all())
+        assert counted == paged and sum(n for _stage, n in counted) > 0
+        if connection.vendor == "postgresql":
+            assert "OFFSET 0" in probed.captured_queries[-1]["sql"]
+            assert "OFFSET 0" not in whole.captured_queries[-1]["sql"]
+    with CaptureQueriesContext(connection) as after:
+        assert Customer.objects.restrict(users[Role.DEALER_SALES]).count() == 1
+    if connection.vendor == "postgresql":
+        assert "OFFSET 0" in after.captured_queries[-1]["sql"]  # pages probe again after the block

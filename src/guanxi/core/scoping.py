@@ -13,6 +13,8 @@ both answered from data:
 Default deny: no membership, an inactive user, or an action no role grants give nothing.
 """
 
+import contextlib
+import contextvars
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -100,7 +102,23 @@ class ProbedExists(Exists):
 
     def as_postgresql(self, compiler, connection, **extra_context):
         sql, params = self.as_sql(compiler, connection, **extra_context)
-        return f"{sql[:-1]} OFFSET 0)", params
+        return (f"{sql[:-1]} OFFSET 0)", params) if _probing.get() else (sql, params)
+
+
+_probing = contextvars.ContextVar("guanxi_probing", default=True)
+
+
+@contextlib.contextmanager
+def reading_the_whole_scope():
+    """For a query that reads every row of a scope (a count per stage, a total) rather than a page
+    of it: PostgreSQL may then build the set of related customers once (a semi-join, 0.3 s for a
+    dealer's 158,000 customers of 3M) instead of probing all 3M rows one by one (3.3 s). Queries
+    must be evaluated inside the block: the SQL is written when they run."""
+    token = _probing.set(False)
+    try:
+        yield
+    finally:
+        _probing.reset(token)
 
 
 # Named actions that read rows: limited to the units where the role grants them, with the rows

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
 
 from guanxi.core.paging import page_number
-from guanxi.core.scoping import EVERYWHERE, may, reach, restricted_prefetch
+from guanxi.core.scoping import EVERYWHERE, may, reach, reading_the_whole_scope, restricted_prefetch
 from guanxi.customers import activities
 from guanxi.customers.models import Activity, Customer, Interaction, Ownership, Stage, Tier, Vehicle
 from guanxi.customers.services import get_customer
@@ -128,7 +128,8 @@ def _counts_in_scope(user, name: str, group_by) -> dict:
     def count():
         rows = (Customer.objects.restrict(user, "view").order_by().annotate(group=group_by)
                 .values("group").annotate(n=Count("pk")))
-        return {row["group"]: row["n"] for row in rows}
+        with reading_the_whole_scope():
+            return {row["group"]: row["n"] for row in rows}
 
     return _cached_for_scope(name, user, ("customers.customer",), count)
 
