@@ -170,6 +170,9 @@ class CustomerTierForm(UserForm):
         model = Customer
         fields = ("tier",)
 
+    def service_data(self) -> dict:
+        return {"tier": self.cleaned_data["tier"]}
+
 
 class ContactPointForm(UserForm):
     class Meta:

@@ -82,26 +82,28 @@ class CustomerEditView(ObjectEditView):
         return services.update_customer(user, form.instance.pk, form.service_data())
 
 
-class CustomerStageView(ObjectEditView):
-    """Moves the customer to another lifecycle stage, with the reason (kept in the stage history)."""
+class ChangesCustomer:
+    """An edit page for some of a customer's fields: written through services.update_customer
+    (locked row, audit, stage history), with what the form's `service_data()` gives."""
 
     model = Customer
-    form_class = CustomerStageForm
-    title = _("Change the lifecycle stage")
 
     def save(self, user, form):
         return services.update_customer(user, form.instance.pk, form.service_data())
 
 
-class CustomerTierView(InlineEditView):
+class CustomerStageView(ChangesCustomer, ObjectEditView):
+    """Moves the customer to another lifecycle stage, with the reason (kept in the stage history)."""
+
+    form_class = CustomerStageForm
+    title = _("Change the lifecycle stage")
+
+
+class CustomerTierView(ChangesCustomer, InlineEditView):
     """The tier changed from the customer list, in place (or on its own page without htmx)."""
 
-    model = Customer
     form_class = CustomerTierForm
     title = _("Change the tier")
-
-    def save(self, user, form):
-        return services.update_customer(user, form.instance.pk, {"tier": form.cleaned_data["tier"]})
 
     def cell(self, obj):
         return tier_cell(obj, editable=True)
@@ -372,6 +374,12 @@ class VehicleListView(ObjectListView):
 SEARCH_PAGE_ROWS = 20
 
 
+def _with_what_matched(query: str, customers: list) -> list[tuple]:
+    """(customer, what the query found it by, masked where personal) for the rows shown."""
+    matched = services.matched_identifiers(query, [customer.pk for customer in customers])
+    return [(customer, matched.get(customer.pk, "")) for customer in customers]
+
+
 def _search_query(request) -> str:
     return ((request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or "").strip()
 
@@ -397,9 +405,8 @@ def search(request):
     pages = max(1, -(-len(counted) // SEARCH_PAGE_ROWS))
     page = min(page_number(request.POST.get("page") or request.GET.get("page")), pages)
     shown = counted[(page - 1) * SEARCH_PAGE_ROWS: page * SEARCH_PAGE_ROWS]
-    matched = services.matched_identifiers(query, [customer.pk for customer in shown])
     context = {
-        "query": query, "rows": [(customer, matched.get(customer.pk, "")) for customer in shown],
+        "query": query, "rows": _with_what_matched(query, shown),
         "count": len(counted), "more": len(hits) > len(counted), "page": page, "pages": range(1, pages + 1),
         "searched_as": services.searched_as(query) if query else "",
     }
@@ -421,8 +428,7 @@ def suggest(request):
     by_id_number = bool(key) and key[0] == "national_id"
     if len(query) >= 2 and not by_id_number:
         found = list(services.lookup(request.user, query, limit=SUGGESTIONS))
-        matched = services.matched_identifiers(query, [customer.pk for customer in found])
-        rows = [(customer, matched.get(customer.pk, "")) for customer in found]
+        rows = _with_what_matched(query, found)
     return render(request, "customers/_suggestions.html", {"rows": rows, "query": query, "by_id_number": by_id_number})
 
 
