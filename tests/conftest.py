@@ -42,9 +42,10 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
-def _fast_test_settings(settings):
+def _fast_test_settings(settings, tmp_path):
     settings.GUANXI_PII_KEY = "test-pii-key"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.GUANXI_WAREHOUSE_DIR = tmp_path / "warehouse"  # a rolled-back test's copy must not reach the next
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from playwright.sync_api import sync_playwright
 HERE = Path(__file__).resolve().parent
 PASSWORD = "guanxi-demo"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-# (file name, demo login, path; "{customer}" is a customer the login may see; optionally what is
-# then typed into the search box, to show its suggestions)
+# (file name, demo login, path; "{customer}" is a customer the login may see, "{at_risk}" the first
+# of the login's retention list; optionally what is then typed into the search box, to show its suggestions)
 SHOTS = [
     ("home-dealer-sales", "dealer_sales", "/"),
     ("home-agent", "agent", "/"),
@@ -25,6 +25,8 @@ SHOTS = [
     ("home-marketing", "hq_marketing", "/"),
     ("my-day", "dealer_sales", "/customers/my-day/"),
     ("customer-360", "dealer_sales", "/customers/{customer}/"),
+    ("customer-360-scores", "dealer_manager", "/customers/{at_risk}/"),
+    ("retention-list", "hq_marketing", "/analytics/retention/"),
     ("stage-change", "dealer_sales", "/customers/{customer}/stage/"),
     ("search-pinyin", "agent", "/customers/search/?q=wang"),
     ("search-phone-tail", "agent", "/customers/search/?q=9983"),
@@ -57,6 +59,11 @@ def a_customer(page, url: str) -> str:
     return page.locator("#object-list tbody a").first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
 
 
+def a_customer_at_risk(page, url: str) -> str:
+    page.goto(f"{url}/analytics/retention/")
+    return page.locator("#object-list tbody a").first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:8000")
@@ -71,6 +78,8 @@ def main() -> None:
                     sign_in(page, url, username)
                     if "{customer}" in path:
                         path = path.format(customer=a_customer(page, url))
+                    if "{at_risk}" in path:
+                        path = path.format(at_risk=a_customer_at_risk(page, url))
                     page.goto(url + path)
                     page.wait_for_load_state("networkidle")
                     if typed:

@@ -1,4 +1,5 @@
-"""The `guanxi` command: demo, serve, migrate, createuser, worker, loaddemo, simulate, and any Django command."""
+"""The `guanxi` command: demo, serve, migrate, createuser, worker, loaddemo, simulate, score, and any Django
+command."""
 
 import argparse
 import contextlib
@@ -95,6 +96,10 @@ def main(argv=None) -> None:
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--target", type=float, default=20, help="service-level target, seconds")
 
+    score = sub.add_parser("score", help="copy the warehouse and score every customer now (the worker does it nightly)")
+    score.add_argument("--full", action="store_true", help="copy the warehouse whole instead of what changed")
+    score.add_argument("--as-of", help="score as of this day, YYYY-MM-DD (default today)")
+
     manage = sub.add_parser("manage", help="run any Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
 
@@ -156,6 +161,8 @@ def _run(args) -> None:
         )
     elif args.command == "loaddemo":
         call_command("loaddemo", customers=args.customers, seed=args.seed)
+    elif args.command == "score":
+        call_command("score", full=args.full, as_of=args.as_of)
 
 
 if __name__ == "__main__":

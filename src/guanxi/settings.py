@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.customers",
     "guanxi.contact_center",
+    "guanxi.analytics",
     "guanxi.demo",
 ]
 
@@ -248,6 +249,10 @@ GUANXI_EXPORT_MAX_ROWS = int(os.environ.get("GUANXI_EXPORT_MAX_ROWS", "10000"))
 GUANXI_ID_LOOKUPS_PER_HOUR = int(os.environ.get("GUANXI_ID_LOOKUPS_PER_HOUR", "10"))
 # Export files (personal data) are deleted after this many days.
 GUANXI_EXPORT_KEEP_DAYS = int(os.environ.get("GUANXI_EXPORT_KEEP_DAYS", "7"))
+# The analytics warehouse (Parquet): a copy of the customer base without personal data (analytics.warehouse)
+GUANXI_WAREHOUSE_DIR = Path(os.environ.get("GUANXI_WAREHOUSE_DIR", DATA_DIR / "warehouse")).resolve()
+# Where the scoring's feature SQL runs: duckdb (in the package) or spark (pip install "guanxi[spark]")
+GUANXI_ANALYTICS_ENGINE = os.environ.get("GUANXI_ANALYTICS_ENGINE", "duckdb")
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False

@@ -40,6 +40,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import SplineTransformer, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
+from guanxi.analytics.refusals import TooLittleHistory
+
 Features = Mapping[str, np.ndarray]
 
 # Below these a fit would describe a handful of customers, not a pattern worth acting on.
@@ -510,11 +512,12 @@ def _target(target, rows: int) -> np.ndarray:
 
 def _require_history(churned: np.ndarray) -> None:
     if len(churned) < MIN_ROWS:
-        raise ValueError(f"too little history to fit a churn model: {len(churned)} customers, need at least {MIN_ROWS}")
+        raise TooLittleHistory(
+            f"too little history to fit a churn model: {len(churned)} customers, need at least {MIN_ROWS}")
     left = int(churned.sum())
     stayed = len(churned) - left
     if min(left, stayed) < MIN_EACH_OUTCOME:
-        raise ValueError(
+        raise TooLittleHistory(
             f"too little history to fit a churn model: {left} customers churned and {stayed} stayed; "
             f"need at least {MIN_EACH_OUTCOME} of each to tell them apart"
         )

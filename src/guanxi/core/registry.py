@@ -1,8 +1,8 @@
 """Where business apps plug into the shell, NetBox style: core imports no business app.
 
-Each app registers, in its AppConfig.ready(), the menu entries, home-page widgets and domain-event
-consumers it brings (later also search providers and 360-page cards). Every entry names the permission it needs,
-so the menu never shows a dead end and a widget never shows what the user may not read.
+Each app registers, in its AppConfig.ready(), the menu entries, home-page widgets, domain-event
+consumers and customer 360 cards it brings (later also search providers). Every entry names the
+permission it needs, so the menu never shows a dead end and a widget never shows what the user may not read.
 """
 
 from collections.abc import Callable
@@ -25,6 +25,18 @@ class HomeWidget:
     name: str
     template: str
     context: Callable[[object], dict]
+    needs: tuple[str, str] | None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ProfileCard:
+    """A part of the customer 360 page: `context(user, customer)` feeds `template`, or returns None
+    when the card has nothing to show for this customer."""
+
+    name: str
+    template: str
+    context: Callable[[object, object], dict | None]
     needs: tuple[str, str] | None
     order: int = 100
 
@@ -66,6 +78,7 @@ class ExportSpec:
 class Registry:
     menu: list[MenuItem] = field(default_factory=list)
     home_widgets: list[HomeWidget] = field(default_factory=list)
+    profile_cards: list[ProfileCard] = field(default_factory=list)
     event_consumers: list[EventConsumer] = field(default_factory=list)
     exports: dict[str, ExportSpec] = field(default_factory=dict)
 
@@ -79,6 +92,9 @@ class Registry:
 
     def add_menu_item(self, item: MenuItem) -> None:
         self.menu = sorted([*self.menu, item], key=lambda entry: entry.order)
+
+    def add_profile_card(self, card: ProfileCard) -> None:
+        self.profile_cards = sorted([*self.profile_cards, card], key=lambda entry: entry.order)
 
     def add_home_widget(self, widget: HomeWidget) -> None:
         self.home_widgets = sorted([*self.home_widgets, widget], key=lambda entry: entry.order)

@@ -139,8 +139,8 @@ def customer_scope_q(unit_ids, action):
     return Q(related_to(unit_ids, kinds_allowing(action)))
 
 
-def _via_customer_scope_q(unit_ids, action):
-    """Contact points and consents go with their customer."""
+def via_customer_scope_q(unit_ids, action):
+    """Contact points, consents and scores go with their customer."""
     return Q(related_to(unit_ids, kinds_allowing(action), "customer_id"))
 
 
@@ -179,8 +179,6 @@ class Customer(models.Model):
     city = models.CharField(_("city"), max_length=40, blank=True, validators=[V.printable_line])
     lifetime_spend = models.DecimalField(_("lifetime spend"), max_digits=14, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(max_length=3, default=default_currency)
-    # Written by analytics (value pyramid, CLV, churn risk …); shown in the 360 header.
-    scores = models.JSONField(_("scores"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
@@ -273,7 +271,7 @@ class CustomerRelationship(models.Model):
             ),
         ]
 
-    scope_q = staticmethod(_via_customer_scope_q)
+    scope_q = staticmethod(via_customer_scope_q)
 
 
 class StageChange(models.Model):
@@ -335,7 +333,7 @@ class ContactPoint(models.Model):
     def get_absolute_url(self):
         return reverse("customers:detail", args=[self.customer_id]) + "#contact-points"
 
-    scope_q = staticmethod(_via_customer_scope_q)
+    scope_q = staticmethod(via_customer_scope_q)
 
 
 class ConsentPurpose(models.TextChoices):
@@ -373,7 +371,7 @@ class Consent(models.Model):
     def get_absolute_url(self):
         return reverse("customers:detail", args=[self.customer_id]) + "#consents"
 
-    scope_q = staticmethod(_via_customer_scope_q)
+    scope_q = staticmethod(via_customer_scope_q)
 
 
 class Vehicle(models.Model):

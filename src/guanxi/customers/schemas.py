@@ -71,7 +71,7 @@ class CustomerOut(ModelSchema):
         fields = [
             "id", "kind", "name", "name_latin", "gender", "birth_date", "national_id_masked", "segment",
             "lifecycle_stage", "tier", "source", "language", "province", "city", "lifetime_spend", "currency",
-            "scores", "created_at", "updated_at", "erased_at",
+            "created_at", "updated_at", "erased_at",
         ]
 
     resolve_birth_date = _identity("birth_date")

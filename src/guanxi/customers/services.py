@@ -496,7 +496,6 @@ ERASED_FIELDS = {
     "national_id_masked": "",
     "province": "",
     "city": "",
-    "scores": {},
 }
 
 

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -17,7 +18,9 @@ from guanxi.core.generic import (
     wants_partial,
 )
 from guanxi.core.limits import RateLimited
+from guanxi.core.menu import allowed
 from guanxi.core.paging import page_number
+from guanxi.core.registry import registry
 from guanxi.customers import activities, overview, services
 from guanxi.customers.filtersets import (
     ConsentFilterSet,
@@ -449,4 +452,14 @@ def customer_detail(request, pk):
     if wants_partial(request) and "timeline_page" in request.GET:
         return render(request, "customers/_timeline.html", {"customer": view.customer, "timeline": view.timeline})
     identity = visible_identity(view.customer, request.user)
-    return render(request, "customers/customer_detail.html", {**vars(view), "identity": identity})
+    return render(request, "customers/customer_detail.html",
+                  {**vars(view), "identity": identity, "cards": _profile_cards(request, view.customer)})
+
+
+def _profile_cards(request, customer) -> list[str]:
+    """The parts other apps add to the 360 page (scores, later leads and tickets), rendered."""
+    cards = []
+    for card in registry.profile_cards:
+        if allowed(request.user, card.needs) and (context := card.context(request.user, customer)) is not None:
+            cards.append(render_to_string(card.template, context, request=request))
+    return cards

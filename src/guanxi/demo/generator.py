@@ -34,6 +34,7 @@ from guanxi.demo.tables import TABLES
 from guanxi.demo.timeline import YEAR, Timeline
 
 HISTORY_DAYS = 8 * YEAR
+DRIFTING_OWNERS = 0.15  # owners who have quietly stopped servicing their car with the network
 REPURCHASE_CYCLE_DAYS = 6 * YEAR
 
 SEGMENT_WEIGHTS = {"individual": 955, "corporate": 25, "fleet": 20}
@@ -208,7 +209,11 @@ class _Chunk:
         first_day = today - age
         service_stop = None
         if stage == "lapsed":
-            service_stop = max(first_day + 200, today - rng.randrange(2 * YEAR, 3 * YEAR))
+            service_stop = max(first_day + 200, today - rng.randrange(2 * YEAR, 6 * YEAR))
+        elif stage == "owner" and age > 400 and rng.random() < DRIFTING_OWNERS:
+            # stopped coming in the last two years and nobody has noticed yet: the owners a churn model
+            # is for. Owners stop at any time, not all in one year, or no model could learn from the past.
+            service_stop = today - rng.randrange(30, min(2 * YEAR, age - 200))
         first_car = self._buy_new_car(customer, first_day)
         if stage == "loyal":
             cycle = min(max(int(rng.gauss(REPURCHASE_CYCLE_DAYS, YEAR)), 3 * YEAR), age - 30)
@@ -327,7 +332,7 @@ class _Chunk:
         return (
             customer.id, "company" if customer.is_company else "person", customer.name, customer.latin_name,
             customer.gender, birth_date, hashed, masked, customer.segment, customer.stage, tier_for(customer.spend),
-            customer.source, dealer.id, "zh-hans", dealer.city.province, dealer.city.name, customer.spend, "CNY", {},
+            customer.source, dealer.id, "zh-hans", dealer.city.province, dealer.city.name, customer.spend, "CNY",
             created_at, updated_at, *name_search_keys(customer.name, not customer.is_company),
         )
 

@@ -1,0 +1,93 @@
+"""The scores card of the customer 360 page: the latest published score of each model, worded.
+
+Reasons are stored as [code, value] pairs so that each reader gets them in their own language
+and number format; this module turns them into sentences.
+"""
+
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from guanxi.analytics.features import CHURN_HORIZON_DAYS
+from guanxi.analytics.models import ScoreModel
+from guanxi.analytics.scorers import CLV_MONTHS
+from guanxi.analytics.scoring import latest_scores
+from guanxi.core.formatting import money
+
+SEGMENT_NAMES = {
+    "champions": pgettext_lazy("RFM segment", "Champions"),
+    "loyal": pgettext_lazy("RFM segment", "Loyal"),
+    "new": pgettext_lazy("RFM segment", "New"),
+    "needs_attention": pgettext_lazy("RFM segment", "Needs attention"),
+    "cannot_lose": pgettext_lazy("RFM segment", "Cannot lose"),
+    "at_risk": pgettext_lazy("RFM segment", "At risk"),
+    "hibernating": pgettext_lazy("RFM segment", "Hibernating"),
+    "lost": pgettext_lazy("RFM segment", "Lost"),
+}
+LEVEL_NAMES = {"vip": "VIP", "a": "A", "b": "B", "c": "C"}
+RISK_NAMES = {
+    "high": pgettext_lazy("churn risk", "High"),
+    "medium": pgettext_lazy("churn risk", "Medium"),
+    "low": pgettext_lazy("churn risk", "Low"),
+}
+# The churn model's features as its reasons name them (analytics.features.CHURN_FEATURES)
+FEATURE_NAMES = {
+    "months_since_service": gettext_lazy("months since the last service"),
+    "service_visits_2y": gettext_lazy("service visits in 2 years"),
+    "service_spend_2y": gettext_lazy("service spend in 2 years"),
+    "overdue_ratio": gettext_lazy("overdue against own rhythm"),
+    "car_age_years": gettext_lazy("car age in years"),
+    "cars": gettext_lazy("cars owned"),
+    "warranty_months_left": gettext_lazy("months of warranty left"),
+    "inbound_1y": gettext_lazy("contacts from the customer in a year"),
+    "outbound_1y": gettext_lazy("contacts to the customer in a year"),
+    "segment": gettext_lazy("segment"),
+}
+
+
+def scores_card(user, customer) -> dict:
+    return {"scores": [_describe(run, score, customer.currency) for run, score in latest_scores(customer.pk)]}
+
+
+def _describe(run, score, currency: str) -> dict:
+    facts = dict(score.reasons)
+    if run.model == ScoreModel.RFM:
+        code = int(score.value)
+        headline = SEGMENT_NAMES.get(score.label, score.label)
+        detail = f"R{code // 100} F{code // 10 % 10} M{code % 10}"
+        reasons = [
+            _("last purchase %(days)s days ago") % {"days": number_format(facts["recency_days"], force_grouping=True)},
+            _("%(count)s purchase days") % {"count": number_format(facts["purchase_days"], force_grouping=True)},
+            _("spent %(amount)s") % {"amount": money(facts["spend"], currency)},
+        ]
+    elif run.model == ScoreModel.PYRAMID:
+        headline = LEVEL_NAMES.get(score.label, score.label)
+        detail = _("top %(share)s%% by profit") % {"share": number_format(max(facts["top_share"] * 100, 0.1), 1)}
+        reasons = [
+            _("car purchases %(amount)s") % {"amount": money(facts["sale_spend"], currency)},
+            _("service %(amount)s") % {"amount": money(facts["service_spend"], currency)},
+        ]
+    elif run.model == ScoreModel.CHURN:
+        headline = f"{RISK_NAMES.get(score.label, score.label)} · {round(score.value * 100)}%"
+        detail = _("no service visit within %(months)s months") % {"months": round(CHURN_HORIZON_DAYS / 30.44)}
+        reasons = [worded(reason) for reason in facts["why"]]
+    else:
+        headline = money(round(score.value, 2), currency)
+        detail = _("profit over %(months)s months") % {"months": CLV_MONTHS}
+        reasons = [
+            _("%(percent)s%% likely still active") % {"percent": round(facts["probability_alive"] * 100)},
+            _("%(visits)s visits expected next year") % {"visits": number_format(facts["expected_visits_year"], 1)},
+            _("%(amount)s profit per visit") % {"amount": money(facts["expected_profit_per_visit"], currency)},
+        ]
+    return {
+        "title": run.get_model_display(), "headline": headline, "detail": detail, "reasons": reasons,
+        "as_of": _("as of %(day)s, model %(version)s") % {"day": date_format(run.as_of, "SHORT_DATE_FORMAT"),
+                                                          "version": run.version},
+    }
+
+
+def worded(condition: str) -> str:
+    """The model's condition with the feature's own name in the reader's language."""
+    for code, name in FEATURE_NAMES.items():
+        condition = condition.replace(code, str(name))
+    return condition

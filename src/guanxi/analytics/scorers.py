@@ -1,0 +1,126 @@
+"""Each model turned into scores per customer (plain module: no Django).
+
+A scorer reads the warehouse only through `query(sql) -> {column: numpy array}`, so the same code
+scores from DuckDB here and from Spark when one machine is outgrown; the caller stores the result.
+Reasons are [code, value] pairs that the 360 page words in the reader's language.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from guanxi.analytics import churn, clv, features, rfm
+from guanxi.analytics.refusals import FailedEvaluation
+
+Query = Callable[[str], dict]
+
+# Lifetime value: the profit expected over the next three years, month by month, discounted 8% a year.
+CLV_MONTHS = 36
+DAYS_PER_MONTH = 365.25 / 12
+YEARLY_DISCOUNT = 0.08
+# Churn risk bands, as probabilities of churning within the horizon.
+CHURN_BANDS = (("high", 0.5), ("medium", 0.2), ("low", 0.0))
+
+
+@dataclass(frozen=True)
+class Scored:
+    customer_ids: np.ndarray
+    value: np.ndarray
+    label: np.ndarray
+    reasons: list
+    figures: dict
+
+
+def customer_summary(query: Query, as_of_day: int) -> dict:
+    views, summary = features.customer_summary(as_of_day, rfm.DEFAULT_MARGINS)
+    for statement in views:
+        query(statement)
+    return query(summary)
+
+
+def rfm_scores(summary: dict) -> Scored:
+    graded = rfm.rfm(summary["recency_days"], summary["purchase_days"], summary["spend"])
+    reasons = [[["recency_days", int(r)], ["purchase_days", int(f)], ["spend", round(float(m), 2)]]
+               for r, f, m in zip(summary["recency_days"], summary["purchase_days"], summary["spend"])]
+    counts = {name: int((graded.segment == name).sum()) for name in rfm.SEGMENTS}
+    return Scored(summary["customer_id"], graded.code.astype(float), graded.segment, reasons, {"segments": counts})
+
+
+def pyramid_scores(summary: dict) -> Scored:
+    profits = np.asarray(summary["profit"], dtype=float)
+    pyramid = rfm.value_pyramid(profits)
+    reasons = [[["top_share", round(float(share), 4)], ["sale_spend", round(float(sale), 2)],
+                ["service_spend", round(float(service), 2)]]
+               for share, sale, service in zip(pyramid.top_share, summary["sale_spend"], summary["service_spend"])]
+    figures = {"profit_share": pyramid.profit_share, "margins": rfm.DEFAULT_MARGINS,
+               "cut_offs": dict(rfm.DEFAULT_PYRAMID)}
+    return Scored(summary["customer_id"], profits, pyramid.level, reasons, figures)
+
+
+def clv_scores(summary: dict) -> Scored:
+    x, t_x, age, profit = (np.asarray(summary[name], dtype=float)
+                           for name in ("repeat_purchases", "last_after_first", "age", "repeat_profit"))
+    beta_geo = clv.fit_beta_geo(x, t_x, age)
+    gamma_gamma = clv.fit_gamma_gamma(x, profit)
+    value = clv.lifetime_value(beta_geo, gamma_gamma, x, t_x, age, profit, periods=CLV_MONTHS,
+                               period_length=DAYS_PER_MONTH,
+                               discount_per_period=(1 + YEARLY_DISCOUNT) ** (1 / 12) - 1)
+    alive = beta_geo.probability_alive(x, t_x, age)
+    next_year = beta_geo.expected_purchases(365.25, x, t_x, age)
+    per_visit = gamma_gamma.expected_spend(x, profit)
+    unusable = ~(np.isfinite(value) & np.isfinite(alive) & np.isfinite(next_year) & np.isfinite(per_visit))
+    if unusable.any():
+        raise FailedEvaluation(f"the fitted models give no finite value for {int(unusable.sum())} customers "
+                               f"(BG/NBD r={beta_geo.r:.3g} alpha={beta_geo.alpha:.3g} a={beta_geo.a:.3g} "
+                               f"b={beta_geo.b:.3g})")
+    reasons = [[["probability_alive", round(float(a), 3)], ["expected_visits_year", round(float(n), 2)],
+                ["expected_profit_per_visit", round(float(s), 2)]] for a, n, s in zip(alive, next_year, per_visit)]
+    figures = {
+        "bg_nbd": {"r": beta_geo.r, "alpha": beta_geo.alpha, "a": beta_geo.a, "b": beta_geo.b,
+                   "log_likelihood": beta_geo.log_likelihood},
+        "gamma_gamma": {"p": gamma_gamma.p, "q": gamma_gamma.q, "gamma": gamma_gamma.gamma},
+        "months": CLV_MONTHS, "yearly_discount": YEARLY_DISCOUNT, "total": float(value.sum()),
+    }
+    return Scored(summary["customer_id"], value, np.full(len(value), "", dtype=object), reasons, figures)
+
+
+def churn_scores(query: Query, as_of_day: int) -> Scored:
+    """Owners' risk of churning within the horizon, learnt on the past and checked on a later past.
+
+    The models learn from owners as they were two horizons ago and what they did in the horizon
+    after; they are then judged on owners one horizon ago and what they did since, which the fit
+    never saw. They are published only if they pass the evaluation threshold and rank better than
+    the rule the network uses without them: how long ago the owner was last seen in the workshop.
+    The published scores come from models refitted on the latest complete horizon."""
+    horizon = features.CHURN_HORIZON_DAYS
+    past, recent, now = (query(features.owner_churn(as_of_day - back, as_of_day))
+                         for back in (2 * horizon, horizon, 0))
+    evaluation = churn.evaluate(_fit_churn(past), _churn_features(recent), recent["churned"])
+    baseline = float(roc_auc_score(recent["churned"], np.asarray(recent["months_since_service"], dtype=float)))
+    shortfalls = evaluation.shortfalls()
+    if evaluation.strong_auc <= baseline:
+        shortfalls.append(f"AUC {evaluation.strong_auc:.3f} does not beat months since the last service alone "
+                          f"({baseline:.3f})")
+    if shortfalls:
+        raise FailedEvaluation("; ".join(shortfalls))
+    models = _fit_churn(recent)
+    risks = churn.risk_with_reasons(models, _churn_features(now))
+    value = np.array([risk for risk, _ in risks])
+    label = np.array([next(name for name, floor in CHURN_BANDS if risk >= floor) for risk in value], dtype=object)
+    figures = {
+        "horizon_days": horizon, "held_out_owners": evaluation.rows, "held_out_churn_rate": evaluation.churn_rate,
+        "auc": evaluation.strong_auc, "tree_auc": evaluation.tree_auc, "top_decile_lift": evaluation.top_decile_lift,
+        "baseline_auc": baseline, "baseline": "months since the last paid service visit",
+        "rules": churn.tree_rules(models).splitlines(),
+    }
+    return Scored(now["customer_id"], value, label, [[["why", reasons]] for _, reasons in risks], figures)
+
+
+def _fit_churn(rows: dict) -> churn.ChurnModels:
+    return churn.fit(_churn_features(rows), rows["churned"], features.CHURN_CATEGORIES)
+
+
+def _churn_features(rows: dict) -> dict:
+    return {name: rows[name] for name in features.CHURN_FEATURES}

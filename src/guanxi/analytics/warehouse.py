@@ -1,0 +1,249 @@
+"""The warehouse: the operational tables copied to Parquet as a star schema, opened in DuckDB.
+
+Analytics never read the live database row by row: a job copies what they need to Parquet
+(columnar, compressed, readable by DuckDB here and by Spark when one machine is outgrown) and
+every model reads from there. No names, phone numbers or ID numbers are copied: the warehouse
+holds ids, codes, dates and amounts only.
+
+Copies are incremental: customers by change time, interactions by id, each run adding a part
+file; a reader keeps, per id, the row from the newest part. Re-reading a margin before the
+watermark catches rows whose transaction committed after the previous copy read past them.
+Vehicles, ownerships and org units carry no change time and are copied whole each run; a full
+copy (`full=True`, weekly by the job) also drops what was deleted since, such as merged customers.
+"""
+
+import datetime as dt
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, When
+from django.utils import timezone
+
+from guanxi.analytics import engines
+from guanxi.core.models import OrgUnit
+from guanxi.customers.models import Customer, Interaction, Ownership, Vehicle
+
+CHUNK_ROWS = 100_000
+DAYS = pa.int32()  # dates are stored as day numbers (days since 1970-01-01): plain integers in every engine
+CHANGE_MARGIN = dt.timedelta(minutes=10)
+ID_MARGIN = 10_000
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the star schema: a query over the live database and the Parquet types of its columns."""
+
+    name: str
+    rows: object  # () -> queryset of values_list in the order of `columns`
+    columns: dict[str, pa.DataType]
+    incremental_by: str = ""  # "updated_at" or "id"; empty: copied whole each run
+    still_in: str = ""  # a table of the ids still in the live database: rows deleted since are left out
+    # day-number column -> the UTC timestamp column it is taken from, as a date in the local time zone
+    local_days: dict[str, str] = field(default_factory=dict)
+    day_columns: tuple[str, ...] = ()  # date columns of the live table, stored as day numbers
+
+
+def _live_customer_ids():
+    return Customer.objects.values_list("id")
+
+
+def _customers():
+    return Customer.objects.values_list(
+        "id", "kind", "segment", "lifecycle_stage", "tier", "source", "home_dealer_id", "province", "city", "gender",
+        "birth_date__year", "created_at", "updated_at",
+        ExpressionWrapper(Q(erased_at__isnull=True), output_field=BooleanField()),
+    )
+
+
+def _vehicles():
+    return Vehicle.objects.values_list("id", "model", "model_year", "purchase_date", "selling_dealer_id",
+                                       "service_unit_id", "warranty_end", "mileage_km", "price")
+
+
+def _ownerships():
+    return Ownership.objects.values_list("id", "vehicle_id", "customer_id", "start_date", "end_date")
+
+
+def _org_units():
+    return OrgUnit.objects.values_list("id", "code", "name", "kind", "parent_id")
+
+
+def _interactions():
+    vehicle_type = ContentType.objects.get_for_model(Vehicle)
+    return Interaction.objects.values_list(
+        "id", "customer_id", "channel", "direction", "occurred_at", "org_unit_id", "amount",
+        # the vehicle an interaction concerns, when it points at one
+        _when_links_to(vehicle_type),
+    )
+
+
+def _when_links_to(content_type):
+    return Case(When(link_type=content_type, then="link_id"), default=None)
+
+
+TABLES = (
+    # every run: which customers still exist (a merge deletes one), so that no score is written for a
+    # customer who is gone, whatever the incremental copy of dim_customer still holds
+    Table("live_customer_ids", _live_customer_ids, {"id": pa.int64()}),
+    Table("dim_customer", _customers, {
+        "id": pa.int64(), "kind": pa.string(), "segment": pa.string(), "lifecycle_stage": pa.string(),
+        "tier": pa.string(), "source": pa.string(), "home_dealer_id": pa.int64(), "province": pa.string(),
+        "city": pa.string(), "gender": pa.string(), "birth_year": pa.int32(),
+        "created_at": pa.timestamp("us", tz="UTC"), "updated_at": pa.timestamp("us", tz="UTC"),
+        "active": pa.bool_(),
+    }, incremental_by="updated_at", local_days={"created_day": "created_at"}, still_in="live_customer_ids"),
+    Table("dim_vehicle", _vehicles, {
+        "id": pa.int64(), "model": pa.string(), "model_year": pa.int32(), "purchase_day": DAYS,
+        "selling_dealer_id": pa.int64(), "service_unit_id": pa.int64(), "warranty_end_day": DAYS,
+        "mileage_km": pa.int64(), "price": pa.float64(),
+    }, day_columns=("purchase_day", "warranty_end_day")),
+    Table("bridge_ownership", _ownerships, {
+        "id": pa.int64(), "vehicle_id": pa.int64(), "customer_id": pa.int64(), "start_day": DAYS, "end_day": DAYS,
+    }, day_columns=("start_day", "end_day")),
+    Table("dim_org_unit", _org_units, {
+        "id": pa.int64(), "code": pa.string(), "name": pa.string(), "kind": pa.string(), "parent_id": pa.int64(),
+    }),
+    Table("fact_interaction", _interactions, {
+        "id": pa.int64(), "customer_id": pa.int64(), "channel": pa.string(), "direction": pa.string(),
+        "occurred_at": pa.timestamp("us", tz="UTC"), "org_unit_id": pa.int64(), "amount": pa.float64(),
+        "vehicle_id": pa.int64(),
+    }, incremental_by="id", local_days={"occurred_day": "occurred_at"}),
+)
+
+
+def directory() -> Path:
+    return Path(settings.GUANXI_WAREHOUSE_DIR)
+
+
+def extract(*, full: bool = False, progress=None) -> dict:
+    """Copy what changed since the last run (everything when `full`); returns the manifest.
+
+    `progress(table_name, rows_so_far)` is called after each chunk, for a progress bar.
+    """
+    root = directory()
+    manifest = _read_manifest(root)
+    if full or not manifest.get("tables"):
+        shutil.rmtree(root, ignore_errors=True)
+        manifest = {"tables": {}}
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o700)  # the copy of the customer base is nobody else's to read
+    started = timezone.now()
+    for table in TABLES:
+        state = manifest["tables"].get(table.name, {"parts": 0})
+        rows = table.rows()
+        watermark = state.get("watermark")
+        if table.incremental_by == "updated_at" and watermark:
+            rows = rows.filter(updated_at__gte=dt.datetime.fromisoformat(watermark) - CHANGE_MARGIN)
+        elif table.incremental_by == "id" and watermark:
+            rows = rows.filter(id__gt=int(watermark) - ID_MARGIN)
+        part = state["parts"] + 1 if table.incremental_by else 1
+        copied, newest = _write_part(table, rows, root / table.name, part, progress)
+        state = {"parts": part, "rows": state.get("rows", 0) + copied if table.incremental_by else copied,
+                 "watermark": _newer(watermark, newest, table.incremental_by)}
+        manifest["tables"][table.name] = state
+    manifest["extracted_at"] = started.isoformat()
+    manifest["full_at"] = started.isoformat() if full or "full_at" not in manifest else manifest["full_at"]
+    _write_manifest(root, manifest)
+    return manifest
+
+
+def open_warehouse(root: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with one view per table: the newest version of each row (for ad-hoc reads)."""
+    return engines.duckdb_connection(root or directory(), TABLES)
+
+
+def open_query(root: Path | None = None):
+    """`query(sql)` on the engine the deployment chose (GUANXI_ANALYTICS_ENGINE: duckdb or spark)."""
+    return engines.open_query(settings.GUANXI_ANALYTICS_ENGINE, root or directory(), TABLES)
+
+
+def _write_part(table: Table, rows, folder: Path, part: int, progress) -> tuple[int, object]:
+    """Stream the rows into one Parquet file, chunk by chunk; returns the count and the newest watermark value."""
+    if not table.incremental_by:
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    schema = _schema(table)
+    temporary = folder / f".part-{part:06d}.tmp"
+    sql, params = rows.query.sql_with_params()
+    copied, newest = 0, None
+    position = list(table.columns).index(table.incremental_by) if table.incremental_by else None
+    with pq.ParquetWriter(temporary, schema, compression="zstd") as writer, connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(CHUNK_ROWS):
+            batch = _batch(table, schema, chunk, part)
+            writer.write_batch(batch)
+            copied += len(chunk)
+            if position is not None:
+                newest = _newer(newest, pc.max(batch.column(position)).as_py(), table.incremental_by)
+            if progress:
+                progress(table.name, copied)
+    os.replace(temporary, folder / f"part-{part:06d}.parquet")
+    return copied, newest
+
+
+def _schema(table: Table) -> pa.Schema:
+    fields = [pa.field(name, kind) for name, kind in table.columns.items()]
+    fields += [pa.field(name, DAYS) for name in table.local_days]
+    return pa.schema([*fields, pa.field("_part", pa.int32())])
+
+
+def _batch(table: Table, schema: pa.Schema, chunk: list[tuple], part: int) -> pa.RecordBatch:
+    columns = {}
+    for (name, kind), values in zip(table.columns.items(), zip(*chunk)):
+        if name in table.day_columns:
+            columns[name] = pa.array(values, type=pa.date32()).cast(DAYS)
+            continue
+        if pa.types.is_timestamp(kind):
+            values = [_aware(value) for value in values]
+        elif pa.types.is_floating(kind):
+            values = [None if value is None else float(value) for value in values]
+        elif pa.types.is_boolean(kind):
+            values = [bool(value) for value in values]
+        columns[name] = pa.array(values, type=kind)
+    local = settings.TIME_ZONE
+    for day_name, moment_name in table.local_days.items():
+        moments = columns[moment_name].cast(pa.timestamp("us", tz=local))
+        columns[day_name] = pc.local_timestamp(moments).cast(pa.date32()).cast(DAYS)
+    columns["_part"] = pa.array([part] * len(chunk), type=pa.int32())
+    return pa.RecordBatch.from_pydict(columns, schema=schema)
+
+
+def _aware(value):
+    """SQLite hands back naive UTC datetimes, PostgreSQL aware ones."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _newer(old, new, kind: str):
+    if new is None:
+        return old
+    if kind == "updated_at":
+        new = new if isinstance(new, str) else new.isoformat()
+        return new if old is None or dt.datetime.fromisoformat(new) > dt.datetime.fromisoformat(old) else old
+    return max(int(old or 0), int(new))
+
+
+def _read_manifest(root: Path) -> dict:
+    try:
+        return json.loads((root / "manifest.json").read_text())
+    except FileNotFoundError:
+        return {}
+
+
+def _write_manifest(root: Path, manifest: dict) -> None:
+    temporary = root / ".manifest.tmp"
+    temporary.write_text(json.dumps(manifest, indent=1))
+    os.replace(temporary, root / "manifest.json")

@@ -1,0 +1,184 @@
+"""Scoring the demo base end to end: warehouse copy, features, RFM, value pyramid and lifetime value,
+runs with their history, and the scores on the 360 page."""
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from guanxi.analytics import scoring, warehouse
+from guanxi.analytics.models import Score, ScoreModel, ScoringRun
+from guanxi.cli import main
+from guanxi.core import outbox
+from guanxi.core.models import User
+from guanxi.core.roles import Role
+from guanxi.customers import services
+from guanxi.customers.models import Customer, Interaction
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    """300 demo customers, scored once by `guanxi demo` itself (the warehouse in the test's own folder)."""
+    call_command("demo", customers=300, seed=7, no_progress=True, stdout=StringIO())
+
+
+def published(model):
+    return ScoringRun.objects.filter(model=model, state=ScoringRun.State.PUBLISHED)
+
+
+def test_the_demo_is_scored_by_every_model_and_each_buyer_has_one_score_per_model(demo):
+    buyers = set(Interaction.objects.filter(amount__gt=0).values_list("customer_id", flat=True).distinct())
+    for model in (ScoreModel.RFM, ScoreModel.PYRAMID, ScoreModel.CLV):
+        run = published(model).get()
+        assert run.customers == len(buyers) > 50
+        assert set(run.scores.values_list("customer_id", flat=True)) == buyers
+    assert published(ScoreModel.CLV).get().figures["bg_nbd"]["log_likelihood"] < 0
+
+
+def test_spend_in_the_scores_is_what_the_live_database_holds(demo):
+    """The warehouse copy, the local dates and the sale / service split lose nothing on the way."""
+    run = published(ScoreModel.RFM).get()
+    pyramid = published(ScoreModel.PYRAMID).get()
+    spend = dict(Interaction.objects.filter(amount__gt=0).values("customer_id").annotate(total=Sum("amount"))
+                 .values_list("customer_id", "total"))
+    for score in run.scores.all():
+        assert Decimal(str(dict(score.reasons)["spend"])) == spend[score.customer_id]
+    for score in pyramid.scores.all():
+        parts = dict(score.reasons)
+        assert Decimal(str(parts["sale_spend"])) + Decimal(str(parts["service_spend"])) == spend[score.customer_id]
+
+
+def test_the_value_pyramid_holds_the_configured_shares_of_customers(demo):
+    run = published(ScoreModel.PYRAMID).get()
+    levels = list(run.scores.values_list("label", flat=True))
+    share = {level: levels.count(level) / len(levels) for level in ("vip", "a", "b", "c")}
+    assert share["vip"] == pytest.approx(0.01, abs=0.01)
+    assert share["vip"] + share["a"] == pytest.approx(0.05, abs=0.01)
+    assert share["vip"] + share["a"] + share["b"] == pytest.approx(0.20, abs=0.01)
+    shares = run.figures["profit_share"]
+    assert sum(shares.values()) == pytest.approx(1)
+    assert shares["vip"] > 0.01 and shares["c"] < 0.80  # the few at the top bring more than their number
+
+
+def test_the_360_page_shows_each_models_latest_score_with_reasons_in_the_readers_language(demo, client):
+    vip = Score.objects.get(run__in=published(ScoreModel.PYRAMID), label="vip").customer
+    dealer_sales = User.objects.get(username=Role.DEALER_SALES)
+    client.force_login(User.objects.get(username=Role.ADMIN))
+    page = client.get(reverse("customers:detail", args=[vip.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Value pyramid" in page and "<strong>VIP</strong>" in page
+    assert "RFM segment" in page and "days ago" in page and "likely still active" in page
+    assert "Not yet scored" not in page
+    chinese = client.get(reverse("customers:detail", args=[vip.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "价值金字塔" in chinese and "天前" in chinese
+    prospect = Customer.objects.exclude(pk__in=Score.objects.values("customer_id")).restrict(dealer_sales).first()
+    client.force_login(dealer_sales)
+    page = client.get(reverse("customers:detail", args=[prospect.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Not yet scored" in page
+
+
+def test_too_little_history_is_refused_and_the_last_published_scores_stay(demo):
+    earlier = published(ScoreModel.CLV).get()
+    earlier_rfm = published(ScoreModel.RFM).get()
+    first_day = timezone.localtime(Interaction.objects.filter(amount__gt=0).earliest("occurred_at").occurred_at)
+    runs = scoring.score_all(as_of=first_day.date() + dt.timedelta(days=30))
+    refused = {run.model: run for run in runs}[ScoreModel.CLV]
+    assert refused.state == ScoringRun.State.REFUSED and "at least 20 needed" in refused.message
+    customer_id = earlier.scores.first().customer_id
+    shown = {run.model: run for run, _ in scoring.latest_scores(customer_id)}
+    assert shown[ScoreModel.CLV] == earlier
+    assert published(ScoreModel.RFM).count() == 2  # RFM needs no fit: the past was scored too
+    assert shown[ScoreModel.RFM] == earlier_rfm  # but the page shows the newest day scored
+
+
+def test_a_later_run_keeps_the_history_and_the_page_shows_the_newest(demo):
+    customer_id = published(ScoreModel.RFM).get().scores.first().customer_id
+    scoring.score_all()
+    assert published(ScoreModel.RFM).count() == 2
+    assert Score.objects.filter(customer_id=customer_id, run__model=ScoreModel.RFM).count() == 2
+    newest = published(ScoreModel.RFM).order_by("-id").first()
+    assert [run for run, _ in scoring.latest_scores(customer_id)][0] == newest
+
+
+def test_the_incremental_copy_brings_new_and_changed_rows_once(demo):
+    admin = User.objects.get(username=Role.ADMIN)
+    customer = Customer.objects.filter(scores__isnull=False).first()
+    services.add_interaction(admin, customer.pk, {
+        "channel": "visit", "direction": "in", "occurred_at": timezone.now(), "subject": "定期保养",
+        "amount": Decimal("880.00"),
+    })
+    services.update_customer(admin, customer.pk, {"tier": "gold"})
+    manifest = warehouse.extract()
+    assert manifest["tables"]["fact_interaction"]["parts"] == 2
+    con = warehouse.open_warehouse()
+    assert con.execute("SELECT count(*) - count(DISTINCT id) FROM fact_interaction").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM fact_interaction").fetchone() == (Interaction.objects.count(),)
+    assert con.execute(f"SELECT tier FROM dim_customer WHERE id = {customer.pk}").fetchone() == ("gold",)
+    assert con.execute(f"SELECT sum(amount) FROM fact_interaction WHERE customer_id = {customer.pk}").fetchone()[0] \
+        == float(Interaction.objects.filter(customer=customer).aggregate(total=Sum("amount"))["total"])
+
+
+def test_an_erased_customer_loses_their_scores_and_is_not_scored_again(demo):
+    admin = User.objects.get(username=Role.ADMIN)
+    customer = Customer.objects.filter(scores__isnull=False).first()
+    services.erase_customer(admin, customer.pk)
+    outbox.dispatch()
+    assert not Score.objects.filter(customer=customer).exists()
+    scoring.score_all()
+    assert not Score.objects.filter(customer=customer).exists()
+
+
+def test_guanxi_score_refuses_a_day_that_is_not_a_date_and_an_unknown_engine(capsys, settings):
+    with pytest.raises(SystemExit) as stopped:
+        main(["score", "--as-of", "26.11.2026"])
+    assert stopped.value.code == 2
+    assert "is not a date like 2026-11-26" in capsys.readouterr().err
+    settings.GUANXI_ANALYTICS_ENGINE = "hive"
+    with pytest.raises(SystemExit):
+        main(["score"])
+    assert "GUANXI_ANALYTICS_ENGINE='hive' is not one of duckdb, spark" in capsys.readouterr().err
+
+
+def test_a_customer_deleted_since_the_last_copy_is_not_scored(demo):
+    """A merge deletes a customer during the week; the incremental copy still holds the row."""
+    admin = User.objects.get(username=Role.ADMIN)
+    gone = Customer.objects.filter(scores__isnull=True).first()
+    services.add_interaction(admin, gone.pk, {
+        "channel": "visit", "direction": "in", "occurred_at": timezone.now() - dt.timedelta(days=3),
+        "subject": "定期保养", "amount": Decimal("500.00"),
+    })
+    warehouse.extract()
+    Interaction.objects.filter(customer=gone).delete()
+    gone.delete()
+    runs = scoring.score_all()
+    assert all(run.state == ScoringRun.State.PUBLISHED for run in runs if run.model != ScoreModel.CHURN)
+    assert not Score.objects.filter(customer_id=gone.pk).exists()
+
+
+def test_churn_needs_more_owners_than_a_small_base_has_and_says_so(demo):
+    run = ScoringRun.objects.get(model=ScoreModel.CHURN)
+    assert run.state == ScoringRun.State.REFUSED
+    assert "too little history to fit a churn model" in run.message
+
+
+def test_churn_risk_beats_months_since_service_on_a_later_held_out_period_and_shows_why(client):
+    call_command("demo", customers=3000, seed=11, no_progress=True, stdout=StringIO())
+    run = published(ScoreModel.CHURN).get()
+    figures = run.figures
+    assert figures["held_out_owners"] > 500
+    assert figures["auc"] > figures["baseline_auc"] > 0.6
+    assert figures["top_decile_lift"] > 2
+    assert any("months_since_service" in rule for rule in figures["rules"])
+    risky = run.scores.filter(label="high").order_by("-value").first()
+    safe = run.scores.filter(label="low").order_by("value").first()
+    assert risky.value > 0.5 > 0.2 > safe.value
+    client.force_login(User.objects.get(username=Role.ADMIN))
+    page = client.get(reverse("customers:detail", args=[risky.customer_id]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Churn risk" in page.content.decode() and "High · " in page.content.decode()
+    assert "months since the last service" in page.content.decode()
