@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from guanxi.analytics import scoring, warehouse
+from guanxi.analytics import latest, scoring, warehouse
 from guanxi.analytics.models import Score, ScoreModel, ScoringRun
 from guanxi.cli import main
 from guanxi.core import outbox
@@ -91,7 +91,7 @@ def test_too_little_history_is_refused_and_the_last_published_scores_stay(demo):
     refused = {run.model: run for run in runs}[ScoreModel.CLV]
     assert refused.state == ScoringRun.State.REFUSED and "at least 20 needed" in refused.message
     customer_id = earlier.scores.first().customer_id
-    shown = {run.model: run for run, _ in scoring.latest_scores(customer_id)}
+    shown = {run.model: run for run, _ in latest.latest_scores(customer_id)}
     assert shown[ScoreModel.CLV] == earlier
     assert published(ScoreModel.RFM).count() == 2  # RFM needs no fit: the past was scored too
     assert shown[ScoreModel.RFM] == earlier_rfm  # but the page shows the newest day scored
@@ -103,7 +103,7 @@ def test_a_later_run_keeps_the_history_and_the_page_shows_the_newest(demo):
     assert published(ScoreModel.RFM).count() == 2
     assert Score.objects.filter(customer_id=customer_id, run__model=ScoreModel.RFM).count() == 2
     newest = published(ScoreModel.RFM).order_by("-id").first()
-    assert [run for run, _ in scoring.latest_scores(customer_id)][0] == newest
+    assert [run for run, _ in latest.latest_scores(customer_id)][0] == newest
 
 
 def test_the_incremental_copy_brings_new_and_changed_rows_once(demo):

@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from guanxi.analytics.features import CHURN_HORIZON_DAYS
+from guanxi.analytics.latest import latest_scores
 from guanxi.analytics.models import ScoreModel
-from guanxi.analytics.scorers import CLV_MONTHS
-from guanxi.analytics.scoring import latest_scores
 from guanxi.core.formatting import money
 
 SEGMENT_NAMES = {
@@ -73,7 +72,7 @@ def _describe(run, score, currency: str) -> dict:
         reasons = [worded(reason) for reason in facts["why"]]
     else:
         headline = money(round(score.value, 2), currency)
-        detail = _("profit over %(months)s months") % {"months": CLV_MONTHS}
+        detail = _("profit over %(months)s months") % {"months": run.figures["months"]}
         reasons = [
             _("%(percent)s%% likely still active") % {"percent": round(facts["probability_alive"] * 100)},
             _("%(visits)s visits expected next year") % {"visits": number_format(facts["expected_visits_year"], 1)},

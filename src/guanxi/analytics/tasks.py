@@ -3,7 +3,6 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from guanxi.analytics import scoring
 from guanxi.core.jobs import as_job
 
 
@@ -13,6 +12,8 @@ def score_customers_nightly() -> int:
     """Every night: the warehouse copy catches up and every model scores the base. Sundays copy the
     warehouse whole, which drops rows deleted during the week (merged customers)."""
     from django.utils import timezone
+
+    from guanxi.analytics import scoring  # here, not at the top: every process imports tasks modules
 
     with as_job():
         runs = scoring.score_all(full_extract=timezone.localdate().isoweekday() == 7)

@@ -1,8 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.analytics.filtersets import RetentionFilterSet
+from guanxi.analytics.latest import retention_rows
 from guanxi.analytics.models import Score
-from guanxi.analytics.scoring import retention_rows
 from guanxi.analytics.tables import RetentionTable
 from guanxi.core.generic import ObjectListView
 
