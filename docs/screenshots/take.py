@@ -15,8 +15,9 @@ from playwright.sync_api import sync_playwright
 HERE = Path(__file__).resolve().parent
 PASSWORD = "guanxi-demo"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-# (file name, demo login, path; "{customer}" is a customer the login may see, "{at_risk}" the first
-# of the login's retention list; optionally what is then typed into the search box, to show its suggestions)
+# (file name, demo login or None for a public page, path; "{customer}" is a customer the login may see,
+# "{at_risk}" the first of the login's retention list, "{lead}" the first lead waiting for the login's
+# dealer; optionally what is then typed into the search box, to show its suggestions)
 SHOTS = [
     ("home-dealer-sales", "dealer_sales", "/"),
     ("home-agent", "agent", "/"),
@@ -27,6 +28,10 @@ SHOTS = [
     ("customer-360", "dealer_sales", "/customers/{customer}/"),
     ("customer-360-scores", "dealer_manager", "/customers/{at_risk}/"),
     ("retention-list", "hq_marketing", "/analytics/retention/"),
+    ("leads-head-office", "hq_sales", "/sales/leads/"),
+    ("lead-dealer", "dealer_sales", "/sales/leads/{lead}/"),
+    ("lead-distribution", "hq_sales", "/sales/rules/"),
+    ("enquiry-form", None, "/sales/enquiry/"),
     ("stage-change", "dealer_sales", "/customers/{customer}/stage/"),
     ("search-pinyin", "agent", "/customers/search/?q=wang"),
     ("search-phone-tail", "agent", "/customers/search/?q=9983"),
@@ -64,6 +69,11 @@ def a_customer_at_risk(page, url: str) -> str:
     return page.locator("#object-list tbody a").first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
 
 
+def a_waiting_lead(page, url: str) -> str:
+    page.goto(f"{url}/sales/leads/?status=assigned")
+    return page.locator("#object-list tbody a").first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:8000")
@@ -75,9 +85,12 @@ def main() -> None:
                 for name, username, path, *typed in shots:
                     context = browser.new_context(locale=locale, viewport=viewport)
                     page = context.new_page()
-                    sign_in(page, url, username)
+                    if username:
+                        sign_in(page, url, username)
                     if "{customer}" in path:
                         path = path.format(customer=a_customer(page, url))
+                    if "{lead}" in path:
+                        path = path.format(lead=a_waiting_lead(page, url))
                     if "{at_risk}" in path:
                         path = path.format(at_risk=a_customer_at_risk(page, url))
                     page.goto(url + path)

@@ -11,12 +11,14 @@ from guanxi.core.api import AUTH, ReadableJSONRenderer, install_error_handlers
 from guanxi.core.api import router as tokens_router
 from guanxi.customers.api import lean_lookup
 from guanxi.customers.api import router as customers_router
+from guanxi.sales.api import router as sales_router
 
 api = NinjaAPI(title="Guanxi API", version="1", urls_namespace="api", auth=AUTH, renderer=ReadableJSONRenderer())
 install_error_handlers(api)
 api.add_router("/", tokens_router)
 api.add_router("/", customers_router)
 api.add_router("/contact-center/", contact_center_router)
+api.add_router("/", sales_router)
 
 # Endpoints also answered on the lean path (guanxi.core.lean_api, mounted in guanxi.wsgi): URL name -> lean route.
 LEAN_ROUTES = {"api:lookup": lean_lookup}

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.customers",
     "guanxi.contact_center",
+    "guanxi.sales",
     "guanxi.analytics",
     "guanxi.demo",
 ]

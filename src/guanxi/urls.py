@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("guanxi.core.urls")),
     path("customers/", include("guanxi.customers.urls")),
     path("contact-center/", include("guanxi.contact_center.urls")),
+    path("sales/", include("guanxi.sales.urls")),
     path("analytics/", include("guanxi.analytics.urls")),
 ]
 

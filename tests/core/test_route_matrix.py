@@ -23,6 +23,8 @@ from tests.customers.test_api import ENDPOINTS as CUSTOMER_API_MATRIX
 from tests.customers.test_views import MATRIX_PAGES
 from tests.isolation import covered_operations, covered_routes
 
+LEAD_LOOP = ("tests.sales.test_isolation::"
+             "test_the_loops_actions_answer_what_the_scope_allows_and_refusals_change_nothing")
 # (METHOD, OpenAPI path) -> the test that checks the operation for each role
 API_TESTED_ELSEWHERE = {
     ("POST", "/api/tokens"): "tests.core.test_api::test_token_lifecycle",
@@ -33,6 +35,10 @@ API_TESTED_ELSEWHERE = {
         "tests.contact_center.test_staffing::test_staffing_api_is_for_supervisors_analysts_and_admins",
     ("POST", "/api/contact-center/simulate"):
         "tests.contact_center.test_simulate::test_api_simulate_is_for_supervisors_analysts_and_admins",
+    **{(method, f"/api/leads/{{pk}}/{step}"): LEAD_LOOP
+       for method, step in (("POST", "assign"), ("POST", "accept"), ("POST", "reject"), ("POST", "report"),
+                            ("POST", "reopen"), ("GET", "events"))},
+    ("GET", "/api/lost-reasons"): LEAD_LOOP,
 }
 # page route -> the test that checks it for each role
 PAGES_TESTED_ELSEWHERE = {
@@ -52,6 +58,7 @@ PAGES_TESTED_ELSEWHERE = {
         "tests.customers.test_activities::test_my_day_puts_urgent_and_important_first_and_flags_what_is_overdue",
     "customers/activities/<int:pk>/close/":
         "tests.customers.test_activities::test_closing_answers_what_the_scope_allows",
+    "sales/leads/<int:pk>/<slug:action>/": LEAD_LOOP,
     "contact-center/staffing/":
         "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
 }
@@ -62,6 +69,7 @@ OPEN_TO_EVERYONE = {
     "api/openapi.json": "the API's description: no data",
     "api/docs": "the API's documentation page: no data",
     "api/": "Ninja's root: every operation below it is walked on its own",
+    "sales/enquiry/": "the public enquiry form: makes a web lead (rate-limited, robots kept out), shows no data",
 }
 ADMIN_SITE = "admin/"  # Django's admin: staff only, checked by Django's own permissions
 

@@ -62,6 +62,7 @@ class ModelApi:
     create_schema: type[Schema] | None = None
     change_schema: type[Schema] | None = None
     scope_field = "__all__"  # the field named when a write would land outside the writer's scope
+    created_action = "change"  # what the writer must still be able to do to a record just created
 
     def parent_rows(self, rows: QuerySet, parent) -> QuerySet:
         return rows.filter(**{self.parent_field: parent})
@@ -114,10 +115,10 @@ class ModelApi:
             summary=doc.split(".")[0], description=doc, tags=self.tags,
         )
 
-    def _checked_write(self, user, write: Callable[[], Model]) -> Model:
+    def _checked_write(self, user, write: Callable[[], Model], action: str = "change") -> Model:
         with transaction.atomic():
             saved = write()
-            ensure_in_scope(user, saved, "change", self.scope_field)
+            ensure_in_scope(user, saved, action, self.scope_field)
         return saved
 
     def register(self, router: Router) -> None:
@@ -166,7 +167,8 @@ class ModelApi:
             def create_under(request, parent_pk: int, payload: Payload):
                 data = payload.model_dump()
                 found = api.found_already(data, parent_pk)
-                saved = api._checked_write(request.user, lambda: api.create(request.user, data, parent_pk))
+                saved = api._checked_write(request.user, lambda: api.create(request.user, data, parent_pk),
+                                           api.created_action)
                 return Status(200 if found else 201, saved)
 
             def create(request, payload: Payload):

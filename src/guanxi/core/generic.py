@@ -196,6 +196,7 @@ class ObjectEditView(LoginRequiredMixin, View):
     form_class: type
     template_name = "core/object_edit.html"
     title = ""  # the page's heading before the record's name, instead of "Edit"
+    created_action = "change"  # what the writer must still be able to do to a record just created
 
     def save(self, user, form):
         return form.save()
@@ -239,7 +240,7 @@ class ObjectEditView(LoginRequiredMixin, View):
                 with transaction.atomic():
                     version = _refuse_if_changed_since(instance, version)
                     saved = self.save(request.user, form)
-                    ensure_in_scope(request.user, saved, "change", "__all__")
+                    ensure_in_scope(request.user, saved, "change" if instance else self.created_action, "__all__")
             except ChangedMeanwhile as changed:
                 form_errors_from(form, changed)
                 version = changed.version

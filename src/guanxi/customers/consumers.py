@@ -13,9 +13,10 @@ TITLE_LENGTH = Notification._meta.get_field("title").max_length
 
 def notify_unit_of_new_customer(event) -> None:
     """A customer placed with a unit by someone outside it (head office assigning, the call center
-    creating for a dealer, a lead handed over): the unit's people who may see customers hear of it,
-    each in their own language. A SERVICE relationship comes with a workshop visit: no news."""
-    if event.payload.get("kind") == RelationshipKind.SERVICE:
+    creating for a dealer): the unit's people who may see customers hear of it, each in their own
+    language. A SERVICE relationship comes with a workshop visit: no news; a LEAD relationship comes
+    with the lead, whose own news (sales.consumers) links to the lead and says when to accept it."""
+    if event.payload.get("kind") in (RelationshipKind.SERVICE, RelationshipKind.LEAD):
         return
     unit_id = event.payload["org_unit_id"]
     still_related = CustomerRelationship.objects.filter(

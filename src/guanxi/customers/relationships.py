@@ -27,9 +27,13 @@ def relate(customer, org_unit_id: int | None, kind: str, source: str, actor=None
             emit("customers.relationship.added", customer, _event_payload(relationship), actor=actor)
 
 
-def end(customer, kind: str, *, except_unit_id: int | None = None, actor=None) -> None:
-    """Ends the customer's current relationships of a kind (but the one with `except_unit_id`)."""
+def end(customer, kind: str, *, except_unit_id: int | None = None, only_unit_id: int | None = None,
+        actor=None) -> None:
+    """Ends the customer's current relationships of a kind (but the one with `except_unit_id`, or
+    only the one with `only_unit_id`)."""
     current = CustomerRelationship.objects.filter(customer=customer, kind=kind, until__isnull=True)
+    if only_unit_id is not None:
+        current = current.filter(org_unit_id=only_unit_id)
     with transaction.atomic():
         for relationship in current.exclude(org_unit_id=except_unit_id).select_for_update():
             relationship.until = timezone.now()

@@ -3,8 +3,9 @@
 Each step is skipped when already done, so the command is safe to run again: migrate, build
 the org tree, create one user per role (first, so that the interactions the load writes name
 who at the dealer or the call center logged them), top the data set up to --customers (an
-interrupted load is finished, a complete one left alone), plan each user a day of activities and
-score the customers once (the worker scores them again every night).
+interrupted load is finished, a complete one left alone), plan each user a day of activities, set
+up lead distribution and capture leads for prospects (worked by the dealers), and score the
+customers once (the worker scores them again every night).
 """
 
 from django.core.management import call_command
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand
 from guanxi.analytics.models import ScoringRun
 from guanxi.core.audit import Channel, audit_context
 from guanxi.demo.activities import plan_demo_days
+from guanxi.demo.leads import capture_demo_leads, seed_distribution_rules
 from guanxi.demo.loader import load_up_to
 from guanxi.demo.management.commands._arguments import add_load_arguments
 from guanxi.demo.orgtree import build_org_tree
@@ -39,6 +41,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"loading the demo data set: {customers - have:,} customers (seed {seed})")
                 self.stdout.write(load_up_to(customers, seed, progress=not no_progress).summary())
             plan_demo_days([login.username for login in logins], seed)
+            seed_distribution_rules()
+            capture_demo_leads(seed)
         if not ScoringRun.objects.filter(state=ScoringRun.State.PUBLISHED).exists():
             call_command("score", stdout=self.stdout)
         self.stdout.write("\nDemo logins:\n" + format_logins(logins))

@@ -1,0 +1,90 @@
+"""The sales API: leads from declarations (core.api_crud), and the steps of the loop between head
+office and the dealers as actions: assign, accept, reject, report, reopen. Every action reads the
+lead through the scoping layer (another dealer's lead is a 404) and goes through the services."""
+
+from ninja import Router
+
+from guanxi.core.api_crud import ModelApi
+from guanxi.core.scoping import get_restricted, require
+from guanxi.sales import assignment, capture, leads
+from guanxi.sales.filtersets import LeadFilterSet
+from guanxi.sales.models import Lead, LostReason
+from guanxi.sales.schemas import (
+    AssignIn,
+    LeadChange,
+    LeadEventOut,
+    LeadIn,
+    LeadOut,
+    LostReasonOut,
+    RejectIn,
+    ReopenIn,
+    ReportIn,
+)
+
+router = Router(tags=["sales"])
+
+
+class LeadApi(ModelApi):
+    model = Lead
+    path = "leads"
+    schema = LeadOut
+    tags = ["sales"]
+    filterset_class = LeadFilterSet
+    create_schema = LeadIn
+    change_schema = LeadChange
+    created_action = "view"  # the hotline captures and hands over; the dealer works the lead
+    scope_field = "dealer_id"  # a lead lands within its writer's reach through its dealer
+
+    def create(self, user, data, parent_pk):
+        """Captures a lead and hands it to a dealer at once (see the request body)."""
+        return capture.capture_lead(user, data)
+
+    def change(self, user, pk, data):
+        return leads.update_lead(user, pk, data)
+
+
+LeadApi().register(router)
+
+
+@router.post("/leads/{pk}/assign", response=LeadOut)
+def assign_lead(request, pk: int, payload: AssignIn):
+    """Head office hands the lead to a dealer (named, or chosen by the rules); the dealer's
+    service-level clock starts."""
+    return assignment.assign(request.user, pk, payload.dealer_id)
+
+
+@router.post("/leads/{pk}/accept", response=LeadOut)
+def accept_lead(request, pk: int):
+    """The dealer takes the lead: the customer must be called within 24 hours."""
+    return leads.accept(request.user, pk)
+
+
+@router.post("/leads/{pk}/reject", response=LeadOut)
+def reject_lead(request, pk: int, payload: RejectIn):
+    """The dealer gives the lead back with a reason; it goes to the next dealer."""
+    return leads.reject(request.user, pk, payload.reason)
+
+
+@router.post("/leads/{pk}/report", response=LeadOut)
+def report_on_lead(request, pk: int, payload: ReportIn):
+    """The dealer's feedback: contacted, test drive, quote, order, or lost with a reason."""
+    return leads.report(request.user, pk, payload.kind, payload.note, payload.reason_id)
+
+
+@router.post("/leads/{pk}/reopen", response=LeadOut)
+def reopen_lead(request, pk: int, payload: ReopenIn):
+    """A lost lead comes back to its dealer."""
+    return leads.reopen(request.user, pk, payload.note)
+
+
+@router.get("/leads/{pk}/events", response=list[LeadEventOut])
+def lead_events(request, pk: int):
+    """The lead's way so far, oldest first: the loop head office reads."""
+    return list(get_restricted(request.user, Lead, pk).events.all())
+
+
+@router.get("/lost-reasons", response=list[LostReasonOut])
+def lost_reasons(request):
+    """The reasons a lead can be reported lost with, from the list head office keeps."""
+    require(request.user, Lead.permission_key, "view")
+    return list(LostReason.objects.filter(active=True))

@@ -1,0 +1,56 @@
+"""Who hears of a lead (registered in apps.py): the dealer's people when a lead reaches it, head
+office's assigners when a dealer misses a service level. Each in their own language."""
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from guanxi.core.models import Notification, User
+from guanxi.customers.consumers import TITLE_LENGTH
+from guanxi.sales.models import Lead
+
+
+def _holders(codename: str):
+    return User.objects.filter(
+        is_active=True, memberships__role__permissions__content_type__app_label="sales",
+        memberships__role__permissions__codename=codename,
+    )
+
+
+def _notify(event, people, title_for) -> None:
+    lead = Lead.objects.filter(pk=event.object_id).select_related("customer").first()
+    if lead is None:
+        return
+    made = []
+    for person in people.exclude(pk=event.actor_id).distinct():
+        if not Lead.objects.restrict(person).filter(pk=lead.pk).exists():
+            continue
+        with translation.override(person.language or settings.LANGUAGE_CODE):
+            title = title_for(lead)
+        made.append(Notification(user=person, event=event, title=title[:TITLE_LENGTH], link=lead.get_absolute_url()))
+    Notification.objects.bulk_create(made, ignore_conflicts=True)
+
+
+def notify_dealer_of_lead(event) -> None:
+    """A lead handed to a dealer: its people who see leads hear of it, with the time to accept by."""
+    dealer_id = event.payload["dealer_id"]
+    if not Lead.objects.filter(pk=event.object_id, dealer_id=dealer_id, status="assigned").exists():
+        return  # accepted or moved on before the news went out
+
+    def title(lead):
+        due = date_format(timezone.localtime(lead.accept_by), "SHORT_DATETIME_FORMAT") if lead.accept_by else ""
+        return _("New lead: %(customer)s · %(model)s (accept by %(due)s)") % {
+            "customer": lead.customer, "model": lead.model, "due": due}
+
+    _notify(event, _holders("view_lead").filter(memberships__org_unit_id=dealer_id), title)
+
+
+def notify_head_office_of_escalation(event) -> None:
+    """A dealer missed a service level: those who hand leads out hear of it."""
+    def title(lead):
+        return _("Lead needs you: %(customer)s · %(model)s at %(dealer)s") % {
+            "customer": lead.customer, "model": lead.model, "dealer": lead.dealer or "—"}
+
+    _notify(event, _holders("assign_lead").filter(~Q(memberships__org_unit__kind="dealer")), title)

@@ -1,0 +1,158 @@
+"""Forms of the sales pages. The rules live in the services; a form shapes the input and offers
+what the user may pick."""
+
+import time
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.forms import UserModelForm
+from guanxi.core.models import OrgUnit, OrgUnitKind
+from guanxi.core.scoping import units_within_reach
+from guanxi.sales.models import (
+    FEEDBACK_STATUS,
+    DealerDesk,
+    DistributionRule,
+    Lead,
+    LeadEventKind,
+    LostReason,
+    Timeframe,
+)
+
+INTEREST = ("source", "model", "trim", "budget", "payment", "timeframe", "province", "city", "note")
+CHANGEABLE = ("model", "trim", "budget", "payment", "timeframe", "verification", "province", "city", "note")
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+
+
+def dealers():
+    return OrgUnit.objects.filter(kind=OrgUnitKind.DEALER).order_by("code")
+
+
+class LeadForm(forms.ModelForm):
+    """A new lead: who (a phone or an email finds a known customer) and what they are interested
+    in; head office may name the dealer, else the rules choose."""
+
+    name = forms.CharField(label=_("name"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Mobile number"), max_length=40, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    dealer = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label=_("dealer"),
+                                    help_text=_("Leave empty: the distribution rules choose."))
+
+    class Meta:
+        model = Lead
+        fields = INTEREST
+        widgets = {"note": TEXTAREA}
+
+    def __init__(self, *args, user, customer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        if customer is not None:
+            del self.fields["name"], self.fields["phone"], self.fields["email"]
+        offered = units_within_reach(dealers(), user, Lead.permission_key, "add")
+        if offered.count() == 1:
+            del self.fields["dealer"]  # a dealer's own people capture for their dealer
+        else:
+            self.fields["dealer"].queryset = offered
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        dealer = data.pop("dealer", None)
+        data["dealer_id"] = dealer.pk if dealer else None
+        if self.customer is not None:
+            data["customer_id"] = self.customer.pk
+        return data
+
+
+class LeadChangeForm(UserModelForm):
+    class Meta:
+        model = Lead
+        fields = CHANGEABLE
+        widgets = {"note": TEXTAREA}
+
+
+class AssignForm(forms.Form):
+    dealer = forms.ModelChoiceField(queryset=dealers(), required=False, label=_("dealer"),
+                                    help_text=_("Leave empty: the distribution rules choose another dealer."))
+
+
+class AcceptForm(forms.Form):
+    """Nothing to fill in: the button is the answer."""
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("why"), max_length=500)
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("what happened"),
+                             choices=[(kind, LeadEventKind(kind).label) for kind in FEEDBACK_STATUS])
+    reason = forms.ModelChoiceField(queryset=LostReason.objects.filter(active=True), required=False,
+                                    label=_("lost because"))
+    note = forms.CharField(label=_("note"), max_length=500, required=False)
+
+
+class ReopenForm(forms.Form):
+    note = forms.CharField(label=_("note"), max_length=500, required=False)
+
+
+class DistributionRuleForm(UserModelForm):
+    class Meta:
+        model = DistributionRule
+        fields = ("priority", "province", "city", "model", "timeframe", "dealer", "active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dealer"].queryset = dealers()
+
+
+class DealerDeskForm(UserModelForm):
+    class Meta:
+        model = DealerDesk
+        fields = ("accepts_leads", "capacity", "opens_at", "closes_at", "working_days")
+        widgets = {"opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                   "closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+
+# --- the public web form -------------------------------------------------------------------------
+
+QUICKEST_HUMAN_SECONDS = 3  # nobody reads and fills the form faster; scripts do
+FORM_VALID_SECONDS = 24 * 3600
+STAMP_SALT = "guanxi.sales.enquiry"
+
+
+class EnquiryForm(forms.Form):
+    """A prospect asks to be called about a car. Spam is kept out without any outside service: a
+    field people do not see (`website`) must stay empty, and the form carries a signed time, so
+    that a submission within seconds of opening it, or of a form never opened, is refused."""
+
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    phone = forms.CharField(label=_("Mobile number"), max_length=40)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    model = forms.CharField(label=_("Which model?"), max_length=80)
+    timeframe = forms.ChoiceField(label=_("When do you plan to buy?"), choices=Timeframe.choices)
+    province = forms.CharField(label=_("province"), max_length=40, required=False)
+    city = forms.CharField(label=_("city"), max_length=40, required=False)
+    note = forms.CharField(label=_("Anything we should know?"), max_length=2000, required=False, widget=TEXTAREA)
+    consent = forms.BooleanField(label=_("A dealer may call or e-mail me about this enquiry."))
+    website = forms.CharField(required=False, label=_("Leave this empty"),
+                              widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+    stamp = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["stamp"] = signing.dumps(time.time(), salt=STAMP_SALT)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise ValidationError(_("This enquiry looks automated and was not sent."))
+        try:
+            opened = signing.loads(cleaned.get("stamp") or "", salt=STAMP_SALT, max_age=FORM_VALID_SECONDS)
+        except signing.BadSignature:
+            raise ValidationError(_("The form has expired: reload the page and send it again.")) from None
+        if time.time() - float(opened) < QUICKEST_HUMAN_SECONDS:
+            raise ValidationError(_("This enquiry looks automated and was not sent."))
+        return cleaned

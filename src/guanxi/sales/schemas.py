@@ -1,0 +1,95 @@
+"""Request and response shapes of the sales API. Choices are typed with the models' TextChoices,
+so an unknown timeframe or source is a 422 naming the field; phone and email are plain strings
+whose rules live once, in customers.normalize."""
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, ModelSchema, Schema
+
+from guanxi.sales.models import Lead, LeadEvent, LeadEventKind, LeadSource, Payment, Timeframe, Verification
+
+
+class LeadOut(ModelSchema):
+    customer_id: int
+    dealer_id: int | None
+    org_unit_id: int | None
+    lost_reason_id: int | None
+
+    class Meta:
+        model = Lead
+        fields = ["id", "source", "model", "trim", "budget", "currency", "payment", "timeframe", "verification",
+                  "repurchase", "province", "city", "note", "status", "why_dealer", "assigned_at", "accept_by",
+                  "accepted_at", "contact_by", "contacted_at", "escalated_at", "closed_at", "created_at"]
+
+
+class LeadIn(Schema):
+    """A prospect's interest. Name the customer (`customer_id`), or give a phone or email: a known
+    person is matched, anyone else becomes a new prospect (then `name` is needed too). The lead is
+    handed to a dealer at once: yours if you work at one, `dealer_id` if you may assign, else the
+    distribution rules'."""
+
+    customer_id: int | None = None
+    name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    source: LeadSource = LeadSource.HOTLINE
+    model: str = Field(max_length=80)
+    trim: str | None = Field(None, max_length=80)
+    budget: Decimal | None = Field(None, max_digits=12, decimal_places=2)
+    payment: Payment | None = None
+    timeframe: Timeframe = Timeframe.MID
+    province: str | None = Field(None, max_length=40)
+    city: str | None = Field(None, max_length=40)
+    note: str | None = Field(None, max_length=2000)
+    dealer_id: int | None = None
+
+
+class LeadChange(Schema):
+    """The interest as it becomes clearer; any subset."""
+
+    model: str | None = Field(None, max_length=80)
+    trim: str | None = Field(None, max_length=80)
+    budget: Decimal | None = Field(None, max_digits=12, decimal_places=2)
+    payment: Payment | None = None
+    timeframe: Timeframe | None = None
+    verification: Verification | None = None
+    province: str | None = Field(None, max_length=40)
+    city: str | None = Field(None, max_length=40)
+    note: str | None = Field(None, max_length=2000)
+
+
+class AssignIn(Schema):
+    dealer_id: int | None = Field(None, description="left out: the distribution rules choose (again)")
+
+
+class RejectIn(Schema):
+    reason: str = Field(max_length=500)
+
+
+class ReportIn(Schema):
+    kind: LeadEventKind = Field(description="contacted, test_drive, quote, order or lost")
+    note: str = Field("", max_length=500)
+    reason_id: int | None = Field(None, description="why it was lost (GET /lost-reasons); needed for lost")
+
+
+class ReopenIn(Schema):
+    note: str = Field("", max_length=500)
+
+
+class LeadEventOut(ModelSchema):
+    user_id: int | None
+    dealer_id: int | None
+    reason_id: int | None
+    at: dt.datetime
+
+    class Meta:
+        model = LeadEvent
+        fields = ["id", "kind", "note"]
+
+
+class LostReasonOut(Schema):
+    id: int
+    code: str
+    name: str
+    name_en: str

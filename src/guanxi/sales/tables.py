@@ -1,0 +1,75 @@
+"""Columns of the lead and rule lists (django-tables2); the same columns go into the exports."""
+
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.customers.tables import badge
+from guanxi.sales.models import TIMEFRAME_SHORT, DealerDesk, DistributionRule, Lead
+
+
+class LeadTable(tables.Table):
+    created_at = tables.DateTimeColumn(format="SHORT_DATETIME_FORMAT", verbose_name=_("created"))
+    customer = tables.Column(linkify=("sales:lead", {"pk": tables.A("pk")}), orderable=False)
+    model = tables.Column(orderable=False)
+    timeframe = tables.Column(orderable=False)
+    source = tables.Column(orderable=False)
+    dealer = tables.Column(orderable=False)
+    status = tables.Column(orderable=False)
+    accept_by = tables.DateTimeColumn(format="SHORT_DATETIME_FORMAT", orderable=False)
+
+    class Meta:
+        model = Lead
+        fields = ("created_at", "customer", "model", "timeframe", "source", "dealer", "status", "accept_by")
+        empty_text = _("No leads match.")
+
+    def render_timeframe(self, value, record):
+        return badge("timeframe", record.timeframe, TIMEFRAME_SHORT.get(record.timeframe, value))
+
+    def value_timeframe(self, value, record):
+        return record.get_timeframe_display()
+
+    def render_status(self, value, record):
+        return badge("lead", record.status, value)
+
+    def value_status(self, value, record):
+        return record.get_status_display()
+
+
+class DistributionRuleTable(tables.Table):
+    priority = tables.Column()
+    where = tables.Column(accessor="pk", verbose_name=_("leads from"), orderable=False,
+                          linkify=("sales:rule_edit", {"pk": tables.A("pk")}))
+    model = tables.Column(orderable=False)
+    timeframe = tables.Column(orderable=False)
+    dealer = tables.Column(orderable=False)
+    active = tables.BooleanColumn(orderable=False)
+
+    class Meta:
+        model = DistributionRule
+        fields = ("priority", "where", "model", "timeframe", "dealer", "active")
+        empty_text = _("No distribution rules yet: leads wait for head office to hand them over.")
+
+    def render_where(self, record):
+        return " · ".join(part for part in (record.province, record.city) if part) or _("anywhere")
+
+
+class DealerDeskTable(tables.Table):
+    dealer = tables.Column(linkify=("sales:desk_edit", {"pk": tables.A("pk")}), orderable=False)
+    accepts_leads = tables.BooleanColumn(orderable=False)
+    capacity = tables.Column(orderable=False)
+    hours = tables.Column(accessor="pk", verbose_name=_("hours"), orderable=False)
+    assigned = tables.Column()
+    performance = tables.Column(accessor="pk", verbose_name=_("service levels met"), orderable=False)
+    last_assigned_at = tables.DateTimeColumn(format="SHORT_DATETIME_FORMAT")
+
+    class Meta:
+        model = DealerDesk
+        fields = ("dealer", "accepts_leads", "capacity", "hours", "assigned", "performance", "last_assigned_at")
+        empty_text = _("No dealer desks.")
+
+    def render_hours(self, record):
+        return f"{record.opens_at:%H:%M}–{record.closes_at:%H:%M} · {record.working_days}"
+
+    def render_performance(self, record):
+        return "—" if record.performance is None else f"{round(record.performance * 100)}%"
+

@@ -1,0 +1,204 @@
+"""Sales pages: leads (list, capture, one lead with its way and the dealer's actions), the
+distribution rules, the dealers' desks, and the public enquiry form. Thin: the rules are in
+capture, assignment and leads."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from guanxi.core.generic import ObjectDeleteView, ObjectEditView, ObjectListView, ObjectView, form_errors_from
+from guanxi.core.limits import RateLimited
+from guanxi.core.scoping import get_restricted
+from guanxi.customers.services import get_customer
+from guanxi.customers.views import ChildOfCustomer
+from guanxi.sales import assignment, capture, leads
+from guanxi.sales.filtersets import DistributionRuleFilterSet, LeadFilterSet
+from guanxi.sales.forms import (
+    AcceptForm,
+    AssignForm,
+    DealerDeskForm,
+    DistributionRuleForm,
+    EnquiryForm,
+    LeadChangeForm,
+    LeadForm,
+    RejectForm,
+    ReopenForm,
+    ReportForm,
+)
+from guanxi.sales.models import DealerDesk, DistributionRule, Lead, LeadStatus
+from guanxi.sales.tables import DealerDeskTable, DistributionRuleTable, LeadTable
+from guanxi.sales.wording import reasons_in_words
+
+
+class LeadListView(ObjectListView):
+    model = Lead
+    table_class = LeadTable
+    filterset_class = LeadFilterSet
+    title = _("Leads")
+    add_url_name = "sales:lead_add"
+    export_key = "leads"
+
+    @staticmethod
+    def queryset(rows):
+        return rows.select_related("customer", "dealer").order_by("-id")
+
+
+# What the lead page offers, by status: (action, form, whose permission).
+ACTIONS = {
+    "accept": (AcceptForm, "change", (LeadStatus.ASSIGNED,)),
+    "report": (ReportForm, "change", (LeadStatus.ASSIGNED, LeadStatus.ACCEPTED, LeadStatus.CONTACTED,
+                                      LeadStatus.QUALIFIED)),
+    "reject": (RejectForm, "change", (LeadStatus.ASSIGNED, LeadStatus.ACCEPTED)),
+    "reopen": (ReopenForm, "change", (LeadStatus.LOST,)),
+    "assign": (AssignForm, "assign", (LeadStatus.NEW, LeadStatus.ASSIGNED, LeadStatus.ACCEPTED)),
+}
+
+
+class LeadView(ObjectView):
+    model = Lead
+    template_name = "sales/lead_detail.html"
+    fields = ("customer", "model", "trim", "budget", "payment", "timeframe", "source", "verification", "repurchase",
+              "province", "city", "note", "dealer", "status", "lost_reason", "accept_by", "contact_by",
+              "created_at")
+    edit_url_name = "sales:lead_edit"
+
+    def context(self, user, obj, bound: dict | None = None):
+        offered = {}
+        for action, (form_class, permission, statuses) in ACTIONS.items():
+            if obj.status in statuses and Lead.objects.restrict(user, permission).filter(pk=obj.pk).exists():
+                offered[action] = (bound or {}).get(action) or form_class()
+        if "report" in offered and obj.dealer_id is None:
+            del offered["report"]
+        return {"events": obj.events.select_related("user", "dealer", "reason"), "actions": offered,
+                "why_dealer": reasons_in_words(obj.why_dealer)}
+
+
+class LeadActionView(LoginRequiredMixin, View):
+    """One step of the loop from the lead's page (accept, reject, report, reopen, assign)."""
+
+    def post(self, request, pk, action):
+        if action not in ACTIONS:
+            return render(request, "core/error.html", {"status": 404, "title": _("Not found"), "message": ""},
+                          status=404)
+        form_class, permission, _statuses = ACTIONS[action]
+        lead = get_restricted(request.user, Lead, pk, permission)
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                _act(request.user, lead.pk, action, form.cleaned_data)
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                return redirect(lead.get_absolute_url())
+        view = LeadView()
+        lead = get_restricted(request.user, Lead, pk)
+        context = {"object": lead, "model_name": Lead._meta.verbose_name, "may_change": True,
+                   **view.context(request.user, lead, {action: form})}
+        return render(request, view.template_name, context, status=422)
+
+
+def _act(user, pk, action: str, data: dict) -> None:
+    if action == "accept":
+        leads.accept(user, pk)
+    elif action == "reject":
+        leads.reject(user, pk, data["reason"])
+    elif action == "report":
+        reason = data.get("reason")
+        leads.report(user, pk, data["kind"], data.get("note", ""), reason.pk if reason else None)
+    elif action == "reopen":
+        leads.reopen(user, pk, data.get("note", ""))
+    else:
+        dealer = data.get("dealer")
+        assignment.assign(user, pk, dealer.pk if dealer else None)
+
+
+class LeadAddView(ObjectEditView):
+    """Captures a lead: the hotline agent types the caller's number, the lead goes to a dealer."""
+
+    model = Lead
+    form_class = LeadForm
+    created_action = "view"  # the hotline captures and hands over; the dealer works the lead
+
+    def save(self, user, form):
+        return capture.capture_lead(user, form.service_data())
+
+
+class CustomerLeadAddView(ChildOfCustomer, LeadAddView):
+    """A lead for a customer on the 360 page (an owner asking about a new car)."""
+
+    customer_action = "view"
+
+    def check_may_add(self, request):
+        LeadAddView.check_may_add(self, request)
+        super().check_may_add(request)
+
+    def _form(self, request, instance, data=None):
+        customer = get_customer(request.user, self.kwargs["customer_pk"])
+        return self.form_class(data, instance=instance, user=request.user, customer=customer)
+
+
+class LeadEditView(ObjectEditView):
+    model = Lead
+    form_class = LeadChangeForm
+
+    def save(self, user, form):
+        return leads.update_lead(user, form.instance.pk, form.cleaned_data)
+
+
+class RuleListView(ObjectListView):
+    model = DistributionRule
+    table_class = DistributionRuleTable
+    filterset_class = DistributionRuleFilterSet
+    title = _("Distribution rules")
+    add_url_name = "sales:rule_add"
+
+    @staticmethod
+    def queryset(rows):
+        return rows.select_related("dealer")
+
+
+class RuleEditView(ObjectEditView):
+    model = DistributionRule
+    form_class = DistributionRuleForm
+
+
+class RuleDeleteView(ObjectDeleteView):
+    model = DistributionRule
+
+
+class DeskListView(ObjectListView):
+    model = DealerDesk
+    table_class = DealerDeskTable
+    title = _("Dealer sales desks")
+
+    @staticmethod
+    def queryset(rows):
+        return rows.select_related("dealer").order_by("dealer__code")
+
+
+class DeskEditView(ObjectEditView):
+    model = DealerDesk
+    form_class = DealerDeskForm
+
+    def saved_url(self, saved) -> str:
+        return reverse("sales:desks")
+
+
+def enquiry(request):
+    """The public web form: no sign-in; what it makes is a web lead handed to a dealer."""
+    form = EnquiryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            capture.web_enquiry(form.cleaned_data, request.META.get("REMOTE_ADDR", ""))
+        except RateLimited as refusal:
+            form.add_error(None, str(refusal))
+            return render(request, "sales/enquiry.html", {"form": form}, status=RateLimited.status_code)
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            return render(request, "sales/enquiry_sent.html")
+    status = 422 if form.is_bound else 200
+    return render(request, "sales/enquiry.html", {"form": form}, status=status)
