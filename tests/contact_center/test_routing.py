@@ -1,5 +1,8 @@
-"""Routing engine behaviour: bullseye rings, value + aging order, preferred agent, capacity, fallback."""
+"""Routing engine behaviour: bullseye rings, value + aging order, service-level target, preferred agent, capacity,
+fallback."""
 
+import datetime as dt
+import json
 import os
 import random
 import subprocess
@@ -8,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from guanxi.contact_center.policies import FIFO, SLA_AWARE, VALUE
 from guanxi.contact_center.routing import Agent, AgentState, Contact, RoutingEngine, RoutingPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,7 +181,8 @@ def test_capacity_is_never_exceeded_with_concurrent_chats():
     assert engine.agent("chatty").load == {"chat": 3, "voice": 1}
 
 
-def test_random_event_storm_never_double_assigns_nor_overfills():
+@pytest.mark.parametrize("target", [None, 5.0])  # with a target, contacts also move when they pass it
+def test_random_event_storm_never_double_assigns_nor_overfills(target):
     rng = random.Random(7)
     agents = [
         make_agent(
@@ -188,7 +193,7 @@ def test_random_event_storm_never_double_assigns_nor_overfills():
         )
         for i in range(12)
     ]
-    engine = RoutingEngine(make_policy(), agents)
+    engine = RoutingEngine(make_policy(service_level_target_seconds=target), agents)
     channel_of, last_offer, answered = {}, {}, set()
     now = 0.0
     for i in range(3000):
@@ -353,6 +358,10 @@ def test_unknown_tier_is_rejected():
         ({"agent_choice": "random"}, "agent_choice"),
         ({"tier_priority": {}}, "tier_priority"),
         ({"agin_weight": 1}, "unknown fields: agin_weight"),
+        ({"service_level_target_seconds": 0}, "service_level_target_seconds must be more than 0"),
+        ({"service_level_target_seconds": -20}, "service_level_target_seconds"),
+        ({"service_level_target_seconds": "20"}, "service_level_target_seconds must be a number"),
+        ({"service_level_target_seconds": True}, "service_level_target_seconds must be a number"),
     ],
 )
 def test_policy_validation_names_the_field(change, field):
@@ -378,3 +387,96 @@ def test_policy_reads_from_json():
     assert policy.step_at(30.0) == 1
     with pytest.raises(ValueError, match="not valid JSON"):
         RoutingPolicy.from_json("{", SKILLS)
+
+
+def test_policies_without_a_target_stay_valid_and_the_target_round_trips_through_json():
+    for stored in (FIFO, VALUE, {**VALUE, "service_level_target_seconds": None}):
+        policy = RoutingPolicy.from_json(json.dumps(stored), SKILLS)
+        assert policy.service_level_target_seconds is None
+        assert not policy.past_target(1e9)
+    policy = RoutingPolicy.from_json(json.dumps(SLA_AWARE), SKILLS)
+    assert policy.service_level_target_seconds == 20.0
+    assert (policy.past_target(19.9), policy.past_target(20.0)) == (False, True)
+    # within the target first, the higher score first within each group
+    ranked = sorted([("std_late", "standard", 25), ("vip_late", "vip", 21), ("std_in_time", "standard", 15),
+                     ("vip_in_time", "vip", 1)], key=lambda c: policy.rank(c[1], 0.0, c[2]))
+    assert [name for name, _, _ in ranked] == ["vip_in_time", "std_in_time", "vip_late", "std_late"]
+
+
+def answer_one_by_one(policy):
+    """One agent back from wrap-up at 25, 28 and 31 s; callers: standard at 0 s and 10 s, a VIP at 20 s."""
+    engine = RoutingEngine(policy, [make_agent("a", state=AgentState.BREAK)])
+    for contact in (call("std_early", arrival=0.0), call("std_later", arrival=10.0),
+                    call("vip", arrival=20.0, tier="vip")):
+        assert engine.contact_arrived(contact, now=contact.arrival) == []
+    offers = []
+    for t in (25.0, 28.0, 31.0):
+        [offer] = engine.set_agent_state("a", AgentState.AVAILABLE, now=t)
+        engine.accept(offer.contact_id, "a", now=t)
+        engine.complete(offer.contact_id, now=t, after_call_work=True)
+        offers.append(offer)
+    return offers
+
+
+def test_sla_aware_policy_answers_in_time_a_caller_strict_priority_answers_late():
+    strict = answer_one_by_one(make_policy(tier_priority={"vip": 300, "standard": 0}))
+    waits = [(o.contact_id, o.explanation.waited_seconds) for o in strict]
+    assert waits == [("vip", 5.0), ("std_early", 28.0), ("std_later", 21.0)]  # one of three within 20 s
+    assert strict[1].explanation.within_target is None
+    sla = answer_one_by_one(make_policy(tier_priority={"vip": 300, "standard": 0}, service_level_target_seconds=20))
+    waits = [(o.contact_id, o.explanation.waited_seconds) for o in sla]
+    # the VIP still goes before a standard caller within the target; std_early, past it, waits for std_later
+    assert waits == [("vip", 5.0), ("std_later", 18.0), ("std_early", 31.0)]  # two of three within 20 s
+    assert [o.explanation.within_target for o in sla] == [True, True, False]
+    assert str(sla[1].explanation) == (
+        "agent_available: score 18.0 = tier 0 + value 0 + aging 18.0 (18.0 s waited); ring 0 "
+        "(voice, sales>=3, language=zh); skills sales 3>=3; the best-scored waiting contact this agent may take; "
+        "within the 20 s target, so ahead of contacts past it"
+    )
+    assert str(sla[2].explanation).endswith("; past the 20 s target, so after contacts still within it")
+
+
+def test_a_contact_whose_offer_lapses_past_the_target_queues_behind_those_still_in_time():
+    policy = make_policy(service_level_target_seconds=20, reservation_timeout_seconds=30)
+    engine = RoutingEngine(
+        policy, [make_agent("absent", last_assignment_time=0.0), make_agent("back", state=AgentState.BREAK)]
+    )
+    [first] = engine.contact_arrived(call("c1"), now=0.0)  # offered at once, never answered
+    assert first.agent_id == "absent"
+    assert engine.contact_arrived(call("c2", arrival=25.0), now=25.0) == []
+    assert engine.advance(30.0) == []  # the offer lapses at 30 s: c1 is back in the queue, past its target
+    [offer] = engine.set_agent_state("back", AgentState.AVAILABLE, now=31.0)
+    assert (offer.contact_id, offer.explanation.within_target) == ("c2", True)  # 6 s waited, ahead of c1's 31 s
+
+
+def test_a_contact_arriving_already_past_the_target_goes_behind_one_within_it():
+    engine = RoutingEngine(make_policy(service_level_target_seconds=20), [make_agent("off", state=AgentState.OFFLINE)])
+    engine.contact_arrived(call("fresh", arrival=0.0), now=0.0)
+    engine.contact_arrived(call("transferred", arrival=-40.0), now=0.0)  # queued elsewhere for 40 s already
+    [offer] = engine.add_agent(make_agent("new"), now=0.0)
+    assert (offer.contact_id, offer.explanation.within_target) == ("fresh", True)
+
+
+def test_the_database_claim_follows_the_same_target_order(users, monkeypatch):
+    """The claim layer (contact_center.services) ranks with RoutingPolicy.rank, and reads the contacts still
+    within the target even when more than its per-tier budget of older ones are past it."""
+    from guanxi.contact_center import services
+    from guanxi.contact_center.models import Agent as AgentRow
+
+    policy = RoutingPolicy.from_dict(SLA_AWARE, [])
+    t0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    agent = AgentRow.objects.create(user=users["agent"], state=AgentRow.State.AVAILABLE, capacity={"voice": 3})
+
+    def queue(seconds_ago, tier="standard"):
+        arrival = t0 - dt.timedelta(seconds=seconds_ago)
+        return services.enqueue_contact("voice", {}, tier=tier, arrival=arrival, policy=policy).pk
+
+    std_early, std_later, vip = queue(25), queue(15), queue(5, tier="vip")
+    assert [services.claim_next_contact(agent, policy, t0).pk for _ in range(3)] == [vip, std_later, std_early]
+    monkeypatch.setattr(services, "CANDIDATES_PER_TIER", 2)
+    agent.capacity = {"voice": 4}
+    agent.save()
+    for seconds_ago in (50, 40, 30):
+        queue(seconds_ago)
+    in_time = queue(10)
+    assert services.claim_next_contact(agent, policy, t0).pk == in_time

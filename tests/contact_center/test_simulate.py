@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from guanxi.contact_center import services
-from guanxi.contact_center.policies import FIFO
+from guanxi.contact_center.policies import FIFO, SLA_AWARE
 from guanxi.core.roles import Role
 
 URL = "/api/contact-center/simulate"
@@ -35,6 +35,21 @@ def test_command_is_reproducible_and_reads_a_policy_file(tmp_path, capsys):
     strip = [line for line in first.splitlines() if "routing decisions" not in line]
     assert strip == [line for line in again.splitlines() if "routing decisions" not in line]
     assert "3 intervals" in first and "fifo.json" in first
+
+
+def test_command_reads_the_sla_aware_policy_from_its_file(tmp_path, capsys):
+    policy = tmp_path / "sla.json"
+    policy.write_text(json.dumps(SLA_AWARE))
+    call_command("simulate", agents=14, calls_per_interval="100", hours=24, seed=3, policy=str(policy))
+    with_target = capsys.readouterr().out
+    call_command("simulate", agents=14, calls_per_interval="100", hours=24, seed=3)  # the value policy
+    without = capsys.readouterr().out
+
+    def overall_sl(out):
+        return float(next(line.split()[3] for line in out.splitlines() if line.startswith("overall")))
+
+    assert "sla.json" in with_target
+    assert overall_sl(with_target) > overall_sl(without)
 
 
 @pytest.mark.parametrize("options, message", [
@@ -81,6 +96,8 @@ def test_api_runs_the_same_simulation(client, users, capsys):
     ({"aht_seconds": 0}, "aht_seconds"),
     ({"policy": {"tier_priority": {"vip": 1}}}, "policy"),
     ({"policy": {"tier_priority": {"gold": 1}, "aging_weight": 1, "fallback": {"action": "voicemail"}}}, "policy"),
+    ({"policy": {**SLA_AWARE, "service_level_target_seconds": 0}}, "policy"),
+    ({"policy": {**SLA_AWARE, "service_level_target_seconds": "20 s"}}, "policy"),
 ])
 def test_api_refuses_bad_or_too_large_runs_with_422(client, users, change, field):
     client.force_login(users[Role.SUPERVISOR])

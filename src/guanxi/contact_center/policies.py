@@ -1,8 +1,14 @@
 """The routing policies Guanxi ships, as plain data (no Django): the default for the CLI, the API,
-the database claim and the benchmark, and FIFO to compare it with.
+the database claim and the benchmark, FIFO to compare it with, and the SLA-aware policy.
 
 VALUE: a VIP jumps ahead of standard callers unless they have waited 5 minutes longer, so priority
-never starves the standard tier (aging 1 point per second). Measured in bench/routing.py.
+never starves the standard tier (aging 1 point per second).
+
+SLA_AWARE: VALUE that knows the 20 s service-level target: contacts that can still be answered in
+time go first (VIPs first among them, then the longest waiting), those already past 20 s after them.
+It answers more contacts within 20 s in both tiers than strict priority, at the price of a longer
+tail in both (those already late wait behind those still in time). All three are measured in
+bench/routing.py.
 """
 
 from __future__ import annotations
@@ -19,6 +25,12 @@ FIFO: dict[str, Any] = {
 VALUE: dict[str, Any] = {
     "tier_priority": {"vip": 300, "standard": 0},
     "aging_weight": 1,
+    "fallback": {"action": "voicemail"},
+}
+SLA_AWARE: dict[str, Any] = {
+    "tier_priority": {"vip": 300, "standard": 0},
+    "aging_weight": 1,
+    "service_level_target_seconds": 20,
     "fallback": {"action": "voicemail"},
 }
 

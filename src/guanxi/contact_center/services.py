@@ -21,7 +21,7 @@ one place that serialises reservations. The database is that place here:
 How: `claim_next_contact` locks the agent's row (`SELECT ... FOR UPDATE`, so two processes serving
 the same agent queue behind each other and its load is counted once), ranks the waiting contacts
 the agent may take with the engine's own rules (the policy's rings, `Requirement.is_met_by`, the
-policy's `score`), then reserves the best one with `SELECT ... FOR UPDATE SKIP LOCKED` re-checking
+policy's `rank`), then reserves the best one with `SELECT ... FOR UPDATE SKIP LOCKED` re-checking
 that it is still waiting: a contact another process is reserving at that moment is skipped, not
 waited for, and one it has already reserved no longer matches. On SQLite `select_for_update` is a
 no-op, but the IMMEDIATE transaction mode in settings takes the database's single write lock at
@@ -450,14 +450,13 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime):
     if not channels:
         return None
     eligible = []
-    for contact in _candidates(channels, policy):
+    for contact in _candidates(channels, policy, now):
         waited = (now - contact.arrival).total_seconds()
         rings = policy.ladder(contact.requirement_for_engine())
         if rings[min(policy.step_at(waited), len(rings) - 1)].is_met_by(engine_agent):
-            # best score first; ties to the earliest arrival, then the lowest id, as in the engine
-            eligible.append(
-                ((-policy.score(contact.tier, contact.value, waited), contact.arrival, contact.pk), contact)
-            )
+            # within the policy's target first (if it has one), then the best score; ties to the earliest
+            # arrival, then the lowest id, as in the engine
+            eligible.append(((*policy.rank(contact.tier, contact.value, waited), contact.arrival, contact.pk), contact))
     eligible.sort(key=lambda pair: pair[0])
     for _key, contact in eligible:
         locked = (
@@ -612,17 +611,23 @@ def _load(agent: Agent) -> dict[str, int]:
     return load
 
 
-def _candidates(channels: list[str], policy: RoutingPolicy) -> list[QueuedContact]:
-    """The oldest waiting contacts of each tier on the agent's free channels.
+def _candidates(channels: list[str], policy: RoutingPolicy, now: dt.datetime) -> list[QueuedContact]:
+    """The oldest waiting contacts of each tier on the agent's free channels (and, with a service-level
+    target, the oldest of each tier still within it, who go before those past it).
 
     Within a tier the score grows with waiting time alone (value aside), so the oldest are the best;
     reading a bounded number per tier keeps a claim cheap however long the queue.
     """
     waiting = QueuedContact.objects.filter(state=QueuedContact.State.WAITING, channel__in=channels)
-    rows: list[QueuedContact] = []
+    target = policy.service_level_target_seconds
+    rows: dict[int, QueuedContact] = {}
     for tier in policy.tier_priority:
-        rows += waiting.filter(tier=tier).order_by("arrival", "pk")[:CANDIDATES_PER_TIER]
-    return rows
+        oldest = waiting.filter(tier=tier).order_by("arrival", "pk")
+        rows.update((row.pk, row) for row in oldest[:CANDIDATES_PER_TIER])
+        if target is not None:
+            in_time = oldest.filter(arrival__gt=now - dt.timedelta(seconds=target))
+            rows.update((row.pk, row) for row in in_time[:CANDIDATES_PER_TIER])
+    return list(rows.values())
 
 
 # ---- helpers -------------------------------------------------------------------------------------

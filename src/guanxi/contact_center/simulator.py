@@ -133,6 +133,7 @@ class TierResult:
     answered_at_once: int = 0
     abandoned: int = 0
     total_wait: float = 0.0
+    waits: list[float] = field(default_factory=list, repr=False)  # of each answered contact, in answer order
 
     @property
     def service_level(self) -> float:
@@ -147,6 +148,11 @@ class TierResult:
     def abandonment(self) -> float:
         return self.abandoned / self.offered if self.offered else math.nan
 
+    def wait_percentile(self, share: float) -> float:
+        """The wait that this share of answered contacts did not exceed (nearest rank: p95 is
+        ``wait_percentile(0.95)``); the tail a policy makes some contacts pay."""
+        return percentile(self.waits, share)
+
     def add(self, other: TierResult) -> None:
         self.offered += other.offered
         self.answered += other.answered
@@ -154,6 +160,7 @@ class TierResult:
         self.answered_at_once += other.answered_at_once
         self.abandoned += other.abandoned
         self.total_wait += other.total_wait
+        self.waits += other.waits
 
 
 @dataclass
@@ -312,6 +319,7 @@ class _Run:
             for figures in (self.tiers[contact.tier], self.interval_of.pop(offer.contact_id)):
                 figures.answered += 1
                 figures.total_wait += wait
+                figures.waits.append(wait)
                 if wait <= self.scenario.target_seconds:
                     figures.answered_in_target += 1
                 if wait == 0.0:
@@ -323,6 +331,16 @@ class _Run:
             self.busy_until[offer.agent_id] = now + handle
             self.decisions += 1
             self._push(now + handle, _COMPLETE, offer.contact_id)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile: the smallest value at least ``share`` of the values do not exceed."""
+    if not 0 < share <= 1:
+        raise ValueError(f"share must be in (0, 1], got {share!r}")
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 def _agent_id(index: int) -> str:

@@ -12,13 +12,18 @@ scans all agents or all waiting contacts:
 Contacts in a heap are ordered by ``-(priority - aging_weight * arrival)``. The score
 ``priority + aging_weight * (now - arrival)`` differs from that only by the same
 ``aging_weight * now`` for everyone, so the order never changes while contacts wait
-and heads of different rings compare directly. Removals are lazy: an entry is valid
-only while its ticket is waiting and still carries the entry's version.
+and heads of different rings compare directly. With a service-level target in the
+policy, each entry starts with a flag, 0 while the contact can still be answered in
+time and 1 once it cannot: a timer at ``arrival + target`` re-queues the contact with
+the flag set, so contacts within the target sort before those past it, and the score
+orders each group (``RoutingPolicy.rank``, the order the database claim sorts by).
+Removals are lazy: an entry is valid only while its ticket is waiting and still
+carries the entry's version.
 
 Time moves only through the ``now`` passed in; timers (expansion steps, preferred-agent
-windows, reservation timeouts) fire inside ``advance(now)``, which every public
-call runs first. Every tie is broken by arrival sequence or agent id, so the same
-events always give the same decisions.
+windows, reservation timeouts, service-level targets) fire inside ``advance(now)``,
+which every public call runs first. Every tie is broken by arrival sequence or agent
+id, so the same events always give the same decisions.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class _Timer(enum.IntEnum):
     EXPAND = 0
     WINDOW_END = 1
     RESERVATION_EXPIRY = 2
+    TARGET_PASSED = 3
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,12 @@ class Explanation:
     candidates: int
     preferred_agent: bool
     fallback: str | None
+    target_seconds: float | None = None  # the policy's service-level target, if it has one
+
+    @property
+    def within_target(self) -> bool | None:
+        """Whether the contact could still be answered within the target (None: the policy has none)."""
+        return None if self.target_seconds is None else self.waited_seconds < self.target_seconds
 
     def __str__(self) -> str:
         skills = ", ".join(f"{s} {have}>={need}" for s, (need, have) in self.matched_skills.items()) or "none"
@@ -77,6 +89,11 @@ class Explanation:
             f" + aging {self.aging_bonus:.1f} ({self.waited_seconds:.1f} s waited); ring {self.step} "
             f"({self.requirement}); skills {skills}; {chosen}"
         )
+        if self.target_seconds is not None:
+            if self.within_target:
+                text += f"; within the {self.target_seconds:g} s target, so ahead of contacts past it"
+            else:
+                text += f"; past the {self.target_seconds:g} s target, so after contacts still within it"
         if self.preferred_agent:
             text += "; preferred agent"
         if self.fallback:
@@ -132,7 +149,7 @@ class _Ring:
 
 class _Ticket:
     __slots__ = ("contact", "key", "seq", "ladder", "step", "status", "version", "preferred",
-                 "agent_id", "offer_seq", "fallback")
+                 "agent_id", "offer_seq", "fallback", "late", "target_timer")
 
     def __init__(self, contact: Contact, key: float, seq: int):
         self.contact = contact
@@ -146,6 +163,8 @@ class _Ticket:
         self.agent_id: str | None = None
         self.offer_seq = 0
         self.fallback: str | None = None
+        self.late = 0  # 1 once the contact can no longer be answered within the policy's target
+        self.target_timer = False
 
     @property
     def ring(self) -> _Ring:
@@ -210,6 +229,7 @@ class RoutingEngine:
         if not ticket.ladder[-1].eligible and not self._apply_fallback(ticket, now):
             return offers
         self._tickets[contact.id] = ticket
+        ticket.late = int(self.policy.past_target(now - contact.arrival))
         window_end = contact.arrival + self.policy.preferred_agent_window_seconds
         if contact.preferred_agent_id in ticket.ladder[-1].eligible and now < window_end:
             ticket.preferred = True
@@ -277,6 +297,9 @@ class RoutingEngine:
                 self._route_waiting(ticket, at, "preferred_window_ended", offers)
             elif kind is _Timer.RESERVATION_EXPIRY and ticket.status is _Status.RESERVED and ticket.offer_seq == marker:
                 self._expire_reservation(ticket, at, offers)
+            elif kind is _Timer.TARGET_PASSED and ticket.status is _Status.WAITING and not ticket.late:
+                ticket.late = 1  # no agent changed, so nothing to offer: only its place in the queue moves
+                self._queue(ticket)
         return offers
 
     def next_timer(self) -> float | None:
@@ -302,13 +325,21 @@ class RoutingEngine:
         if offer is not None:
             offers.append(offer)
             return
+        self._queue(ticket)
+        self._schedule_next_step(ticket)
+
+    def _queue(self, ticket: _Ticket) -> None:
+        """(Re)queue a waiting ticket where it now belongs; any entry it had elsewhere becomes stale."""
         ticket.version += 1
-        entry = (ticket.key, ticket.seq, ticket.version, ticket)
+        entry = (ticket.late, ticket.key, ticket.seq, ticket.version, ticket)
         if ticket.preferred:
             self._preferred[ticket.contact.preferred_agent_id].append(entry)
         else:
             heapq.heappush(ticket.ring.heap, entry)
-        self._schedule_next_step(ticket)
+        target = self.policy.service_level_target_seconds
+        if target is not None and not ticket.late and not ticket.target_timer:
+            ticket.target_timer = True  # one timer per contact, set when it first has to wait
+            self._set_timer(ticket.contact.arrival + target, _Timer.TARGET_PASSED, ticket, 0)
 
     def _offer_to_best_agent(self, ticket: _Ticket, now: float, trigger: str) -> Offer | None:
         ring = ticket.ring
@@ -335,7 +366,7 @@ class RoutingEngine:
             best = self._best_waiting_for(agent)
             if best is None:
                 return offers
-            ticket = best[3]
+            ticket = best[4]
             ticket.version += 1  # take it out of whichever heap held it
             offers.append(self._reserve(ticket, agent, now, "agent_available", 1, self._choice_key(ticket)(agent.id)))
 
@@ -357,12 +388,12 @@ class RoutingEngine:
         if personal:
             personal[:] = [e for e in personal if _is_current(e)]
             for entry in personal:
-                ring = entry[3].ring
+                ring = entry[4].ring
                 if agent.id in ring.eligible and ring.requirement.channel in with_room:
                     if best is None or entry < best:
                         best = entry
-        if best is not None and best[3].ring.heap and best[3].ring.heap[0] is best:
-            heapq.heappop(best[3].ring.heap)
+        if best is not None and best[4].ring.heap and best[4].ring.heap[0] is best:
+            heapq.heappop(best[4].ring.heap)
         return best
 
     def _choice_key(self, ticket: _Ticket) -> Callable[[str], tuple]:
@@ -400,6 +431,7 @@ class RoutingEngine:
         self._refresh_ready(agent)
         ticket.status = _Status.WAITING
         ticket.step = self.policy.step_at(at - ticket.contact.arrival)
+        ticket.late = int(self.policy.past_target(at - ticket.contact.arrival))  # its timer may have fired meanwhile
         self._route_waiting(ticket, at, "re_offer", offers)
 
     def _release_slot(self, ticket: _Ticket) -> Agent:
@@ -465,8 +497,8 @@ class RoutingEngine:
 
 
 def _is_current(entry: tuple) -> bool:
-    ticket = entry[3]
-    return ticket.status is _Status.WAITING and ticket.version == entry[2]
+    ticket = entry[4]
+    return ticket.status is _Status.WAITING and ticket.version == entry[3]
 
 
 def _explain(policy: RoutingPolicy, contact: Contact, agent: Agent, now: float, trigger: str, candidates: int,
@@ -490,4 +522,5 @@ def _explain(policy: RoutingPolicy, contact: Contact, agent: Agent, now: float, 
         candidates=candidates,
         preferred_agent=preferred,
         fallback=fallback,
+        target_seconds=policy.service_level_target_seconds,
     )

@@ -22,6 +22,13 @@ waited``: with the numbers above a VIP goes ahead of standard callers unless the
 have waited 60 s longer, so priority never starves the standard tier. Expansion
 steps are cumulative rings (Genesys' bullseye, Amazon Connect's step expiry): each
 one widens the set of agents who may take the contact.
+
+With ``"service_level_target_seconds": 20`` the policy knows the service-level target:
+contacts that can still be answered in time (waited less than 20 s) go before those
+already past it, and the score orders each group. A contact past the target has missed
+it whatever happens next, so serving first those who can still make it raises the
+service level, at the price of a longer wait for the ones already late (absent or
+null: one group, the score alone).
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ FALLBACK_ACTIONS = ("reroute", "voicemail")
 DROPPABLE = ("language", "region")
 _POLICY_FIELDS = {
     "tier_priority", "value_weight", "aging_weight", "expansion_steps", "preferred_agent_window_seconds",
-    "agent_choice", "reservation_timeout_seconds", "fallback",
+    "agent_choice", "reservation_timeout_seconds", "fallback", "service_level_target_seconds",
 }
 _STEP_FIELDS = {"after_seconds", "min_proficiency", "drop", "drop_skills"}
 
@@ -93,6 +100,7 @@ class RoutingPolicy:
     preferred_agent_window_seconds: float = 0.0
     agent_choice: str = "longest_idle"
     reservation_timeout_seconds: float = 15.0
+    service_level_target_seconds: float | None = None  # None: no target, the score alone orders contacts
     _step_starts: tuple[float, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -135,6 +143,9 @@ class RoutingPolicy:
                 "reservation_timeout_seconds", data.get("reservation_timeout_seconds", 15.0), positive=True
             ),
             fallback=_parse_fallback(data["fallback"], known),
+            service_level_target_seconds=_optional_number(
+                "service_level_target_seconds", data.get("service_level_target_seconds"), positive=True
+            ),
         )
 
     def priority(self, tier: str, value: float) -> float:
@@ -142,10 +153,22 @@ class RoutingPolicy:
         return self.tier_priority[tier] + self.value_weight * value
 
     def score(self, tier: str, value: float, waited_seconds: float) -> float:
-        """A waiting contact's score; the highest is served first. The one formula every router uses:
-        the in-memory engine orders its heaps by it and the database claim (contact_center.services)
-        ranks its candidates by it."""
+        """A waiting contact's score; the highest is served first (within the target group, see ``rank``).
+        The one formula every router uses: the in-memory engine orders its heaps by it and the database
+        claim (contact_center.services) ranks its candidates by it."""
         return self.priority(tier, value) + self.aging_weight * waited_seconds
+
+    def past_target(self, waited_seconds: float) -> bool:
+        """Whether a contact that has waited this long can no longer be answered within the service-level
+        target (never, for a policy without one)."""
+        target = self.service_level_target_seconds
+        return target is not None and waited_seconds >= target
+
+    def rank(self, tier: str, value: float, waited_seconds: float) -> tuple[bool, float]:
+        """Sort key of a waiting contact, smallest served first: those still within the target before those
+        past it, the higher score first within each. The database claim sorts by it; the in-memory engine
+        keeps the same order in its heaps (see routing.engine)."""
+        return self.past_target(waited_seconds), -self.score(tier, value, waited_seconds)
 
     def step_at(self, waited_seconds: float) -> int:
         """Index of the ring a contact is in after waiting this long (0: as asked)."""
@@ -229,6 +252,10 @@ def _number(field: str, value: Any, minimum: float | None = 0.0, positive: bool 
     if minimum is not None and value < minimum:
         raise ValueError(f"{field} must not be negative, got {value!r}")
     return float(value)
+
+
+def _optional_number(field: str, value: Any, positive: bool = False) -> float | None:
+    return None if value is None else _number(field, value, positive=positive)
 
 
 def _string_list(field: str, value: Any) -> list[str]:
