@@ -17,7 +17,8 @@ PASSWORD = "guanxi-demo"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # (file name, demo login or None for a public page, path; "{customer}" is a customer the login may see,
 # "{at_risk}" the first of the login's retention list, "{lead}" the first lead waiting for the login's
-# dealer; optionally what is then typed into the search box, to show its suggestions)
+# dealer, "{deal}" the login's first deal in negotiation; optionally what is then typed into the search
+# box, to show its suggestions)
 SHOTS = [
     ("home-dealer-sales", "dealer_sales", "/"),
     ("home-agent", "agent", "/"),
@@ -31,6 +32,9 @@ SHOTS = [
     ("leads-head-office", "hq_sales", "/sales/leads/"),
     ("lead-dealer", "dealer_sales", "/sales/leads/{lead}/"),
     ("lead-distribution", "hq_sales", "/sales/rules/"),
+    ("funnel-head-office", "hq_sales", "/sales/funnel/"),
+    ("funnel-dealer", "dealer_sales", "/sales/funnel/"),
+    ("opportunity-dealer", "dealer_sales", "/sales/opportunities/{deal}/"),
     ("enquiry-form", None, "/sales/enquiry/"),
     ("stage-change", "dealer_sales", "/customers/{customer}/stage/"),
     ("search-pinyin", "agent", "/customers/search/?q=wang"),
@@ -74,6 +78,11 @@ def a_waiting_lead(page, url: str) -> str:
     return page.locator("#object-list tbody a").first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
 
 
+def a_deal(page, url: str) -> str:
+    page.goto(f"{url}/sales/opportunities/?stage=negotiation")
+    return page.locator("#object-list tbody a").first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:8000")
@@ -91,6 +100,8 @@ def main() -> None:
                         path = path.format(customer=a_customer(page, url))
                     if "{lead}" in path:
                         path = path.format(lead=a_waiting_lead(page, url))
+                    if "{deal}" in path:
+                        path = path.format(deal=a_deal(page, url))
                     if "{at_risk}" in path:
                         path = path.format(at_risk=a_customer_at_risk(page, url))
                     page.goto(url + path)

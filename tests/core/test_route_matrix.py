@@ -25,6 +25,8 @@ from tests.isolation import covered_operations, covered_routes
 
 LEAD_LOOP = ("tests.sales.test_isolation::"
              "test_the_loops_actions_answer_what_the_scope_allows_and_refusals_change_nothing")
+DEAL_STEPS = ("tests.sales.test_isolation::"
+              "test_deal_steps_the_funnel_and_a_deal_from_a_lead_answer_what_the_scope_allows")
 # (METHOD, OpenAPI path) -> the test that checks the operation for each role
 API_TESTED_ELSEWHERE = {
     ("POST", "/api/tokens"): "tests.core.test_api::test_token_lifecycle",
@@ -39,6 +41,10 @@ API_TESTED_ELSEWHERE = {
        for method, step in (("POST", "assign"), ("POST", "accept"), ("POST", "reject"), ("POST", "report"),
                             ("POST", "reopen"), ("GET", "events"))},
     ("GET", "/api/lost-reasons"): LEAD_LOOP,
+    ("POST", "/api/opportunities/{pk}/stage"): DEAL_STEPS,
+    ("POST", "/api/opportunities/{pk}/reopen"): DEAL_STEPS,
+    ("GET", "/api/opportunities/{pk}/steps"): DEAL_STEPS,
+    ("GET", "/api/funnel"): DEAL_STEPS,
 }
 # page route -> the test that checks it for each role
 PAGES_TESTED_ELSEWHERE = {
@@ -59,8 +65,13 @@ PAGES_TESTED_ELSEWHERE = {
     "customers/activities/<int:pk>/close/":
         "tests.customers.test_activities::test_closing_answers_what_the_scope_allows",
     "sales/leads/<int:pk>/<slug:action>/": LEAD_LOOP,
+    "sales/opportunities/<int:pk>/<slug:action>/": DEAL_STEPS,
+    "sales/leads/<int:lead_pk>/opportunities/add/": DEAL_STEPS,
+    "sales/funnel/": DEAL_STEPS,
     "contact-center/staffing/":
         "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
+    "contact-center/routing-policy/":
+        "tests.contact_center.test_policy_page::test_the_editor_is_for_supervisors_and_administrators",
 }
 OPEN_TO_EVERYONE = {
     "login/": "signing in",

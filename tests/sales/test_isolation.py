@@ -4,12 +4,22 @@ the leads handed to it, never another dealer's, even on a customer both know."""
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from guanxi.core.models import OrgUnit, User
 from guanxi.core.roles import Role
 from guanxi.core.scoping import may
 from guanxi.sales import api
-from guanxi.sales.models import DealerDesk, DistributionRule, Lead, LeadStatus, LostReason
+from guanxi.sales.models import (
+    DealerDesk,
+    DistributionRule,
+    Lead,
+    LeadStatus,
+    LostReason,
+    Opportunity,
+    OpportunityStage,
+    StageProbability,
+)
 from tests.isolation import (
     USER_KEYS,
     AddPageIsolation,
@@ -121,7 +131,7 @@ def test_the_loops_actions_answer_what_the_scope_allows_and_refusals_change_noth
             allowed = {200, 422} if wanted == 200 else {wanted}  # 422: not a step this lead's state allows
             with transaction.atomic():
                 answer = client.post(f"/api/leads/{lead.pk}/{action}", body, content_type="application/json")
-                page = client.post(reverse("sales:lead_action", args=[lead.pk, action]), body)
+                page = client.post(reverse("sales:lead_step", args=[lead.pk, action]), body)
                 transaction.set_rollback(True)
             assert answer.status_code in allowed, (action, lead, answer.content)
             assert page.status_code in ({302, 422} if wanted == 200 else {wanted}), (action, lead)
@@ -144,3 +154,100 @@ def test_a_dealer_sees_only_its_own_leads_and_head_office_sees_them_all(client, 
     assert seen["other_dealer"] == {"朗逸"}
     assert seen[Role.HQ_SALES] == seen[Role.AGENT] == {lead.model for lead in rows}
     assert seen["region_manager"] == {"帕萨特", "途观L"}
+
+
+# --- opportunities -------------------------------------------------------------------------------
+
+
+def deals(customers) -> list[Opportunity]:
+    """One deal per dealer, at different stages."""
+    if Opportunity.objects.exists():
+        return list(Opportunity.objects.order_by("pk"))
+    unit = {code: OrgUnit.objects.get(code=code) for code in ("D-SH1", "D-SH2", "D-GZ1")}
+    now = timezone.now()
+    made = [Opportunity(name="张伟 · 帕萨特", customer=customers["zhang"], dealer=unit["D-SH1"], amount=200000,
+                        stage_since=now),
+            Opportunity(name="李娜 · 途观L", customer=customers["li"], dealer=unit["D-SH2"], amount=250000,
+                        stage=OpportunityStage.NEGOTIATION, stage_since=now),
+            Opportunity(name="王芳 · 朗逸", customer=customers["wang"], dealer=unit["D-GZ1"], amount=120000,
+                        stage=OpportunityStage.LOST, stage_since=now)]
+    return Opportunity.objects.bulk_create(made)
+
+
+class TestOpportunityPages(PageIsolation):
+    model = Opportunity
+    detail_url, edit_url = "sales:opportunity", "sales:opportunity_edit"
+    objects = staticmethod(deals)
+
+
+class TestOpportunityList(ListPageIsolation):
+    model, list_url = Opportunity, "sales:opportunities"
+
+    @staticmethod
+    def prepare(users, customers):
+        deals(customers)
+
+
+class TestCustomerOpportunityAdd(ChildAddPageIsolation):
+    child_add_pages = [("sales:customer_opportunity_add", "view", ("sales.opportunity", "add"))]
+
+
+class TestOpportunityApiIsolation(ApiIsolation):
+    api = api.OpportunityApi()
+    create_body = {"model": "帕萨特", "amount": "200000"}
+    create_needs = ("view", ("sales.opportunity", "add"))
+
+    @staticmethod
+    def prepare(users, customers):
+        deals(customers)
+
+
+class TestStageProbabilityPages(PageIsolation):
+    model = StageProbability
+    edit_url = "sales:stage_edit"
+
+    @staticmethod
+    def objects(customers):
+        return list(StageProbability.objects.order_by("pk"))
+
+
+class TestStageProbabilityList(ListPageIsolation):
+    model, list_url = StageProbability, "sales:stages"
+
+
+DEAL_STEPS = [("stage", "move", {"stage": "intent"}), ("reopen", "reopen", {})]
+
+
+@pytest.mark.parametrize("user_key", USER_KEYS)
+def test_deal_steps_the_funnel_and_a_deal_from_a_lead_answer_what_the_scope_allows(
+        client, users, customers, user_key):
+    rows, lead_rows = deals(customers), leads(customers)
+    client.force_login(users[user_key])
+    fresh = User.objects.get(pk=users[user_key].pk)
+    before = list(Opportunity.objects.order_by("pk").values())
+    for deal in rows:
+        wanted = expected(fresh, Opportunity, deal, "change")
+        for api_step, page_step, body in DEAL_STEPS:
+            with transaction.atomic():
+                answer = client.post(f"/api/opportunities/{deal.pk}/{api_step}", body,
+                                     content_type="application/json")
+                page = client.post(reverse("sales:opportunity_step", args=[deal.pk, page_step]), body)
+                transaction.set_rollback(True)
+            assert answer.status_code in ({200, 422} if wanted == 200 else {wanted}), (api_step, deal)
+            assert page.status_code in ({302, 422} if wanted == 200 else {wanted}), (page_step, deal)
+        assert client.get(f"/api/opportunities/{deal.pk}/steps").status_code == expected(fresh, Opportunity, deal,
+                                                                                          "view")
+    assert list(Opportunity.objects.order_by("pk").values()) == before
+    for lead in lead_rows:  # a deal from a lead: the lead must be one the user may work
+        page = client.get(reverse("sales:lead_opportunity_add", args=[lead.pk])).status_code
+        if not may(fresh, Opportunity.permission_key, "add"):
+            assert page == 403
+        else:
+            assert page == expected(fresh, Lead, lead, "change"), lead
+    visible = may(fresh, Opportunity.permission_key, "view")
+    funnel_api = client.get("/api/funnel")
+    assert funnel_api.status_code == (200 if visible else 403)
+    assert client.get(reverse("sales:funnel")).status_code == (200 if visible else 403)
+    if visible:
+        counted = sum(row["count"] for row in funnel_api.json()["rows"])
+        assert counted == Opportunity.objects.restrict(fresh).count()

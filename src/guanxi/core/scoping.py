@@ -80,6 +80,12 @@ def reach(user, model_key: str, action: str):
     return cache[paths]
 
 
+def within_reach(user, model_key: str, action: str, unit_id) -> bool:
+    """Whether the user may do the action in this org unit."""
+    where = reach(user, model_key, action)
+    return where == EVERYWHERE or unit_id in where
+
+
 def units_within_reach(units, user, model_key: str, action: str):
     """The org units of `units` where the user may do the action (what a form or filter offers)."""
     where = reach(user, model_key, action)

@@ -1,8 +1,10 @@
-"""Leads for the demo, made through the same services as in the UI, so that the lead list, the
-loop on each lead and the dealers' desks have something to show: distribution rules for every
-dealer (its own city first, then its province), leads captured by the hotline and the web for
-prospects, and dealers' reports on most of them (accepted, called, test drive, quote, order, lost).
-Some leads for the demo dealer stay waiting for its people to accept.
+"""Leads and deals for the demo, made through the same services as in the UI, so that the lead
+list, the loop on each lead, the dealers' desks and the funnel have something to show: distribution
+rules for every dealer (its own city first, then its province), leads captured by the hotline and
+the web for prospects, dealers' reports on most of them (accepted, called, test drive, quote,
+order, lost), a deal for each lead that got to a test drive, and the demo dealer's funnel shaped
+like the seeds' (many first contacts, fewer at each later stage). Some leads for the demo dealer
+stay waiting for its people to accept.
 """
 
 import random
@@ -14,8 +16,8 @@ from guanxi.core.models import OrgUnit, OrgUnitKind, User
 from guanxi.core.roles import Role
 from guanxi.customers.models import Customer, Stage
 from guanxi.demo.catalog import CAR_MODELS
-from guanxi.sales import capture, leads
-from guanxi.sales.models import DistributionRule, Lead, LeadSource, LostReason
+from guanxi.sales import capture, leads, opportunities
+from guanxi.sales.models import DistributionRule, Lead, LeadSource, LostReason, Opportunity
 
 LEADS = 80
 FOR_THE_DEMO_DEALER = 12
@@ -24,6 +26,9 @@ SOURCES = {LeadSource.HOTLINE: 5, LeadSource.WEB: 3, LeadSource.AUTO_SHOW: 1, Le
 # how far the dealer got: None leaves the lead waiting to be accepted
 OUTCOMES = {None: 2, "accept": 2, "contacted": 2, "test_drive": 2, "quote": 1, "order": 1, "lost": 2}
 STEPS = ("contacted", "test_drive", "quote", "order")
+# the demo dealer's deals by stage, shaped like the seeds' funnel (80 → 30 → 16 → 10, scaled down)
+DEMO_FUNNEL = {"initial": 16, "intent": 6, "negotiation": 4, "contract": 2, "won": 2, "lost": 2}
+DEAL_PATH = ("intent", "negotiation", "contract", "won")
 
 
 def seed_distribution_rules() -> int:
@@ -60,6 +65,48 @@ def capture_demo_leads(seed: int = 7) -> int:
                 _work(lead, dealer_user if lead.dealer_id == demo_dealer else system_actor(), rng)
         made += 1
     return made
+
+
+def open_demo_deals(seed: int = 7) -> int:
+    """A deal for each lead that got to a test drive or further, and the demo dealer's funnel."""
+    if Opportunity.objects.exists():
+        return 0
+    rng = random.Random(seed)
+    made = 0
+    for lead in Lead.objects.filter(status__in=("qualified", "converted")).select_related("customer"):
+        user = _dealer_user(lead.dealer_id)
+        with transaction.atomic():
+            deal = opportunities.open_opportunity(user, {"customer_id": lead.customer_id, "lead_id": lead.pk})
+            _walk(user, deal, "contract" if lead.status == "converted" else rng.choice(["intent", "negotiation"]))
+        made += 1
+    dealer_user = User.objects.filter(username=Role.DEALER_SALES).first()
+    if dealer_user is None:
+        return made
+    customers = list(Customer.objects.restrict(dealer_user).filter(erased_at__isnull=True)
+                     .order_by("-pk").values_list("pk", flat=True)[:200])
+    for stage, count in DEMO_FUNNEL.items():
+        for customer_id in rng.sample(customers, min(count, len(customers))):
+            model = rng.choice(CAR_MODELS)
+            with transaction.atomic():
+                deal = opportunities.open_opportunity(dealer_user, {
+                    "customer_id": customer_id, "model": model.name,
+                    "amount": rng.randrange(model.price_min, model.price_max + 1, 1000)})
+                _walk(dealer_user, deal, stage)
+            made += 1
+    return made
+
+
+def _dealer_user(dealer_id: int):
+    mine = User.objects.filter(username=Role.DEALER_SALES, memberships__org_unit_id=dealer_id).first()
+    return mine or system_actor()
+
+
+def _walk(user, deal, stage: str) -> None:
+    if stage == "lost":
+        opportunities.move(user, deal.pk, "lost", "", LostReason.objects.get(code="price").pk)
+        return
+    for step in DEAL_PATH[:DEAL_PATH.index(stage) + 1] if stage in DEAL_PATH else ():
+        opportunities.move(user, deal.pk, step)
 
 
 def _work(lead: Lead, user, rng: random.Random) -> None:

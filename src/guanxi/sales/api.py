@@ -2,20 +2,28 @@
 office and the dealers as actions: assign, accept, reject, report, reopen. Every action reads the
 lead through the scoping layer (another dealer's lead is a 404) and goes through the services."""
 
-from ninja import Router
+from ninja import Query, Router
 
+from guanxi.core.api import filter_params, filtered
 from guanxi.core.api_crud import ModelApi
 from guanxi.core.scoping import get_restricted, require
-from guanxi.sales import assignment, capture, leads
-from guanxi.sales.filtersets import LeadFilterSet
-from guanxi.sales.models import Lead, LostReason
+from guanxi.customers.models import Customer
+from guanxi.sales import assignment, capture, funnel, leads, opportunities
+from guanxi.sales.filtersets import LeadFilterSet, OpportunityFilterSet
+from guanxi.sales.models import Lead, LostReason, Opportunity
 from guanxi.sales.schemas import (
     AssignIn,
+    FunnelOut,
     LeadChange,
     LeadEventOut,
     LeadIn,
     LeadOut,
     LostReasonOut,
+    MoveIn,
+    OpportunityChange,
+    OpportunityIn,
+    OpportunityOut,
+    OpportunityStepOut,
     RejectIn,
     ReopenIn,
     ReportIn,
@@ -88,3 +96,62 @@ def lost_reasons(request):
     """The reasons a lead can be reported lost with, from the list head office keeps."""
     require(request.user, Lead.permission_key, "view")
     return list(LostReason.objects.filter(active=True))
+
+
+class OpportunityApi(ModelApi):
+    """Deals: all you may see at /opportunities, a customer's at /customers/{id}/opportunities,
+    where a new one is opened."""
+
+    model = Opportunity
+    path = "opportunities"
+    schema = OpportunityOut
+    tags = ["sales"]
+    filterset_class = OpportunityFilterSet
+    parent_model = Customer
+    parent_path = "customers"
+    create_schema = OpportunityIn
+    change_schema = OpportunityChange
+    scope_field = "dealer_id"
+
+    def create(self, user, data, parent_pk):
+        """Opens a deal with the customer at its first stage: at the dealer named, the lead's, the
+        customer's home dealer if it is one you work for, else your own; the dealer gets a sales
+        relationship with the customer."""
+        return opportunities.open_opportunity(user, {**data, "customer_id": parent_pk})
+
+    def change(self, user, pk, data):
+        return opportunities.update_opportunity(user, pk, data)
+
+
+OpportunityApi().register(router)
+
+
+@router.post("/opportunities/{pk}/stage", response=OpportunityOut)
+def move_opportunity(request, pk: int, payload: MoveIn):
+    """To another stage (any open one, won, or lost with a reason); a won or lost deal is reopened first."""
+    return opportunities.move(request.user, pk, payload.stage, payload.note, payload.reason_id)
+
+
+@router.post("/opportunities/{pk}/reopen", response=OpportunityOut)
+def reopen_opportunity(request, pk: int, payload: ReopenIn):
+    """A lost deal back to the stage it was lost from."""
+    return opportunities.reopen(request.user, pk, payload.note)
+
+
+@router.get("/opportunities/{pk}/steps", response=list[OpportunityStepOut])
+def opportunity_steps(request, pk: int):
+    """The deal's stage history, oldest first, with the days spent in each stage."""
+    return list(get_restricted(request.user, Opportunity, pk).steps.all())
+
+
+FunnelFilters = filter_params(OpportunityFilterSet)
+
+
+@router.get("/funnel", response=FunnelOut)
+def sales_funnel(request, filters: Query[FunnelFilters]):
+    """Per stage the deals you may see, their amount, the amount weighted by the chance of winning,
+    conversion to the next stage and days in stage; filtered as the opportunity list."""
+    require(request.user, Opportunity.permission_key, "view")
+    rows = filtered(OpportunityFilterSet, Opportunity.objects.restrict(request.user, "view"), request, filters)
+    stages = funnel.funnel(rows)
+    return {"rows": stages, "forecast": funnel.forecast(stages)}

@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.jobs import system_actor
 from guanxi.core.limits import RateLimited
-from guanxi.core.models import OrgUnit, OrgUnitKind
 from guanxi.core.outbox import emit
-from guanxi.core.scoping import EVERYWHERE, reach, require, sees_everything
+from guanxi.core.scoping import require, sees_everything
 from guanxi.customers import normalize as norm
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import ConsentPurpose, ContactKind, ContactPoint, Customer, Ownership, Source
 from guanxi.sales import assignment
+from guanxi.sales.dealers import dealer_for
 from guanxi.sales.models import Lead, LeadEvent, LeadEventKind, LeadSource
 
 INTEREST_FIELDS = ("model", "trim", "budget", "payment", "timeframe", "province", "city", "note")
@@ -41,7 +41,7 @@ def capture_lead(user, data: dict, *, sender_key: str = "") -> Lead:
     capturing user's own dealer (a showroom walk-in, accepted at once), else the distribution
     rules' choice."""
     require(user, Lead.permission_key, "add")
-    dealer_id, own = _first_dealer(user, data.get("dealer_id"))
+    dealer_id, own = dealer_for(user, Lead.permission_key, data.get("dealer_id"))
     customer, known = _customer_for(user, data, dealer_id if own else None)
     lead = Lead(customer=customer, source=data.get("source") or LeadSource.HOTLINE, created_by=user,
                 org_unit_id=user.primary_unit_id, sender_key=sender_key,
@@ -61,26 +61,6 @@ def capture_lead(user, data: dict, *, sender_key: str = "") -> Lead:
             if own:
                 assignment.accept_now(lead, user)
     return lead
-
-
-def _first_dealer(user, named) -> tuple[int | None, bool]:
-    """(the dealer the new lead goes to, whether it is the capturing user's own). Head office and
-    the call center may name any dealer (the caller asks for one) or leave it to the rules; a
-    dealer's people capture for their own dealer, and a region's for one of theirs, named."""
-    where = reach(user, Lead.permission_key, "add")
-    dealers = OrgUnit.objects.filter(kind=OrgUnitKind.DEALER)
-    if where != EVERYWHERE:
-        dealers = dealers.filter(pk__in=where)
-    if named is not None:
-        if not dealers.filter(pk=named).exists():
-            raise ValidationError({"dealer_id": _("No such dealer, or not one you capture leads for.")})
-        return int(named), where != EVERYWHERE
-    if where == EVERYWHERE:
-        return None, False
-    own = list(dealers.values_list("pk", flat=True)[:2])
-    if len(own) > 1:
-        raise ValidationError({"dealer_id": _("Choose which of your dealers takes the lead.")})
-    return (own[0], True) if own else (None, False)
 
 
 def _customer_for(user, data: dict, home_dealer_id: int | None) -> tuple[Customer, bool]:

@@ -1,14 +1,15 @@
 """Filters of the lead list (django-filter): one definition for the page, the export and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import OrgUnit, OrgUnitKind
 from guanxi.core.scoping import units_within_reach
-from guanxi.customers.filtersets import ALL, yes_no_filter
-from guanxi.sales.models import DistributionRule, Lead, LeadSource, LeadStatus, Timeframe
+from guanxi.customers.filtersets import ALL, DAY, yes_no_filter
+from guanxi.sales.models import DistributionRule, Lead, LeadSource, LeadStatus, Opportunity, OpportunityStage, Timeframe
 
 
 def lead_dealers(request):
@@ -47,3 +48,35 @@ class DistributionRuleFilterSet(django_filters.FilterSet):
     class Meta:
         model = DistributionRule
         fields = ["dealer", "province", "active"]
+
+
+def opportunity_dealers(request):
+    dealers = OrgUnit.objects.filter(kind=OrgUnitKind.DEALER).order_by("code")
+    return units_within_reach(dealers, getattr(request, "user", None), Opportunity.permission_key, "view")
+
+
+def opportunity_regions(request):
+    regions = OrgUnit.objects.filter(kind=OrgUnitKind.REGION).order_by("code")
+    return units_within_reach(regions, getattr(request, "user", None), Opportunity.permission_key, "view")
+
+
+class OpportunityFilterSet(django_filters.FilterSet):
+    """The list's filters, and the funnel's: by dealer, region, model, owner and expected close."""
+
+    stage = django_filters.ChoiceFilter(choices=OpportunityStage.choices, label=_("stage"), empty_label=ALL)
+    dealer = django_filters.ModelChoiceFilter(queryset=opportunity_dealers, label=_("dealer"), empty_label=ALL)
+    region = django_filters.ModelChoiceFilter(field_name="dealer__parent", queryset=opportunity_regions,
+                                              label=_("region"), empty_label=ALL)
+    model = django_filters.CharFilter(lookup_expr="startswith", label=_("model"))
+    mine = django_filters.BooleanFilter(method="owned_by_me", label=_("mine"), widget=forms.CheckboxInput)
+    close_from = django_filters.DateFilter(field_name="expected_close", lookup_expr="gte", label=_("closing from"),
+                                           widget=DAY)
+    close_until = django_filters.DateFilter(field_name="expected_close", lookup_expr="lte", label=_("closing until"),
+                                            widget=DAY)
+
+    class Meta:
+        model = Opportunity
+        fields = ["stage", "dealer", "region", "model", "mine", "close_from", "close_until"]
+
+    def owned_by_me(self, rows, name, value):
+        return rows.filter(owner=self.request.user) if value else rows

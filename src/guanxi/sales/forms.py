@@ -18,6 +18,9 @@ from guanxi.sales.models import (
     Lead,
     LeadEventKind,
     LostReason,
+    Opportunity,
+    OpportunityStage,
+    StageProbability,
     Timeframe,
 )
 
@@ -73,6 +76,7 @@ class LeadChangeForm(UserModelForm):
 
 
 class AssignForm(forms.Form):
+    title = _("Hand to a dealer")
     dealer = forms.ModelChoiceField(queryset=dealers(), required=False, label=_("dealer"),
                                     help_text=_("Leave empty: the distribution rules choose another dealer."))
 
@@ -80,12 +84,16 @@ class AssignForm(forms.Form):
 class AcceptForm(forms.Form):
     """Nothing to fill in: the button is the answer."""
 
+    title = _("Accept the lead")
+
 
 class RejectForm(forms.Form):
+    title = _("Give the lead back")
     reason = forms.CharField(label=_("why"), max_length=500)
 
 
 class ReportForm(forms.Form):
+    title = _("Report back")
     kind = forms.ChoiceField(label=_("what happened"),
                              choices=[(kind, LeadEventKind(kind).label) for kind in FEEDBACK_STATUS])
     reason = forms.ModelChoiceField(queryset=LostReason.objects.filter(active=True), required=False,
@@ -94,6 +102,7 @@ class ReportForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
+    title = _("Reopen")
     note = forms.CharField(label=_("note"), max_length=500, required=False)
 
 
@@ -156,3 +165,46 @@ class EnquiryForm(forms.Form):
         if time.time() - float(opened) < QUICKEST_HUMAN_SECONDS:
             raise ValidationError(_("This enquiry looks automated and was not sent."))
         return cleaned
+
+
+class OpportunityForm(UserModelForm):
+    """A new deal (for a customer chosen on its 360 page, or from a lead) or its figures."""
+
+    dealer = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), required=False, label=_("dealer"))
+
+    class Meta:
+        model = Opportunity
+        fields = ("name", "model", "amount", "probability", "expected_close")
+        widgets = {"expected_close": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, customer=None, lead=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer, self.lead = customer, lead
+        self.fields["name"].required = False
+        offered = units_within_reach(dealers(), self.user, Opportunity.permission_key, "add")
+        if self.instance.pk or lead is not None or offered.count() == 1:
+            del self.fields["dealer"]  # a deal stays with its dealer; a lead's goes to the lead's
+        else:
+            self.fields["dealer"].queryset = offered
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        dealer = data.pop("dealer", None)
+        data["dealer_id"] = dealer.pk if dealer else None
+        data["customer_id"] = self.customer.pk if self.customer else self.lead.customer_id
+        data["lead_id"] = self.lead.pk if self.lead else None
+        return data
+
+
+class MoveForm(forms.Form):
+    title = _("Move to another stage")
+    stage = forms.ChoiceField(label=_("to stage"), choices=OpportunityStage.choices)
+    reason = forms.ModelChoiceField(queryset=LostReason.objects.filter(active=True), required=False,
+                                    label=_("lost because"))
+    note = forms.CharField(label=_("note"), max_length=500, required=False)
+
+
+class StageProbabilityForm(UserModelForm):
+    class Meta:
+        model = StageProbability
+        fields = ("probability",)

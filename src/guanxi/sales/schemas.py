@@ -7,7 +7,18 @@ from decimal import Decimal
 
 from ninja import Field, ModelSchema, Schema
 
-from guanxi.sales.models import Lead, LeadEvent, LeadEventKind, LeadSource, Payment, Timeframe, Verification
+from guanxi.sales.models import (
+    Lead,
+    LeadEvent,
+    LeadEventKind,
+    LeadSource,
+    Opportunity,
+    OpportunityStage,
+    OpportunityStep,
+    Payment,
+    Timeframe,
+    Verification,
+)
 
 
 class LeadOut(ModelSchema):
@@ -93,3 +104,68 @@ class LostReasonOut(Schema):
     code: str
     name: str
     name_en: str
+
+
+class OpportunityOut(ModelSchema):
+    customer_id: int
+    dealer_id: int
+    owner_id: int | None
+    lead_id: int | None
+    lost_reason_id: int | None
+
+    class Meta:
+        model = Opportunity
+        fields = ["id", "name", "model", "amount", "currency", "stage", "probability", "expected_close",
+                  "stage_since", "closed_at", "created_at"]
+
+
+class OpportunityIn(Schema):
+    """A new deal at its first stage (initial contact), from `lead_id` if given (its dealer, model
+    and budget unless sent)."""
+
+    lead_id: int | None = None
+    dealer_id: int | None = None
+    name: str | None = Field(None, max_length=200)
+    model: str | None = Field(None, max_length=80)
+    amount: Decimal | None = Field(None, max_digits=14, decimal_places=2)
+    probability: int | None = Field(None, description="0–100; left out: the stage's, set by head office")
+    expected_close: dt.date | None = None
+
+
+class OpportunityChange(Schema):
+    name: str | None = Field(None, max_length=200)
+    model: str | None = Field(None, max_length=80)
+    amount: Decimal | None = Field(None, max_digits=14, decimal_places=2)
+    probability: int | None = None
+    expected_close: dt.date | None = None
+
+
+class MoveIn(Schema):
+    stage: OpportunityStage
+    note: str = Field("", max_length=500)
+    reason_id: int | None = Field(None, description="why it was lost (GET /lost-reasons); needed for lost")
+
+
+class OpportunityStepOut(ModelSchema):
+    user_id: int | None
+
+    class Meta:
+        model = OpportunityStep
+        fields = ["id", "from_stage", "to_stage", "at", "note", "days_in_previous"]
+
+
+class FunnelRowOut(Schema):
+    stage: OpportunityStage
+    label: str
+    count: int
+    amount: Decimal
+    weighted: Decimal
+    probability: int
+    reached: int
+    conversion: float | None
+    average_days: float | None
+
+
+class FunnelOut(Schema):
+    rows: list[FunnelRowOut]
+    forecast: Decimal

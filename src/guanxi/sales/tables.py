@@ -3,8 +3,9 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.formatting import money
 from guanxi.customers.tables import badge
-from guanxi.sales.models import TIMEFRAME_SHORT, DealerDesk, DistributionRule, Lead
+from guanxi.sales.models import TIMEFRAME_SHORT, DealerDesk, DistributionRule, Lead, Opportunity, StageProbability
 
 
 class LeadTable(tables.Table):
@@ -73,3 +74,42 @@ class DealerDeskTable(tables.Table):
     def render_performance(self, record):
         return "—" if record.performance is None else f"{round(record.performance * 100)}%"
 
+
+
+class OpportunityTable(tables.Table):
+    name = tables.Column(linkify=("sales:opportunity", {"pk": tables.A("pk")}), orderable=False)
+    customer = tables.Column(orderable=False)
+    dealer = tables.Column(orderable=False)
+    stage = tables.Column(orderable=False)
+    amount = tables.Column()
+    expected_close = tables.DateColumn(format="SHORT_DATE_FORMAT")
+    owner = tables.Column(orderable=False)
+
+    class Meta:
+        model = Opportunity
+        fields = ("name", "customer", "dealer", "stage", "amount", "expected_close", "owner")
+        empty_text = _("No opportunities match.")
+
+    def render_stage(self, value, record):
+        return badge("deal", record.stage, value)
+
+    def value_stage(self, value, record):
+        return record.get_stage_display()
+
+    def render_amount(self, value, record):
+        return money(value, record.currency)
+
+    def value_amount(self, value):
+        return value
+
+
+class StageProbabilityTable(tables.Table):
+    stage = tables.Column(linkify=("sales:stage_edit", {"pk": tables.A("pk")}), orderable=False)
+    probability = tables.Column(orderable=False)
+
+    class Meta:
+        model = StageProbability
+        fields = ("stage", "probability")
+
+    def render_probability(self, value):
+        return f"{value}%"

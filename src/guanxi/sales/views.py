@@ -4,14 +4,22 @@ capture, assignment and leads."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from guanxi.core.generic import ObjectDeleteView, ObjectEditView, ObjectListView, ObjectView, form_errors_from
+from guanxi.core.generic import (
+    ObjectDeleteView,
+    ObjectEditView,
+    ObjectListView,
+    ObjectView,
+    facts,
+    form_errors_from,
+)
 from guanxi.core.limits import RateLimited
-from guanxi.core.scoping import get_restricted
+from guanxi.core.scoping import get_restricted, may
 from guanxi.customers.services import get_customer
 from guanxi.customers.views import ChildOfCustomer
 from guanxi.sales import assignment, capture, leads
@@ -28,7 +36,7 @@ from guanxi.sales.forms import (
     ReopenForm,
     ReportForm,
 )
-from guanxi.sales.models import DealerDesk, DistributionRule, Lead, LeadStatus
+from guanxi.sales.models import DealerDesk, DistributionRule, Lead, LeadStatus, Opportunity
 from guanxi.sales.tables import DealerDeskTable, DistributionRuleTable, LeadTable
 from guanxi.sales.wording import reasons_in_words
 
@@ -46,15 +54,48 @@ class LeadListView(ObjectListView):
         return rows.select_related("customer", "dealer").order_by("-id")
 
 
-# What the lead page offers, by status: (action, form, whose permission).
-ACTIONS = {
-    "accept": (AcceptForm, "change", (LeadStatus.ASSIGNED,)),
-    "report": (ReportForm, "change", (LeadStatus.ASSIGNED, LeadStatus.ACCEPTED, LeadStatus.CONTACTED,
-                                      LeadStatus.QUALIFIED)),
-    "reject": (RejectForm, "change", (LeadStatus.ASSIGNED, LeadStatus.ACCEPTED)),
-    "reopen": (ReopenForm, "change", (LeadStatus.LOST,)),
-    "assign": (AssignForm, "assign", (LeadStatus.NEW, LeadStatus.ASSIGNED, LeadStatus.ACCEPTED)),
-}
+class StepView(LoginRequiredMixin, View):
+    """One step of a record's way from its page (accept a lead, move a deal …): a POST to
+    `<pk>/<action>/`. Declare `model`, `actions` (name -> (form class, the permission it needs, the
+    states it is offered in)), `detail_view` (the page, shown again with the errors) and
+    `act(user, pk, action, cleaned_data)`, which calls the service."""
+
+    model: type
+    actions: dict
+    detail_view: type
+    state_field = "status"
+
+    @classmethod
+    def offered(cls, user, obj, bound: dict | None = None) -> dict:
+        """The forms of the steps the user may take on the record now."""
+        offered = {}
+        for action, (form_class, permission, states) in cls.actions.items():
+            if getattr(obj, cls.state_field) in states and (
+                    cls.model.objects.restrict(user, permission).filter(pk=obj.pk).exists()):
+                offered[action] = (bound or {}).get(action) or form_class()
+        return offered
+
+    def act(self, user, pk, action: str, data: dict) -> None:
+        raise NotImplementedError
+
+    def post(self, request, pk, action):
+        if action not in self.actions:
+            raise Http404(_("No such step."))
+        form_class, permission, _states = self.actions[action]
+        obj = get_restricted(request.user, self.model, pk, permission)
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                self.act(request.user, obj.pk, action, form.cleaned_data)
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                return redirect(obj.get_absolute_url())
+        view = self.detail_view()
+        obj = get_restricted(request.user, self.model, pk)
+        context = {"object": obj, "model_name": self.model._meta.verbose_name, "may_change": True,
+                   "facts": facts(obj, view.fields), **view.context(request.user, obj, {action: form})}
+        return render(request, view.template_name, context, status=422)
 
 
 class LeadView(ObjectView):
@@ -66,53 +107,41 @@ class LeadView(ObjectView):
     edit_url_name = "sales:lead_edit"
 
     def context(self, user, obj, bound: dict | None = None):
-        offered = {}
-        for action, (form_class, permission, statuses) in ACTIONS.items():
-            if obj.status in statuses and Lead.objects.restrict(user, permission).filter(pk=obj.pk).exists():
-                offered[action] = (bound or {}).get(action) or form_class()
+        offered = LeadStepView.offered(user, obj, bound)
         if "report" in offered and obj.dealer_id is None:
             del offered["report"]
         return {"events": obj.events.select_related("user", "dealer", "reason"), "actions": offered,
-                "why_dealer": reasons_in_words(obj.why_dealer)}
+                "why_dealer": reasons_in_words(obj.why_dealer),
+                "may_open_deal": obj.dealer_id is not None and may(user, Opportunity.permission_key, "add")}
 
 
-class LeadActionView(LoginRequiredMixin, View):
-    """One step of the loop from the lead's page (accept, reject, report, reopen, assign)."""
+class LeadStepView(StepView):
+    """Accept, give back, report, reopen, (head office) hand to a dealer."""
 
-    def post(self, request, pk, action):
-        if action not in ACTIONS:
-            return render(request, "core/error.html", {"status": 404, "title": _("Not found"), "message": ""},
-                          status=404)
-        form_class, permission, _statuses = ACTIONS[action]
-        lead = get_restricted(request.user, Lead, pk, permission)
-        form = form_class(request.POST)
-        if form.is_valid():
-            try:
-                _act(request.user, lead.pk, action, form.cleaned_data)
-            except ValidationError as error:
-                form_errors_from(form, error)
-            else:
-                return redirect(lead.get_absolute_url())
-        view = LeadView()
-        lead = get_restricted(request.user, Lead, pk)
-        context = {"object": lead, "model_name": Lead._meta.verbose_name, "may_change": True,
-                   **view.context(request.user, lead, {action: form})}
-        return render(request, view.template_name, context, status=422)
+    model = Lead
+    detail_view = LeadView
+    actions = {
+        "accept": (AcceptForm, "change", (LeadStatus.ASSIGNED,)),
+        "report": (ReportForm, "change", (LeadStatus.ASSIGNED, LeadStatus.ACCEPTED, LeadStatus.CONTACTED,
+                                          LeadStatus.QUALIFIED)),
+        "reject": (RejectForm, "change", (LeadStatus.ASSIGNED, LeadStatus.ACCEPTED)),
+        "reopen": (ReopenForm, "change", (LeadStatus.LOST,)),
+        "assign": (AssignForm, "assign", (LeadStatus.NEW, LeadStatus.ASSIGNED, LeadStatus.ACCEPTED)),
+    }
 
-
-def _act(user, pk, action: str, data: dict) -> None:
-    if action == "accept":
-        leads.accept(user, pk)
-    elif action == "reject":
-        leads.reject(user, pk, data["reason"])
-    elif action == "report":
-        reason = data.get("reason")
-        leads.report(user, pk, data["kind"], data.get("note", ""), reason.pk if reason else None)
-    elif action == "reopen":
-        leads.reopen(user, pk, data.get("note", ""))
-    else:
-        dealer = data.get("dealer")
-        assignment.assign(user, pk, dealer.pk if dealer else None)
+    def act(self, user, pk, action, data):
+        if action == "accept":
+            leads.accept(user, pk)
+        elif action == "reject":
+            leads.reject(user, pk, data["reason"])
+        elif action == "report":
+            reason = data.get("reason")
+            leads.report(user, pk, data["kind"], data.get("note", ""), reason.pk if reason else None)
+        elif action == "reopen":
+            leads.reopen(user, pk, data.get("note", ""))
+        else:
+            dealer = data.get("dealer")
+            assignment.assign(user, pk, dealer.pk if dealer else None)
 
 
 class LeadAddView(ObjectEditView):

@@ -1,0 +1,136 @@
+"""Opportunity pages (list, one deal with its stage history and the move to another stage, new
+deal from a customer or a lead, edit), the funnel and forecast, and head office's stage
+probabilities. Thin: the rules are in sales.opportunities and sales.funnel."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from guanxi.core.formatting import money
+from guanxi.core.generic import ObjectEditView, ObjectListView, ObjectView
+from guanxi.core.scoping import get_restricted, require
+from guanxi.customers.models import default_currency
+from guanxi.customers.services import get_customer
+from guanxi.sales import funnel, opportunities
+from guanxi.sales.filtersets import OpportunityFilterSet
+from guanxi.sales.forms import MoveForm, OpportunityForm, ReopenForm, StageProbabilityForm
+from guanxi.sales.models import (
+    CLOSED_STAGES,
+    FUNNEL_STAGES,
+    Lead,
+    Opportunity,
+    OpportunityStage,
+    StageProbability,
+)
+from guanxi.sales.tables import OpportunityTable, StageProbabilityTable
+from guanxi.sales.views import StepView
+
+
+class OpportunityListView(ObjectListView):
+    model = Opportunity
+    table_class = OpportunityTable
+    filterset_class = OpportunityFilterSet
+    title = _("Opportunities")
+    export_key = "opportunities"
+
+    @staticmethod
+    def queryset(rows):
+        return rows.select_related("customer", "dealer", "owner").order_by("-id")
+
+
+class OpportunityView(ObjectView):
+    model = Opportunity
+    template_name = "sales/opportunity_detail.html"
+    fields = ("customer", "dealer", "owner", "model", "amount", "stage", "probability", "expected_close",
+              "lost_reason", "lead", "stage_since", "created_at")
+    edit_url_name = "sales:opportunity_edit"
+
+    def context(self, user, obj, bound: dict | None = None):
+        actions = OpportunityStepView.offered(user, obj, bound)
+        if "move" in actions and not actions["move"].is_bound and obj.stage in FUNNEL_STAGES:
+            following = (*FUNNEL_STAGES, OpportunityStage.WON)
+            actions["move"].initial["stage"] = following[following.index(obj.stage) + 1]  # the usual next step
+        return {"steps": obj.steps.select_related("user"), "actions": actions}
+
+
+class OpportunityStepView(StepView):
+    """Move the deal to another stage, or reopen a lost one."""
+
+    model = Opportunity
+    detail_view = OpportunityView
+    state_field = "stage"
+    actions = {
+        "move": (MoveForm, "change", (*FUNNEL_STAGES,)),
+        "reopen": (ReopenForm, "change", (OpportunityStage.LOST,)),
+    }
+
+    def act(self, user, pk, action, data):
+        if action == "move":
+            reason = data.get("reason")
+            opportunities.move(user, pk, data["stage"], data.get("note", ""), reason.pk if reason else None)
+        else:
+            opportunities.reopen(user, pk, data.get("note", ""))
+
+
+class OpportunityAddView(ObjectEditView):
+    """A new deal for a customer (from its 360 page) or from a lead (from the lead's page)."""
+
+    model = Opportunity
+    form_class = OpportunityForm
+
+    def check_may_add(self, request):
+        super().check_may_add(request)
+        self._parent(request)
+
+    def _parent(self, request) -> dict:
+        if "lead_pk" in self.kwargs:
+            return {"lead": get_restricted(request.user, Lead, self.kwargs["lead_pk"], "change")}
+        return {"customer": get_customer(request.user, self.kwargs["customer_pk"], "view")}
+
+    def _form(self, request, instance, data=None):
+        return self.form_class(data, instance=instance, user=request.user, **self._parent(request))
+
+    def save(self, user, form):
+        return opportunities.open_opportunity(user, form.service_data())
+
+
+class OpportunityEditView(ObjectEditView):
+    model = Opportunity
+    form_class = OpportunityForm
+
+    def save(self, user, form):
+        return opportunities.update_opportunity(user, form.instance.pk, form.cleaned_data)
+
+
+class FunnelView(LoginRequiredMixin, View):
+    """The funnel and forecast of the deals the user may see, with the list's filters."""
+
+    def get(self, request):
+        require(request.user, Opportunity.permission_key, "view")
+        rows = Opportunity.objects.restrict(request.user, "view")
+        filterset = OpportunityFilterSet(request.GET or None, queryset=rows, request=request)
+        stages = funnel.funnel(filterset.qs)
+        currency = default_currency()
+        chart = {"stages": [row.label for row in stages if row.stage not in CLOSED_STAGES],
+                 "counts": [row.count for row in stages if row.stage not in CLOSED_STAGES],
+                 "amounts": [float(row.amount) for row in stages if row.stage not in CLOSED_STAGES],
+                 "names": {"count": str(_("deals")), "amount": str(_("amount"))}}
+        context = {"filter": filterset, "rows": stages, "forecast": money(funnel.forecast(stages), currency),
+                   "currency": currency, "chart": chart}
+        return render(request, "sales/funnel.html", context)
+
+
+class StageProbabilityListView(ObjectListView):
+    model = StageProbability
+    table_class = StageProbabilityTable
+    title = _("Stage probabilities")
+
+
+class StageProbabilityEditView(ObjectEditView):
+    model = StageProbability
+    form_class = StageProbabilityForm
+
+    def saved_url(self, saved) -> str:
+        return reverse("sales:stages")

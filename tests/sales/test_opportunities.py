@@ -1,0 +1,153 @@
+"""Deals along the funnel, and the funnel and forecast head office and dealers read."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from guanxi.core.roles import Role
+from guanxi.customers.models import Customer, CustomerRelationship, RelationshipKind, Stage
+from guanxi.sales.models import Lead, LostReason, Opportunity, OpportunityStage, OpportunityStep, StageProbability
+
+pytestmark = pytest.mark.django_db
+
+WAN = Decimal("10000")
+
+
+def post(client, user, url, body=None):
+    client.force_login(user)
+    return client.post(url, body or {}, content_type="application/json")
+
+
+def test_the_seeds_funnel_is_reproduced_with_the_weighted_forecast(client, users, customers, org):
+    """80 customers / 1,125万 → 30 / 318万 → 16 / 168万 → 10 / 108万; weighted by head office's
+    10 / 30 / 60 / 90 %; lost deals weigh nothing, won ones count whole."""
+    now = timezone.now()
+    seeds = [(OpportunityStage.INITIAL, 80, 1125), (OpportunityStage.INTENT, 30, 318),
+             (OpportunityStage.NEGOTIATION, 16, 168), (OpportunityStage.CONTRACT, 10, 108),
+             (OpportunityStage.LOST, 5, 60), (OpportunityStage.WON, 2, 30)]
+    deals = []
+    for stage, count, total_wan in seeds:
+        for number in range(count):
+            dealer = org["D-SH1"] if number % 2 else org["D-GZ1"]
+            deals.append(Opportunity(name=f"{stage}-{number}", customer=customers["zhang"], dealer=dealer,
+                                     amount=total_wan * WAN / count, stage=stage, stage_since=now))
+    Opportunity.objects.bulk_create(deals)
+    client.force_login(users[Role.HQ_SALES])
+    answer = client.get("/api/funnel")
+    assert answer.status_code == 200, answer.content
+    rows = {row["stage"]: row for row in answer.json()["rows"]}
+    expected = {"initial": (80, 1125, 10), "intent": (30, 318, 30), "negotiation": (16, 168, 60),
+                "contract": (10, 108, 90), "won": (2, 30, 100), "lost": (5, 60, 0)}
+    for stage, (count, total_wan, probability) in expected.items():
+        row = rows[stage]
+        assert (row["count"], Decimal(row["amount"]), row["probability"]) == (count, total_wan * WAN, probability)
+        assert Decimal(row["weighted"]) == total_wan * WAN * probability / 100
+    # 112.5 + 95.4 + 100.8 + 97.2 = 405.9 万 open, and 30 万 won
+    assert Decimal(answer.json()["forecast"]) == Decimal("4359000.00")
+    # a deal's own probability wins over the stage's; head office may change a stage's
+    one = Opportunity.objects.filter(stage=OpportunityStage.CONTRACT).first()
+    one.probability = 50
+    one.save()
+    StageProbability.objects.filter(stage=OpportunityStage.INITIAL).update(probability=20)
+    rows = {row["stage"]: row for row in client.get("/api/funnel").json()["rows"]}
+    assert Decimal(rows["initial"]["weighted"]) == 1125 * WAN * 20 / 100
+    assert Decimal(rows["contract"]["weighted"]) == 108 * WAN * 90 / 100 - one.amount * 40 / 100
+    # a dealer reads its own half only; the filters narrow it further
+    client.force_login(users[Role.DEALER_SALES])
+    mine = {row["stage"]: row["count"] for row in client.get("/api/funnel").json()["rows"]}
+    assert mine == {"initial": 40, "intent": 15, "negotiation": 8, "contract": 5, "won": 1, "lost": 2}
+    client.force_login(users[Role.HQ_SALES])
+    south = client.get("/api/funnel", {"region": org["R-SOUTH"].pk}).json()["rows"]
+    assert sum(row["count"] for row in south) == 72
+    page = client.get(reverse("sales:funnel"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and [row.count for row in page.context["rows"]] == [80, 30, 16, 10, 2, 5]
+    assert "CNY 5,440,800.00" in page.content.decode()  # 225 + 95.4 + 100.8 + 92.88 + 30 万
+
+
+def test_a_deal_from_a_lead_walks_the_funnel_to_won_and_closes_the_lead(client, users, customers, org):
+    dealer = users[Role.DEALER_SALES]
+    lead = Lead.objects.create(customer=customers["zhang"], model="帕萨特 Passat", budget=Decimal("230000"),
+                               dealer=org["D-SH1"], status="accepted")
+    opened = post(client, dealer, f"/api/customers/{customers['zhang'].pk}/opportunities", {"lead_id": lead.pk})
+    assert opened.status_code == 201, opened.content
+    deal = opened.json()
+    assert (deal["dealer_id"], deal["model"], Decimal(deal["amount"]), deal["stage"]) == (
+        org["D-SH1"].pk, "帕萨特 Passat", Decimal("230000"), "initial")
+    assert CustomerRelationship.objects.filter(customer=customers["zhang"], org_unit=org["D-SH1"],
+                                               kind=RelationshipKind.SALES, until__isnull=True).exists()
+    url = f"/api/opportunities/{deal['id']}"
+    for stage in ("intent", "negotiation", "intent", "negotiation", "contract", "won"):
+        moved = post(client, dealer, f"{url}/stage", {"stage": stage})
+        assert moved.status_code == 200 and moved.json()["stage"] == stage, moved.content
+    steps = client.get(f"{url}/steps").json()
+    assert [step["to_stage"] for step in steps] == ["initial", "intent", "negotiation", "intent", "negotiation",
+                                                     "contract", "won"]
+    assert all(step["days_in_previous"] is not None for step in steps[1:])
+    lead.refresh_from_db()
+    assert lead.status == "converted"
+    assert Customer.objects.get(pk=customers["zhang"].pk).lifecycle_stage == Stage.CONTRACTED
+    refused = post(client, dealer, f"{url}/stage", {"stage": "negotiation"})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "stage"
+    assert post(client, dealer, f"{url}/reopen").status_code == 422  # only a lost deal reopens
+
+
+def test_a_lost_deal_needs_a_reason_and_reopens_where_it_was_lost(client, users, customers, org):
+    hq = users[Role.HQ_SALES]
+    deal = post(client, hq, f"/api/customers/{customers['wang'].pk}/opportunities",
+                {"model": "途昂", "amount": "350000"}).json()
+    assert deal["dealer_id"] == org["D-GZ1"].pk  # the customer's home dealer
+    url = f"/api/opportunities/{deal['id']}"
+    post(client, hq, f"{url}/stage", {"stage": "negotiation"})
+    assert post(client, hq, f"{url}/stage", {"stage": "lost"}).status_code == 422
+    reason = LostReason.objects.get(code="bought_competitor")
+    lost = post(client, hq, f"{url}/stage", {"stage": "lost", "reason_id": reason.pk}).json()
+    assert lost["stage"] == "lost" and lost["lost_reason_id"] == reason.pk and lost["closed_at"]
+    assert post(client, hq, f"{url}/stage", {"stage": "intent"}).status_code == 422
+    back = post(client, hq, f"{url}/reopen", {"note": "客户回心转意"}).json()
+    assert back["stage"] == "negotiation" and back["lost_reason_id"] is None and back["closed_at"] is None
+
+
+def test_bad_deals_are_refused_naming_the_field(client, users, customers, org):
+    dealer = users[Role.DEALER_SALES]
+    url = f"/api/customers/{customers['zhang'].pk}/opportunities"
+    for body, field in (({"amount": "-1"}, "amount"), ({"amount": "1", "probability": 101}, "probability"),
+                        ({}, "amount"), ({"amount": "1", "dealer_id": org["D-GZ1"].pk}, "dealer_id"),
+                        ({"amount": "1", "expected_close": "1800-01-01"}, "expected_close")):
+        answer = post(client, dealer, url, body)
+        assert answer.status_code == 422, (body, answer.content)
+        assert field in {error["field"] for error in answer.json()["detail"]}, answer.json()
+    assert not Opportunity.objects.exists()
+
+
+def test_two_people_editing_one_deal_the_second_is_told(client, users, customers, org):
+    deal = Opportunity.objects.create(name="张伟 · 帕萨特", customer=customers["zhang"], dealer=org["D-SH1"],
+                                      amount=Decimal("200000"), stage_since=timezone.now())
+    client.force_login(users[Role.DEALER_SALES])
+    edit = reverse("sales:opportunity_edit", args=[deal.pk])
+    version = client.get(edit).context["version"]
+    client.force_login(users[Role.DEALER_MANAGER])
+    first = client.post(edit, {"name": deal.name, "amount": "210000", "version": client.get(edit).context["version"]})
+    assert first.status_code == 302
+    client.force_login(users[Role.DEALER_SALES])
+    second = client.post(edit, {"name": deal.name, "amount": "190000", "version": version})
+    assert second.status_code == 422 and "u_dealer_manager" in second.content.decode()
+    assert Opportunity.objects.get(pk=deal.pk).amount == Decimal("210000")
+
+
+def test_the_funnel_gives_conversion_and_days_per_stage_from_the_history(client, users, customers, org):
+    hq = users[Role.HQ_SALES]
+    ids = [post(client, hq, f"/api/customers/{customers['zhang'].pk}/opportunities", {"amount": "100000"}).json()["id"]
+           for _ in range(4)]
+    for pk in ids[:2]:
+        post(client, hq, f"/api/opportunities/{pk}/stage", {"stage": "intent"})
+    post(client, hq, f"/api/opportunities/{ids[0]}/stage", {"stage": "negotiation"})
+    three_days_ago = timezone.now() - dt.timedelta(days=3)
+    OpportunityStep.objects.filter(to_stage="intent").update(days_in_previous=3.0)
+    Opportunity.objects.filter(pk=ids[1]).update(stage_since=three_days_ago)
+    rows = {row["stage"]: row for row in client.get("/api/funnel").json()["rows"]}
+    assert (rows["initial"]["reached"], rows["intent"]["reached"], rows["negotiation"]["reached"]) == (4, 2, 1)
+    assert rows["initial"]["conversion"] == 0.5 and rows["intent"]["conversion"] == 0.5
+    assert rows["initial"]["average_days"] == pytest.approx(3.0)
