@@ -34,6 +34,7 @@ SHOTS = [
     ("lead-distribution", "hq_sales", "/sales/rules/"),
     ("funnel-head-office", "hq_sales", "/sales/funnel/"),
     ("funnel-dealer", "dealer_sales", "/sales/funnel/"),
+    ("dealer-league", "hq_sales", "/sales/league/"),
     ("opportunity-dealer", "dealer_sales", "/sales/opportunities/{deal}/"),
     ("enquiry-form", None, "/sales/enquiry/"),
     ("stage-change", "dealer_sales", "/customers/{customer}/stage/"),

@@ -41,6 +41,7 @@ API_TESTED_ELSEWHERE = {
        for method, step in (("POST", "assign"), ("POST", "accept"), ("POST", "reject"), ("POST", "report"),
                             ("POST", "reopen"), ("GET", "events"))},
     ("GET", "/api/lost-reasons"): LEAD_LOOP,
+    ("GET", "/api/lead-league"): LEAD_LOOP,
     ("POST", "/api/opportunities/{pk}/stage"): DEAL_STEPS,
     ("POST", "/api/opportunities/{pk}/reopen"): DEAL_STEPS,
     ("GET", "/api/opportunities/{pk}/steps"): DEAL_STEPS,
@@ -68,6 +69,7 @@ PAGES_TESTED_ELSEWHERE = {
     "sales/opportunities/<int:pk>/<slug:action>/": DEAL_STEPS,
     "sales/leads/<int:lead_pk>/opportunities/add/": DEAL_STEPS,
     "sales/funnel/": DEAL_STEPS,
+    "sales/league/": LEAD_LOOP,
     "contact-center/staffing/":
         "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
     "contact-center/routing-policy/":

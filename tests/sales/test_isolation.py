@@ -142,6 +142,11 @@ def test_the_loops_actions_answer_what_the_scope_allows_and_refusals_change_noth
     assert reasons.status_code == (200 if may(fresh, Lead.permission_key, "view") else 403)
     if reasons.status_code == 200:
         assert {row["code"] for row in reasons.json()} == set(LostReason.objects.values_list("code", flat=True))
+    league = client.get("/api/lead-league")
+    assert league.status_code == client.get(reverse("sales:league")).status_code == reasons.status_code
+    if league.status_code == 200:
+        dealers = set(Lead.objects.restrict(fresh).exclude(dealer=None).values_list("dealer_id", flat=True))
+        assert {row["dealer_id"] for row in league.json()["dealers"]} == dealers
 
 
 def test_a_dealer_sees_only_its_own_leads_and_head_office_sees_them_all(client, users, customers):

@@ -190,3 +190,32 @@ def test_the_dealer_hears_of_a_new_lead_with_the_time_to_accept_by(client, users
     told = Notification.objects.get(user=users["other_dealer"])
     assert told.link == f"/sales/leads/{lead['id']}/" and "帕萨特" in told.title
     assert not Notification.objects.filter(user=users["dealer_sales"]).exists()
+
+
+def test_the_dealer_league_shows_each_dealers_follow_up_and_a_dealer_only_its_own(client, users, rules, org):
+    hq = users["hq_sales"]
+    handed = [post(client, hq, "/api/leads", {**HOT_PASSAT, "phone": f"1391111{n:04d}", "dealer_id": dealer.pk}).json()
+              for n, dealer in enumerate([org["D-SH1"]] * 3 + [org["D-GZ1"]] * 2)]
+    sh1, gz1 = handed[:3], handed[3:]
+    dealer = users["dealer_sales"]
+    post(client, dealer, f"/api/leads/{sh1[0]['id']}/accept")
+    post(client, dealer, f"/api/leads/{sh1[0]['id']}/report", {"kind": "order"})
+    price = LostReason.objects.get(code="price")
+    post(client, dealer, f"/api/leads/{sh1[1]['id']}/report", {"kind": "lost", "reason_id": price.pk})
+    Lead.objects.filter(pk=gz1[0]["id"]).update(created_at=timezone.now() - dt.timedelta(days=10))
+    client.force_login(hq)
+    answer = client.get("/api/lead-league").json()
+    rows = {row["dealer_id"]: row for row in answer["dealers"]}
+    assert {key: rows[org["D-SH1"].pk][key] for key in ("received", "accepted_in_time", "called_in_time",
+                                                           "converted", "lost", "waiting")} == {
+        "received": 3, "accepted_in_time": 2, "called_in_time": 2, "converted": 1, "lost": 1, "waiting": 1}
+    assert rows[org["D-SH1"].pk]["top_lost_reason"] in ("价格不合适", "Price")
+    assert rows[org["D-GZ1"].pk]["received"] == 2 and rows[org["D-GZ1"].pk]["waiting"] == 2
+    by_age = {tuple(band["days"]): sum(band["counts"]) for band in answer["ageing"]}
+    assert by_age[(0, 1)] == 2 and by_age[(7, 30)] == 1  # open: SH1's third and GZ1's two, one ten days old
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    assert client.get("/api/lead-league", {"since": tomorrow}).json()["dealers"] == []
+    client.force_login(dealer)
+    assert [row["dealer_id"] for row in client.get("/api/lead-league").json()["dealers"]] == [org["D-SH1"].pk]
+    page = client.get("/sales/league/")
+    assert page.status_code == 200 and [row.dealer_id for row in page.context["rows"]] == [org["D-SH1"].pk]

@@ -7,9 +7,11 @@ like the seeds' (many first contacts, fewer at each later stage). Some leads for
 stay waiting for its people to accept.
 """
 
+import datetime as dt
 import random
 
 from django.db import transaction
+from django.db.models import F
 
 from guanxi.core.jobs import system_actor
 from guanxi.core.models import OrgUnit, OrgUnitKind, User
@@ -17,9 +19,10 @@ from guanxi.core.roles import Role
 from guanxi.customers.models import Customer, Stage
 from guanxi.demo.catalog import CAR_MODELS
 from guanxi.sales import capture, leads, opportunities
-from guanxi.sales.models import DistributionRule, Lead, LeadSource, LostReason, Opportunity
+from guanxi.sales.models import DistributionRule, Lead, LeadEvent, LeadSource, LostReason, Opportunity
 
 LEADS = 80
+MAX_DAYS_BACK = 40
 FOR_THE_DEMO_DEALER = 12
 TIMEFRAMES = {"hot": 3, "mid": 4, "long": 3}
 SOURCES = {LeadSource.HOTLINE: 5, LeadSource.WEB: 3, LeadSource.AUTO_SHOW: 1, LeadSource.CAMPAIGN: 1}
@@ -61,10 +64,18 @@ def capture_demo_leads(seed: int = 7) -> int:
                 "dealer_id": demo_dealer if index < FOR_THE_DEMO_DEALER else None}
         with transaction.atomic():
             lead = capture.capture_lead(agent, data)
-            if lead.dealer_id:
-                _work(lead, dealer_user if lead.dealer_id == demo_dealer else system_actor(), rng)
+            if lead.dealer_id and _work(lead, dealer_user if lead.dealer_id == demo_dealer else system_actor(), rng):
+                _move_back(lead, dt.timedelta(days=rng.uniform(0, MAX_DAYS_BACK)))
         made += 1
     return made
+
+
+def _move_back(lead: Lead, by: dt.timedelta) -> None:
+    """A worked lead as if captured `by` earlier (the lead list and its ageing spread over weeks); the
+    ones still waiting for the demo dealer stay fresh, or the worker would reassign them at once."""
+    moments = ("created_at", "assigned_at", "accept_by", "accepted_at", "contact_by", "contacted_at", "closed_at")
+    Lead.objects.filter(pk=lead.pk).update(**{name: F(name) - by for name in moments})
+    LeadEvent.objects.filter(lead=lead).update(at=F("at") - by)
 
 
 def open_demo_deals(seed: int = 7) -> int:
@@ -109,10 +120,11 @@ def _walk(user, deal, stage: str) -> None:
         opportunities.move(user, deal.pk, step)
 
 
-def _work(lead: Lead, user, rng: random.Random) -> None:
+def _work(lead: Lead, user, rng: random.Random) -> bool:
+    """The dealer's reports on the lead, as far as a random outcome goes; False: left waiting."""
     outcome = _pick(rng, OUTCOMES)
     if outcome is None:
-        return
+        return False
     leads.accept(user, lead.pk)
     if outcome == "lost":
         leads.report(user, lead.pk, "contacted", "已电话联系")
@@ -121,6 +133,7 @@ def _work(lead: Lead, user, rng: random.Random) -> None:
     elif outcome != "accept":
         for step in STEPS[:STEPS.index(outcome) + 1]:
             leads.report(user, lead.pk, step, "")
+    return True
 
 
 def _pick(rng: random.Random, weights: dict):

@@ -8,8 +8,8 @@ from guanxi.core.api import filter_params, filtered
 from guanxi.core.api_crud import ModelApi
 from guanxi.core.scoping import get_restricted, require
 from guanxi.customers.models import Customer
-from guanxi.sales import assignment, capture, funnel, leads, opportunities
-from guanxi.sales.filtersets import LeadFilterSet, OpportunityFilterSet
+from guanxi.sales import assignment, capture, funnel, leads, league, opportunities
+from guanxi.sales.filtersets import LeadFilterSet, LeagueFilterSet, OpportunityFilterSet
 from guanxi.sales.models import Lead, LostReason, Opportunity
 from guanxi.sales.schemas import (
     AssignIn,
@@ -18,6 +18,7 @@ from guanxi.sales.schemas import (
     LeadEventOut,
     LeadIn,
     LeadOut,
+    LeagueOut,
     LostReasonOut,
     MoveIn,
     OpportunityChange,
@@ -155,3 +156,17 @@ def sales_funnel(request, filters: Query[FunnelFilters]):
     rows = filtered(OpportunityFilterSet, Opportunity.objects.restrict(request.user, "view"), request, filters)
     stages = funnel.funnel(rows)
     return {"rows": stages, "forecast": funnel.forecast(stages)}
+
+
+LeagueFilters = filter_params(LeagueFilterSet)
+
+
+@router.get("/lead-league", response=LeagueOut)
+def lead_league(request, filters: Query[LeagueFilters]):
+    """Per dealer the leads handed over in the period (`since`, `until`, `region`): accepted in 2
+    working hours, called within 24 hours, converted, lost and the commonest reason; and the open
+    leads by age. A dealer reads its own row."""
+    require(request.user, Lead.permission_key, "view")
+    leads = Lead.objects.restrict(request.user, "view")
+    return {"dealers": league.league(filtered(LeagueFilterSet, leads, request, filters)),
+            "ageing": league.ageing(leads)}

@@ -25,6 +25,7 @@ class SalesConfig(AppConfig):
         registry.add_menu_item(
             MenuItem("sales:opportunities", _("Opportunities"), "deal", ("sales.opportunity", "view"), 13))
         registry.add_menu_item(MenuItem("sales:funnel", _("Funnel"), "funnel", ("sales.opportunity", "view"), 14))
+        registry.add_menu_item(MenuItem("sales:league", _("Dealer league"), "chart", ("sales.lead", "assign"), 15))
         registry.add_menu_item(
             MenuItem("sales:stages", _("Stage probabilities"), "share", ("sales.stageprobability", "change"), 62))
         registry.add_menu_item(

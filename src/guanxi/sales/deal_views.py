@@ -1,6 +1,6 @@
 """Opportunity pages (list, one deal with its stage history and the move to another stage, new
-deal from a customer or a lead, edit), the funnel and forecast, and head office's stage
-probabilities. Thin: the rules are in sales.opportunities and sales.funnel."""
+deal from a customer or a lead, edit), the funnel and forecast, head office's stage probabilities,
+and the dealer league. Thin: the rules are in sales.opportunities and sales.funnel."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
@@ -13,13 +13,15 @@ from guanxi.core.generic import ObjectEditView, ObjectListView, ObjectView
 from guanxi.core.scoping import get_restricted, require
 from guanxi.customers.models import default_currency
 from guanxi.customers.services import get_customer
-from guanxi.sales import funnel, opportunities
-from guanxi.sales.filtersets import OpportunityFilterSet
+from guanxi.sales import funnel, league, opportunities
+from guanxi.sales.filtersets import LeagueFilterSet, OpportunityFilterSet
 from guanxi.sales.forms import MoveForm, OpportunityForm, ReopenForm, StageProbabilityForm
 from guanxi.sales.models import (
     CLOSED_STAGES,
     FUNNEL_STAGES,
+    OPEN_STATUSES,
     Lead,
+    LeadStatus,
     Opportunity,
     OpportunityStage,
     StageProbability,
@@ -134,3 +136,26 @@ class StageProbabilityEditView(ObjectEditView):
 
     def saved_url(self, saved) -> str:
         return reverse("sales:stages")
+
+
+class LeagueView(LoginRequiredMixin, View):
+    """The dealers' follow-up of the leads handed to them, and how old the open leads are."""
+
+    def get(self, request):
+        require(request.user, Lead.permission_key, "view")
+        leads = Lead.objects.restrict(request.user, "view")
+        filterset = LeagueFilterSet(request.GET or None, queryset=leads, request=request)
+        ages = league.ageing(leads)
+        chart = {"bands": [_age_label(row["days"]) for row in ages],
+                 "series": [{"name": str(LeadStatus(status).label), "data": [row["counts"][i] for row in ages]}
+                            for i, status in enumerate(OPEN_STATUSES)]}
+        return render(request, "sales/league.html", {"filter": filterset, "rows": league.league(filterset.qs),
+                                                      "ageing": ages, "statuses": [LeadStatus(s).label for s in
+                                                                                   OPEN_STATUSES],
+                                                      "chart": chart})
+
+
+def _age_label(days) -> str:
+    low, high = days
+    return _("over %(days)s days") % {"days": low} if high is None else _("%(low)s–%(high)s days") % {
+        "low": low, "high": high}

@@ -80,3 +80,17 @@ class OpportunityFilterSet(django_filters.FilterSet):
 
     def owned_by_me(self, rows, name, value):
         return rows.filter(owner=self.request.user) if value else rows
+
+
+class LeagueFilterSet(django_filters.FilterSet):
+    """The dealer league's period (leads handed over from / until) and region."""
+
+    region = django_filters.ModelChoiceFilter(field_name="dealer__parent", queryset=opportunity_regions,
+                                              label=_("region"), empty_label=ALL)
+    since = django_filters.DateFilter(field_name="assigned_at", lookup_expr="date__gte", label=_("handed over from"),
+                                      widget=DAY)
+    until = django_filters.DateFilter(field_name="assigned_at", lookup_expr="date__lte", label=_("until"), widget=DAY)
+
+    class Meta:
+        model = Lead
+        fields = ["region", "since", "until"]

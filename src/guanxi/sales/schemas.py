@@ -169,3 +169,25 @@ class FunnelRowOut(Schema):
 class FunnelOut(Schema):
     rows: list[FunnelRowOut]
     forecast: Decimal
+
+
+class DealerRowOut(Schema):
+    dealer_id: int
+    dealer: str
+    received: int
+    accepted_in_time: int
+    called_in_time: int
+    converted: int
+    lost: int
+    waiting: int
+    top_lost_reason: str
+
+
+class AgeBandOut(Schema):
+    days: tuple[int, int | None]
+    counts: list[int] = Field(description="open leads per status: new, assigned, accepted, contacted, qualified")
+
+
+class LeagueOut(Schema):
+    dealers: list[DealerRowOut]
+    ageing: list[AgeBandOut]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("opportunities/<int:pk>/<slug:action>/", deal_views.OpportunityStepView.as_view(),
          name="opportunity_step"),
     path("funnel/", deal_views.FunnelView.as_view(), name="funnel"),
+    path("league/", deal_views.LeagueView.as_view(), name="league"),
     path("stages/", deal_views.StageProbabilityListView.as_view(), name="stages"),
     path("stages/<int:pk>/edit/", deal_views.StageProbabilityEditView.as_view(), name="stage_edit"),
     path("rules/", views.RuleListView.as_view(), name="rules"),
