@@ -5,7 +5,8 @@
 2. Value routing: 20 % VIP, 14 agents, FIFO against Guanxi's value and SLA-aware
    policies, and ciw's plain non-preemptive priority as the peer: service level per
    tier and overall, and the tail each pays (95th and 99th percentile wait per tier);
-   medians over 10 seeds.
+   medians over 10 seeds. The policies give all four customer tiers a priority; this
+   case draws only VIP and standard callers, as the issue's reference case does.
 3. Speed: routing decisions per second and p99 decision latency with 1,000 agents
    and 5,000 waiting contacts; simulated contacts per second against ciw, both over
    the same horizon and each credited with the contacts it simulated.

@@ -81,9 +81,9 @@ def test_accept_complete_and_expired_offers_go_back_to_the_queue(users):
     Agent.objects.filter(pk=agent.pk).update(state=Agent.State.AVAILABLE)  # back from break
     agent.refresh_from_db()
     assert services.claim_next_contact(agent, POLICY, T0).pk == first.pk
-    assert services.accept_offer(agent, first.pk).state == QueuedContact.State.ASSIGNED
+    assert services.accept_offer(agent, first.pk, POLICY, T0).state == QueuedContact.State.ASSIGNED
     with pytest.raises(ValidationError):
-        services.accept_offer(agent, second.pk)  # never offered to it
+        services.accept_offer(agent, second.pk, POLICY, T0)  # never offered to it
     assert services.claim_next_contact(agent, POLICY, T0) is None
     services.complete_contact(agent, first.pk)
     agent.refresh_from_db()

@@ -459,7 +459,7 @@ def test_a_contact_arriving_already_past_the_target_goes_behind_one_within_it():
 
 def test_the_database_claim_follows_the_same_target_order(users, monkeypatch):
     """The claim layer (contact_center.services) ranks with RoutingPolicy.rank, and reads the contacts still
-    within the target even when more than its per-tier budget of older ones are past it."""
+    within the target even when more than its per-queue budget of older ones are past it."""
     from guanxi.contact_center import services
     from guanxi.contact_center.models import Agent as AgentRow
 
@@ -473,7 +473,7 @@ def test_the_database_claim_follows_the_same_target_order(users, monkeypatch):
 
     std_early, std_later, vip = queue(25), queue(15), queue(5, tier="vip")
     assert [services.claim_next_contact(agent, policy, t0).pk for _ in range(3)] == [vip, std_later, std_early]
-    monkeypatch.setattr(services, "CANDIDATES_PER_TIER", 2)
+    monkeypatch.setattr(services, "CANDIDATES_PER_QUEUE", 2)
     agent.capacity = {"voice": 4}
     agent.save()
     for seconds_ago in (50, 40, 30):

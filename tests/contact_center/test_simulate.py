@@ -160,8 +160,8 @@ def test_command_names_the_bad_row_of_a_history_file(tmp_path):
     history.write_text("0,standard\nsoon,vip\n")
     with pytest.raises(CommandError, match="row 2 of .* is not seconds,tier"):
         call_command("simulate", arrivals=str(history))
-    history.write_text("0,gold\n")
-    with pytest.raises(CommandError, match=r"--arrivals\[0\].tier: 'gold' is not a tier"):
+    history.write_text("0,platinum\n")
+    with pytest.raises(CommandError, match=r"--arrivals\[0\].tier: 'platinum' is not a tier"):
         call_command("simulate", arrivals=str(history))
 
 
@@ -184,7 +184,7 @@ def test_api_takes_a_schedule_and_replayed_arrivals(client, users):
     ({"agents": [14, -1]}, "agents[1]"),
     ({"agents": [2_500, 1]}, "agents[0]"),
     ({"arrivals": [{"seconds": -5}]}, "arrivals[0].seconds"),
-    ({"arrivals": [{"seconds": 5, "tier": "gold"}]}, "arrivals[0].tier"),
+    ({"arrivals": [{"seconds": 5, "tier": "platinum"}]}, "arrivals[0].tier"),
     ({"agents": [1, 1], "arrivals": [{"seconds": 4000}]}, "agents"),  # beyond the schedule's hour
     ({"calls_per_interval": None}, "calls_per_interval"),
 ])

@@ -100,7 +100,7 @@ def test_page_shows_the_sample_day_computed_for_a_supervisor(client, users):
     rows = response.context["rows"]
     assert len(rows) == 24 and rows[0]["label"] == "08:00" and rows[-1]["label"] == "19:30"
     page = response.content.decode()
-    assert 'id="staffing-chart"' in page and "contact_center/echarts.min.js" in page
+    assert 'id="staffing-chart"' in page and "core/echarts.min.js" in page
     assert f'href="{reverse("contact_center:staffing")}" class="nav-item active"' in page
 
 

@@ -18,4 +18,4 @@ class QueuedContactAdmin(admin.ModelAdmin):
     list_display = ("pk", "channel", "tier", "state", "arrival", "offered_to", "offered_at", "fallback")
     list_filter = ("state", "channel", "tier", "fallback")  # "fallback" set: nobody could serve it as asked
     list_select_related = ("offered_to__user",)
-    raw_id_fields = ("offered_to",)
+    raw_id_fields = ("offered_to", "customer", "interaction")

@@ -14,6 +14,10 @@ class ContactCenterConfig(AppConfig):
         registry.add_menu_item(
             MenuItem("contact_center:staffing", _("Staffing"), "headset", ("contact_center.staffing", "view"), 50)
         )
+        registry.add_menu_item(MenuItem(
+            "contact_center:routing_policy", _("Routing policy"), "headset",
+            ("contact_center.routingpolicyversion", "view"), 51,
+        ))
         registry.add_home_widget(HomeWidget(
             "my_queue", "contact_center/widgets/my_queue.html", widgets.my_queue_widget,
             ("contact_center.queuedcontact", "view"), 3,

@@ -4,6 +4,11 @@ Minimal on purpose: what `services.claim_next_contact` needs to reserve a contac
 without two processes ever handing the same contact to two agents or an agent more than its
 capacity. Who may take what is decided by the engine's own code (routing.Requirement, the
 policy's rings and score), fed from these rows.
+
+One vocabulary: a contact comes through one of the contact channels (`ContactChannel`, the
+engine's `routing.CHANNELS`), which the queues, the agents' capacity, the routing and the claims all
+use; it lands on the customer timeline as the timeline's channel (`timeline_channel`, the one place
+voice becomes "phone"). A queued contact's tier is a customer tier (`customers.models.Tier`).
 """
 
 from django.conf import settings
@@ -11,8 +16,34 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.contact_center.routing import CHANNELS, AgentState, Requirement
 from guanxi.contact_center.routing import Agent as EngineAgent
-from guanxi.contact_center.routing import AgentState, Requirement
+from guanxi.customers.models import Channel, Customer, Interaction, Tier
+
+
+class ContactChannel(models.TextChoices):
+    """How a customer reaches the contact center (the values of the engine's routing.CHANNELS)."""
+
+    VOICE = "voice", _("Voice")
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Web chat")
+    SMS = "sms", _("SMS")
+    WECHAT = "wechat", _("WeChat")
+
+
+# A contact on the customer timeline: the timeline also knows direct mail and visits, and calls a call "phone".
+_TIMELINE_CHANNELS = {
+    ContactChannel.VOICE: Channel.PHONE,
+    ContactChannel.EMAIL: Channel.EMAIL,
+    ContactChannel.CHAT: Channel.CHAT,
+    ContactChannel.SMS: Channel.SMS,
+    ContactChannel.WECHAT: Channel.WECHAT,
+}
+
+
+def timeline_channel(channel: str) -> Channel:
+    """The customer timeline's channel (customers.models.Channel) for a contact channel."""
+    return _TIMELINE_CHANNELS[ContactChannel(channel)]
 
 
 class Agent(models.Model):
@@ -25,11 +56,14 @@ class Agent(models.Model):
         AFTER_CALL_WORK = AgentState.AFTER_CALL_WORK.value, _("After-call work")
         BREAK = AgentState.BREAK.value, _("Break")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cc_agents")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cc_agent")
     skills = models.JSONField(_("skills"), default=dict, blank=True, help_text='{"warranty": 4, "sales": 2}')
     languages = models.JSONField(_("languages"), default=list, blank=True)
     regions = models.JSONField(_("regions"), default=list, blank=True)
-    capacity = models.JSONField(_("capacity per channel"), default=dict, help_text='{"voice": 1, "chat": 3}')
+    capacity = models.JSONField(
+        _("capacity per channel"), default=dict,
+        help_text='{"voice": 1, "chat": 3}; channels: ' + ", ".join(CHANNELS),
+    )
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OFFLINE)
     last_assignment_at = models.DateTimeField(_("last assignment"), null=True, blank=True)
 
@@ -48,7 +82,7 @@ class Agent(models.Model):
         try:
             self.to_engine()
         except (ValueError, TypeError) as exc:
-            raise ValidationError({"skills": str(exc)}) from exc
+            raise ValidationError({"capacity" if "capacity" in str(exc) else "skills": str(exc)}) from exc
 
     def to_engine(self) -> EngineAgent:
         """The engine's view of this agent (validates skills and capacity on the way)."""
@@ -70,12 +104,12 @@ class QueuedContact(models.Model):
 
     ACTIVE = (State.OFFERED, State.ASSIGNED)  # holding a slot of the agent's capacity
 
-    channel = models.CharField(_("channel"), max_length=20)
+    channel = models.CharField(_("channel"), max_length=20, choices=ContactChannel.choices)
     requirement = models.JSONField(
         _("requirement"), default=dict, blank=True,
         help_text='{"skills": {"warranty": 3}, "language": "zh", "region": "east"}',
     )
-    tier = models.CharField(_("tier"), max_length=20, default="standard")
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, default=Tier.STANDARD)
     value = models.FloatField(_("value"), default=0.0)
     arrival = models.DateTimeField(_("arrival"), db_index=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.WAITING)
@@ -87,6 +121,16 @@ class QueuedContact(models.Model):
     # what the fallback did ("reroute": requirement replaced by the fallback skills; "voicemail").
     unroutable_reason = models.TextField(_("why unroutable"), blank=True, default="")
     fallback = models.CharField(_("fallback"), max_length=10, blank=True, default="")
+    # Who called: the customer identified (its tier is the contact's), or nobody yet (an unknown party).
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="queued_contacts",
+        verbose_name=_("customer"),
+    )
+    # The customer-timeline entry the contact became once answered (services.accept_offer).
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="queued_contacts",
+        verbose_name=_("interaction"),
+    )
 
     class Meta:
         verbose_name = _("queued contact")
@@ -108,3 +152,25 @@ class QueuedContact(models.Model):
             language=need.get("language"),
             region=need.get("region"),
         )
+
+
+class RoutingPolicyVersion(models.Model):
+    """The routing policy in force, as a supervisor saved it (services.save_policy): each save is a new row
+    saying who, when and why, the latest one applies to the claims and the jobs; none saved yet, the value
+    policy Guanxi ships (policies.VALUE) does."""
+
+    data = models.JSONField(_("policy"))
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("saved by"),
+    )
+    saved_at = models.DateTimeField(_("saved"), db_index=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("routing policy version")
+        verbose_name_plural = _("routing policy versions")
+        ordering = ["-saved_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.saved_at:%Y-%m-%d %H:%M} {self.saved_by or ''}".strip()

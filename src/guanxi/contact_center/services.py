@@ -9,7 +9,7 @@ With several server processes, "no contact offered to two agents, no agent above
 one place that serialises reservations. The database is that place here:
 
 * it is already the source of truth for everything the reservation touches (the agent, the
-  contact, later the customer and the interaction written when the call ends), so a claim commits
+  contact, the customer and the timeline entry written when the contact is answered), so a claim commits
   in the same transaction as whatever else changes, with no second store to keep in step and no
   window where Redis says "offered" and the database does not know;
 * the embedded default has no Redis at all (`guanxi demo` on a bare machine): a Redis-only design
@@ -19,9 +19,10 @@ one place that serialises reservations. The database is that place here:
   PostgreSQL sustains; the routing decision itself is the engine's code, run in the process.
 
 How: `claim_next_contact` locks the agent's row (`SELECT ... FOR UPDATE`, so two processes serving
-the same agent queue behind each other and its load is counted once), ranks the waiting contacts
-the agent may take with the engine's own rules (the policy's rings, `Requirement.is_met_by`, the
-policy's `rank`), then reserves the best one with `SELECT ... FOR UPDATE SKIP LOCKED` re-checking
+the same agent queue behind each other and its load is counted once), reads the oldest waiting
+contacts of each tier and channel the agent may take (eligibility at each of the policy's rings
+narrowed in SQL), ranks them with the engine's own rules (the policy's rings, `Requirement.is_met_by`,
+the policy's `rank`), then reserves the best one with `SELECT ... FOR UPDATE SKIP LOCKED` re-checking
 that it is still waiting: a contact another process is reserving at that moment is skipped, not
 waited for, and one it has already reserved no longer matches. On SQLite `select_for_update` is a
 no-op, but the IMMEDIATE transaction mode in settings takes the database's single write lock at
@@ -33,19 +34,32 @@ in-memory engine (routing.engine) is the tool for that, one process per center.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import itertools
+import json
 import math
+import operator
 import time
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
+from django.db.models import BooleanField, F, Func, Q
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from guanxi.contact_center import erlang
-from guanxi.contact_center.models import Agent, QueuedContact
-from guanxi.contact_center.policies import default_policy
+from guanxi.contact_center.models import Agent, ContactChannel, QueuedContact, RoutingPolicyVersion, timeline_channel
+from guanxi.contact_center.policies import VALUE, default_policy
+from guanxi.contact_center.routing import Agent as EngineAgent
 from guanxi.contact_center.routing import Contact, RoutingPolicy
+from guanxi.contact_center.routing.model import MAX_PROFICIENCY
 from guanxi.contact_center.simulator import Arrival, Scenario, simulate
+from guanxi.core.scoping import require
+from guanxi.customers import services as customer_services
+from guanxi.customers.models import Customer, Direction, Interaction, Tier
 
 # ---- staffing ------------------------------------------------------------------------------------
 
@@ -216,6 +230,7 @@ def run_simulation(
     max_contacts: int | None = None,
     max_agents: int | None = None,
     max_work: int | None = None,
+    tier_mix: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Simulate the center under a routing policy (default: the value policy) and report per tier, overall
     and per interval.
@@ -224,8 +239,9 @@ def run_simulation(
     duty finish the contact in hand). `calls_per_interval` is one number (repeated over `hours`, or over
     the schedule's intervals) or a list (one per interval, `hours` ignored). `arrivals` replays history
     instead: a list of {"seconds": from the start, "tier": ..., "handle_seconds": optional}; then
-    `calls_per_interval`, `hours` and `vip_share` are not used. `max_contacts`, `max_agents` and
-    `max_work` (contacts x agents) bound the run (the API passes them, the CLI does not).
+    `calls_per_interval`, `hours` and `vip_share` are not used. `tier_mix` ({tier: share}, any scale)
+    replaces `vip_share`'s VIP and standard callers with callers of those tiers. `max_contacts`,
+    `max_agents` and `max_work` (contacts x agents) bound the run (the API passes them, the CLI does not).
     """
     schedule = _schedule(agents, max_agents)
     _check_number("interval_minutes", interval_minutes, low=0, high=24 * 60, low_open=True)
@@ -271,7 +287,7 @@ def run_simulation(
                 }
             )
         _check_work(sum(volumes), schedule, max_work)
-        mix = {"vip": vip_share, "standard": 1.0 - vip_share}
+        mix = {"vip": vip_share, "standard": 1.0 - vip_share} if tier_mix is None else _tier_mix(tier_mix)
         missing = [tier for tier, share in mix.items() if share > 0 and tier not in routing.tier_priority]
         if missing:
             raise ValidationError({"policy": f"tier_priority must give a priority to tiers {', '.join(missing)}"})
@@ -360,6 +376,16 @@ def _arrivals(rows, policy: RoutingPolicy, max_contacts: int | None) -> list[Arr
     return history
 
 
+def _tier_mix(mix: Any) -> dict[str, float]:
+    if not isinstance(mix, dict) or not mix:
+        raise ValidationError({"tier_mix": _("must give each tier a share")})
+    for tier, share in mix.items():
+        _check_number(f"tier_mix[{tier!r}]", share, low=0, high=1e6)
+    if not sum(mix.values()):
+        raise ValidationError({"tier_mix": _("at least one tier must have a share above 0")})
+    return {tier: float(share) for tier, share in mix.items()}
+
+
 def _check_work(contacts: float, schedule, max_work: int | None) -> None:
     most = schedule if isinstance(schedule, int) else max(schedule)
     if max_work is not None and contacts * most > max_work:
@@ -409,10 +435,90 @@ def _skills_named_in(data: Any) -> set[str]:
     return names
 
 
+# ---- the routing policy in force -----------------------------------------------------------------
+
+# The dry run before a policy is saved: a run of the simulator bounded like an API request.
+DRY_RUN_BOUNDS = {"max_contacts": API_MAX_CONTACTS, "max_agents": API_MAX_AGENTS, "max_work": API_MAX_WORK}
+
+
+def current_policy() -> RoutingPolicy:
+    """The policy in force: the latest saved, else the value policy. Its skills were checked against the roster
+    when it was saved; a skill the roster has lost since must not stop every claim, so it is not checked again."""
+    data = policy_data()
+    return RoutingPolicy.from_dict(data, _skills_named_in(data))
+
+
+def policy_data() -> dict[str, Any]:
+    """The policy in force as data (what the editor shows): the latest saved, else the value policy."""
+    latest = RoutingPolicyVersion.objects.order_by("-saved_at", "-pk").values_list("data", flat=True).first()
+    return VALUE if latest is None else latest
+
+
+def check_policy(data: Any) -> RoutingPolicy:
+    """A policy as it may be saved: valid for the engine (skills the roster knows) and giving every customer
+    tier a priority, so that no tier is left unroutable. A ValidationError on "policy" says what is wrong."""
+    try:
+        policy = RoutingPolicy.from_dict(data, _roster_skills())
+    except ValueError as exc:
+        raise ValidationError({"policy": str(exc)}) from exc
+    missing = [tier for tier in Tier.values if tier not in policy.tier_priority]
+    if missing:
+        raise ValidationError({"policy": _("tier_priority must give every customer tier a priority; missing: "
+                                           "%(tiers)s (their contacts would never be routed)")
+                                         % {"tiers": ", ".join(missing)}})
+    unknown = [tier for tier in policy.tier_priority if tier not in Tier.values]
+    if unknown:
+        raise ValidationError({"policy": _("tier_priority names tiers customers do not have: %(tiers)s")
+                                         % {"tiers": ", ".join(map(str, unknown))}})
+    return policy
+
+
+def dry_run_policy(user, data: Any, **scenario: Any) -> dict[str, dict[str, Any]]:
+    """The policy in force and `data` simulated on the same scenario and seed (`run_simulation`'s arguments,
+    bounded like an API request): {"current": figures, "proposed": figures}, before `data` is saved."""
+    require(user, "contact_center.routingpolicyversion", "add")
+    check_policy(data)
+    return {
+        "current": run_simulation(policy=policy_data(), **scenario, **DRY_RUN_BOUNDS),
+        "proposed": run_simulation(policy=data, **scenario, **DRY_RUN_BOUNDS),
+    }
+
+
+def save_policy(user, data: Any, note: str = "") -> RoutingPolicyVersion:
+    """Put `data` in force (checked as `check_policy` does); the earlier versions stay as its history."""
+    require(user, "contact_center.routingpolicyversion", "add")
+    check_policy(data)
+    version = RoutingPolicyVersion(data=data, saved_by=user, saved_at=timezone.now(), note=note)
+    version.full_clean(exclude=["saved_by"])
+    version.save()
+    return version
+
+
+def policy_history(user, limit: int = 10) -> list[RoutingPolicyVersion]:
+    """The latest saved versions, newest (in force) first: who saved what, when and why."""
+    require(user, "contact_center.routingpolicyversion", "view")
+    return list(RoutingPolicyVersion.objects.select_related("saved_by").order_by("-saved_at", "-pk")[:limit])
+
+
+def policy_fingerprint(data: Any) -> str:
+    """What a dry run was made of, so that the editor saves only a policy it has simulated."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _roster_skills() -> set[str]:
+    """Every skill an agent on the roster has: what a policy's fallback and expansion steps may name."""
+    return {skill for skills in Agent.objects.values_list("skills", flat=True) for skill in skills or {}}
+
+
 # ---- claiming contacts (several processes) -------------------------------------------------------
 
-CANDIDATES_PER_TIER = 200  # oldest waiting contacts read per tier and channel for one claim
+# Waiting contacts read per tier and channel for one claim (and, with a service-level target, as many
+# again of those still within it). Eligibility is decided in SQL first (`_eligible_for`), so the first
+# row of each group is the best the agent may take there; the others stand in when another process is
+# reserving it at that moment, and let a policy's value weight reorder a tier's oldest.
+CANDIDATES_PER_QUEUE = 20
 _SQLITE_RETRIES = 50
+_REQUIREMENT_FIELDS = {"skills", "language", "region"}
 
 
 def claim_next_contact(agent: Agent, policy: RoutingPolicy | None = None, now: dt.datetime | None = None):
@@ -421,7 +527,7 @@ def claim_next_contact(agent: Agent, policy: RoutingPolicy | None = None, now: d
     The contact moves to "offered" with `offered_to = agent`; see the module docstring for why no
     two callers, in any number of processes, can reserve the same contact or overfill an agent.
     """
-    return _serialised(_claim, agent.pk, policy or default_policy(), now or timezone.now())
+    return _serialised(_claim, agent.pk, policy or current_policy(), now or timezone.now())
 
 
 def _serialised(operation, *args, **kwargs):
@@ -450,9 +556,10 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime):
     if not channels:
         return None
     eligible = []
-    for contact in _candidates(channels, policy, now):
+    for contact in _candidates(engine_agent, channels, policy, now):
         waited = (now - contact.arrival).total_seconds()
         rings = policy.ladder(contact.requirement_for_engine())
+        # SQL narrowed the rows; the engine's own rule decides
         if rings[min(policy.step_at(waited), len(rings) - 1)].is_met_by(engine_agent):
             # within the policy's target first (if it has one), then the best score; ties to the earliest
             # arrival, then the lowest id, as in the engine
@@ -480,33 +587,67 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime):
 def enqueue_contact(
     channel: str,
     requirement: dict | None = None,
-    tier: str = "standard",
+    tier: str | None = None,
     value: float = 0.0,
     arrival: dt.datetime | None = None,
     policy: RoutingPolicy | None = None,
+    customer: Customer | None = None,
 ) -> QueuedContact:
-    """Put a contact in the queue (validated with the engine's own rules: proficiencies 1-5, and a tier
-    the policy knows, since a contact of another tier would never be claimed).
+    """Put a contact in the queue, from `customer` (None: an unknown party), validated with the engine's own
+    rules: a contact channel, proficiencies 1-5, and a customer tier the policy knows, since a contact of
+    another tier would never be claimed.
+
+    A known customer's contact takes the customer's tier (`tier` may be left out, or must agree); an unknown
+    party's is `tier`, standard if not given.
 
     A contact no agent on the roster (whatever their state: one on a break comes back) could serve even
     at the policy's widest ring would wait for ever; it is reported and falls back as the policy says,
     as the in-memory engine does (see `_apply_fallback`).
     """
-    policy = policy or default_policy()
-    tiers = policy.tier_priority
-    if tier not in tiers:
-        raise ValidationError({"tier": f"{tier!r} is not a tier of the routing policy ({', '.join(tiers)})"})
-    contact = QueuedContact(
-        channel=channel, requirement=requirement or {}, tier=tier, value=value, arrival=arrival or timezone.now()
-    )
-    try:
-        contact.requirement_for_engine()
-        Contact(id="new", channel=channel, arrival=0.0, skills=dict((requirement or {}).get("skills") or {}))
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise ValidationError({"requirement": str(exc)}) from exc
+    policy = policy or current_policy()
+    if channel not in ContactChannel.values:
+        raise ValidationError({"channel": _("“%(channel)s” is not a contact channel (%(channels)s)")
+                                          % {"channel": channel, "channels": ", ".join(ContactChannel.values)}})
+    if customer is not None:
+        if tier is not None and tier != customer.tier:
+            raise ValidationError({"tier": _("A known customer's contact takes the customer's tier (%(tier)s), "
+                                             "not “%(asked)s”") % {"tier": customer.tier, "asked": tier}})
+        tier = customer.tier
+    tier = Tier.STANDARD if tier is None else tier
+    if tier not in Tier.values:
+        raise ValidationError({"tier": _("“%(tier)s” is not a customer tier (%(tiers)s)")
+                                       % {"tier": tier, "tiers": ", ".join(Tier.values)}})
+    if tier not in policy.tier_priority:
+        raise ValidationError({"tier": _("“%(tier)s” is not a tier of the routing policy (%(tiers)s)")
+                                       % {"tier": tier, "tiers": ", ".join(policy.tier_priority)}})
+    contact = QueuedContact(channel=channel, requirement=_requirement(channel, requirement), tier=tier, value=value,
+                            arrival=arrival or timezone.now(), customer=customer)
     _apply_fallback(contact, policy, _roster_meets())
     contact.save()
     return contact
+
+
+def _requirement(channel: str, requirement: Any) -> dict:
+    """The requirement as stored: only what it asks ({"skills": {...}, "language": ..., "region": ...}), checked
+    with the engine's own rules, so that the claim can read it in SQL."""
+    requirement = {} if requirement is None else requirement
+    if not isinstance(requirement, dict):
+        raise ValidationError({"requirement": _("must be an object with skills, language and region")})
+    unknown = sorted(set(requirement) - _REQUIREMENT_FIELDS)
+    if unknown:
+        raise ValidationError({"requirement": _("unknown fields: %(fields)s (allowed: language, region, skills)")
+                                              % {"fields": ", ".join(map(str, unknown))}})
+    stored = {key: requirement[key] for key in ("skills", "language", "region") if requirement.get(key)}
+    try:
+        if not isinstance(stored.get("skills", {}), dict):
+            raise ValueError(f"skills must map each skill to a proficiency, got {stored['skills']!r}")
+        for key in ("language", "region"):
+            if key in stored and not isinstance(stored[key], str):
+                raise ValueError(f"{key} must be a name, got {stored[key]!r}")
+        Contact(id="new", channel=channel, arrival=0.0, skills=stored.get("skills", {}))
+    except (ValueError, TypeError) as exc:
+        raise ValidationError({"requirement": str(exc)}) from exc
+    return stored
 
 
 def report_unroutable(policy: RoutingPolicy | None = None) -> list[QueuedContact]:
@@ -516,7 +657,7 @@ def report_unroutable(policy: RoutingPolicy | None = None) -> list[QueuedContact
     queued may have lost its last possible agent since (skills edited, agent removed), and must not sit
     in the queue unseen. Run it after roster changes or periodically, like `release_expired_offers`.
     """
-    policy = policy or default_policy()
+    policy = policy or current_policy()
     _serialised(_sweep_unroutable, policy)
     return list(QueuedContact.objects.exclude(unroutable_reason="").order_by("arrival", "pk"))
 
@@ -561,44 +702,98 @@ def _apply_fallback(contact: QueuedContact, policy: RoutingPolicy, anyone_meets)
         contact.requirement = {"skills": dict(decision.requirement.skills)}
 
 
-def accept_offer(agent: Agent, contact_id: int) -> QueuedContact:
-    """The agent answers the contact offered to it."""
-    updated = _serialised(
-        QueuedContact.objects.filter(pk=contact_id, offered_to=agent, state=QueuedContact.State.OFFERED).update,
-        state=QueuedContact.State.ASSIGNED,
-    )
-    if not updated:
-        raise ValidationError({"contact": f"contact {contact_id} has no pending offer to this agent"})
-    return QueuedContact.objects.get(pk=contact_id)
+def accept_offer(agent: Agent, contact_id: int, policy: RoutingPolicy | None = None,
+                 now: dt.datetime | None = None) -> QueuedContact:
+    """The agent answers the contact offered to it; a known customer's contact becomes an entry of the
+    customer's timeline (`QueuedContact.interaction`), written as the agent.
+
+    Refused, as in the engine, once the policy's reservation timeout has passed: the offer is released
+    then (the contact back in the queue, the agent on break, as `release_expired_offers` would have
+    done), so the contact goes to someone present.
+    """
+    policy = policy or current_policy()
+    now = now or timezone.now()
+    outcome = _serialised(_accept, agent.pk, contact_id, policy, now)
+    if outcome == "expired":
+        raise ValidationError({"contact": _("The offer of contact %(id)s expired (not answered within %(seconds)s s): "
+                                            "it went back to the queue")
+                                          % {"id": contact_id, "seconds": f"{policy.reservation_timeout_seconds:g}"}})
+    if outcome is None:
+        raise ValidationError({"contact": _("Contact %(id)s has no pending offer to this agent") % {"id": contact_id}})
+    return outcome
 
 
-def complete_contact(agent: Agent, contact_id: int) -> None:
-    """The agent is done: the slot frees up (the contact is never offered again); idle again, it is available."""
-    if not _serialised(_complete, agent.pk, contact_id):
-        raise ValidationError({"contact": f"contact {contact_id} is not being handled by this agent"})
+def _accept(agent_id: int, contact_id: int, policy: RoutingPolicy, now: dt.datetime):
+    pending = QueuedContact.objects.filter(pk=contact_id, offered_to_id=agent_id, state=QueuedContact.State.OFFERED)
+    contact = pending.select_for_update().select_related("offered_to__user").first()
+    if contact is None:
+        return None
+    if contact.offered_at is not None and contact.offered_at <= _expiry_cutoff(policy, now):
+        _release_offers(pending)
+        return "expired"
+    contact.state = QueuedContact.State.ASSIGNED
+    if contact.customer_id is not None and contact.interaction_id is None:
+        contact.interaction = _timeline_entry(contact, contact.offered_to.user)
+    contact.save(update_fields=["state", "interaction"])
+    return contact
 
 
-def _complete(agent_id: int, contact_id: int) -> bool:
-    agent = Agent.objects.select_for_update().get(pk=agent_id)
+def complete_contact(agent: Agent, contact_id: int, summary: str = "") -> None:
+    """The agent is done: the slot frees up (the contact is never offered again); idle again, it is available.
+
+    `summary` (the agent's notes) goes on the customer's timeline entry; a customer identified during the
+    contact gets the entry now if answering did not write one.
+    """
+    if not _serialised(_complete, agent.pk, contact_id, summary):
+        raise ValidationError({"contact": _("Contact %(id)s is not being handled by this agent") % {"id": contact_id}})
+
+
+def _complete(agent_id: int, contact_id: int, summary: str) -> bool:
+    agent = Agent.objects.select_for_update().select_related("user").get(pk=agent_id)
     active = QueuedContact.objects.filter(offered_to=agent, state__in=QueuedContact.ACTIVE)
-    if not active.filter(pk=contact_id).update(state=QueuedContact.State.DONE):
+    contact = active.filter(pk=contact_id).first()
+    if contact is None:
         return False
+    contact.state = QueuedContact.State.DONE
+    if contact.customer_id is not None:
+        if contact.interaction_id is None:
+            contact.interaction = _timeline_entry(contact, agent.user, summary)
+        elif summary:
+            customer_services.update_interaction(agent.user, contact.interaction_id, {"summary": summary})
+    contact.save(update_fields=["state", "interaction"])
     if agent.state == Agent.State.BUSY and not active.exists():
         agent.state = Agent.State.AVAILABLE
         agent.save(update_fields=["state"])
     return True
 
 
+def _timeline_entry(contact: QueuedContact, user, summary: str = "") -> Interaction:
+    """The contact on its customer's timeline, written through the customers' service as the agent (their
+    scope and permissions apply, and the change is audited and announced like any other)."""
+    return customer_services.add_interaction(user, contact.customer_id, {
+        "channel": timeline_channel(contact.channel),
+        "direction": Direction.INBOUND,
+        "occurred_at": contact.arrival,
+        "subject": _("Contact center: %(channel)s") % {"channel": contact.get_channel_display()},
+        "summary": summary,
+    })
+
+
 def release_expired_offers(policy: RoutingPolicy | None = None, now: dt.datetime | None = None) -> int:
     """Offers not answered within the policy's reservation timeout go back to the queue, and the agents
     who let them lapse go on break, as in the engine: the contact is re-offered to someone present."""
-    policy = policy or default_policy()
-    cutoff = (now or timezone.now()) - dt.timedelta(seconds=policy.reservation_timeout_seconds)
-    return _serialised(_release_offers_before, cutoff)
+    policy = policy or current_policy()
+    cutoff = _expiry_cutoff(policy, now or timezone.now())
+    return _serialised(_release_offers, QueuedContact.objects.filter(offered_at__lte=cutoff))
 
 
-def _release_offers_before(cutoff: dt.datetime) -> int:
-    expired = QueuedContact.objects.filter(state=QueuedContact.State.OFFERED, offered_at__lt=cutoff)
+def _expiry_cutoff(policy: RoutingPolicy, now: dt.datetime) -> dt.datetime:
+    """Offers made at or before this have expired (the engine's timer fires at offered + timeout)."""
+    return now - dt.timedelta(seconds=policy.reservation_timeout_seconds)
+
+
+def _release_offers(offers) -> int:
+    expired = offers.filter(state=QueuedContact.State.OFFERED)
     absent = list(expired.select_for_update().values_list("offered_to_id", flat=True))
     Agent.objects.filter(pk__in=absent).update(state=Agent.State.BREAK)
     return expired.update(state=QueuedContact.State.WAITING, offered_to=None, offered_at=None)
@@ -611,23 +806,117 @@ def _load(agent: Agent) -> dict[str, int]:
     return load
 
 
-def _candidates(channels: list[str], policy: RoutingPolicy, now: dt.datetime) -> list[QueuedContact]:
-    """The oldest waiting contacts of each tier on the agent's free channels (and, with a service-level
-    target, the oldest of each tier still within it, who go before those past it).
+def _candidates(agent: EngineAgent, channels: list[str], policy: RoutingPolicy,
+                now: dt.datetime) -> list[QueuedContact]:
+    """The oldest waiting contacts the agent may take, per tier and channel with room (and, with a service-
+    level target, the oldest of each still within it, who go before those past it).
 
     Within a tier the score grows with waiting time alone (value aside), so the oldest are the best;
-    reading a bounded number per tier keeps a claim cheap however long the queue.
+    reading a bounded number per tier and channel keeps a claim cheap however long the queue, and since
+    eligibility is narrowed in SQL, contacts this agent may not take never crowd out those it may. One
+    query on databases that can bound each part of a UNION ALL (PostgreSQL), one per group otherwise.
     """
-    waiting = QueuedContact.objects.filter(state=QueuedContact.State.WAITING, channel__in=channels)
+    asked, eligible = _eligible_for(agent, policy, now)
+    waiting = QueuedContact.objects.alias(**asked).filter(eligible, state=QueuedContact.State.WAITING)
     target = policy.service_level_target_seconds
-    rows: dict[int, QueuedContact] = {}
+    groups = []
     for tier in policy.tier_priority:
-        oldest = waiting.filter(tier=tier).order_by("arrival", "pk")
-        rows.update((row.pk, row) for row in oldest[:CANDIDATES_PER_TIER])
-        if target is not None:
-            in_time = oldest.filter(arrival__gt=now - dt.timedelta(seconds=target))
-            rows.update((row.pk, row) for row in in_time[:CANDIDATES_PER_TIER])
+        for channel in channels:
+            oldest = waiting.filter(tier=tier, channel=channel).order_by("arrival", "pk")
+            groups.append(oldest[:CANDIDATES_PER_QUEUE])
+            if target is not None:
+                in_time = oldest.filter(arrival__gt=now - dt.timedelta(seconds=target))
+                groups.append(in_time[:CANDIDATES_PER_QUEUE])
+    if len(groups) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        found = groups[0].union(*groups[1:], all=True)
+    else:
+        found = [row for group in groups for row in group]
+    rows: dict[int, QueuedContact] = {}
+    for row in found:
+        rows.setdefault(row.pk, row)
     return list(rows.values())
+
+
+def _eligible_for(agent: EngineAgent, policy: RoutingPolicy, now: dt.datetime) -> tuple[dict, Q]:
+    """The contacts whose requirement the agent meets at the ring their waiting time puts them in: the engine's
+    `Requirement.is_met_by` in SQL (channel aside: the caller filters on the channels with room). Returns the
+    aliases the clauses use (the level asked of each of the agent's skills) and the clauses.
+
+    The rings only ever relax (ExpansionStep.relax on the ring before), so each part of the requirement is met
+    from some waiting time on: the language from the step that drops it, a skill level above the agent's from
+    the step whose proficiency cap comes down to it or that drops the skill. A contact is eligible when every
+    part is, at its own waiting time: one clause per part, not one per ring. The claim still checks each row
+    with the engine's own rule, which stays the one definition.
+    """
+    def waited_since(step_index: int | None) -> Q | None:
+        """Contacts that have waited at least until `step_index`'s ring (None: never relaxed)."""
+        if step_index is None:
+            return None
+        after = policy.expansion_steps[step_index].after_seconds
+        return Q(arrival__lte=now - dt.timedelta(seconds=after))
+
+    def first_step(test) -> int | None:
+        """The first expansion step `test(index, step)` holds for (they only relax, so it holds after it too)."""
+        return next((i for i, step in enumerate(policy.expansion_steps) if test(i, step)), None)
+
+    def either(condition: Q, relaxed: Q | None) -> Q:
+        return condition if relaxed is None else condition | relaxed
+
+    steps = policy.expansion_steps
+    language_dropped = waited_since(first_step(lambda _i, s: s.drop_language))
+    region_dropped = waited_since(first_step(lambda _i, s: s.drop_region))
+    eligible = either(_absent_or_in("language", agent.languages), language_dropped)
+    eligible &= either(_absent_or_in("region", agent.regions), region_dropped)
+    # every skill asked is one the agent has, or one dropped by the ring the contact is in (as asked, or from
+    # each step that drops skills on: what an earlier era accepts, a later one accepts too)
+    held, dropped = set(agent.skills), set()
+    eras = [Q(_SkillsWithin(held))]
+    for i, step in enumerate(steps):
+        if step.drop_skills:
+            dropped |= step.drop_skills
+            eras.append(Q(_SkillsWithin(held | dropped)) & waited_since(i))
+    eligible &= functools.reduce(operator.or_, eras)
+    # each skill the agent has: asked at most at its level, or capped down to it, or dropped
+    levels = [(f"_asked_{i}", skill, agent.skills[skill]) for i, skill in enumerate(sorted(agent.skills))]
+    caps = list(itertools.accumulate((step.min_proficiency or MAX_PROFICIENCY for step in steps), min))
+    for alias, skill, level in levels:
+        if level < MAX_PROFICIENCY:
+            met = first_step(lambda i, s, skill=skill, level=level: caps[i] <= level or skill in s.drop_skills)
+            eligible &= either(Q(**{f"{alias}__lte": level}) | Q(**{f"{alias}__isnull": True}), waited_since(met))
+    return {alias: KeyTransform(skill, KeyTransform("skills", "requirement")) for alias, skill, _ in levels}, eligible
+
+
+def _absent_or_in(key: str, values: frozenset[str]) -> Q:
+    """The requirement asks nothing of `key` (absent or null), or something in `values`."""
+    either = Q(**{f"requirement__{key}__isnull": True}) | Q(**{f"requirement__{key}": None})
+    return either | Q(**{f"requirement__{key}__in": sorted(values)}) if values else either
+
+
+class _SkillsWithin(Func):
+    """True when every skill the requirement names is among `names` (levels aside): the requirement's skills
+    object with those keys removed is empty. Other databases than PostgreSQL and SQLite: no narrowing."""
+
+    output_field = BooleanField()
+
+    def __init__(self, names):
+        super().__init__(F("requirement"))
+        self.names = sorted(names)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "1 = 1", []
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return (f"(CASE WHEN jsonb_typeof({column} -> 'skills') = 'object' "
+                f"THEN ({column} -> 'skills') - %s::text[] = '{{}}'::jsonb ELSE TRUE END)",
+                [*params, *params, self.names])
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        paths = "".join(", %s" for _name in self.names)
+        return (f"(CASE WHEN json_type({column}, '$.skills') = 'object' "
+                f"THEN json_remove(json_extract({column}, '$.skills'){paths}) = '{{}}' ELSE 1 END)",
+                [*params, *params, *(f"$.{json.dumps(name)}" for name in self.names)])
 
 
 # ---- helpers -------------------------------------------------------------------------------------

@@ -1,15 +1,19 @@
-"""Contact-center pages: staffing. Thin: parse the form, call one service, render."""
+"""Contact-center pages: staffing, and the routing policy's editor. Thin: parse the form, call one service,
+render."""
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from guanxi.contact_center import services
-from guanxi.contact_center.forms import StaffingForm, initial_data
-from guanxi.core.scoping import require
+from guanxi.contact_center.forms import PolicyForm, StaffingForm, initial_data, policy_initial
+from guanxi.contact_center.policies import TIERS
+from guanxi.core.generic import form_errors_from
+from guanxi.core.scoping import may, require
 
 
 @login_required
@@ -52,3 +56,52 @@ def staffing(request):
         "form": form, "rows": rows, "totals": totals, "chart": chart,
         "erlang_a": bool(form.is_valid() and form.cleaned_data.get("patience_seconds")),
     })
+
+
+@login_required
+def routing_policy(request):
+    """The routing policy in force, its history, and its editor: "Dry run" simulates the edited policy beside
+    the one in force on the same scenario and seed; "Save" puts in force only a policy that was dry-run as it
+    stands (the form carries the fingerprint of what was simulated). Supervisors and administrators (403 for
+    the other roles, who never see the menu entry)."""
+    require(request.user, "contact_center.routingpolicyversion", "view")
+    results = None
+    if request.method != "POST":
+        form = PolicyForm(initial=policy_initial(services.policy_data()))
+    else:
+        form = PolicyForm(request.POST)
+        if form.is_valid():
+            policy = form.cleaned_data["policy"]
+            fingerprint = services.policy_fingerprint(policy)
+            try:
+                if "save" not in request.POST:
+                    results = services.dry_run_policy(request.user, policy, **form.scenario())
+                    simulated = request.POST.copy()
+                    simulated["checked"] = fingerprint  # what "Save" may now put in force
+                    form = PolicyForm(simulated)
+                    form.is_valid()
+                elif form.cleaned_data["checked"] != fingerprint:
+                    form.add_error("policy", _("Run the dry run on this policy before saving it."))
+                else:
+                    services.save_policy(request.user, policy, form.cleaned_data["note"])
+                    messages.success(request, _("The routing policy is saved and in force."))
+                    return redirect("contact_center:routing_policy")
+            except ValidationError as exc:
+                form_errors_from(form, exc)
+    return render(request, "contact_center/routing_policy.html", {
+        "form": form, "comparison": _comparison(results), "history": services.policy_history(request.user),
+        "may_save": may(request.user, "contact_center.routingpolicyversion", "add"),
+    })
+
+
+def _comparison(results):
+    """Per tier (customer tiers in order, then overall): the figures under the policy in force and the edited."""
+    if results is None:
+        return None
+    current, proposed = results["current"]["tiers"], results["proposed"]["tiers"]
+    return [
+        {"tier": tier, "current": current[tier], "proposed": proposed[tier],
+         "delta": None if current[tier]["service_level"] is None or proposed[tier]["service_level"] is None
+         else proposed[tier]["service_level"] - current[tier]["service_level"]}
+        for tier in (*TIERS, "overall") if tier in proposed and tier in current
+    ]

@@ -1,7 +1,7 @@
 """The contact center's cards on the home page: an agent's own queue, a supervisor's live queue.
 
-Queued contacts are not tied to customers yet (issue 11 links them), so the cards count contacts
-and agents without a customer scope; only the roles that work the queue see them.
+The cards show counts, channels and tiers, never who called (a queued contact's customer is not
+read here), so they need no customer scope; only the roles that work the queue see them.
 """
 
 from django.db.models import Count, Min

@@ -1,10 +1,10 @@
 """Skills-, value- and aging-based routing of contacts to agents (plain Python, no Django)."""
 
 from .engine import Explanation, Offer, RoutingEngine, Unroutable
-from .model import Agent, AgentState, Contact, Requirement
+from .model import CHANNELS, Agent, AgentState, Contact, Requirement
 from .policy import ExpansionStep, Fallback, FallbackDecision, RoutingPolicy
 
 __all__ = [
-    "Agent", "AgentState", "Contact", "ExpansionStep", "Explanation", "Fallback", "FallbackDecision", "Offer",
-    "Requirement", "RoutingEngine", "RoutingPolicy", "Unroutable",
+    "CHANNELS", "Agent", "AgentState", "Contact", "ExpansionStep", "Explanation", "Fallback", "FallbackDecision",
+    "Offer", "Requirement", "RoutingEngine", "RoutingPolicy", "Unroutable",
 ]

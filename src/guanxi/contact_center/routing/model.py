@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 MIN_PROFICIENCY = 1
 MAX_PROFICIENCY = 5
+# The contact channels: how a customer reaches the center, what an agent has capacity on and what a
+# contact's requirement names (contact_center.models.ContactChannel gives them their labels).
+CHANNELS = ("voice", "email", "chat", "sms", "wechat")
+_CHANNELS = frozenset(CHANNELS)
 
 
 class AgentState(str, enum.Enum):
@@ -46,6 +50,8 @@ class Contact:
     preferred_agent_id: str | None = None
 
     def __post_init__(self) -> None:
+        if self.channel not in _CHANNELS:
+            raise ValueError(f"contact {self.id} channel must be one of {', '.join(CHANNELS)}, got {self.channel!r}")
         _check_proficiencies(f"contact {self.id} skills", self.skills)
         if not math.isfinite(self.arrival):
             raise ValueError(f"contact {self.id} arrival must be a finite time, got {self.arrival!r}")
@@ -68,6 +74,8 @@ class Agent:
     def __post_init__(self) -> None:
         _check_proficiencies(f"agent {self.id} skills", self.skills)
         for channel, slots in self.capacity.items():
+            if channel not in _CHANNELS:
+                raise ValueError(f"agent {self.id} capacity: {channel!r} is not a channel ({', '.join(CHANNELS)})")
             if isinstance(slots, bool) or not isinstance(slots, int) or slots < 0:
                 raise ValueError(f"agent {self.id} capacity[{channel!r}] must be a whole number >= 0, got {slots!r}")
         self.languages = frozenset(self.languages)
