@@ -27,6 +27,8 @@ LEAD_LOOP = ("tests.sales.test_isolation::"
              "test_the_loops_actions_answer_what_the_scope_allows_and_refusals_change_nothing")
 DEAL_STEPS = ("tests.sales.test_isolation::"
               "test_deal_steps_the_funnel_and_a_deal_from_a_lead_answer_what_the_scope_allows")
+QUOTE_STEPS = ("tests.sales.test_isolation::"
+               "test_quote_steps_pdf_and_the_pages_that_make_quotes_and_prices_answer_what_the_scope_allows")
 # (METHOD, OpenAPI path) -> the test that checks the operation for each role
 API_TESTED_ELSEWHERE = {
     ("POST", "/api/tokens"): "tests.core.test_api::test_token_lifecycle",
@@ -46,6 +48,9 @@ API_TESTED_ELSEWHERE = {
     ("POST", "/api/opportunities/{pk}/reopen"): DEAL_STEPS,
     ("GET", "/api/opportunities/{pk}/steps"): DEAL_STEPS,
     ("GET", "/api/funnel"): DEAL_STEPS,
+    ("POST", "/api/quotes/{pk}/approve"): QUOTE_STEPS,
+    ("POST", "/api/quotes/{pk}/answer"): QUOTE_STEPS,
+    ("GET", "/api/quotes/{pk}/pdf"): QUOTE_STEPS,
 }
 # page route -> the test that checks it for each role
 PAGES_TESTED_ELSEWHERE = {
@@ -70,6 +75,10 @@ PAGES_TESTED_ELSEWHERE = {
     "sales/leads/<int:lead_pk>/opportunities/add/": DEAL_STEPS,
     "sales/funnel/": DEAL_STEPS,
     "sales/league/": LEAD_LOOP,
+    "sales/quotes/<int:pk>/<slug:action>/": QUOTE_STEPS,
+    "sales/quotes/<int:pk>/pdf/": QUOTE_STEPS,
+    "sales/opportunities/<int:opportunity_pk>/quotes/add/": QUOTE_STEPS,
+    "sales/price-lists/<int:price_list_pk>/prices/add/": QUOTE_STEPS,
     "contact-center/staffing/":
         "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
     "contact-center/routing-policy/":

@@ -18,6 +18,11 @@ from guanxi.sales.models import (
     LostReason,
     Opportunity,
     OpportunityStage,
+    Price,
+    PriceList,
+    Product,
+    Quote,
+    QuoteLine,
     StageProbability,
 )
 from tests.isolation import (
@@ -256,3 +261,147 @@ def test_deal_steps_the_funnel_and_a_deal_from_a_lead_answer_what_the_scope_allo
     if visible:
         counted = sum(row["count"] for row in funnel_api.json()["rows"])
         assert counted == Opportunity.objects.restrict(fresh).count()
+
+
+# --- catalog, prices and quotes ------------------------------------------------------------------
+
+
+def price_lists(customers) -> list[PriceList]:
+    if not PriceList.objects.exists():
+        today = timezone.localdate()
+        car = Product.objects.create(code="passat", name="帕萨特", kind="model")
+        current = PriceList.objects.create(name="2026", valid_from=today)
+        PriceList.objects.create(name="2025", valid_from=today.replace(year=today.year - 1),
+                                 valid_until=today.replace(year=today.year - 1, month=12, day=31))
+        Price.objects.create(price_list=current, product=car, amount=200000)
+    return list(PriceList.objects.order_by("pk"))
+
+
+def products(customers) -> list[Product]:
+    price_lists(customers)
+    return list(Product.objects.order_by("pk"))
+
+
+def quotes(customers) -> list[Quote]:
+    """A quote on each dealer's deal."""
+    if not Quote.objects.exists():
+        current = price_lists(customers)[0]
+        for deal in deals(customers):
+            quote = Quote.objects.create(opportunity=deal, price_list=current, valid_until=timezone.localdate())
+            QuoteLine.objects.create(quote=quote, product=Product.objects.first(), unit_price=200000)
+    return list(Quote.objects.order_by("pk"))
+
+
+class TestProductPages(AddPageIsolation):
+    model = Product
+    add_url, edit_url = "sales:product_add", "sales:product_edit"
+    objects = staticmethod(products)
+
+
+class TestProductList(ListPageIsolation):
+    model, list_url = Product, "sales:products"
+
+    @staticmethod
+    def prepare(users, customers):
+        products(customers)
+
+
+class TestPriceListPages(AddPageIsolation):
+    model = PriceList
+    add_url, detail_url, edit_url = "sales:price_list_add", "sales:price_list", "sales:price_list_edit"
+    objects = staticmethod(price_lists)
+
+
+class TestPriceListList(ListPageIsolation):
+    model, list_url = PriceList, "sales:price_lists"
+
+    @staticmethod
+    def prepare(users, customers):
+        price_lists(customers)
+
+
+class TestQuotePages(PageIsolation):
+    model = Quote
+    detail_url = "sales:quote"
+    objects = staticmethod(quotes)
+
+
+class TestProductApiIsolation(ApiIsolation):
+    api = api.ProductApi()
+    create_body = {"code": "id4x", "name": "ID.4 X", "kind": "model"}
+
+    @staticmethod
+    def prepare(users, customers):
+        products(customers)
+
+
+class TestPriceListApiIsolation(ApiIsolation):
+    api = api.PriceListApi()
+    create_body = {"name": "2027", "valid_from": "2027-01-01"}
+
+    @staticmethod
+    def prepare(users, customers):
+        price_lists(customers)
+
+
+class TestPriceApiIsolation(ApiIsolation):
+    api = api.PriceApi()
+    create_needs = ("change", ("sales.product", "change"))
+
+    @property
+    def create_body(self):
+        return {"product_id": Product.objects.get(code="passat").pk, "amount": "205000"}
+
+    def parents(self, customers):
+        return price_lists(customers)
+
+    @staticmethod
+    def prepare(users, customers):
+        price_lists(customers)
+
+
+class TestQuoteApiIsolation(ApiIsolation):
+    api = api.QuoteApi()
+    create_needs = ("change", ("sales.quote", "add"))
+
+    @property
+    def create_body(self):
+        return {"lines": [{"product_id": Product.objects.get(code="passat").pk}]}
+
+    def parents(self, customers):
+        return [deal for deal in deals(customers) if deal.is_open]  # a closed deal is quoted after reopening
+
+    @staticmethod
+    def prepare(users, customers):
+        quotes(customers)
+
+
+QUOTE_STEPS = [("approve", "approve", "approve", {}), ("answer", "answer", "change", {"status": "sent"})]
+
+
+@pytest.mark.parametrize("user_key", USER_KEYS)
+def test_quote_steps_pdf_and_the_pages_that_make_quotes_and_prices_answer_what_the_scope_allows(
+        client, users, customers, user_key):
+    rows = quotes(customers)
+    client.force_login(users[user_key])
+    fresh = User.objects.get(pk=users[user_key].pk)
+    before = list(Quote.objects.order_by("pk").values())
+    for quote in rows:
+        for api_step, page_step, permission, body in QUOTE_STEPS:
+            wanted = expected(fresh, Quote, quote, permission)
+            with transaction.atomic():
+                answer = client.post(f"/api/quotes/{quote.pk}/{api_step}", body, content_type="application/json")
+                page = client.post(reverse("sales:quote_step", args=[quote.pk, page_step]), body)
+                transaction.set_rollback(True)
+            assert answer.status_code in ({200, 422} if wanted == 200 else {wanted}), (api_step, quote)
+            assert page.status_code in ({302, 422} if wanted == 200 else {wanted}), (page_step, quote)
+        seen = expected(fresh, Quote, quote, "view")
+        assert client.get(f"/api/quotes/{quote.pk}/pdf").status_code == seen
+        assert client.get(reverse("sales:quote_pdf", args=[quote.pk])).status_code == seen
+    assert list(Quote.objects.order_by("pk").values()) == before
+    for deal in deals(customers):
+        wanted = 403 if not may(fresh, Quote.permission_key, "add") else expected(fresh, Opportunity, deal, "change")
+        assert client.get(reverse("sales:quote_add", args=[deal.pk])).status_code == wanted, deal
+    for price_list in price_lists(customers):
+        wanted = expected(fresh, PriceList, price_list, "change")
+        assert client.get(reverse("sales:price_add", args=[price_list.pk])).status_code == wanted

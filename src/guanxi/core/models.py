@@ -81,6 +81,19 @@ class OrgUnit(models.Model):
         return self.kind in (OrgUnitKind.HQ, OrgUnitKind.CALL_CENTER)
 
 
+class Tracked(models.Model):
+    """Who made a record and when, and when it last changed: the mixin of records people work on
+    (leads, deals, quotes …); the generic edit pages' changed-meanwhile check reads `updated_at`."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
 GRANTS_CACHE_SECONDS = 30
 
 

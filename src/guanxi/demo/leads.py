@@ -12,6 +12,7 @@ import random
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from guanxi.core.jobs import system_actor
 from guanxi.core.models import OrgUnit, OrgUnitKind, User
@@ -19,7 +20,18 @@ from guanxi.core.roles import Role
 from guanxi.customers.models import Customer, Stage
 from guanxi.demo.catalog import CAR_MODELS
 from guanxi.sales import capture, leads, opportunities
-from guanxi.sales.models import DistributionRule, Lead, LeadEvent, LeadSource, LostReason, Opportunity
+from guanxi.sales.models import (
+    DistributionRule,
+    Lead,
+    LeadEvent,
+    LeadSource,
+    LostReason,
+    Opportunity,
+    Price,
+    PriceList,
+    Product,
+    ProductKind,
+)
 
 LEADS = 80
 MAX_DAYS_BACK = 40
@@ -32,6 +44,11 @@ STEPS = ("contacted", "test_drive", "quote", "order")
 # the demo dealer's deals by stage, shaped like the seeds' funnel (80 → 30 → 16 → 10, scaled down)
 DEMO_FUNNEL = {"initial": 16, "intent": 6, "negotiation": 4, "contract": 2, "won": 2, "lost": 2}
 DEAL_PATH = ("intent", "negotiation", "contract", "won")
+EXTRAS = (("floor-mats", "全包围脚垫 Floor mats", ProductKind.ACCESSORY, 880),
+          ("dashcam", "行车记录仪 Dash cam", ProductKind.ACCESSORY, 1_280),
+          ("care-3y", "三年保养套餐 3-year maintenance", ProductKind.SERVICE_PACKAGE, 4_980),
+          ("loan-36", "36 期低息贷款 36-month loan", ProductKind.FINANCE, 0),
+          ("insurance-1y", "首年商业险 First-year insurance", ProductKind.INSURANCE, 6_500))
 
 
 def seed_distribution_rules() -> int:
@@ -76,6 +93,26 @@ def _move_back(lead: Lead, by: dt.timedelta) -> None:
     moments = ("created_at", "assigned_at", "accept_by", "accepted_at", "contact_by", "contacted_at", "closed_at")
     Lead.objects.filter(pk=lead.pk).update(**{name: F(name) - by for name in moments})
     LeadEvent.objects.filter(lead=lead).update(at=F("at") - by)
+
+
+def seed_catalog() -> int:
+    """The demo's car models and a few accessories and packages on this year's price list (each car
+    at its dearest trim's price)."""
+    if Product.objects.exists():
+        return 0
+    today = timezone.localdate()
+    price_list = PriceList.objects.create(name=f"{today.year} 全国统一零售价", valid_from=today.replace(month=1, day=1))
+    made = 0
+    for model in CAR_MODELS:
+        code = model.vds.lower()
+        car = Product.objects.create(code=code, name=model.name, kind=ProductKind.MODEL)
+        Price.objects.create(price_list=price_list, product=car, amount=model.price_max)
+        made += 1
+    for code, name, kind, amount in EXTRAS:
+        extra = Product.objects.create(code=code, name=name, kind=kind)
+        Price.objects.create(price_list=price_list, product=extra, amount=amount)
+        made += 1
+    return made
 
 
 def open_demo_deals(seed: int = 7) -> int:

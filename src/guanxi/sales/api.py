@@ -8,10 +8,18 @@ from guanxi.core.api import filter_params, filtered
 from guanxi.core.api_crud import ModelApi
 from guanxi.core.scoping import get_restricted, require
 from guanxi.customers.models import Customer
-from guanxi.sales import assignment, capture, funnel, leads, league, opportunities
-from guanxi.sales.filtersets import LeadFilterSet, LeagueFilterSet, OpportunityFilterSet
-from guanxi.sales.models import Lead, LostReason, Opportunity
+from guanxi.sales import assignment, capture, catalog, funnel, leads, league, opportunities, quotes
+from guanxi.sales.filtersets import (
+    LeadFilterSet,
+    LeagueFilterSet,
+    OpportunityFilterSet,
+    PriceListFilterSet,
+    ProductFilterSet,
+)
+from guanxi.sales.models import Lead, LostReason, Opportunity, Price, PriceList, Product, Quote
+from guanxi.sales.quote_pdf import pdf_response
 from guanxi.sales.schemas import (
+    AnswerIn,
     AssignIn,
     FunnelOut,
     LeadChange,
@@ -25,6 +33,16 @@ from guanxi.sales.schemas import (
     OpportunityIn,
     OpportunityOut,
     OpportunityStepOut,
+    PriceChange,
+    PriceIn,
+    PriceListIn,
+    PriceListOut,
+    PriceOut,
+    ProductChange,
+    ProductIn,
+    ProductOut,
+    QuoteIn,
+    QuoteOut,
     RejectIn,
     ReopenIn,
     ReportIn,
@@ -170,3 +188,106 @@ def lead_league(request, filters: Query[LeagueFilters]):
     leads = Lead.objects.restrict(request.user, "view")
     return {"dealers": league.league(filtered(LeagueFilterSet, leads, request, filters)),
             "ageing": league.ageing(leads)}
+
+
+# --- products, prices and quotes -----------------------------------------------------------------
+
+
+class ProductApi(ModelApi):
+    """The brand's catalog: car models, trims, options, accessories, service, finance and insurance products."""
+
+    model = Product
+    path = "products"
+    schema = ProductOut
+    tags = ["sales"]
+    filterset_class = ProductFilterSet
+    ordering = ("kind", "code", "id")
+    create_schema = ProductIn
+    change_schema = ProductChange
+
+    def create(self, user, data, parent_pk):
+        return catalog.save_product(user, None, data)
+
+    def change(self, user, pk, data):
+        return catalog.save_product(user, pk, data)
+
+
+class PriceListApi(ModelApi):
+    model = PriceList
+    path = "price-lists"
+    schema = PriceListOut
+    tags = ["sales"]
+    filterset_class = PriceListFilterSet
+    ordering = ("-valid_from", "-id")
+    create_schema = change_schema = PriceListIn
+
+    def create(self, user, data, parent_pk):
+        return catalog.save_price_list(user, None, data)
+
+    def change(self, user, pk, data):
+        return catalog.save_price_list(user, pk, data)
+
+
+class PriceApi(ModelApi):
+    """A price list's prices, one per product."""
+
+    model = Price
+    path = "prices"
+    schema = PriceOut
+    tags = ["sales"]
+    parent_model = PriceList
+    parent_path = "price-lists"
+    parent_field = "price_list"
+    create_schema = PriceIn
+    change_schema = PriceChange
+
+    def create(self, user, data, parent_pk):
+        """201 for a product new to the list; 200 when it had a price there, which is replaced."""
+        return catalog.set_price(user, parent_pk, data)
+
+    def found_already(self, data, parent_pk):
+        return Price.objects.filter(price_list_id=parent_pk, product_id=data.get("product_id")).exists()
+
+    def change(self, user, pk, data):
+        price = get_restricted(user, Price, pk, "change")
+        return catalog.set_price(user, price.price_list_id, {"product_id": price.product_id, "amount": price.amount,
+                                                              **data})
+
+
+class QuoteApi(ModelApi):
+    """A deal's quotes: listed and made under /opportunities/{id}/quotes."""
+
+    model = Quote
+    path = "quotes"
+    schema = QuoteOut
+    tags = ["sales"]
+    queryset = staticmethod(lambda rows: rows.prefetch_related("lines"))
+    parent_model = Opportunity
+    parent_path = "opportunities"
+    parent_field = "opportunity"
+    create_schema = QuoteIn
+
+    def create(self, user, data, parent_pk):
+        return quotes.create_quote(user, parent_pk, data)
+
+
+for declaration in (ProductApi(), PriceListApi(), PriceApi(), QuoteApi()):
+    declaration.register(router)
+
+
+@router.post("/quotes/{pk}/approve", response=QuoteOut)
+def approve_quote(request, pk: int):
+    """A manager lets a discount above 5 % go out."""
+    return quotes.approve(request.user, pk)
+
+
+@router.post("/quotes/{pk}/answer", response=QuoteOut)
+def answer_quote(request, pk: int, payload: AnswerIn):
+    """Sent to the customer, then accepted or declined; an expired quote is not accepted (422)."""
+    return quotes.answer(request.user, pk, payload.status)
+
+
+@router.get("/quotes/{pk}/pdf", response={200: None}, tags=["sales"])
+def quote_pdf(request, pk: int):
+    """The quote as a PDF."""
+    return pdf_response(get_restricted(request.user, Quote, pk))

@@ -17,7 +17,8 @@ class SalesConfig(AppConfig):
         from guanxi.sales import cards, consumers, deal_views, desks, views
         from guanxi.sales import models as m
 
-        for model in (m.Lead, m.DistributionRule, m.DealerDesk, m.LostReason, m.Opportunity, m.StageProbability):
+        for model in (m.Lead, m.DistributionRule, m.DealerDesk, m.LostReason, m.Opportunity, m.StageProbability,
+                      m.Product, m.PriceList, m.Price, m.Quote, m.QuoteLine):
             auditlog.register(model)
         post_save.connect(desks.open_desk_for_new_dealer, sender=OrgUnit, dispatch_uid="sales.open_desk")
         registry.add_profile_card(ProfileCard("sales", "sales/_sales_card.html", cards.sales_card, None, 20))
@@ -26,6 +27,8 @@ class SalesConfig(AppConfig):
             MenuItem("sales:opportunities", _("Opportunities"), "deal", ("sales.opportunity", "view"), 13))
         registry.add_menu_item(MenuItem("sales:funnel", _("Funnel"), "funnel", ("sales.opportunity", "view"), 14))
         registry.add_menu_item(MenuItem("sales:league", _("Dealer league"), "chart", ("sales.lead", "assign"), 15))
+        registry.add_menu_item(MenuItem("sales:products", _("Products"), "car", ("sales.product", "change"), 63))
+        registry.add_menu_item(MenuItem("sales:price_lists", _("Price lists"), "book", ("sales.product", "change"), 64))
         registry.add_menu_item(
             MenuItem("sales:stages", _("Stage probabilities"), "share", ("sales.stageprobability", "change"), 62))
         registry.add_menu_item(

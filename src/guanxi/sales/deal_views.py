@@ -10,7 +10,7 @@ from django.views import View
 
 from guanxi.core.formatting import money
 from guanxi.core.generic import ObjectEditView, ObjectListView, ObjectView
-from guanxi.core.scoping import get_restricted, require
+from guanxi.core.scoping import get_restricted, may, require
 from guanxi.customers.models import default_currency
 from guanxi.customers.services import get_customer
 from guanxi.sales import funnel, league, opportunities
@@ -24,6 +24,7 @@ from guanxi.sales.models import (
     LeadStatus,
     Opportunity,
     OpportunityStage,
+    Quote,
     StageProbability,
 )
 from guanxi.sales.tables import OpportunityTable, StageProbabilityTable
@@ -54,7 +55,9 @@ class OpportunityView(ObjectView):
         if "move" in actions and not actions["move"].is_bound and obj.stage in FUNNEL_STAGES:
             following = (*FUNNEL_STAGES, OpportunityStage.WON)
             actions["move"].initial["stage"] = following[following.index(obj.stage) + 1]  # the usual next step
-        return {"steps": obj.steps.select_related("user"), "actions": actions}
+        return {"steps": obj.steps.select_related("user"), "actions": actions,
+                "quotes": obj.quotes.restrict(user).order_by("-id") if may(user, Quote.permission_key, "view") else [],
+                "may_quote": obj.is_open and may(user, Quote.permission_key, "add")}
 
 
 class OpportunityStepView(StepView):

@@ -9,7 +9,18 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.models import OrgUnit, OrgUnitKind
 from guanxi.core.scoping import units_within_reach
 from guanxi.customers.filtersets import ALL, DAY, yes_no_filter
-from guanxi.sales.models import DistributionRule, Lead, LeadSource, LeadStatus, Opportunity, OpportunityStage, Timeframe
+from guanxi.sales.models import (
+    DistributionRule,
+    Lead,
+    LeadSource,
+    LeadStatus,
+    Opportunity,
+    OpportunityStage,
+    PriceList,
+    Product,
+    ProductKind,
+    Timeframe,
+)
 
 
 def lead_dealers(request):
@@ -94,3 +105,24 @@ class LeagueFilterSet(django_filters.FilterSet):
     class Meta:
         model = Lead
         fields = ["region", "since", "until"]
+
+
+class ProductFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=ProductKind.choices, label=_("kind"), empty_label=ALL)
+    active = yes_no_filter(_("on sale"))
+    q = django_filters.CharFilter(field_name="name", lookup_expr="startswith", label=_("name starts with"))
+
+    class Meta:
+        model = Product
+        fields = ["kind", "active", "q"]
+
+
+class PriceListFilterSet(django_filters.FilterSet):
+    valid_on = django_filters.DateFilter(method="valid_on_day", label=_("valid on"), widget=DAY)
+
+    class Meta:
+        model = PriceList
+        fields = ["valid_on"]
+
+    def valid_on_day(self, rows, name, value):
+        return rows.filter(Q(valid_from__lte=value) & (Q(valid_until__isnull=True) | Q(valid_until__gte=value)))

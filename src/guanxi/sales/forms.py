@@ -20,6 +20,11 @@ from guanxi.sales.models import (
     LostReason,
     Opportunity,
     OpportunityStage,
+    Price,
+    PriceList,
+    Product,
+    Quote,
+    QuoteStatus,
     StageProbability,
     Timeframe,
 )
@@ -208,3 +213,69 @@ class StageProbabilityForm(UserModelForm):
     class Meta:
         model = StageProbability
         fields = ("probability",)
+
+
+class ProductForm(UserModelForm):
+    class Meta:
+        model = Product
+        fields = ("code", "name", "kind", "model", "active")
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        model = data.pop("model", None)
+        return {**data, "model_id": model.pk if model else None}
+
+
+class PriceListForm(UserModelForm):
+    class Meta:
+        model = PriceList
+        fields = ("name", "valid_from", "valid_until")
+        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class PriceForm(UserModelForm):
+    class Meta:
+        model = Price
+        fields = ("product", "amount")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(active=True)
+
+
+class QuoteForm(UserModelForm):
+    """A quote's first line (more are added on its page), its discount on the whole and validity."""
+
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("product"))
+    quantity = forms.IntegerField(label=_("quantity"), min_value=1, max_value=999, initial=1)
+    line_discount = forms.DecimalField(label=_("discount on the product (%)"), min_value=0, max_value=100,
+                                       decimal_places=2, initial=0)
+
+    class Meta:
+        model = Quote
+        fields = ("discount_percent", "valid_until", "note")
+        widgets = {"valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), "note": TEXTAREA}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["valid_until"].required = False
+        self.fields["product"].queryset = Product.objects.filter(active=True, prices__isnull=False).distinct()
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        line = {"product_id": data.pop("product").pk, "quantity": data.pop("quantity"),
+                "discount_percent": data.pop("line_discount")}
+        return {**data, "lines": [line]}
+
+
+class ApproveForm(forms.Form):
+    title = _("Approve the discount")
+
+
+class AnswerForm(forms.Form):
+    title = _("The customer's answer")
+
+    status = forms.ChoiceField(label=_("status"), choices=[(status, QuoteStatus(status).label) for status in
+                                                           (QuoteStatus.SENT, QuoteStatus.ACCEPTED,
+                                                            QuoteStatus.DECLINED)])

@@ -16,6 +16,13 @@ from guanxi.sales.models import (
     OpportunityStage,
     OpportunityStep,
     Payment,
+    Price,
+    PriceList,
+    Product,
+    ProductKind,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
     Timeframe,
     Verification,
 )
@@ -191,3 +198,103 @@ class AgeBandOut(Schema):
 class LeagueOut(Schema):
     dealers: list[DealerRowOut]
     ageing: list[AgeBandOut]
+
+
+class ProductOut(ModelSchema):
+    model_id: int | None
+
+    class Meta:
+        model = Product
+        fields = ["id", "code", "name", "kind", "active"]
+
+
+class ProductIn(Schema):
+    code: str = Field(max_length=40)
+    name: str = Field(max_length=200)
+    kind: ProductKind
+    model_id: int | None = None
+    active: bool = True
+
+
+class ProductChange(Schema):
+    name: str | None = Field(None, max_length=200)
+    model_id: int | None = None
+    active: bool | None = None
+
+
+class PriceListOut(ModelSchema):
+    class Meta:
+        model = PriceList
+        fields = ["id", "name", "currency", "valid_from", "valid_until"]
+
+
+class PriceListIn(Schema):
+    name: str = Field(max_length=100)
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+
+
+class PriceOut(ModelSchema):
+    price_list_id: int
+    product_id: int
+
+    class Meta:
+        model = Price
+        fields = ["id", "amount"]
+
+
+class PriceIn(Schema):
+    product_id: int
+    amount: Decimal = Field(max_digits=12, decimal_places=2)
+
+
+class PriceChange(Schema):
+    amount: Decimal = Field(max_digits=12, decimal_places=2)
+
+
+class QuoteLineOut(ModelSchema):
+    product_id: int
+    amount: Decimal
+
+    class Meta:
+        model = QuoteLine
+        fields = ["id", "quantity", "unit_price", "discount_percent"]
+
+
+class QuoteOut(ModelSchema):
+    opportunity_id: int
+    price_list_id: int
+    approved_by_id: int | None
+    lines: list[QuoteLineOut]
+    total: Decimal
+
+    class Meta:
+        model = Quote
+        fields = ["id", "status", "discount_percent", "valid_until", "note", "approved_at", "created_at"]
+
+    @staticmethod
+    def resolve_lines(quote):
+        return list(quote.lines.all())
+
+    @staticmethod
+    def resolve_total(quote):
+        return quote.totals()["total"]
+
+
+class QuoteLineIn(Schema):
+    product_id: int
+    quantity: int = Field(1, ge=1, le=999)
+    discount_percent: Decimal = Field(Decimal("0"), max_digits=5, decimal_places=2)
+
+
+class QuoteIn(Schema):
+    """At today's prices; a discount above 5 % (on a line or the whole) waits for a manager."""
+
+    lines: list[QuoteLineIn] = Field(min_length=1, max_length=50)
+    discount_percent: Decimal = Field(Decimal("0"), max_digits=5, decimal_places=2)
+    valid_until: dt.date | None = Field(None, description="left out: in 14 days")
+    note: str = Field("", max_length=2000)
+
+
+class AnswerIn(Schema):
+    status: QuoteStatus = Field(description="sent, accepted or declined")

@@ -5,7 +5,16 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.formatting import money
 from guanxi.customers.tables import badge
-from guanxi.sales.models import TIMEFRAME_SHORT, DealerDesk, DistributionRule, Lead, Opportunity, StageProbability
+from guanxi.sales.models import (
+    TIMEFRAME_SHORT,
+    DealerDesk,
+    DistributionRule,
+    Lead,
+    Opportunity,
+    PriceList,
+    Product,
+    StageProbability,
+)
 
 
 class LeadTable(tables.Table):
@@ -113,3 +122,28 @@ class StageProbabilityTable(tables.Table):
 
     def render_probability(self, value):
         return f"{value}%"
+
+
+class ProductTable(tables.Table):
+    code = tables.Column(linkify=("sales:product_edit", {"pk": tables.A("pk")}))
+    name = tables.Column(orderable=False)
+    kind = tables.Column(orderable=False)
+    model = tables.Column(orderable=False)
+    active = tables.BooleanColumn(orderable=False)
+
+    class Meta:
+        model = Product
+        fields = ("code", "name", "kind", "model", "active")
+        empty_text = _("No products yet.")
+
+
+class PriceListTable(tables.Table):
+    name = tables.Column(linkify=("sales:price_list", {"pk": tables.A("pk")}), orderable=False)
+    valid_from = tables.DateColumn(format="SHORT_DATE_FORMAT")
+    valid_until = tables.DateColumn(format="SHORT_DATE_FORMAT", orderable=False)
+    currency = tables.Column(orderable=False)
+
+    class Meta:
+        model = PriceList
+        fields = ("name", "valid_from", "valid_until", "currency")
+        empty_text = _("No price lists yet: quotes need one valid today.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanxi.sales import deal_views, views
+from guanxi.sales import commerce_views, deal_views, views
 
 app_name = "sales"
 urlpatterns = [
@@ -23,6 +23,18 @@ urlpatterns = [
     path("league/", deal_views.LeagueView.as_view(), name="league"),
     path("stages/", deal_views.StageProbabilityListView.as_view(), name="stages"),
     path("stages/<int:pk>/edit/", deal_views.StageProbabilityEditView.as_view(), name="stage_edit"),
+    path("opportunities/<int:opportunity_pk>/quotes/add/", commerce_views.QuoteAddView.as_view(), name="quote_add"),
+    path("quotes/<int:pk>/", commerce_views.QuoteView.as_view(), name="quote"),
+    path("quotes/<int:pk>/pdf/", commerce_views.quote_pdf, name="quote_pdf"),
+    path("quotes/<int:pk>/<slug:action>/", commerce_views.QuoteStepView.as_view(), name="quote_step"),
+    path("products/", commerce_views.ProductListView.as_view(), name="products"),
+    path("products/add/", commerce_views.ProductEditView.as_view(), name="product_add"),
+    path("products/<int:pk>/edit/", commerce_views.ProductEditView.as_view(), name="product_edit"),
+    path("price-lists/", commerce_views.PriceListListView.as_view(), name="price_lists"),
+    path("price-lists/add/", commerce_views.PriceListEditView.as_view(), name="price_list_add"),
+    path("price-lists/<int:pk>/", commerce_views.PriceListView.as_view(), name="price_list"),
+    path("price-lists/<int:pk>/edit/", commerce_views.PriceListEditView.as_view(), name="price_list_edit"),
+    path("price-lists/<int:price_list_pk>/prices/add/", commerce_views.PriceAddView.as_view(), name="price_add"),
     path("rules/", views.RuleListView.as_view(), name="rules"),
     path("rules/add/", views.RuleEditView.as_view(), name="rule_add"),
     path("rules/<int:pk>/edit/", views.RuleEditView.as_view(), name="rule_edit"),

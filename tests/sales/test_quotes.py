@@ -1,0 +1,95 @@
+"""Quotes at the day's prices, with a manager's approval above the discount threshold, a validity,
+the customer's answer and a PDF."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from guanxi.core.roles import Role
+from guanxi.sales.models import Opportunity, Price, PriceList, Product, Quote
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalog(org, customers):
+    today = timezone.localdate()
+    passat = Product.objects.create(code="passat-330", name="帕萨特 330TSI", kind="model")
+    mats = Product.objects.create(code="floor-mats", name="Floor mats 脚垫", kind="accessory")
+    old = PriceList.objects.create(name="2025", valid_from=today - dt.timedelta(days=400),
+                                   valid_until=today - dt.timedelta(days=1))
+    current = PriceList.objects.create(name="2026", valid_from=today - dt.timedelta(days=30))
+    Price.objects.create(price_list=old, product=passat, amount=Decimal("209900"))
+    Price.objects.create(price_list=current, product=passat, amount=Decimal("219900"))
+    Price.objects.create(price_list=current, product=mats, amount=Decimal("680"))
+    deal = Opportunity.objects.create(name="张伟 · 帕萨特", customer=customers["zhang"], dealer=org["D-SH1"],
+                                      amount=Decimal("219900"), stage_since=timezone.now())
+    return {"passat": passat, "mats": mats, "deal": deal, "list": current}
+
+
+def post(client, user, url, body=None):
+    client.force_login(user)
+    return client.post(url, body or {}, content_type="application/json")
+
+
+def test_a_quote_takes_todays_prices_and_a_big_discount_waits_for_the_manager(client, users, catalog):
+    url = f"/api/opportunities/{catalog['deal'].pk}/quotes"
+    lines = [{"product_id": catalog["passat"].pk, "discount_percent": "3"},
+             {"product_id": catalog["mats"].pk, "quantity": 2}]
+    made = post(client, users[Role.DEALER_SALES], url, {"lines": lines, "discount_percent": "1"})
+    assert made.status_code == 201, made.content
+    quote = made.json()
+    assert quote["status"] == "ready" and quote["price_list_id"] == catalog["list"].pk
+    assert [Decimal(line["unit_price"]) for line in quote["lines"]] == [Decimal("219900"), Decimal("680")]
+    # 219,900 − 3% = 213,303; + 2 × 680 = 214,663; − 1% (2,146.63) = 212,516.37
+    assert Decimal(quote["total"]) == Decimal("212516.37")
+    big = post(client, users[Role.DEALER_SALES], url, {"lines": lines, "discount_percent": "8"}).json()
+    assert big["status"] == "approval"
+    assert post(client, users[Role.DEALER_SALES], f"/api/quotes/{big['id']}/answer",
+                {"status": "sent"}).status_code == 422
+    assert post(client, users[Role.DEALER_SALES], f"/api/quotes/{big['id']}/approve").status_code == 403
+    approved = post(client, users[Role.DEALER_MANAGER], f"/api/quotes/{big['id']}/approve").json()
+    assert approved["status"] == "ready" and approved["approved_by_id"] == users[Role.DEALER_MANAGER].pk
+    for status in ("sent", "accepted"):
+        assert post(client, users[Role.DEALER_SALES], f"/api/quotes/{big['id']}/answer",
+                    {"status": status}).json()["status"] == status
+    assert post(client, users[Role.DEALER_SALES], f"/api/quotes/{big['id']}/answer",
+                {"status": "declined"}).status_code == 422
+
+
+def test_an_expired_quote_is_not_accepted_and_bad_quotes_name_the_field(client, users, catalog):
+    url = f"/api/opportunities/{catalog['deal'].pk}/quotes"
+    dealer = users[Role.DEALER_SALES]
+    quote = post(client, dealer, url, {"lines": [{"product_id": catalog["passat"].pk}]}).json()
+    Quote.objects.filter(pk=quote["id"]).update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+    refused = post(client, dealer, f"/api/quotes/{quote['id']}/answer", {"status": "accepted"})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "valid_until"
+    unknown = Product.objects.create(code="no-price", name="No price", kind="accessory")
+    for body, field in (({"lines": [{"product_id": unknown.pk}]}, "lines[0].product_id"),
+                        ({"lines": [{"product_id": catalog["passat"].pk}], "discount_percent": "101"},
+                         "discount_percent"),
+                        ({"lines": [{"product_id": catalog["passat"].pk}], "valid_until": "2020-01-01"},
+                         "valid_until"),
+                        ({"lines": []}, "lines")):
+        answer = post(client, dealer, url, body)
+        assert answer.status_code == 422, (body, answer.content)
+        assert field in {error["field"] for error in answer.json()["detail"]}, answer.json()
+    PriceList.objects.update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+    none_valid = post(client, dealer, url, {"lines": [{"product_id": catalog["passat"].pk}]})
+    assert none_valid.status_code == 422 and none_valid.json()["detail"][0]["field"] == "lines"
+    assert Quote.objects.count() == 1
+
+
+def test_the_quote_pdf_is_for_those_who_see_the_deal(client, users, catalog):
+    url = f"/api/opportunities/{catalog['deal'].pk}/quotes"
+    quote = post(client, users[Role.DEALER_SALES], url, {"lines": [{"product_id": catalog["passat"].pk}],
+                                                         "note": "含<b>购置税</b> & 上牌"}).json()
+    pdf = client.get(f"/api/quotes/{quote['id']}/pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    page = client.get(f"/sales/quotes/{quote['id']}/pdf/")
+    assert page.status_code == 200 and page.content.startswith(b"%PDF")
+    client.force_login(users["other_dealer"])
+    assert client.get(f"/api/quotes/{quote['id']}/pdf").status_code == 404
+    assert client.get(f"/sales/quotes/{quote['id']}/pdf/").status_code == 404
