@@ -29,6 +29,7 @@ DEAL_STEPS = ("tests.sales.test_isolation::"
               "test_deal_steps_the_funnel_and_a_deal_from_a_lead_answer_what_the_scope_allows")
 QUOTE_STEPS = ("tests.sales.test_isolation::"
                "test_quote_steps_pdf_and_the_pages_that_make_quotes_and_prices_answer_what_the_scope_allows")
+ORDER_STEPS = "tests.sales.test_isolation::test_placing_signing_and_moving_orders_answer_what_the_scope_allows"
 # (METHOD, OpenAPI path) -> the test that checks the operation for each role
 API_TESTED_ELSEWHERE = {
     ("POST", "/api/tokens"): "tests.core.test_api::test_token_lifecycle",
@@ -51,6 +52,9 @@ API_TESTED_ELSEWHERE = {
     ("POST", "/api/quotes/{pk}/approve"): QUOTE_STEPS,
     ("POST", "/api/quotes/{pk}/answer"): QUOTE_STEPS,
     ("GET", "/api/quotes/{pk}/pdf"): QUOTE_STEPS,
+    ("POST", "/api/quotes/{pk}/order"): ORDER_STEPS,
+    ("POST", "/api/orders/{pk}/contract"): ORDER_STEPS,
+    ("POST", "/api/orders/{pk}/step"): ORDER_STEPS,
 }
 # page route -> the test that checks it for each role
 PAGES_TESTED_ELSEWHERE = {
@@ -77,6 +81,7 @@ PAGES_TESTED_ELSEWHERE = {
     "sales/league/": LEAD_LOOP,
     "sales/quotes/<int:pk>/<slug:action>/": QUOTE_STEPS,
     "sales/quotes/<int:pk>/pdf/": QUOTE_STEPS,
+    "sales/orders/<int:pk>/<slug:action>/": ORDER_STEPS,
     "sales/opportunities/<int:opportunity_pk>/quotes/add/": QUOTE_STEPS,
     "sales/price-lists/<int:price_list_pk>/prices/add/": QUOTE_STEPS,
     "contact-center/staffing/":

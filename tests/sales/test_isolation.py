@@ -18,6 +18,7 @@ from guanxi.sales.models import (
     LostReason,
     Opportunity,
     OpportunityStage,
+    Order,
     Price,
     PriceList,
     Product,
@@ -405,3 +406,71 @@ def test_quote_steps_pdf_and_the_pages_that_make_quotes_and_prices_answer_what_t
     for price_list in price_lists(customers):
         wanted = expected(fresh, PriceList, price_list, "change")
         assert client.get(reverse("sales:price_add", args=[price_list.pk])).status_code == wanted
+
+
+def orders(customers) -> list[Order]:
+    """An order from each quote."""
+    if not Order.objects.exists():
+        for quote in quotes(customers):
+            Order.objects.create(quote=quote, opportunity=quote.opportunity, model="帕萨特", amount=200000)
+    return list(Order.objects.order_by("pk"))
+
+
+class TestOrderPages(PageIsolation):
+    model = Order
+    detail_url = "sales:order"
+    objects = staticmethod(orders)
+
+
+class TestOrderList(ListPageIsolation):
+    model, list_url = Order, "sales:orders"
+
+    @staticmethod
+    def prepare(users, customers):
+        orders(customers)
+
+
+class TestOrderApiIsolation(ApiIsolation):
+    api = api.OrderApi()
+
+    def parents(self, customers):
+        return deals(customers)
+
+    @staticmethod
+    def prepare(users, customers):
+        orders(customers)
+
+
+ORDER_STEPS = [("contract", "contract", {"contract_number": "C-1"}), ("step", "ship", {"step": "ship"}),
+               ("step", "cancel", {"step": "cancel", "reason": "客户改主意"})]
+
+
+@pytest.mark.parametrize("user_key", USER_KEYS)
+def test_placing_signing_and_moving_orders_answer_what_the_scope_allows(client, users, customers, user_key):
+    rows = orders(customers)
+    client.force_login(users[user_key])
+    fresh = User.objects.get(pk=users[user_key].pk)
+    before = list(Order.objects.order_by("pk").values())
+    for order in rows:
+        wanted = expected(fresh, Order, order, "change")
+        for api_step, page_step, body in ORDER_STEPS:
+            with transaction.atomic():
+                answer = client.post(f"/api/orders/{order.pk}/{api_step}", body, content_type="application/json")
+                page = client.post(reverse("sales:order_step", args=[order.pk, page_step]), body)
+                transaction.set_rollback(True)
+            assert answer.status_code in ({200, 422} if wanted == 200 else {wanted}), (api_step, order)
+            assert page.status_code in ({302, 422} if wanted == 200 else {wanted}), (page_step, order)
+    assert list(Order.objects.order_by("pk").values()) == before
+    Order.objects.all().delete()  # now place them: each quote once
+    for quote in quotes(customers):
+        if not may(fresh, Order.permission_key, "add"):
+            wanted = 403
+        else:
+            wanted = expected(fresh, Quote, quote, "change")
+        with transaction.atomic():
+            answer = client.post(f"/api/quotes/{quote.pk}/order", {}, content_type="application/json")
+            page = client.post(reverse("sales:quote_step", args=[quote.pk, "order"]), {})
+            transaction.set_rollback(True)
+        assert answer.status_code in ({201, 422} if wanted == 200 else {wanted}), (quote, answer.content)
+        assert page.status_code in ({302, 422} if wanted == 200 else {wanted}), quote
+    assert not Order.objects.exists()

@@ -2,9 +2,10 @@
 list, the loop on each lead, the dealers' desks and the funnel have something to show: distribution
 rules for every dealer (its own city first, then its province), leads captured by the hotline and
 the web for prospects, dealers' reports on most of them (accepted, called, test drive, quote,
-order, lost), a deal for each lead that got to a test drive, and the demo dealer's funnel shaped
-like the seeds' (many first contacts, fewer at each later stage). Some leads for the demo dealer
-stay waiting for its people to accept.
+order, lost), a deal for each lead that got to a test drive, the demo dealer's funnel shaped like
+the seeds' (many first contacts, fewer at each later stage) with a quote and an order for its deals
+in negotiation, and a catalog on this year's price list. Some leads for the demo dealer stay
+waiting for its people to accept.
 """
 
 import datetime as dt
@@ -19,7 +20,7 @@ from guanxi.core.models import OrgUnit, OrgUnitKind, User
 from guanxi.core.roles import Role
 from guanxi.customers.models import Customer, Stage
 from guanxi.demo.catalog import CAR_MODELS
-from guanxi.sales import capture, leads, opportunities
+from guanxi.sales import capture, leads, opportunities, orders, quotes
 from guanxi.sales.models import (
     DistributionRule,
     Lead,
@@ -140,8 +141,21 @@ def open_demo_deals(seed: int = 7) -> int:
                     "customer_id": customer_id, "model": model.name,
                     "amount": rng.randrange(model.price_min, model.price_max + 1, 1000)})
                 _walk(dealer_user, deal, stage)
+                if stage == "negotiation":
+                    _quote_and_order(dealer_user, deal, model.vds.lower())
             made += 1
     return made
+
+
+def _quote_and_order(user, deal, product_code: str) -> None:
+    """A negotiated deal's quote (with the maintenance package), and an order placed from it."""
+    car = Product.objects.filter(code=product_code).first()
+    if car is None:
+        return
+    lines = [{"product_id": car.pk, "discount_percent": 3}]
+    lines += [{"product_id": pk} for pk in Product.objects.filter(code="care-3y").values_list("pk", flat=True)]
+    quote = quotes.create_quote(user, deal.pk, {"lines": lines})
+    orders.place_order(user, quote.pk)
 
 
 def _dealer_user(dealer_id: int):

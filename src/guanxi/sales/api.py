@@ -2,25 +2,27 @@
 office and the dealers as actions: assign, accept, reject, report, reopen. Every action reads the
 lead through the scoping layer (another dealer's lead is a 404) and goes through the services."""
 
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from guanxi.core.api import filter_params, filtered
 from guanxi.core.api_crud import ModelApi
 from guanxi.core.scoping import get_restricted, require
 from guanxi.customers.models import Customer
-from guanxi.sales import assignment, capture, catalog, funnel, leads, league, opportunities, quotes
+from guanxi.sales import assignment, capture, catalog, funnel, leads, league, opportunities, orders, quotes
 from guanxi.sales.filtersets import (
     LeadFilterSet,
     LeagueFilterSet,
     OpportunityFilterSet,
+    OrderFilterSet,
     PriceListFilterSet,
     ProductFilterSet,
 )
-from guanxi.sales.models import Lead, LostReason, Opportunity, Price, PriceList, Product, Quote
+from guanxi.sales.models import Lead, LostReason, Opportunity, Order, Price, PriceList, Product, Quote
 from guanxi.sales.quote_pdf import pdf_response
 from guanxi.sales.schemas import (
     AnswerIn,
     AssignIn,
+    ContractIn,
     FunnelOut,
     LeadChange,
     LeadEventOut,
@@ -33,6 +35,8 @@ from guanxi.sales.schemas import (
     OpportunityIn,
     OpportunityOut,
     OpportunityStepOut,
+    OrderOut,
+    OrderStepIn,
     PriceChange,
     PriceIn,
     PriceListIn,
@@ -291,3 +295,38 @@ def answer_quote(request, pk: int, payload: AnswerIn):
 def quote_pdf(request, pk: int):
     """The quote as a PDF."""
     return pdf_response(get_restricted(request.user, Quote, pk))
+
+
+class OrderApi(ModelApi):
+    """Orders: all you may see, a deal's under /opportunities/{id}/orders; placed from a quote."""
+
+    model = Order
+    path = "orders"
+    schema = OrderOut
+    tags = ["sales"]
+    filterset_class = OrderFilterSet
+    parent_model = Opportunity
+    parent_path = "opportunities"
+    parent_field = "opportunity"
+
+
+OrderApi().register(router)
+
+
+@router.post("/quotes/{pk}/order", response={201: OrderOut})
+def place_order(request, pk: int):
+    """The customer orders what the quote offers (a valid quote ready or sent is accepted with it)."""
+    return Status(201, orders.place_order(request.user, pk))
+
+
+@router.post("/orders/{pk}/contract", response=OrderOut)
+def sign_contract(request, pk: int, payload: ContractIn):
+    """The contract is signed: the deal reaches "contract signed"."""
+    return orders.sign_contract(request.user, pk, payload.contract_number)
+
+
+@router.post("/orders/{pk}/step", response=OrderOut)
+def order_step(request, pk: int, payload: OrderStepIn):
+    """The car's way: allocate (its VIN), ship, arrive, deliver (registers the car to the customer,
+    wins the deal, makes the customer an owner), or cancel with a reason."""
+    return orders.step(request.user, pk, payload.step, payload.model_dump())

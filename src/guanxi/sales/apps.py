@@ -14,17 +14,18 @@ class SalesConfig(AppConfig):
         from guanxi.core.generic import export_spec
         from guanxi.core.models import OrgUnit
         from guanxi.core.registry import EventConsumer, MenuItem, ProfileCard, registry
-        from guanxi.sales import cards, consumers, deal_views, desks, views
+        from guanxi.sales import cards, commerce_views, consumers, deal_views, desks, views
         from guanxi.sales import models as m
 
         for model in (m.Lead, m.DistributionRule, m.DealerDesk, m.LostReason, m.Opportunity, m.StageProbability,
-                      m.Product, m.PriceList, m.Price, m.Quote, m.QuoteLine):
+                      m.Product, m.PriceList, m.Price, m.Quote, m.QuoteLine, m.Order):
             auditlog.register(model)
         post_save.connect(desks.open_desk_for_new_dealer, sender=OrgUnit, dispatch_uid="sales.open_desk")
         registry.add_profile_card(ProfileCard("sales", "sales/_sales_card.html", cards.sales_card, None, 20))
         registry.add_menu_item(MenuItem("sales:leads", _("Leads"), "target", ("sales.lead", "view"), 12))
         registry.add_menu_item(
             MenuItem("sales:opportunities", _("Opportunities"), "deal", ("sales.opportunity", "view"), 13))
+        registry.add_menu_item(MenuItem("sales:orders", _("Orders"), "car", ("sales.order", "view"), 16))
         registry.add_menu_item(MenuItem("sales:funnel", _("Funnel"), "funnel", ("sales.opportunity", "view"), 14))
         registry.add_menu_item(MenuItem("sales:league", _("Dealer league"), "chart", ("sales.lead", "assign"), 15))
         registry.add_menu_item(MenuItem("sales:products", _("Products"), "car", ("sales.product", "change"), 63))
@@ -36,6 +37,7 @@ class SalesConfig(AppConfig):
         registry.add_menu_item(MenuItem("sales:desks", _("Dealer desks"), "share", ("sales.dealerdesk", "view"), 61))
         registry.add_export(export_spec(views.LeadListView))
         registry.add_export(export_spec(deal_views.OpportunityListView))
+        registry.add_export(export_spec(commerce_views.OrderListView))
         registry.add_event_consumer(EventConsumer(
             "sales.notify_dealer_of_lead", ("sales.lead.assigned",), consumers.notify_dealer_of_lead))
         registry.add_event_consumer(EventConsumer(

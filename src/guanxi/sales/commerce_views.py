@@ -6,12 +6,26 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.generic import ObjectEditView, ObjectListView, ObjectView
 from guanxi.core.scoping import get_restricted, may
-from guanxi.sales import catalog, quotes
-from guanxi.sales.filtersets import PriceListFilterSet, ProductFilterSet
-from guanxi.sales.forms import AnswerForm, ApproveForm, PriceForm, PriceListForm, ProductForm, QuoteForm
-from guanxi.sales.models import Opportunity, Price, PriceList, Product, Quote, QuoteStatus
+from guanxi.sales import catalog, orders, quotes
+from guanxi.sales.filtersets import OrderFilterSet, PriceListFilterSet, ProductFilterSet
+from guanxi.sales.forms import (
+    AllocateForm,
+    AnswerForm,
+    ApproveForm,
+    ArriveForm,
+    CancelForm,
+    ContractForm,
+    DeliverForm,
+    PlaceOrderForm,
+    PriceForm,
+    PriceListForm,
+    ProductForm,
+    QuoteForm,
+    ShipForm,
+)
+from guanxi.sales.models import Opportunity, Order, OrderState, Price, PriceList, Product, Quote, QuoteStatus
 from guanxi.sales.quote_pdf import pdf_response
-from guanxi.sales.tables import PriceListTable, ProductTable
+from guanxi.sales.tables import OrderTable, PriceListTable, ProductTable
 from guanxi.sales.views import StepView
 
 
@@ -87,8 +101,12 @@ class QuoteView(ObjectView):
 
     def context(self, user, obj, bound: dict | None = None):
         lines = list(obj.lines.select_related("product"))
-        return {"lines": lines, "totals": obj.totals(lines), "currency": obj.price_list.currency,
-                "actions": QuoteStepView.offered(user, obj, bound), "approval_above": quotes.APPROVAL_ABOVE}
+        actions = QuoteStepView.offered(user, obj, bound)
+        ordered = Order.objects.filter(quote=obj).first()
+        if ordered is not None or not may(user, Order.permission_key, "add"):
+            actions.pop("order", None)
+        return {"lines": lines, "totals": obj.totals(lines), "currency": obj.price_list.currency, "order": ordered,
+                "actions": actions, "approval_above": quotes.APPROVAL_ABOVE}
 
 
 class QuoteStepView(StepView):
@@ -97,12 +115,15 @@ class QuoteStepView(StepView):
     model = Quote
     detail_view = QuoteView
     actions = {
+        "order": (PlaceOrderForm, "change", (QuoteStatus.READY, QuoteStatus.SENT, QuoteStatus.ACCEPTED)),
         "approve": (ApproveForm, "approve", (QuoteStatus.AWAITING_APPROVAL,)),
         "answer": (AnswerForm, "change", (QuoteStatus.READY, QuoteStatus.SENT)),
     }
 
     def act(self, user, pk, action, data):
-        if action == "approve":
+        if action == "order":
+            orders.place_order(user, pk)
+        elif action == "approve":
             quotes.approve(user, pk)
         else:
             quotes.answer(user, pk, data["status"])
@@ -125,3 +146,53 @@ class QuoteAddView(ObjectEditView):
 @login_required
 def quote_pdf(request, pk):
     return pdf_response(get_restricted(request.user, Quote, pk))
+
+
+class OrderListView(ObjectListView):
+    model = Order
+    table_class = OrderTable
+    filterset_class = OrderFilterSet
+    title = _("Orders")
+    export_key = "orders"
+
+    @staticmethod
+    def queryset(rows):
+        return rows.select_related("opportunity__customer", "opportunity__dealer").order_by("-id")
+
+
+class OrderView(ObjectView):
+    model = Order
+    template_name = "sales/order_detail.html"
+    fields = ("opportunity", "quote", "model", "amount", "state", "contract_number", "signed_at", "vin",
+              "allocated_at", "shipped_at", "arrived_at", "delivered_at", "vehicle", "cancel_reason", "created_at")
+
+    def context(self, user, obj, bound: dict | None = None):
+        actions = OrderStepView.offered(user, obj, bound)
+        if obj.signed_at:
+            actions.pop("contract", None)
+        return {"actions": actions}
+
+
+ON_ITS_WAY = (OrderState.ORDERED, OrderState.ALLOCATED, OrderState.IN_TRANSIT, OrderState.AT_DEALER)
+
+
+class OrderStepView(StepView):
+    """The contract and the car's way to the customer."""
+
+    model = Order
+    detail_view = OrderView
+    state_field = "state"
+    actions = {
+        "contract": (ContractForm, "change", ON_ITS_WAY),
+        "allocate": (AllocateForm, "change", (OrderState.ORDERED,)),
+        "ship": (ShipForm, "change", (OrderState.ALLOCATED,)),
+        "arrive": (ArriveForm, "change", (OrderState.ALLOCATED, OrderState.IN_TRANSIT)),
+        "deliver": (DeliverForm, "change", (OrderState.AT_DEALER,)),
+        "cancel": (CancelForm, "change", ON_ITS_WAY),
+    }
+
+    def act(self, user, pk, action, data):
+        if action == "contract":
+            orders.sign_contract(user, pk, data["contract_number"])
+        else:
+            orders.step(user, pk, action, data)

@@ -16,6 +16,8 @@ from guanxi.sales.models import (
     LeadStatus,
     Opportunity,
     OpportunityStage,
+    Order,
+    OrderState,
     PriceList,
     Product,
     ProductKind,
@@ -126,3 +128,13 @@ class PriceListFilterSet(django_filters.FilterSet):
 
     def valid_on_day(self, rows, name, value):
         return rows.filter(Q(valid_from__lte=value) & (Q(valid_until__isnull=True) | Q(valid_until__gte=value)))
+
+
+class OrderFilterSet(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=OrderState.choices, label=_("state"), empty_label=ALL)
+    dealer = django_filters.ModelChoiceFilter(field_name="opportunity__dealer", queryset=opportunity_dealers,
+                                              label=_("dealer"), empty_label=ALL)
+
+    class Meta:
+        model = Order
+        fields = ["state", "dealer"]

@@ -279,3 +279,39 @@ class AnswerForm(forms.Form):
     status = forms.ChoiceField(label=_("status"), choices=[(status, QuoteStatus(status).label) for status in
                                                            (QuoteStatus.SENT, QuoteStatus.ACCEPTED,
                                                             QuoteStatus.DECLINED)])
+
+
+class PlaceOrderForm(forms.Form):
+    title = _("Place the order")
+
+
+class ContractForm(forms.Form):
+    title = _("Sign the contract")
+
+    contract_number = forms.CharField(label=_("contract number"), max_length=40)
+
+
+class AllocateForm(forms.Form):
+    title = _("Allocate a car")
+
+    vin = forms.CharField(label=_("VIN"), max_length=40)
+
+
+class ShipForm(forms.Form):
+    title = _("Shipped to the dealer")
+
+
+class ArriveForm(forms.Form):
+    title = _("Arrived at the dealer")
+
+
+class DeliverForm(forms.Form):
+    title = _("Deliver to the customer")
+
+    plate = forms.CharField(label=_("plate"), max_length=20, required=False)
+
+
+class CancelForm(forms.Form):
+    title = _("Cancel the order")
+
+    reason = forms.CharField(label=_("why"), max_length=500)

@@ -15,6 +15,7 @@ from guanxi.sales.models import (
     Opportunity,
     OpportunityStage,
     OpportunityStep,
+    Order,
     Payment,
     Price,
     PriceList,
@@ -298,3 +299,25 @@ class QuoteIn(Schema):
 
 class AnswerIn(Schema):
     status: QuoteStatus = Field(description="sent, accepted or declined")
+
+
+class OrderOut(ModelSchema):
+    quote_id: int
+    opportunity_id: int
+    vehicle_id: int | None
+
+    class Meta:
+        model = Order
+        fields = ["id", "model", "amount", "currency", "state", "contract_number", "signed_at", "vin",
+                  "allocated_at", "shipped_at", "arrived_at", "delivered_at", "cancel_reason", "created_at"]
+
+
+class ContractIn(Schema):
+    contract_number: str = Field(max_length=40)
+
+
+class OrderStepIn(Schema):
+    step: str = Field(description="allocate (with vin), ship, arrive, deliver (plate optional) or cancel (with reason)")
+    vin: str = Field("", max_length=40)
+    plate: str = Field("", max_length=20)
+    reason: str = Field("", max_length=500)

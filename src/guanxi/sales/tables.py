@@ -11,6 +11,7 @@ from guanxi.sales.models import (
     DistributionRule,
     Lead,
     Opportunity,
+    Order,
     PriceList,
     Product,
     StageProbability,
@@ -147,3 +148,30 @@ class PriceListTable(tables.Table):
         model = PriceList
         fields = ("name", "valid_from", "valid_until", "currency")
         empty_text = _("No price lists yet: quotes need one valid today.")
+
+
+class OrderTable(tables.Table):
+    number = tables.Column(accessor="pk", verbose_name=_("order"), linkify=("sales:order", {"pk": tables.A("pk")}))
+    customer = tables.Column(accessor="opportunity__customer", verbose_name=_("customer"), orderable=False)
+    dealer = tables.Column(accessor="opportunity__dealer", verbose_name=_("dealer"), orderable=False)
+    model = tables.Column(orderable=False)
+    amount = tables.Column()
+    state = tables.Column(orderable=False)
+    vin = tables.Column(orderable=False)
+
+    class Meta:
+        model = Order
+        fields = ("number", "customer", "dealer", "model", "amount", "state", "vin")
+        empty_text = _("No orders match.")
+
+    def render_number(self, record):
+        return str(record)
+
+    def value_number(self, record):
+        return str(record)
+
+    def render_amount(self, value, record):
+        return money(value, record.currency)
+
+    def value_amount(self, value):
+        return value

@@ -2,6 +2,8 @@
 opportunities along the funnel (deals), products, price lists and quotes (commerce)."""
 
 from guanxi.sales.models.commerce import (
+    Order,
+    OrderState,
     Price,
     PriceList,
     Product,
@@ -40,6 +42,8 @@ from guanxi.sales.models.leads import (
 )
 
 __all__ = [
+    "Order",
+    "OrderState",
     "Price",
     "PriceList",
     "Product",

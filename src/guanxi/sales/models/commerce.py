@@ -205,3 +205,59 @@ class QuoteLine(models.Model):
     @staticmethod
     def scope_q(unit_ids, action):
         return Q(quote__opportunity__dealer_id__in=unit_ids)
+
+
+class OrderState(models.TextChoices):
+    """An order's way to the customer: the seeds' delivery tracking."""
+
+    ORDERED = "ordered", _("Ordered")
+    ALLOCATED = "allocated", _("Car allocated")
+    IN_TRANSIT = "transit", _("In transit")
+    AT_DEALER = "at_dealer", _("At the dealer")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Order(Tracked):
+    """The customer's order from an accepted quote, its contract, and the car's way to the customer.
+    Delivering it registers the car to the customer, who becomes an owner (a repeat buyer, loyal)."""
+
+    permission_key = "sales.order"
+
+    quote = models.OneToOneField(Quote, on_delete=models.PROTECT, related_name="order", verbose_name=_("quote"))
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.PROTECT, related_name="orders",
+                                    verbose_name=_("opportunity"))
+    model = models.CharField(_("model"), max_length=80, validators=V.NAME)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, validators=V.MONEY)
+    currency = models.CharField(max_length=3, default=default_currency)
+    state = models.CharField(_("state"), max_length=10, choices=OrderState.choices, default=OrderState.ORDERED)
+    contract_number = models.CharField(_("contract number"), max_length=40, blank=True,
+                                       validators=[V.printable_line])
+    signed_at = models.DateTimeField(_("contract signed"), null=True, blank=True)
+    vin = models.CharField(_("VIN"), max_length=17, blank=True)
+    allocated_at = models.DateTimeField(_("allocated"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived at the dealer"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    vehicle = models.ForeignKey("customers.Vehicle", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("vehicle"))
+    cancel_reason = models.CharField(_("why cancelled"), max_length=500, blank=True, validators=[V.printable_line])
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-id"]
+        permissions = [("export_order", _("Can export order lists"))]
+        indexes = [models.Index(fields=["state"], name="order_state")]
+
+    def __str__(self):
+        return f"O{self.pk:06d}" if self.pk else str(_("new order"))
+
+    def get_absolute_url(self):
+        return reverse("sales:order", args=[self.pk])
+
+    @staticmethod
+    def scope_q(unit_ids, action):
+        return Q(opportunity__dealer_id__in=unit_ids)
