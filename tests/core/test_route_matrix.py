@@ -49,6 +49,7 @@ API_TESTED_ELSEWHERE = {
     ("POST", "/api/opportunities/{pk}/reopen"): DEAL_STEPS,
     ("GET", "/api/opportunities/{pk}/steps"): DEAL_STEPS,
     ("GET", "/api/funnel"): DEAL_STEPS,
+    ("GET", "/api/forecast-vs-target"): DEAL_STEPS,
     ("POST", "/api/quotes/{pk}/approve"): QUOTE_STEPS,
     ("POST", "/api/quotes/{pk}/answer"): QUOTE_STEPS,
     ("GET", "/api/quotes/{pk}/pdf"): QUOTE_STEPS,

@@ -24,6 +24,7 @@ from guanxi.sales.models import (
     Product,
     Quote,
     QuoteLine,
+    SalesTarget,
     StageProbability,
 )
 from tests.isolation import (
@@ -262,6 +263,7 @@ def test_deal_steps_the_funnel_and_a_deal_from_a_lead_answer_what_the_scope_allo
     if visible:
         counted = sum(row["count"] for row in funnel_api.json()["rows"])
         assert counted == Opportunity.objects.restrict(fresh).count()
+    assert client.get("/api/forecast-vs-target").status_code == (200 if visible else 403)
 
 
 # --- catalog, prices and quotes ------------------------------------------------------------------
@@ -474,3 +476,25 @@ def test_placing_signing_and_moving_orders_answer_what_the_scope_allows(client, 
         assert answer.status_code in ({201, 422} if wanted == 200 else {wanted}), (quote, answer.content)
         assert page.status_code in ({302, 422} if wanted == 200 else {wanted}), quote
     assert not Order.objects.exists()
+
+
+def targets(customers) -> list[SalesTarget]:
+    if not SalesTarget.objects.exists():
+        month = timezone.localdate().replace(day=1)
+        for code in ("R-EAST", "R-SOUTH"):
+            SalesTarget.objects.create(region=OrgUnit.objects.get(code=code), month=month, amount=1000000)
+    return list(SalesTarget.objects.order_by("pk"))
+
+
+class TestSalesTargetPages(AddPageIsolation):
+    model = SalesTarget
+    add_url, edit_url = "sales:target_add", "sales:target_edit"
+    objects = staticmethod(targets)
+
+
+class TestSalesTargetList(ListPageIsolation):
+    model, list_url = SalesTarget, "sales:targets"
+
+    @staticmethod
+    def prepare(users, customers):
+        targets(customers)

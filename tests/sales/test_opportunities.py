@@ -9,7 +9,15 @@ from django.utils import timezone
 
 from guanxi.core.roles import Role
 from guanxi.customers.models import Customer, CustomerRelationship, RelationshipKind, Stage
-from guanxi.sales.models import Lead, LostReason, Opportunity, OpportunityStage, OpportunityStep, StageProbability
+from guanxi.sales.models import (
+    Lead,
+    LostReason,
+    Opportunity,
+    OpportunityStage,
+    OpportunityStep,
+    SalesTarget,
+    StageProbability,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +159,35 @@ def test_the_funnel_gives_conversion_and_days_per_stage_from_the_history(client,
     assert (rows["initial"]["reached"], rows["intent"]["reached"], rows["negotiation"]["reached"]) == (4, 2, 1)
     assert rows["initial"]["conversion"] == 0.5 and rows["intent"]["conversion"] == 0.5
     assert rows["initial"]["average_days"] == pytest.approx(3.0)
+
+
+def test_the_forecast_is_read_against_each_regions_target_for_the_month(client, users, customers, org):
+    now = timezone.now()
+    month = timezone.localdate().replace(day=1)
+    closes = month.replace(day=15)
+    SalesTarget.objects.create(region=org["R-EAST"], month=month.replace(day=9), amount=Decimal("1000000"))
+    SalesTarget.objects.create(region=org["R-SOUTH"], month=month, amount=Decimal("500000"))
+    Opportunity.objects.bulk_create([
+        Opportunity(name="a", customer=customers["zhang"], dealer=org["D-SH1"], amount=Decimal("200000"),
+                    stage=OpportunityStage.NEGOTIATION, expected_close=closes, stage_since=now),  # 60%: 120,000
+        Opportunity(name="b", customer=customers["li"], dealer=org["D-SH2"], amount=Decimal("300000"),
+                    stage=OpportunityStage.WON, stage_since=now, closed_at=now),  # won: 300,000
+        Opportunity(name="c", customer=customers["li"], dealer=org["D-SH2"], amount=Decimal("900000"),
+                    stage=OpportunityStage.CONTRACT, expected_close=closes + dt.timedelta(days=40),
+                    stage_since=now),  # next month's: not counted
+        Opportunity(name="d", customer=customers["wang"], dealer=org["D-GZ1"], amount=Decimal("100000"),
+                    stage=OpportunityStage.LOST, expected_close=closes, stage_since=now, closed_at=now),
+    ])
+    client.force_login(users[Role.HQ_SALES])
+    rows = {row["region"]: row for row in client.get("/api/forecast-vs-target").json()}
+    assert (Decimal(rows["R-EAST"]["target"]), Decimal(rows["R-EAST"]["won"]), Decimal(rows["R-EAST"]["forecast"])) == (
+        Decimal("1000000"), Decimal("300000"), Decimal("420000"))
+    assert rows["R-EAST"]["attainment"] == pytest.approx(0.42)
+    assert Decimal(rows["R-SOUTH"]["forecast"]) == 0 and rows["R-SOUTH"]["attainment"] == 0
+    next_month = (month + dt.timedelta(days=32)).strftime("%Y-%m")
+    later = {row["region"]: row for row in client.get("/api/forecast-vs-target", {"month": next_month}).json()}
+    assert Decimal(later["R-EAST"]["forecast"]) == Decimal("810000.00") and later["R-EAST"]["target"] is None
+    client.force_login(users["other_dealer"])  # a dealer of the south sees no other region
+    assert [row["region"] for row in client.get("/api/forecast-vs-target").json()] in ([], ["R-SOUTH"])
+    page = client.get(reverse("sales:funnel"))
+    assert page.status_code == 200

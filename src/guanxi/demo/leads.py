@@ -32,9 +32,11 @@ from guanxi.sales.models import (
     PriceList,
     Product,
     ProductKind,
+    SalesTarget,
 )
 
 LEADS = 80
+REGION_TARGET = 5_000_000  # CNY a month
 MAX_DAYS_BACK = 40
 FOR_THE_DEMO_DEALER = 12
 TIMEFRAMES = {"hot": 3, "mid": 4, "long": 3}
@@ -114,6 +116,18 @@ def seed_catalog() -> int:
         Price.objects.create(price_list=price_list, product=extra, amount=amount)
         made += 1
     return made
+
+
+def seed_targets() -> int:
+    """This month's and next month's target for each region (head office's planning)."""
+    if SalesTarget.objects.exists():
+        return 0
+    month = timezone.localdate().replace(day=1)
+    months = (month, (month + dt.timedelta(days=32)).replace(day=1))
+    targets = [SalesTarget(region=region, month=when, amount=REGION_TARGET)
+               for region in OrgUnit.objects.filter(kind=OrgUnitKind.REGION) for when in months]
+    SalesTarget.objects.bulk_create(targets)
+    return len(targets)
 
 
 def open_demo_deals(seed: int = 7) -> int:

@@ -17,7 +17,7 @@ from guanxi.sales.filtersets import (
     PriceListFilterSet,
     ProductFilterSet,
 )
-from guanxi.sales.models import Lead, LostReason, Opportunity, Order, Price, PriceList, Product, Quote
+from guanxi.sales.models import Lead, LostReason, Opportunity, Order, Price, PriceList, Product, Quote, SalesTarget
 from guanxi.sales.quote_pdf import pdf_response
 from guanxi.sales.schemas import (
     AnswerIn,
@@ -47,6 +47,7 @@ from guanxi.sales.schemas import (
     ProductOut,
     QuoteIn,
     QuoteOut,
+    RegionTargetOut,
     RejectIn,
     ReopenIn,
     ReportIn,
@@ -330,3 +331,12 @@ def order_step(request, pk: int, payload: OrderStepIn):
     """The car's way: allocate (its VIN), ship, arrive, deliver (registers the car to the customer,
     wins the deal, makes the customer an owner), or cancel with a reason."""
     return orders.step(request.user, pk, payload.step, payload.model_dump())
+
+
+@router.get("/forecast-vs-target", response=list[RegionTargetOut])
+def forecast_vs_target(request, month: str | None = None):
+    """Per region, for the month (`2026-11`; this month when left out): head office's target, what was
+    won in it, and the forecast (won plus open deals expected to close in it, weighted)."""
+    require(request.user, Opportunity.permission_key, "view")
+    deals = Opportunity.objects.restrict(request.user, "view")
+    return funnel.against_targets(deals, SalesTarget.objects.restrict(request.user), funnel.month_asked(month))

@@ -28,6 +28,8 @@ class SalesConfig(AppConfig):
         registry.add_menu_item(MenuItem("sales:orders", _("Orders"), "car", ("sales.order", "view"), 16))
         registry.add_menu_item(MenuItem("sales:funnel", _("Funnel"), "funnel", ("sales.opportunity", "view"), 14))
         registry.add_menu_item(MenuItem("sales:league", _("Dealer league"), "chart", ("sales.lead", "assign"), 15))
+        registry.add_menu_item(MenuItem("sales:targets", _("Sales targets"), "chart", ("sales.salestarget", "change"),
+                                        62))
         registry.add_menu_item(MenuItem("sales:products", _("Products"), "car", ("sales.product", "change"), 63))
         registry.add_menu_item(MenuItem("sales:price_lists", _("Price lists"), "book", ("sales.product", "change"), 64))
         registry.add_menu_item(

@@ -2,6 +2,7 @@
 deal from a customer or a lead, edit), the funnel and forecast, head office's stage probabilities,
 and the dealer league. Thin: the rules are in sales.opportunities and sales.funnel."""
 
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from guanxi.customers.models import default_currency
 from guanxi.customers.services import get_customer
 from guanxi.sales import funnel, league, opportunities
 from guanxi.sales.filtersets import LeagueFilterSet, OpportunityFilterSet
-from guanxi.sales.forms import MoveForm, OpportunityForm, ReopenForm, StageProbabilityForm
+from guanxi.sales.forms import MoveForm, OpportunityForm, ReopenForm, SalesTargetForm, StageProbabilityForm
 from guanxi.sales.models import (
     CLOSED_STAGES,
     FUNNEL_STAGES,
@@ -25,9 +26,10 @@ from guanxi.sales.models import (
     Opportunity,
     OpportunityStage,
     Quote,
+    SalesTarget,
     StageProbability,
 )
-from guanxi.sales.tables import OpportunityTable, StageProbabilityTable
+from guanxi.sales.tables import OpportunityTable, SalesTargetTable, StageProbabilityTable
 from guanxi.sales.views import StepView
 
 
@@ -122,9 +124,27 @@ class FunnelView(LoginRequiredMixin, View):
                  "counts": [row.count for row in stages if row.stage not in CLOSED_STAGES],
                  "amounts": [float(row.amount) for row in stages if row.stage not in CLOSED_STAGES],
                  "names": {"count": str(_("deals")), "amount": str(_("amount"))}}
+        month = funnel.month_asked(request.GET.get("month"))
+        targets = funnel.against_targets(rows, SalesTarget.objects.restrict(request.user), month)
         context = {"filter": filterset, "rows": stages, "forecast": money(funnel.forecast(stages), currency),
-                   "currency": currency, "chart": chart}
+                   "currency": currency, "chart": chart, "month": month, "targets": targets}
         return render(request, "sales/funnel.html", context)
+
+
+class TargetListView(ObjectListView):
+    model = SalesTarget
+    table_class = SalesTargetTable
+    title = _("Sales targets")
+    add_url_name = "sales:target_add"
+
+    @staticmethod
+    def queryset(rows):
+        return rows.select_related("region")
+
+
+class TargetEditView(ObjectEditView):
+    model = SalesTarget
+    form_class = SalesTargetForm
 
 
 class StageProbabilityListView(ObjectListView):

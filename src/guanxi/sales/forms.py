@@ -25,6 +25,7 @@ from guanxi.sales.models import (
     Product,
     Quote,
     QuoteStatus,
+    SalesTarget,
     StageProbability,
     Timeframe,
 )
@@ -315,3 +316,15 @@ class CancelForm(forms.Form):
     title = _("Cancel the order")
 
     reason = forms.CharField(label=_("why"), max_length=500)
+
+
+class SalesTargetForm(UserModelForm):
+    class Meta:
+        model = SalesTarget
+        fields = ("region", "month", "amount")
+        widgets = {"month": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = OrgUnit.objects.filter(kind=OrgUnitKind.REGION).order_by("code")
+        self.fields["region"].queryset = units_within_reach(regions, self.user, SalesTarget.permission_key, "change")

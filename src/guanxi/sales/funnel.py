@@ -5,12 +5,15 @@ nothing), the share of deals that got from each stage to the next, and the days 
 each stage. Three grouped queries whatever the number of deals; read with the whole scope at once
 (core.scoping.reading_the_whole_scope)."""
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Avg, Case, Count, DecimalField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from guanxi.core.models import OrgUnit
 from guanxi.core.scoping import reading_the_whole_scope
 from guanxi.sales.models import (
     DEFAULT_PROBABILITY,
@@ -79,3 +82,51 @@ def funnel(opportunities) -> list[FunnelRow]:
 def forecast(rows: list[FunnelRow]) -> Decimal:
     """The weighted amount of the open deals plus what was won."""
     return sum((row.weighted for row in rows if row.stage != OpportunityStage.LOST), ZERO)
+
+
+@dataclass
+class RegionRow:
+    region_id: int
+    region: str
+    target: Decimal | None
+    forecast: Decimal  # open deals expected to close in the month, weighted, plus deals won in it
+    won: Decimal
+
+    @property
+    def attainment(self) -> float | None:
+        return float(self.forecast / self.target) if self.target else None
+
+
+def month_asked(text: str | None) -> dt.date:
+    """The month of a "2026-11" parameter; this month when it is missing or not a month."""
+    try:
+        return dt.date.fromisoformat(f"{text}-01")
+    except (TypeError, ValueError):
+        return timezone.localdate().replace(day=1)
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    start = month.replace(day=1)
+    return start, (start + dt.timedelta(days=32)).replace(day=1)
+
+
+def against_targets(opportunities, targets, month: dt.date) -> list[RegionRow]:
+    """Per region the month's forecast (open deals expected to close in it, weighted, and what was
+    won in it) beside head office's target; `opportunities` and `targets` as the user may see them."""
+    start, end = month_bounds(month)
+    probabilities = stage_probabilities()
+    with reading_the_whole_scope():
+        expected = dict(opportunities.filter(stage__in=FUNNEL_STAGES, expected_close__gte=start,
+                                             expected_close__lt=end)
+                        .order_by().values_list("dealer__parent_id").annotate(w=Sum(_weight(probabilities))))
+        won = dict(opportunities.filter(stage=OpportunityStage.WON, closed_at__date__gte=start,
+                                        closed_at__date__lt=end)
+                   .order_by().values_list("dealer__parent_id").annotate(total=Sum("amount")))
+    goals = dict(targets.filter(month=start).values_list("region_id", "amount"))
+    regions = dict(OrgUnit.objects.filter(pk__in={*expected, *won, *goals} - {None}).values_list("pk", "name"))
+    rows = []
+    for region_id, name in sorted(regions.items(), key=lambda item: item[1]):
+        weighted = (Decimal(expected.get(region_id) or ZERO) / HUNDRED).quantize(CENT)
+        closed = Decimal(won.get(region_id) or ZERO)
+        rows.append(RegionRow(region_id, name, goals.get(region_id), weighted + closed, closed))
+    return rows

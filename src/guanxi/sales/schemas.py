@@ -321,3 +321,12 @@ class OrderStepIn(Schema):
     vin: str = Field("", max_length=40)
     plate: str = Field("", max_length=20)
     reason: str = Field("", max_length=500)
+
+
+class RegionTargetOut(Schema):
+    region_id: int
+    region: str
+    target: Decimal | None
+    won: Decimal
+    forecast: Decimal
+    attainment: float | None

@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.formatting import money
+from guanxi.customers.models import default_currency
 from guanxi.customers.tables import badge
 from guanxi.sales.models import (
     TIMEFRAME_SHORT,
@@ -14,6 +15,7 @@ from guanxi.sales.models import (
     Order,
     PriceList,
     Product,
+    SalesTarget,
     StageProbability,
 )
 
@@ -175,3 +177,17 @@ class OrderTable(tables.Table):
 
     def value_amount(self, value):
         return value
+
+
+class SalesTargetTable(tables.Table):
+    region = tables.Column(linkify=("sales:target_edit", {"pk": tables.A("pk")}), orderable=False)
+    month = tables.DateColumn(format="Y-m")
+    amount = tables.Column()
+
+    class Meta:
+        model = SalesTarget
+        fields = ("region", "month", "amount")
+        empty_text = _("No targets yet.")
+
+    def render_amount(self, value):
+        return money(value, default_currency())

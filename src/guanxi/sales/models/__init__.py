@@ -20,6 +20,7 @@ from guanxi.sales.models.deals import (
     Opportunity,
     OpportunityStage,
     OpportunityStep,
+    SalesTarget,
     StageProbability,
 )
 from guanxi.sales.models.leads import (
@@ -58,6 +59,7 @@ __all__ = [
     "Opportunity",
     "OpportunityStage",
     "OpportunityStep",
+    "SalesTarget",
     "StageProbability",
     "FEEDBACK_STATUS",
     "OPEN_STATUSES",

@@ -144,3 +144,36 @@ class OpportunityStep(models.Model):
     @staticmethod
     def scope_q(unit_ids, action):
         return Q(opportunity__dealer_id__in=unit_ids)
+
+
+class SalesTarget(models.Model):
+    """What head office expects a region to sell in a month (the forecast is read against it)."""
+
+    permission_key = "sales.salestarget"
+
+    region = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="sales_targets",
+                               limit_choices_to={"kind": "region"}, verbose_name=_("region"))
+    month = models.DateField(_("month"), help_text=_("Any day of the month; kept as its first day."))
+    amount = models.DecimalField(_("target"), max_digits=14, decimal_places=2, validators=V.MONEY)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sales target")
+        verbose_name_plural = _("sales targets")
+        ordering = ["-month", "region__code"]
+        constraints = [models.UniqueConstraint(fields=["region", "month"], name="one_target_per_region_month")]
+
+    def __str__(self):
+        return f"{self.region} · {self.month:%Y-%m}"
+
+    def get_absolute_url(self):
+        return reverse("sales:targets")
+
+    def save(self, *args, **kwargs):
+        self.month = self.month.replace(day=1)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def scope_q(unit_ids, action):
+        return Q(region_id__in=unit_ids)

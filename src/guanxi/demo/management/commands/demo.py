@@ -14,7 +14,13 @@ from django.core.management.base import BaseCommand
 from guanxi.analytics.models import ScoringRun
 from guanxi.core.audit import Channel, audit_context
 from guanxi.demo.activities import plan_demo_days
-from guanxi.demo.leads import capture_demo_leads, open_demo_deals, seed_catalog, seed_distribution_rules
+from guanxi.demo.leads import (
+    capture_demo_leads,
+    open_demo_deals,
+    seed_catalog,
+    seed_distribution_rules,
+    seed_targets,
+)
 from guanxi.demo.loader import load_up_to
 from guanxi.demo.management.commands._arguments import add_load_arguments
 from guanxi.demo.orgtree import build_org_tree
@@ -45,6 +51,7 @@ class Command(BaseCommand):
             seed_catalog()
             capture_demo_leads(seed)
             open_demo_deals(seed)
+            seed_targets()
         if not ScoringRun.objects.filter(state=ScoringRun.State.PUBLISHED).exists():
             call_command("score", stdout=self.stdout)
         self.stdout.write("\nDemo logins:\n" + format_logins(logins))
