@@ -17,8 +17,8 @@ PASSWORD = "guanxi-demo"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # (file name, demo login or None for a public page, path; "{customer}" is a customer the login may see,
 # "{at_risk}" the first of the login's retention list, "{lead}" the first lead waiting for the login's
-# dealer, "{deal}" the login's first deal in negotiation; optionally what is then typed into the search
-# box, to show its suggestions)
+# dealer, "{deal}" the login's first deal in negotiation, "{order}" its latest order (PLACEHOLDERS);
+# optionally what is then typed into the search box, to show its suggestions)
 SHOTS = [
     ("home-dealer-sales", "dealer_sales", "/"),
     ("home-agent", "agent", "/"),
@@ -36,6 +36,7 @@ SHOTS = [
     ("funnel-dealer", "dealer_sales", "/sales/funnel/"),
     ("dealer-league", "hq_sales", "/sales/league/"),
     ("opportunity-dealer", "dealer_sales", "/sales/opportunities/{deal}/"),
+    ("order-dealer", "dealer_sales", "/sales/orders/{order}/"),
     ("enquiry-form", None, "/sales/enquiry/"),
     ("stage-change", "dealer_sales", "/customers/{customer}/stage/"),
     ("search-pinyin", "agent", "/customers/search/?q=wang"),
@@ -69,19 +70,19 @@ def a_customer(page, url: str) -> str:
     return page.locator("#object-list tbody a").first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
 
 
-def a_customer_at_risk(page, url: str) -> str:
-    page.goto(f"{url}/analytics/retention/")
+def first_in_list(page, url: str, path: str) -> str:
+    """The id of the first record a list page links to."""
+    page.goto(url + path)
     return page.locator("#object-list tbody a").first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
 
 
-def a_waiting_lead(page, url: str) -> str:
-    page.goto(f"{url}/sales/leads/?status=assigned")
-    return page.locator("#object-list tbody a").first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
-
-
-def a_deal(page, url: str) -> str:
-    page.goto(f"{url}/sales/opportunities/?stage=negotiation")
-    return page.locator("#object-list tbody a").first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
+# placeholder -> the list whose first record it stands for
+PLACEHOLDERS = {
+    "at_risk": "/analytics/retention/",
+    "lead": "/sales/leads/?status=assigned",
+    "deal": "/sales/opportunities/?stage=negotiation",
+    "order": "/sales/orders/",
+}
 
 
 def main() -> None:
@@ -99,12 +100,9 @@ def main() -> None:
                         sign_in(page, url, username)
                     if "{customer}" in path:
                         path = path.format(customer=a_customer(page, url))
-                    if "{lead}" in path:
-                        path = path.format(lead=a_waiting_lead(page, url))
-                    if "{deal}" in path:
-                        path = path.format(deal=a_deal(page, url))
-                    if "{at_risk}" in path:
-                        path = path.format(at_risk=a_customer_at_risk(page, url))
+                    for placeholder, list_path in PLACEHOLDERS.items():
+                        if f"{{{placeholder}}}" in path:
+                            path = path.format(**{placeholder: first_in_list(page, url, list_path)})
                     page.goto(url + path)
                     page.wait_for_load_state("networkidle")
                     if typed:

@@ -100,6 +100,7 @@ class RejectForm(forms.Form):
 
 class ReportForm(forms.Form):
     title = _("Report back")
+    primary = True  # the usual next step: the page's main button
     kind = forms.ChoiceField(label=_("what happened"),
                              choices=[(kind, LeadEventKind(kind).label) for kind in FEEDBACK_STATUS])
     reason = forms.ModelChoiceField(queryset=LostReason.objects.filter(active=True), required=False,
@@ -204,6 +205,7 @@ class OpportunityForm(UserModelForm):
 
 class MoveForm(forms.Form):
     title = _("Move to another stage")
+    primary = True  # the usual next step: the page's main button
     stage = forms.ChoiceField(label=_("to stage"), choices=OpportunityStage.choices)
     reason = forms.ModelChoiceField(queryset=LostReason.objects.filter(active=True), required=False,
                                     label=_("lost because"))
@@ -284,10 +286,12 @@ class AnswerForm(forms.Form):
 
 class PlaceOrderForm(forms.Form):
     title = _("Place the order")
+    primary = True  # the usual next step: the page's main button
 
 
 class ContractForm(forms.Form):
     title = _("Sign the contract")
+    primary = True  # the usual next step: the page's main button
 
     contract_number = forms.CharField(label=_("contract number"), max_length=40)
 
@@ -308,6 +312,7 @@ class ArriveForm(forms.Form):
 
 class DeliverForm(forms.Form):
     title = _("Deliver to the customer")
+    primary = True  # the usual next step: the page's main button
 
     plate = forms.CharField(label=_("plate"), max_length=20, required=False)
 
