@@ -93,3 +93,17 @@ def test_the_quote_pdf_is_for_those_who_see_the_deal(client, users, catalog):
     client.force_login(users["other_dealer"])
     assert client.get(f"/api/quotes/{quote['id']}/pdf").status_code == 404
     assert client.get(f"/sales/quotes/{quote['id']}/pdf/").status_code == 404
+
+
+def test_the_dealers_managers_hear_of_a_discount_waiting_for_them(client, users, catalog):
+    from guanxi.core.models import Notification
+    from guanxi.core.outbox import dispatch
+
+    url = f"/api/opportunities/{catalog['deal'].pk}/quotes"
+    small = post(client, users[Role.DEALER_SALES], url, {"lines": [{"product_id": catalog["passat"].pk}]}).json()
+    big = post(client, users[Role.DEALER_SALES], url, {"lines": [{"product_id": catalog["passat"].pk}],
+                                                       "discount_percent": "9"}).json()
+    dispatch()
+    told = Notification.objects.filter(link__startswith="/sales/quotes/")
+    assert set(told.values_list("user_id", "link")) == {(users[Role.DEALER_MANAGER].pk, f"/sales/quotes/{big['id']}/")}
+    assert small["status"] == "ready"

@@ -45,3 +45,5 @@ class SalesConfig(AppConfig):
         registry.add_event_consumer(EventConsumer(
             "sales.notify_head_office_of_escalation", ("sales.lead.escalated",),
             consumers.notify_head_office_of_escalation))
+        registry.add_event_consumer(EventConsumer(
+            "sales.notify_approvers_of_discount", ("sales.quote.created",), consumers.notify_approvers_of_discount))

@@ -1,5 +1,6 @@
-"""Who hears of a lead (registered in apps.py): the dealer's people when a lead reaches it, head
-office's assigners when a dealer misses a service level. Each in their own language."""
+"""Who hears of what in sales (registered in apps.py): the dealer's people when a lead reaches it,
+head office's assigners when a dealer misses a service level, the dealer's managers when a quote's
+discount waits for their approval. Each in their own language, only about what they may see."""
 
 from django.conf import settings
 from django.db.models import Q
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.models import Notification, User
 from guanxi.customers.consumers import TITLE_LENGTH
-from guanxi.sales.models import Lead
+from guanxi.sales.models import Lead, Quote, QuoteStatus
 
 
 def _holders(codename: str):
@@ -19,18 +20,22 @@ def _holders(codename: str):
     )
 
 
-def _notify(event, people, title_for) -> None:
-    lead = Lead.objects.filter(pk=event.object_id).select_related("customer").first()
-    if lead is None:
+def _notify(event, about, people, title_for) -> None:
+    """Tells each of `people` who may see `about` (a lead, a quote) of the event, with a link to it."""
+    if about is None:
         return
     made = []
     for person in people.exclude(pk=event.actor_id).distinct():
-        if not Lead.objects.restrict(person).filter(pk=lead.pk).exists():
+        if not type(about).objects.restrict(person).filter(pk=about.pk).exists():
             continue
         with translation.override(person.language or settings.LANGUAGE_CODE):
-            title = title_for(lead)
-        made.append(Notification(user=person, event=event, title=title[:TITLE_LENGTH], link=lead.get_absolute_url()))
+            title = title_for(about)
+        made.append(Notification(user=person, event=event, title=title[:TITLE_LENGTH], link=about.get_absolute_url()))
     Notification.objects.bulk_create(made, ignore_conflicts=True)
+
+
+def _lead(event):
+    return Lead.objects.filter(pk=event.object_id).select_related("customer").first()
 
 
 def notify_dealer_of_lead(event) -> None:
@@ -44,7 +49,7 @@ def notify_dealer_of_lead(event) -> None:
         return _("New lead: %(customer)s · %(model)s (accept by %(due)s)") % {
             "customer": lead.customer, "model": lead.model, "due": due}
 
-    _notify(event, _holders("view_lead").filter(memberships__org_unit_id=dealer_id), title)
+    _notify(event, _lead(event), _holders("view_lead").filter(memberships__org_unit_id=dealer_id), title)
 
 
 def notify_head_office_of_escalation(event) -> None:
@@ -53,4 +58,20 @@ def notify_head_office_of_escalation(event) -> None:
         return _("Lead needs you: %(customer)s · %(model)s at %(dealer)s") % {
             "customer": lead.customer, "model": lead.model, "dealer": lead.dealer or "—"}
 
-    _notify(event, _holders("assign_lead").filter(~Q(memberships__org_unit__kind="dealer")), title)
+    _notify(event, _lead(event), _holders("assign_lead").filter(~Q(memberships__org_unit__kind="dealer")), title)
+
+
+def notify_approvers_of_discount(event) -> None:
+    """A quote with a discount above the threshold: the dealer's managers who approve hear of it."""
+    if event.payload.get("status") != QuoteStatus.AWAITING_APPROVAL:
+        return
+    quote = Quote.objects.filter(pk=event.object_id).select_related("opportunity__customer").first()
+    if quote is None:
+        return
+
+    def title(quote):
+        return _("Discount to approve: quote %(quote)s for %(customer)s") % {
+            "quote": quote, "customer": quote.opportunity.customer}
+
+    approvers = _holders("approve_quote").filter(memberships__org_unit_id=quote.opportunity.dealer_id)
+    _notify(event, quote, approvers, title)
