@@ -78,6 +78,7 @@ PAGES_TESTED_ELSEWHERE = {
     "sales/leads/<int:pk>/<slug:action>/": LEAD_LOOP,
     "sales/opportunities/<int:pk>/<slug:action>/": DEAL_STEPS,
     "sales/leads/<int:lead_pk>/opportunities/add/": DEAL_STEPS,
+    "sales/opportunities/<int:opportunity_pk>/activities/add/": DEAL_STEPS,
     "sales/funnel/": DEAL_STEPS,
     "sales/league/": LEAD_LOOP,
     "sales/quotes/<int:pk>/<slug:action>/": QUOTE_STEPS,

@@ -250,6 +250,10 @@ def test_deal_steps_the_funnel_and_a_deal_from_a_lead_answer_what_the_scope_allo
         assert client.get(f"/api/opportunities/{deal.pk}/steps").status_code == expected(fresh, Opportunity, deal,
                                                                                           "view")
     assert list(Opportunity.objects.order_by("pk").values()) == before
+    for deal in rows:  # an activity planned for a deal: the deal must be one the user may work
+        planned = client.get(reverse("sales:deal_activity_add", args=[deal.pk])).status_code
+        assert planned == (403 if not may(fresh, "customers.activity", "add") else expected(fresh, Opportunity, deal,
+                                                                                             "change")), deal
     for lead in lead_rows:  # a deal from a lead: the lead must be one the user may work
         page = client.get(reverse("sales:lead_opportunity_add", args=[lead.pk])).status_code
         if not may(fresh, Opportunity.permission_key, "add"):

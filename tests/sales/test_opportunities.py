@@ -191,3 +191,18 @@ def test_the_forecast_is_read_against_each_regions_target_for_the_month(client, 
     assert [row["region"] for row in client.get("/api/forecast-vs-target").json()] in ([], ["R-SOUTH"])
     page = client.get(reverse("sales:funnel"))
     assert page.status_code == 200
+
+
+def test_a_test_drive_planned_for_a_deal_shows_on_the_deal_and_in_the_salespersons_day(client, users, customers, org):
+    deal = Opportunity.objects.create(name="张伟 · 帕萨特", customer=customers["zhang"], dealer=org["D-SH1"],
+                                      amount=Decimal("200000"), stage_since=timezone.now())
+    client.force_login(users[Role.DEALER_SALES])
+    due = (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+    planned = client.post(reverse("sales:deal_activity_add", args=[deal.pk]),
+                          {"kind": "meeting", "summary": "周六试驾 帕萨特", "due_at": due})
+    assert planned.status_code == 302 and planned["Location"] == reverse("sales:opportunity", args=[deal.pk])
+    page = client.get(reverse("sales:opportunity", args=[deal.pk]))
+    assert [activity.summary for activity in page.context["activities"]] == ["周六试驾 帕萨特"]
+    assert page.context["activities"][0].customer_id == customers["zhang"].pk
+    client.force_login(users["other_dealer"])
+    assert client.get(reverse("sales:deal_activity_add", args=[deal.pk])).status_code == 404

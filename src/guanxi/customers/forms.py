@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.forms import UserModelForm
 from guanxi.core.models import OrgUnit, User
 from guanxi.core.scoping import units_within_reach
 from guanxi.customers import activities
@@ -138,14 +139,7 @@ class VehicleForm(forms.ModelForm):
         return data
 
 
-class UserForm(forms.ModelForm):
-    """A model form that takes (and ignores) the `user` the generic edit view passes."""
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-
-
-class CustomerStageForm(UserForm):
+class CustomerStageForm(UserModelForm):
     """Moving a customer along the lifecycle says why: the reason stays in the stage history."""
 
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
@@ -165,7 +159,7 @@ class CustomerStageForm(UserForm):
         return {"lifecycle_stage": self.cleaned_data["lifecycle_stage"], "stage_reason": self.cleaned_data["reason"]}
 
 
-class CustomerTierForm(UserForm):
+class CustomerTierForm(UserModelForm):
     class Meta:
         model = Customer
         fields = ("tier",)
@@ -174,19 +168,19 @@ class CustomerTierForm(UserForm):
         return {"tier": self.cleaned_data["tier"]}
 
 
-class ContactPointForm(UserForm):
+class ContactPointForm(UserModelForm):
     class Meta:
         model = ContactPoint
         fields = ("kind", "value", "is_primary", "opted_out", "province", "city", "district")
 
 
-class ConsentForm(UserForm):
+class ConsentForm(UserModelForm):
     class Meta:
         model = Consent
         fields = ("channel", "purpose", "granted", "how")
 
 
-class InteractionForm(UserForm):
+class InteractionForm(UserModelForm):
     """An entry of the timeline; a new one may carry a follow-up (an activity for the user)."""
 
     occurred_at = forms.DateTimeField(label=_("When"), required=False, help_text=_("Leave empty for now."),
@@ -229,7 +223,7 @@ def tomorrow_morning() -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(10)))
 
 
-class ActivityForm(UserForm):
+class ActivityForm(UserModelForm):
     class Meta:
         model = Activity
         fields = ("kind", "summary", "due_at", "assignee", "important", "urgent", "note")
@@ -245,7 +239,7 @@ class ActivityForm(UserForm):
             self.initial.setdefault("due_at", tomorrow_morning())
 
 
-class ConsentChangeForm(UserForm):
+class ConsentChangeForm(UserModelForm):
     """The customer's new answer for the consent's channel and purpose."""
 
     class Meta:
@@ -286,7 +280,7 @@ class InteractionBulkForm(BulkForm):
     direction = forms.ChoiceField(label=_("Direction"), choices=_unchanged(Direction.choices), required=False)
 
 
-class VehicleRegistrationForm(UserForm):
+class VehicleRegistrationForm(UserModelForm):
     """A car registered to a customer: a new VIN, or one already known that changes hands."""
 
     vin = forms.CharField(label=_("VIN"), max_length=20)

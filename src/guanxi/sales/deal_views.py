@@ -4,6 +4,7 @@ and the dealer league. Thin: the rules are in sales.opportunities and sales.funn
 
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,9 @@ from django.views import View
 from guanxi.core.formatting import money
 from guanxi.core.generic import ObjectEditView, ObjectListView, ObjectView
 from guanxi.core.scoping import get_restricted, may, require
-from guanxi.customers.models import default_currency
+from guanxi.customers import activities
+from guanxi.customers.activity_views import ActivityEditView
+from guanxi.customers.models import Activity, ActivityState, default_currency
 from guanxi.customers.services import get_customer
 from guanxi.sales import funnel, league, opportunities
 from guanxi.sales.filtersets import LeagueFilterSet, OpportunityFilterSet
@@ -57,9 +60,32 @@ class OpportunityView(ObjectView):
         if "move" in actions and not actions["move"].is_bound and obj.stage in FUNNEL_STAGES:
             following = (*FUNNEL_STAGES, OpportunityStage.WON)
             actions["move"].initial["stage"] = following[following.index(obj.stage) + 1]  # the usual next step
-        return {"steps": obj.steps.select_related("user"), "actions": actions,
+        return {"steps": obj.steps.select_related("user"), "actions": actions, "activities": deal_activities(user, obj),
+                "may_plan": obj.is_open and may(user, Activity.permission_key, "add"),
                 "quotes": obj.quotes.restrict(user).order_by("-id") if may(user, Quote.permission_key, "view") else [],
                 "may_quote": obj.is_open and may(user, Quote.permission_key, "add")}
+
+
+def deal_activities(user, deal) -> list[Activity]:
+    """The open calls, visits and test drives planned for the deal that the user may see."""
+    kind = ContentType.objects.get_for_model(Opportunity)
+    return list(Activity.objects.restrict(user).filter(link_type=kind, link_id=deal.pk, state=ActivityState.OPEN)
+                .select_related("assignee").order_by("due_at", "pk"))
+
+
+class DealActivityAddView(ActivityEditView):
+    """A call, visit or test drive planned for the deal, about its customer."""
+
+    def check_may_add(self, request):
+        super().check_may_add(request)
+        get_restricted(request.user, Opportunity, self.kwargs["opportunity_pk"], "change")
+
+    def save(self, user, form):
+        deal = get_restricted(user, Opportunity, self.kwargs["opportunity_pk"], "change")
+        return activities.schedule_activity(user, {**form.cleaned_data}, customer_pk=deal.customer_id, link=deal)
+
+    def saved_url(self, saved) -> str:
+        return reverse("sales:opportunity", args=[self.kwargs["opportunity_pk"]])
 
 
 class OpportunityStepView(StepView):

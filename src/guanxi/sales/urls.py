@@ -17,6 +17,8 @@ urlpatterns = [
     path("opportunities/", deal_views.OpportunityListView.as_view(), name="opportunities"),
     path("opportunities/<int:pk>/", deal_views.OpportunityView.as_view(), name="opportunity"),
     path("opportunities/<int:pk>/edit/", deal_views.OpportunityEditView.as_view(), name="opportunity_edit"),
+    path("opportunities/<int:opportunity_pk>/activities/add/", deal_views.DealActivityAddView.as_view(),
+         name="deal_activity_add"),
     path("opportunities/<int:pk>/<slug:action>/", deal_views.OpportunityStepView.as_view(),
          name="opportunity_step"),
     path("funnel/", deal_views.FunnelView.as_view(), name="funnel"),
