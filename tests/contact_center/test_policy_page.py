@@ -69,7 +69,7 @@ def test_a_dry_run_compares_the_edit_with_the_policy_in_force_and_then_it_may_be
     assert 'name="save"' in page and services.policy_fingerprint(SLA_AWARE) in page
 
     saved = client.post(URL, {**SCENARIO, "policy": json.dumps(SLA_AWARE), "note": "SL target first", "save": "",
-                              "checked": response.context["form"]["checked"].value()})
+                              "checked": response.context["form"]["checked"].value()}, HTTP_ACCEPT_LANGUAGE="en")
     assert saved.status_code == 302
     [version] = RoutingPolicyVersion.objects.all()
     assert (version.data, version.saved_by, version.note) == (SLA_AWARE, supervisor, "SL target first")
@@ -82,7 +82,8 @@ def test_saving_needs_a_dry_run_of_the_policy_as_it_stands(client, users):
     client.force_login(users[Role.ADMIN])
     simulated = dry_run(client, SLA_AWARE).context["form"]["checked"].value()
     edited = {**SLA_AWARE, "service_level_target_seconds": 30}  # changed after the dry run
-    response = client.post(URL, {**SCENARIO, "policy": json.dumps(edited), "save": "", "checked": simulated})
+    response = client.post(URL, {**SCENARIO, "policy": json.dumps(edited), "save": "", "checked": simulated},
+                           HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "Run the dry run on this policy before saving it." in response.context["form"].errors["policy"]
     assert not RoutingPolicyVersion.objects.exists()
