@@ -36,7 +36,7 @@ STAGES_BEFORE = {Stage.OPPORTUNITY: (Stage.TARGET, Stage.PROSPECT),
 
 def _locked(user, pk, action: str = "change") -> Lead:
     lead = get_restricted(user, Lead, pk, action)
-    return Lead.objects.select_for_update().select_related("customer").get(pk=lead.pk)
+    return Lead.objects.select_for_update(of=("self",)).select_related("customer").get(pk=lead.pk)
 
 
 def update_lead(user, pk, data: dict) -> Lead:

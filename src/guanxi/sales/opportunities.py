@@ -77,7 +77,7 @@ def open_opportunity(user, data: dict) -> Opportunity:
 
 def _locked(user, pk) -> Opportunity:
     found = get_restricted(user, Opportunity, pk, "change")
-    return Opportunity.objects.select_for_update().select_related("customer", "lead").get(pk=found.pk)
+    return Opportunity.objects.select_for_update(of=("self",)).select_related("customer", "lead").get(pk=found.pk)
 
 
 def update_opportunity(user, pk, data: dict) -> Opportunity:

@@ -58,7 +58,7 @@ def place_order(user, quote_pk) -> Order:
 
 def _locked(user, pk) -> Order:
     found = get_restricted(user, Order, pk, "change")
-    return Order.objects.select_for_update().select_related("opportunity__customer").get(pk=found.pk)
+    return Order.objects.select_for_update(of=("self",)).select_related("opportunity__customer").get(pk=found.pk)
 
 
 def sign_contract(user, pk, contract_number: str) -> Order:
