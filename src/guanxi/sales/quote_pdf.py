@@ -1,8 +1,10 @@
 """A quote as a PDF the customer keeps: the dealer, the customer, the lines, the discount, the total
 and the validity, in the reader's language. What people typed is escaped (reportlab reads markup).
 reportlab's built-in CID font STSong-Light writes Chinese without shipping a font file (the PDF
-viewer supplies the glyphs)."""
+viewer supplies the glyphs). reportlab is imported when the first PDF is made, not when the web
+workers start."""
 
+import functools
 from html import escape
 from io import BytesIO
 
@@ -10,23 +12,31 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from guanxi.core.formatting import money
 
 FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-TEXT = ParagraphStyle("text", fontName=FONT, fontSize=10, leading=14)
-TITLE = ParagraphStyle("title", parent=TEXT, fontSize=18, leading=24, spaceAfter=6)
+
+
+@functools.cache
+def _styles():
+    """The font registered once, and the two paragraph styles (text, title)."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    text = ParagraphStyle("text", fontName=FONT, fontSize=10, leading=14)
+    return text, ParagraphStyle("title", parent=text, fontSize=18, leading=24, spaceAfter=6)
 
 
 def quote_pdf(quote) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    TEXT, TITLE = _styles()  # noqa: N806  (the styles' names as reportlab's examples write them)
     opportunity, currency = quote.opportunity, quote.price_list.currency
     lines = list(quote.lines.select_related("product"))
     totals = quote.totals(lines)

@@ -68,10 +68,13 @@ class StepView(LoginRequiredMixin, View):
     @classmethod
     def offered(cls, user, obj, bound: dict | None = None) -> dict:
         """The forms of the steps the user may take on the record now."""
-        offered = {}
+        offered, allowed = {}, {}
         for action, (form_class, permission, states) in cls.actions.items():
-            if getattr(obj, cls.state_field) in states and (
-                    cls.model.objects.restrict(user, permission).filter(pk=obj.pk).exists()):
+            if getattr(obj, cls.state_field) not in states:
+                continue
+            if permission not in allowed:  # one query per permission, not per step
+                allowed[permission] = cls.model.objects.restrict(user, permission).filter(pk=obj.pk).exists()
+            if allowed[permission]:
                 offered[action] = (bound or {}).get(action) or form_class()
         return offered
 
