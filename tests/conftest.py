@@ -33,12 +33,17 @@ ROLE_UNITS = {
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Ids come back after a rolled-back test: what a test cached (rights, tokens) must not reach the next."""
+    """Ids come back after a rolled-back test: what a test cached (rights, tokens, the public
+    calendar) must not reach the next."""
     from django.core.cache import cache
 
+    from guanxi.core import calendar
+
     cache.clear()
+    calendar.forget()
     yield
     cache.clear()
+    calendar.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """Takes the screenshots in this folder from a running demo (`guanxi demo`), in zh-Hans and English.
 
-    python docs/screenshots/take.py [--url http://127.0.0.1:8000]
+    python docs/screenshots/take.py [--url http://127.0.0.1:8000] [--only ticket]
 
 Uses the system Chromium (never downloads a browser). Each role's pages are taken as that demo
 login; the phone-width pages at 390 px.
@@ -17,7 +17,9 @@ PASSWORD = "guanxi-demo"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # (file name, demo login or None for a public page, path; "{customer}" is a customer the login may see,
 # "{at_risk}" the first of the login's retention list, "{lead}" the first lead waiting for the login's
-# dealer, "{deal}" the login's first deal in negotiation, "{order}" its latest order (PLACEHOLDERS);
+# dealer, "{deal}" the login's first deal in negotiation, "{order}" its latest order, "{ticket}" its
+# first open ticket, "{work_order}" its latest one paid by a contract, "{survey}" the latest
+# follow-up still to be asked (PLACEHOLDERS);
 # optionally what is then typed into the search box, to show its suggestions)
 SHOTS = [
     ("home-dealer-sales", "dealer_sales", "/"),
@@ -38,6 +40,16 @@ SHOTS = [
     ("opportunity-dealer", "dealer_sales", "/sales/opportunities/{deal}/"),
     ("order-dealer", "dealer_sales", "/sales/orders/{order}/"),
     ("enquiry-form", None, "/sales/enquiry/"),
+    ("tickets-service-advisor", "service_advisor", "/service/tickets/"),
+    ("ticket-service-advisor", "service_advisor", "/service/tickets/{ticket}/"),
+    ("service-levels", "supervisor", "/service/service-levels/?by=unit"),
+    ("work-order-service-advisor", "service_advisor", "/service/work-orders/{work_order}/"),
+    ("survey-agent", "agent", "/service/surveys/{survey}/"),
+    ("service-reports", "supervisor", "/service/reports/"),
+    ("day-calendar", "service_advisor", "/service/day-calendar/"),
+    ("free-slots", "agent", "/service/free-slots/"),
+    ("knowledge-search", "agent", "/knowledge/?q=刹车异响"),
+    ("knowledge-help", None, "/knowledge/help/?q=保养"),
     ("stage-change", "dealer_sales", "/customers/{customer}/stage/"),
     ("search-pinyin", "agent", "/customers/search/?q=wang"),
     ("search-phone-tail", "agent", "/customers/search/?q=9983"),
@@ -82,18 +94,25 @@ PLACEHOLDERS = {
     "lead": "/sales/leads/?status=assigned",
     "deal": "/sales/opportunities/?stage=negotiation",
     "order": "/sales/orders/",
+    "ticket": "/service/tickets/?open=true",
+    "work_order": "/service/work-orders/?status=closed&billing=contract",
+    "survey": "/service/surveys/?state=scheduled",
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:8000")
-    url = parser.parse_args().url.rstrip("/")
+    parser.add_argument("--only", default="", help="take only the shots whose name starts with this")
+    arguments = parser.parse_args()
+    url = arguments.url.rstrip("/")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
         for language, locale in LOCALES.items():
             for shots, viewport in ((SHOTS, DESKTOP), (PHONE_SHOTS, PHONE)):
                 for name, username, path, *typed in shots:
+                    if not name.startswith(arguments.only):
+                        continue
                     context = browser.new_context(locale=locale, viewport=viewport)
                     page = context.new_page()
                     if username:

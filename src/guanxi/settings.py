@@ -8,6 +8,7 @@ and GUANXI_REDIS_URL moves the same code onto PostgreSQL and Redis.
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +77,8 @@ INSTALLED_APPS = [
     "guanxi.customers",
     "guanxi.contact_center",
     "guanxi.sales",
+    "guanxi.service",
+    "guanxi.knowledge",
     "guanxi.analytics",
     "guanxi.demo",
 ]
@@ -231,6 +234,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Uploaded files (ticket attachments) under the data directory, served only through views that
+# check the scope (never as public /media/ addresses). At scale, point "default" at an
+# S3-compatible bucket with django-storages' S3 backend (see docs/operators.md).
+MEDIA_ROOT = Path(os.environ.get("GUANXI_MEDIA_DIR", DATA_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -248,6 +255,12 @@ GUANXI_EXPORT_MAX_ROWS = int(os.environ.get("GUANXI_EXPORT_MAX_ROWS", "10000"))
 # (the birth date and region narrow it to a few hundred), so beyond this the search is refused
 # and the administrators are told (customers.services.guard_national_id_lookup).
 GUANXI_ID_LOOKUPS_PER_HOUR = int(os.environ.get("GUANXI_ID_LOOKUPS_PER_HOUR", "10"))
+# Tickets: the assignee is warned this long before the resolution falls due; a resolved ticket the
+# customer does not reopen is closed after this many days.
+GUANXI_TICKET_WARNING_MINUTES = int(os.environ.get("GUANXI_TICKET_WARNING_MINUTES", "60"))
+GUANXI_TICKET_CLOSE_AFTER_DAYS = int(os.environ.get("GUANXI_TICKET_CLOSE_AFTER_DAYS", "7"))
+# Work orders: the labour rate per hour a job gets unless the advisor types another.
+GUANXI_LABOUR_RATE = Decimal(os.environ.get("GUANXI_LABOUR_RATE", "280"))
 # Export files (personal data) are deleted after this many days.
 GUANXI_EXPORT_KEEP_DAYS = int(os.environ.get("GUANXI_EXPORT_KEEP_DAYS", "7"))
 # The analytics warehouse (Parquet): a copy of the customer base without personal data (analytics.warehouse)

@@ -11,6 +11,8 @@ urlpatterns = [
     path("customers/", include("guanxi.customers.urls")),
     path("contact-center/", include("guanxi.contact_center.urls")),
     path("sales/", include("guanxi.sales.urls")),
+    path("service/", include("guanxi.service.urls")),
+    path("knowledge/", include("guanxi.knowledge.urls")),
     path("analytics/", include("guanxi.analytics.urls")),
 ]
 

@@ -30,6 +30,16 @@ DEAL_STEPS = ("tests.sales.test_isolation::"
 QUOTE_STEPS = ("tests.sales.test_isolation::"
                "test_quote_steps_pdf_and_the_pages_that_make_quotes_and_prices_answer_what_the_scope_allows")
 ORDER_STEPS = "tests.sales.test_isolation::test_placing_signing_and_moving_orders_answer_what_the_scope_allows"
+WORK_STEPS = ("tests.service.test_workshop_isolation::"
+              "test_work_order_and_stock_steps_answer_what_the_scope_allows_and_refusals_change_nothing")
+KNOWLEDGE_STEPS = ("tests.knowledge.test_isolation::"
+                   "test_steps_versions_and_the_staff_search_answer_what_the_scope_allows")
+KNOWLEDGE_PUBLIC = ("tests.knowledge.test_public::"
+                    "test_the_public_search_never_returns_drafts_in_review_or_archived_articles")
+TICKET_STEPS = ("tests.service.test_isolation::"
+                "test_ticket_steps_entries_and_the_report_answer_what_the_scope_allows_and_refusals_change_nothing")
+BOOKING_STEPS = ("tests.service.test_bookings_isolation::"
+                 "test_booking_steps_slots_calendar_and_roadside_answer_what_the_scope_allows")
 # (METHOD, OpenAPI path) -> the test that checks the operation for each role
 API_TESTED_ELSEWHERE = {
     ("POST", "/api/tokens"): "tests.core.test_api::test_token_lifecycle",
@@ -56,6 +66,24 @@ API_TESTED_ELSEWHERE = {
     ("POST", "/api/quotes/{pk}/order"): ORDER_STEPS,
     ("POST", "/api/orders/{pk}/contract"): ORDER_STEPS,
     ("POST", "/api/orders/{pk}/step"): ORDER_STEPS,
+    **{("POST", f"/api/tickets/{{pk}}/{step}"): TICKET_STEPS
+       for step in ("assign", "take", "reply", "note", "resume", "resolve", "close", "reopen")},
+    ("GET", "/api/tickets/{pk}/entries"): TICKET_STEPS,
+    ("GET", "/api/service-levels"): TICKET_STEPS,
+    ("GET", "/api/service-reports"): TICKET_STEPS,
+    ("POST", "/api/knowledge/articles/{pk}/step"): KNOWLEDGE_STEPS,
+    ("GET", "/api/knowledge/articles/{pk}/versions"): KNOWLEDGE_STEPS,
+    ("GET", "/api/knowledge/search"): KNOWLEDGE_STEPS,
+    ("GET", "/api/knowledge/public-search"): KNOWLEDGE_PUBLIC,  # no token: published articles only
+    **{("POST", f"/api/work-orders/{{pk}}/{step}"): WORK_STEPS
+       for step in ("jobs", "parts", "start", "complete", "close", "cancel")},
+    ("DELETE", "/api/work-orders/{pk}/parts/{line_id}"): WORK_STEPS,
+    ("POST", "/api/stock/{pk}/receive"): WORK_STEPS,
+    ("POST", "/api/stock/{pk}/transfer"): WORK_STEPS,
+    ("GET", "/api/parts"): WORK_STEPS,
+    ("POST", "/api/bookings/{pk}/status"): BOOKING_STEPS,
+    ("GET", "/api/service-slots"): BOOKING_STEPS,
+    ("POST", "/api/roadside-jobs"): BOOKING_STEPS,
 }
 # page route -> the test that checks it for each role
 PAGES_TESTED_ELSEWHERE = {
@@ -86,6 +114,19 @@ PAGES_TESTED_ELSEWHERE = {
     "sales/orders/<int:pk>/<slug:action>/": ORDER_STEPS,
     "sales/opportunities/<int:opportunity_pk>/quotes/add/": QUOTE_STEPS,
     "sales/price-lists/<int:price_list_pk>/prices/add/": QUOTE_STEPS,
+    "service/tickets/<int:pk>/<slug:action>/": TICKET_STEPS,
+    "service/tickets/<int:pk>/attachments/<int:entry_pk>/": TICKET_STEPS,
+    "service/service-levels/": TICKET_STEPS,
+    "service/reports/": TICKET_STEPS,
+    "knowledge/": KNOWLEDGE_STEPS,
+    "knowledge/articles/<int:pk>/<slug:action>/": KNOWLEDGE_STEPS,
+    "service/work-orders/<int:pk>/<slug:action>/": WORK_STEPS,
+    "service/stock/<int:pk>/<slug:action>/": WORK_STEPS,
+    "service/bookings/<int:pk>/<slug:action>/": BOOKING_STEPS,
+    "service/free-slots/": BOOKING_STEPS,
+    "service/day-calendar/": BOOKING_STEPS,
+    "service/surveys/<int:pk>/<slug:action>/": "tests.service.test_surveys::"
+                                               "test_recording_answers_what_the_scope_allows_and_refusals_change_nothing",
     "contact-center/staffing/":
         "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
     "contact-center/routing-policy/":
@@ -99,6 +140,11 @@ OPEN_TO_EVERYONE = {
     "api/docs": "the API's documentation page: no data",
     "api/": "Ninja's root: every operation below it is walked on its own",
     "sales/enquiry/": "the public enquiry form: makes a web lead (rate-limited, robots kept out), shows no data",
+    "knowledge/help/": "customers' self-service search: published articles only (rate-limited)",
+    "knowledge/help/<int:pk>/": "one published article for customers (404 for any other)",
+    "knowledge/help/<int:pk>/helpful/": "a customer's helpful vote on a published article, once per session",
+    "service/survey/<str:token>/": "a customer's satisfaction answer through a signed, expiring link: shows only the "
+                                   "unit's name, takes one answer",
 }
 ADMIN_SITE = "admin/"  # Django's admin: staff only, checked by Django's own permissions
 

@@ -190,8 +190,8 @@ def test_360_page_costs_the_same_queries_whatever_the_history(client, users, cus
     # session, user, roles, unit subtree, customer, timeline, ownerships, their vehicles (restricted), the
     # vehicles' ownerships with the owners' names (restricted), contacts, consents, stages, unread notifications,
     # whether the user may change this customer (the Edit button), the open activities, the latest scores,
-    # the latest leads and deals
-    with django_assert_max_num_queries(18):
+    # the latest leads and deals, the latest tickets, the last satisfaction answer
+    with django_assert_max_num_queries(20):
         client.get(url)
     before = _queries_of(client, url)
     _add_history(admin, customers["zhang"], 4)

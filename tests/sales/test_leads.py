@@ -2,6 +2,7 @@
 dealer, accepted (or reassigned when nobody accepts in time), worked and reported back."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.utils import timezone
@@ -76,6 +77,21 @@ def test_a_lead_nobody_accepts_in_time_goes_to_the_next_dealer_on_the_worker_clo
     assert assignment.sweep(system_actor(), last.accept_by + dt.timedelta(minutes=1)) == (0, 1)
     assert Lead.objects.get(pk=lead["id"]).escalated_at is not None
     assert assignment.sweep(system_actor(), last.accept_by + dt.timedelta(hours=1)) == (0, 0)  # once
+
+
+def test_a_lead_handed_out_on_the_eve_of_spring_festival_falls_due_after_the_holiday(client, users, rules, org):
+    """Dealers close for Spring Festival (15–23 February 2026): the accept clock stops with them,
+    and the Saturday worked before it (调休) counts even for a desk that works Monday to Friday."""
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    DealerDesk.objects.filter(dealer=org["D-SH1"]).update(working_days="12345")
+    lead = post(client, users["hq_sales"], "/api/leads", {**HOT_PASSAT, "dealer_id": org["D-SH1"].pk}).json()
+    eve = dt.datetime(2026, 2, 14, 17, tzinfo=shanghai)  # one working hour left before the holiday
+    assignment.hand_over(Lead.objects.get(pk=lead["id"]), org["D-SH1"].pk, [("chosen_by_hq", None)],
+                         users["hq_sales"], now=eve)
+    due = Lead.objects.get(pk=lead["id"]).accept_by
+    assert due == dt.datetime(2026, 2, 24, 10, tzinfo=shanghai)  # Tuesday, the first day back
+    assert assignment.sweep(system_actor(), dt.datetime(2026, 2, 20, 12, tzinfo=shanghai)) == (0, 0)
+    assert assignment.sweep(system_actor(), due + dt.timedelta(minutes=1)) == (1, 0)
 
 
 def test_a_lead_accepted_but_not_called_within_a_day_is_escalated_to_head_office(client, users, rules, org):

@@ -5,9 +5,19 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.models import ApiToken, DomainEvent, Membership, OrgUnit, RolePolicy, User, administrators
+from guanxi.core.models import (
+    ApiToken,
+    CalendarDay,
+    DomainEvent,
+    Membership,
+    OrgUnit,
+    RolePolicy,
+    User,
+    administrators,
+)
 
 
 class LastAdministrator(Exception):
@@ -96,6 +106,21 @@ class DomainEventAdmin(admin.ModelAdmin):
     list_display = ("occurred_at", "name", "object_id", "actor", "channel", "handled_at", "attempts")
     list_filter = ("name", ("handled_at", admin.EmptyFieldListFilter))
     readonly_fields = [field.name for field in DomainEvent._meta.fields]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """China's public holidays and make-up working days: next year's go in when the State Council
+    publishes them (around November); every working-hours clock observes them within a minute."""
+
+    list_display = ("date", "weekday", "working", "name", "name_en")
+    list_filter = ("working", "name_en")
+    date_hierarchy = "date"
+    search_fields = ("name", "name_en")
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, day):
+        return date_format(day.date, "l")
 
 
 admin.site.unregister(Group)

@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
-        from guanxi.core import budget, signin  # noqa: F401  (their signal receivers)
+        from guanxi.core import budget, calendar, signin  # noqa: F401  (their signal receivers)
         from guanxi.core.registry import MenuItem, registry
 
         registry.add_menu_item(MenuItem("home", _("Home"), "home", None, order=0))

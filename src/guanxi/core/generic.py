@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -397,3 +397,55 @@ class BulkEditView(LoginRequiredMixin, View):
                 return redirect(reverse(self.list_url_name))
         context = {"form": form, "rows": rows, "error": error, "model_name": self.model._meta.verbose_name_plural}
         return render(request, self.template_name, context, status=422 if error or form.errors else 200)
+
+
+def _for(form_class, user) -> dict:
+    """A step's form that offers choices in the user's reach (`needs_user = True`) is handed the user."""
+    return {"user": user} if getattr(form_class, "needs_user", False) else {}
+
+
+class StepView(LoginRequiredMixin, View):
+    """One step of a record's way from its page (accept a lead, move a deal …): a POST to
+    `<pk>/<action>/`. Declare `model`, `actions` (name -> (form class, the permission it needs, the
+    states it is offered in, or None for any)), `detail_view` (the page, shown again with the errors) and
+    `act(user, pk, action, cleaned_data)`, which calls the service."""
+
+    model: type
+    actions: dict
+    detail_view: type
+    state_field = "status"
+
+    @classmethod
+    def offered(cls, user, obj, bound: dict | None = None) -> dict:
+        """The forms of the steps the user may take on the record now."""
+        offered, allowed = {}, {}
+        for action, (form_class, permission, states) in cls.actions.items():
+            if states is not None and getattr(obj, cls.state_field) not in states:
+                continue
+            if permission not in allowed:  # one query per permission, not per step
+                allowed[permission] = cls.model.objects.restrict(user, permission).filter(pk=obj.pk).exists()
+            if allowed[permission]:
+                offered[action] = (bound or {}).get(action) or form_class(**_for(form_class, user))
+        return offered
+
+    def act(self, user, pk, action: str, data: dict) -> None:
+        raise NotImplementedError
+
+    def post(self, request, pk, action):
+        if action not in self.actions:
+            raise Http404(_("No such step."))
+        form_class, permission, _states = self.actions[action]
+        obj = get_restricted(request.user, self.model, pk, permission)
+        form = form_class(request.POST, request.FILES, **_for(form_class, request.user))
+        if form.is_valid():
+            try:
+                self.act(request.user, obj.pk, action, form.cleaned_data)
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                return redirect(obj.get_absolute_url())
+        view = self.detail_view()
+        obj = get_restricted(request.user, self.model, pk)
+        context = {"object": obj, "model_name": self.model._meta.verbose_name, "may_change": True,
+                   "facts": facts(obj, view.fields), **view.context(request.user, obj, {action: form})}
+        return render(request, view.template_name, context, status=422)

@@ -20,6 +20,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core import validators as V
 from guanxi.core.roles import role_label
 
 
@@ -462,3 +463,26 @@ class Export(models.Model):
 def _delete_export_file(sender, instance, **kwargs):
     """An export's file goes with its row (expiry, or the user deleted)."""
     instance.file_path.unlink(missing_ok=True)
+
+
+class CalendarDay(models.Model):
+    """A day China's public calendar moves: a public holiday (closed on a usual working day) or a
+    make-up working day (调休: open on a usual day off). Every working-hours clock observes them
+    (core.calendar); the State Council publishes next year's around November, and head office's
+    administrators enter it here, or a local day off."""
+
+    date = models.DateField(_("date"), unique=True, validators=[V.NotLaterThanYears(3)])
+    working = models.BooleanField(
+        _("make-up working day"), default=False,
+        help_text=_("Ticked: a working day on a usual day off (调休). Unticked: a public holiday."),
+    )
+    name = models.CharField(_("name"), max_length=100, validators=V.NAME)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True, validators=[V.printable_line])
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("public calendar day")
+        verbose_name_plural = _("public calendar days")
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"

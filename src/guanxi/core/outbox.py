@@ -45,6 +45,21 @@ def emit(name: str, obj=None, payload: dict | None = None, actor=None) -> Domain
     return event
 
 
+def emit_many(events: list[tuple[str, object, dict]], actor=None) -> None:
+    """`emit` for each (name, object, payload), the rows in one INSERT: all but the last made as emit
+    makes them, the last through emit itself, which wakes the worker once the transaction commits."""
+    if not events:
+        return
+    who = actor if actor is not None else current_actor()
+    who = who if who is not None and getattr(who, "is_authenticated", False) else None
+    channel = current_channel()
+    DomainEvent.objects.bulk_create(
+        DomainEvent(name=name, object_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk),
+                    payload=payload, actor=who, channel=channel) for name, obj, payload in events[:-1])
+    name, obj, payload = events[-1]
+    emit(name, obj, payload, actor=actor)
+
+
 def _wake_worker() -> None:
     from guanxi.core.tasks import dispatch_outbox
 

@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.models import SYSTEM_USERNAME, Notification, User
+from guanxi.core.notify import TITLE_LENGTH
 from guanxi.core.outbox import emit
 from guanxi.core.scoping import ensure_in_scope, get_restricted, require
-from guanxi.customers.consumers import TITLE_LENGTH
 from guanxi.customers.models import Activity, ActivityState, Tier
 from guanxi.customers.services import get_customer, refuse_if_erased
 

@@ -6,9 +6,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from guanxi.core.models import Notification, OrgUnit, User, administrators
+from guanxi.core.notify import TITLE_LENGTH
 from guanxi.customers.models import Customer, CustomerRelationship, RelationshipKind
-
-TITLE_LENGTH = Notification._meta.get_field("title").max_length
 
 
 def notify_unit_of_new_customer(event) -> None:

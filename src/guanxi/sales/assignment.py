@@ -16,7 +16,6 @@ from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntryManager
 from auditlog.registry import auditlog
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, F
@@ -24,10 +23,10 @@ from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core.audit import current_actor, current_channel
-from guanxi.core.models import DomainEvent, OrgUnit, OrgUnitKind
-from guanxi.core.outbox import emit
+from guanxi.core.models import OrgUnit, OrgUnitKind
+from guanxi.core.outbox import emit, emit_many
 from guanxi.core.scoping import get_restricted, require
+from guanxi.core.working_hours import add_working_time
 from guanxi.customers import relationships
 from guanxi.customers.models import Customer, CustomerRelationship, RelationshipKind, Vehicle
 from guanxi.sales import distribution
@@ -41,7 +40,6 @@ from guanxi.sales.models import (
     LeadEventKind,
     LeadStatus,
 )
-from guanxi.sales.working_hours import add_working_time
 
 ACCEPT_WITHIN = dt.timedelta(hours=2)  # of the dealer's working time
 CONTACT_WITHIN = dt.timedelta(hours=24)  # from acceptance, whatever the hours: a prospect calls around
@@ -330,7 +328,7 @@ def _write_handed_over(leads, handed, before, desks, received, missing_desks, ac
         if lead.dealer_id:
             events.append(("sales.lead.assigned", lead, {"dealer_id": lead.dealer_id, "previous_dealer_id": None}))
     _audit_in_bulk(audits)
-    _emit_in_bulk(events, actor)
+    emit_many(events, actor)
 
 
 def _update_handed(handed: list[Lead]) -> None:
@@ -352,21 +350,6 @@ def _update_handed(handed: list[Lead]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET {', '.join(assignments)} FROM (VALUES {', '.join([row] * len(handed))}) "
                        f"AS v WHERE {table}.{quote(meta.pk.column)} = v.column1", [*HANDED_ALIKE.values(), *params])
-
-
-def _emit_in_bulk(events: list[tuple[str, object, dict]], actor) -> None:
-    """`emit` for each event, the rows in one INSERT: all but the last made as emit makes them,
-    the last through emit itself, which wakes the worker once the transaction commits."""
-    if not events:
-        return
-    who = actor if actor is not None else current_actor()
-    who = who if who is not None and getattr(who, "is_authenticated", False) else None
-    channel = current_channel()
-    DomainEvent.objects.bulk_create(
-        DomainEvent(name=name, object_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk),
-                    payload=payload, actor=who, channel=channel) for name, obj, payload in events[:-1])
-    name, obj, payload = events[-1]
-    emit(name, obj, payload, actor=actor)
 
 
 class _KeptLogEntries(LogEntryManager):

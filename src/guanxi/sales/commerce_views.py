@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.generic import ObjectEditView, ObjectListView, ObjectView
+from guanxi.core.generic import ObjectEditView, ObjectListView, ObjectView, StepView
 from guanxi.core.scoping import get_restricted, may
 from guanxi.sales import catalog, orders, quotes
 from guanxi.sales.filtersets import OrderFilterSet, PriceListFilterSet, ProductFilterSet
@@ -26,7 +26,6 @@ from guanxi.sales.forms import (
 from guanxi.sales.models import Opportunity, Order, OrderState, Price, PriceList, Product, Quote, QuoteStatus
 from guanxi.sales.quote_pdf import pdf_response
 from guanxi.sales.tables import OrderTable, PriceListTable, ProductTable
-from guanxi.sales.views import StepView
 
 
 class ProductListView(ObjectListView):

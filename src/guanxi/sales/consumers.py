@@ -2,36 +2,17 @@
 head office's assigners when a dealer misses a service level, the dealer's managers when a quote's
 discount waits for their approval. Each in their own language, only about what they may see."""
 
-from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from guanxi.core.models import Notification, User
-from guanxi.customers.consumers import TITLE_LENGTH
+from guanxi.core.notify import holders, notify
 from guanxi.sales.models import Lead, Quote, QuoteStatus
 
 
-def _holders(codename: str):
-    return User.objects.filter(
-        is_active=True, memberships__role__permissions__content_type__app_label="sales",
-        memberships__role__permissions__codename=codename,
-    )
-
-
-def _notify(event, about, people, title_for) -> None:
-    """Tells each of `people` who may see `about` (a lead, a quote) of the event, with a link to it."""
-    if about is None:
-        return
-    made = []
-    for person in people.exclude(pk=event.actor_id).distinct():
-        if not type(about).objects.restrict(person).filter(pk=about.pk).exists():
-            continue
-        with translation.override(person.language or settings.LANGUAGE_CODE):
-            title = title_for(about)
-        made.append(Notification(user=person, event=event, title=title[:TITLE_LENGTH], link=about.get_absolute_url()))
-    Notification.objects.bulk_create(made, ignore_conflicts=True)
+def _holders(codename: str, where: Q | None = None):
+    return holders("sales", codename, where)
 
 
 def _lead(event):
@@ -49,7 +30,7 @@ def notify_dealer_of_lead(event) -> None:
         return _("New lead: %(customer)s · %(model)s (accept by %(due)s)") % {
             "customer": lead.customer, "model": lead.model, "due": due}
 
-    _notify(event, _lead(event), _holders("view_lead").filter(memberships__org_unit_id=dealer_id), title)
+    notify(event, _lead(event), _holders("view_lead", Q(org_unit_id=dealer_id)), title)
 
 
 def notify_head_office_of_escalation(event) -> None:
@@ -58,7 +39,7 @@ def notify_head_office_of_escalation(event) -> None:
         return _("Lead needs you: %(customer)s · %(model)s at %(dealer)s") % {
             "customer": lead.customer, "model": lead.model, "dealer": lead.dealer or "—"}
 
-    _notify(event, _lead(event), _holders("assign_lead").filter(~Q(memberships__org_unit__kind="dealer")), title)
+    notify(event, _lead(event), _holders("assign_lead", ~Q(org_unit__kind="dealer")), title)
 
 
 def notify_approvers_of_discount(event) -> None:
@@ -73,5 +54,5 @@ def notify_approvers_of_discount(event) -> None:
         return _("Discount to approve: quote %(quote)s for %(customer)s") % {
             "quote": quote, "customer": quote.opportunity.customer}
 
-    approvers = _holders("approve_quote").filter(memberships__org_unit_id=quote.opportunity.dealer_id)
-    _notify(event, quote, approvers, title)
+    approvers = _holders("approve_quote", Q(org_unit_id=quote.opportunity.dealer_id))
+    notify(event, quote, approvers, title)

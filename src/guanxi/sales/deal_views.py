@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from guanxi.core.formatting import money
-from guanxi.core.generic import ObjectEditView, ObjectListView, ObjectView
+from guanxi.core.generic import ObjectEditView, ObjectListView, ObjectView, StepView
 from guanxi.core.scoping import get_restricted, may, require
 from guanxi.customers import activities
 from guanxi.customers.activity_views import ActivityEditView
@@ -33,7 +33,6 @@ from guanxi.sales.models import (
     StageProbability,
 )
 from guanxi.sales.tables import OpportunityTable, SalesTargetTable, StageProbabilityTable
-from guanxi.sales.views import StepView
 
 
 class OpportunityListView(ObjectListView):

@@ -2,24 +2,21 @@
 distribution rules, the dealers' desks, and the public enquiry form. Thin: the rules are in
 capture, assignment and leads."""
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views import View
 
 from guanxi.core.generic import (
     ObjectDeleteView,
     ObjectEditView,
     ObjectListView,
     ObjectView,
-    facts,
+    StepView,
     form_errors_from,
 )
 from guanxi.core.limits import RateLimited
-from guanxi.core.scoping import get_restricted, may
+from guanxi.core.scoping import may
 from guanxi.customers.services import get_customer
 from guanxi.customers.views import ChildOfCustomer
 from guanxi.sales import assignment, capture, leads
@@ -52,53 +49,6 @@ class LeadListView(ObjectListView):
     @staticmethod
     def queryset(rows):
         return rows.select_related("customer", "dealer").order_by("-id")
-
-
-class StepView(LoginRequiredMixin, View):
-    """One step of a record's way from its page (accept a lead, move a deal …): a POST to
-    `<pk>/<action>/`. Declare `model`, `actions` (name -> (form class, the permission it needs, the
-    states it is offered in)), `detail_view` (the page, shown again with the errors) and
-    `act(user, pk, action, cleaned_data)`, which calls the service."""
-
-    model: type
-    actions: dict
-    detail_view: type
-    state_field = "status"
-
-    @classmethod
-    def offered(cls, user, obj, bound: dict | None = None) -> dict:
-        """The forms of the steps the user may take on the record now."""
-        offered, allowed = {}, {}
-        for action, (form_class, permission, states) in cls.actions.items():
-            if getattr(obj, cls.state_field) not in states:
-                continue
-            if permission not in allowed:  # one query per permission, not per step
-                allowed[permission] = cls.model.objects.restrict(user, permission).filter(pk=obj.pk).exists()
-            if allowed[permission]:
-                offered[action] = (bound or {}).get(action) or form_class()
-        return offered
-
-    def act(self, user, pk, action: str, data: dict) -> None:
-        raise NotImplementedError
-
-    def post(self, request, pk, action):
-        if action not in self.actions:
-            raise Http404(_("No such step."))
-        form_class, permission, _states = self.actions[action]
-        obj = get_restricted(request.user, self.model, pk, permission)
-        form = form_class(request.POST)
-        if form.is_valid():
-            try:
-                self.act(request.user, obj.pk, action, form.cleaned_data)
-            except ValidationError as error:
-                form_errors_from(form, error)
-            else:
-                return redirect(obj.get_absolute_url())
-        view = self.detail_view()
-        obj = get_restricted(request.user, self.model, pk)
-        context = {"object": obj, "model_name": self.model._meta.verbose_name, "may_change": True,
-                   "facts": facts(obj, view.fields), **view.context(request.user, obj, {action: form})}
-        return render(request, view.template_name, context, status=422)
 
 
 class LeadView(ObjectView):

@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from guanxi.core import validators as V
+from guanxi.core.calendar import observing_public_calendar
 from guanxi.core.models import OrgUnit, Tracked
 from guanxi.core.scoping import RestrictedQuerySet
+from guanxi.core.working_hours import Hours
 from guanxi.customers.models import Customer, default_currency
-from guanxi.sales.working_hours import Hours
 
 
 class LeadSource(models.TextChoices):
@@ -295,8 +296,10 @@ class DealerDesk(models.Model):
             raise ValidationError({"closes_at": _("The desk must close after it opens.")})
 
     def hours(self) -> Hours:
-        return Hours(self.opens_at, self.closes_at, frozenset(int(day) for day in self.working_days),
-                     settings.TIME_ZONE)
+        """The desk's window and days, closed on public holidays and open on make-up working days
+        (dealers close for Spring Festival: an accept clock must not run out during it)."""
+        return observing_public_calendar(
+            Hours(self.opens_at, self.closes_at, frozenset(int(day) for day in self.working_days), settings.TIME_ZONE))
 
     @property
     def performance(self) -> float | None:

@@ -4,7 +4,8 @@ Each step is skipped when already done, so the command is safe to run again: mig
 the org tree, create one user per role (first, so that the interactions the load writes name
 who at the dealer or the call center logged them), top the data set up to --customers (an
 interrupted load is finished, a complete one left alone), plan each user a day of activities, set
-up lead distribution and capture leads for prospects (worked by the dealers), and score the
+up lead distribution and capture leads for prospects (worked by the dealers), open a month of
+service tickets and work orders at the demo station, and score the
 customers once (the worker scores them again every night).
 """
 
@@ -14,6 +15,8 @@ from django.core.management.base import BaseCommand
 from guanxi.analytics.models import ScoringRun
 from guanxi.core.audit import Channel, audit_context
 from guanxi.demo.activities import plan_demo_days
+from guanxi.demo.bookings import seed_demo_bookings
+from guanxi.demo.knowledge import seed_knowledge
 from guanxi.demo.leads import (
     capture_demo_leads,
     open_demo_deals,
@@ -24,7 +27,9 @@ from guanxi.demo.leads import (
 from guanxi.demo.loader import load_up_to
 from guanxi.demo.management.commands._arguments import add_load_arguments
 from guanxi.demo.orgtree import build_org_tree
+from guanxi.demo.tickets import open_demo_tickets
 from guanxi.demo.users import ensure_demo_users, format_logins
+from guanxi.demo.workshop import answer_demo_surveys, open_demo_work_orders
 
 
 class Command(BaseCommand):
@@ -52,6 +57,11 @@ class Command(BaseCommand):
             capture_demo_leads(seed)
             open_demo_deals(seed)
             seed_targets()
+            open_demo_tickets(seed)
+            open_demo_work_orders(seed)
+            answer_demo_surveys(seed)
+            seed_demo_bookings(seed)
+            seed_knowledge()
         if not ScoringRun.objects.filter(state=ScoringRun.State.PUBLISHED).exists():
             call_command("score", stdout=self.stdout)
         self.stdout.write("\nDemo logins:\n" + format_logins(logins))
