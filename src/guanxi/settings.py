@@ -261,6 +261,15 @@ GUANXI_TICKET_WARNING_MINUTES = int(os.environ.get("GUANXI_TICKET_WARNING_MINUTE
 GUANXI_TICKET_CLOSE_AFTER_DAYS = int(os.environ.get("GUANXI_TICKET_CLOSE_AFTER_DAYS", "7"))
 # Work orders: the labour rate per hour a job gets unless the advisor types another.
 GUANXI_LABOUR_RATE = Decimal(os.environ.get("GUANXI_LABOUR_RATE", "280"))
+
+# Outgoing e-mail (survey links to customers): Django's SMTP backend, a relay on this machine by default.
+EMAIL_HOST = os.environ.get("GUANXI_SMTP_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("GUANXI_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("GUANXI_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("GUANXI_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = _env_flag("GUANXI_SMTP_TLS")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("GUANXI_MAIL_FROM", "service@guanxi.local")
 # Export files (personal data) are deleted after this many days.
 GUANXI_EXPORT_KEEP_DAYS = int(os.environ.get("GUANXI_EXPORT_KEEP_DAYS", "7"))
 # The analytics warehouse (Parquet): a copy of the customer base without personal data (analytics.warehouse)

@@ -69,6 +69,7 @@ API_TESTED_ELSEWHERE = {
     **{("POST", f"/api/tickets/{{pk}}/{step}"): TICKET_STEPS
        for step in ("assign", "take", "reply", "note", "resume", "resolve", "close", "reopen")},
     ("GET", "/api/tickets/{pk}/entries"): TICKET_STEPS,
+    ("POST", "/api/tickets/{pk}/articles"): TICKET_STEPS,
     ("GET", "/api/service-levels"): TICKET_STEPS,
     ("GET", "/api/service-reports"): TICKET_STEPS,
     ("POST", "/api/knowledge/articles/{pk}/step"): KNOWLEDGE_STEPS,

@@ -21,6 +21,7 @@ from tests.isolation import (
     PageIsolation,
     expected,
 )
+from tests.knowledge.articles import make_articles
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +118,7 @@ def test_ticket_steps_entries_and_the_report_answer_what_the_scope_allows_and_re
         client, users, customers, user_key, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     rows = tickets(customers)
+    article = make_articles()["brakes"]  # a published one
     notes = {ticket.pk: TicketEntry.objects.create(ticket=ticket, kind="note", at=ticket.created_at,
                                                    attachment=SimpleUploadedFile("photo.jpg", b"jpeg"))
              for ticket in rows}
@@ -141,6 +143,17 @@ def test_ticket_steps_entries_and_the_report_answer_what_the_scope_allows_and_re
                     transaction.set_rollback(True)
                 allowed = ({200, 302, 422} if wanted == 200 else {wanted})
                 assert answer.status_code in allowed, (action, ticket, answer.content[:200])
+        wanted = expected(fresh, Ticket, ticket, "change")
+        for url, body, kwargs in ((f"/api/tickets/{ticket.pk}/articles", {"article_id": article.pk},
+                                   {"content_type": "application/json"}),
+                                  (reverse("service:ticket_step", args=[ticket.pk, "link_article"]),
+                                   {"article": article.pk}, {})):
+            with transaction.atomic():
+                answer = client.post(url, body, **kwargs)
+                if answer.status_code >= 400:
+                    assert snapshot() == before and not ticket.articles.exists(), (url, answer.status_code)
+                transaction.set_rollback(True)
+            assert answer.status_code in ({200, 302} if wanted == 200 else {wanted}), (url, answer.content[:200])
         assert client.get(f"/api/tickets/{ticket.pk}/entries").status_code == expected(fresh, Ticket, ticket, "view")
         attachment = client.get(reverse("service:ticket_attachment", args=[ticket.pk, notes[ticket.pk].pk]))
         assert attachment.status_code == expected(fresh, Ticket, ticket, "view")

@@ -116,3 +116,57 @@ def test_recording_answers_what_the_scope_allows_and_refusals_change_nothing(cli
             transaction.set_rollback(True)
         assert page.status_code == (302 if wanted == 200 else wanted), (user_key, survey)
     assert list(Survey.objects.order_by("pk").values()) == before
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on localhost (aiosmtpd) that Django's SMTP backend delivers to; the
+    messages it received, parsed."""
+    import email
+    import email.policy
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            received.append((envelope.rcpt_tos, message))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    yield received
+    controller.stop()
+
+
+def test_the_link_goes_by_e_mail_only_with_the_customers_consent_and_works(client, users, customers, smtp_server):
+    from guanxi.customers import services as customer_services
+
+    _closed_work_order(users, customers)
+    dispatch()
+    survey = Survey.objects.get()
+    li = customers["li"]
+    customer_services.add_contact_point(users["admin"], li.pk, {"kind": "email", "value": "li.na@example.cn"})
+    client.force_login(users["agent"])
+    url = reverse("service:survey_step", args=[survey.pk, "send_link"])
+    refused = client.post(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 422 and "not agreed to surveys by e-mail" in refused.content.decode()
+    assert not smtp_server
+    customer_services.record_consent(users["admin"], li.pk, {"channel": "email", "purpose": "survey",
+                                                              "granted": True, "how": "signed form"})
+    assert client.post(url).status_code == 302
+    ((recipients, mail),) = smtp_server
+    assert recipients == ["li.na@example.cn"] and survey.station.name in mail["Subject"]
+    link = next(word for word in mail.get_content().split() if "/service/survey/" in word)
+    client.logout()
+    assert client.post(link, {"csat": "4", "nps": "8"}).status_code == 200
+    survey.refresh_from_db()
+    assert (survey.csat, survey.channel, survey.link_sent_at is not None) == (4, "link", True)

@@ -256,3 +256,10 @@ def test_the_ticket_page_suggests_published_articles_that_may_answer_it(client, 
     suggested = page[page.index('id="suggested-articles"'):]
     assert articles["brakes"].get_absolute_url() in suggested
     assert articles["draft"].get_absolute_url() not in suggested  # only published knowledge is suggested
+    linked = client.post(reverse("service:ticket_step", args=[ticket.pk, "link_article"]),
+                         {"article": articles["brakes"].pk})
+    assert linked.status_code == 302 and list(Ticket.objects.get(pk=ticket.pk).articles.all()) == [articles["brakes"]]
+    refused = client.post(f"/api/tickets/{ticket.pk}/articles", {"article_id": articles["draft"].pk},
+                          content_type="application/json")
+    assert refused.status_code == 422 and "article_id" in refused.content.decode()
+    assert client.get(f"/api/tickets/{ticket.pk}").json()["article_ids"] == [articles["brakes"].pk]

@@ -42,6 +42,7 @@ class TicketApi(ModelApi):
     change_schema = TicketChange
     created_action = "view"  # the call center takes a repair in and hands it to the station
     scope_field = "org_unit_id"
+    queryset = staticmethod(lambda rows: rows.prefetch_related("articles"))  # article_ids: one query a page
 
     def create(self, user, data, parent_pk):
         return tickets.open_ticket(user, {**data, "customer_id": parent_pk})
@@ -139,3 +140,13 @@ def service_reports(request, filters: Query[AttainmentFilters]):
     return {"open_by_age": [{"kind": row["kind"], "counts": row["counts"]} for row in reports.open_by_age(rows)],
             "first_contact_resolution": reports.first_contact_resolution(rows),
             "repeat_repairs": [order.pk for order in repeats], "repeat_repairs_count": repeat_count}
+
+
+class LinkArticleIn(Schema):
+    article_id: int
+
+
+@router.post("/tickets/{pk}/articles", response=TicketOut)
+def link_article(request, pk: int, payload: LinkArticleIn):
+    """Links a published knowledge article that answered the ticket."""
+    return tickets.link_article(request.user, pk, payload.article_id)

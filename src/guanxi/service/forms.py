@@ -143,3 +143,10 @@ class SupportHoursForm(UserModelForm):
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].queryset = units_within_reach(
             OrgUnit.objects.order_by("path"), self.user, SupportHours.permission_key, "change")
+
+
+class LinkArticleForm(forms.Form):
+    """A suggested article's Link button posts its id."""
+
+    title = _("Link the article")
+    article = forms.IntegerField(widget=forms.HiddenInput)

@@ -27,6 +27,11 @@ class TicketOut(ModelSchema):
     org_unit_id: int
     opened_in_id: int
     assignee_id: int | None
+    article_ids: list[int]
+
+    @staticmethod
+    def resolve_article_ids(ticket):
+        return [article.pk for article in ticket.articles.all()]
 
     class Meta:
         model = Ticket

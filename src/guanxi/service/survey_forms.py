@@ -22,3 +22,9 @@ class DeclineForm(forms.Form):
     """Nothing to fill in: the customer would rather not answer."""
 
     title = _("The customer declined")
+
+
+class SendLinkForm(forms.Form):
+    """Nothing to fill in: the link goes to the customer's e-mail address (with their consent)."""
+
+    title = _("Send the link by e-mail")

@@ -4,13 +4,14 @@ the link is signed and expires)."""
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.generic import ObjectListView, ObjectView, StepView, form_errors_from
 from guanxi.service import surveys
 from guanxi.service.filtersets import SurveyFilterSet
 from guanxi.service.models import Survey, SurveyState
-from guanxi.service.survey_forms import AnswerForm, DeclineForm
+from guanxi.service.survey_forms import AnswerForm, DeclineForm, SendLinkForm
 from guanxi.service.tables import SurveyTable
 
 
@@ -29,7 +30,7 @@ class SurveyView(ObjectView):
     model = Survey
     template_name = "service/survey_detail.html"
     fields = ("customer", "station", "ticket", "work_order", "state", "csat", "nps", "comment", "channel",
-              "answered_by", "answered_at", "recovery_ticket", "created_at")
+              "answered_by", "answered_at", "link_sent_at", "recovery_ticket", "created_at")
 
     def context(self, user, obj, bound: dict | None = None):
         return {"actions": SurveyStepView.offered(user, obj, bound), "link": surveys.link_token(obj)}
@@ -40,10 +41,19 @@ class SurveyStepView(StepView):
     detail_view = SurveyView
     state_field = "state"
     actions = {"answer": (AnswerForm, "change", (SurveyState.SCHEDULED,)),
+               "send_link": (SendLinkForm, "change", (SurveyState.SCHEDULED,)),
                "decline": (DeclineForm, "change", (SurveyState.SCHEDULED,))}
 
+    def post(self, request, pk, action):
+        self.request = request  # the link is made absolute from the request's host
+        return super().post(request, pk, action)
+
     def act(self, user, pk, action, data):
-        if action == "decline":
+        if action == "send_link":
+            survey = Survey.objects.get(pk=pk)
+            surveys.send_link(user, pk, self.request.build_absolute_uri(
+                reverse("service:survey_link", args=[surveys.link_token(survey)])))
+        elif action == "decline":
             surveys.decline(user, pk)
         else:
             surveys.record(user, pk, data["csat"], data.get("nps"), data.get("comment", ""))

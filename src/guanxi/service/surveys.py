@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -19,7 +20,7 @@ from guanxi.core.models import OrgUnitKind
 from guanxi.core.notify import holders
 from guanxi.core.outbox import emit
 from guanxi.core.scoping import get_restricted
-from guanxi.customers.models import Activity, ActivityKind, ActivityState
+from guanxi.customers.models import Activity, ActivityKind, ActivityState, Channel, ConsentPurpose, ContactKind
 from guanxi.service import tickets
 from guanxi.service.models import Priority, Survey, SurveyState, TicketKind
 
@@ -146,3 +147,29 @@ def decline(user, pk) -> Survey:
 def _close_the_call(survey: Survey) -> None:
     Activity.objects.filter(link_type=ContentType.objects.get_for_model(Survey), link_id=survey.pk,
                             state=ActivityState.OPEN).update(state=ActivityState.DONE, closed_at=timezone.now())
+
+
+def send_link(user, pk, link: str) -> Survey:
+    """E-mails the customer the survey's link instead of calling: to their primary e-mail address,
+    only if they agreed to surveys by e-mail and did not opt out of that address (PIPL), worded in
+    their language. The follow-up call stays until they answer."""
+    with transaction.atomic():
+        survey = get_restricted(user, Survey.objects.select_related("customer", "station"), pk, "change")
+        if survey.state != SurveyState.SCHEDULED:
+            raise ValidationError({"state": _("This survey has been answered already.")})
+        customer = survey.customer
+        address = customer.contact_points.filter(kind=ContactKind.EMAIL, opted_out=False).order_by(
+            "-is_primary", "pk").first()
+        if address is None:
+            raise ValidationError({"email": _("The customer has no e-mail address to send it to.")})
+        if not customer.consents.filter(channel=Channel.EMAIL, purpose=ConsentPurpose.SURVEY, granted=True).exists():
+            raise ValidationError({"email": _("The customer has not agreed to surveys by e-mail.")})
+        with translation.override(customer.language or settings.LANGUAGE_CODE):
+            subject = _("How did we do? %(station)s") % {"station": survey.station}
+            body = _("Thank you for visiting %(station)s. Two questions, half a minute:\n\n%(link)s\n\n"
+                     "The link works for %(days)s days.") % {"station": survey.station, "link": link,
+                                                             "days": LINK_DAYS}
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address.value])
+        survey.link_sent_at = timezone.now()
+        survey.save(update_fields=["link_sent_at"])
+    return survey

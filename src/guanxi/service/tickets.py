@@ -253,3 +253,19 @@ def reopen(user, pk, reason: str) -> Ticket:
             _entry(ticket, user, EntryKind.NOTE, _("The resolution was overdue before reopening."))
         sla.restart_resolution(ticket, now)
         return _move(ticket, user, TicketStatus.IN_PROGRESS, reason.strip())
+
+
+def link_article(user, pk, article_id) -> Ticket:
+    """Links a published knowledge article that answered the ticket (the knowledge base learns
+    which articles solve which requests)."""
+    from guanxi.knowledge.models import Article, ArticleStatus
+
+    with transaction.atomic():
+        ticket = _locked(user, pk)
+        article = Article.objects.restrict(user).filter(pk=article_id, status=ArticleStatus.PUBLISHED).first()
+        if article is None:
+            raise ValidationError({"article_id": _("Choose a published article.")})
+        if not ticket.articles.filter(pk=article.pk).exists():
+            ticket.articles.add(article)
+            _entry(ticket, user, EntryKind.NOTE, _("Knowledge article linked: %(title)s") % {"title": article.title})
+        return _saved(ticket)

@@ -20,6 +20,7 @@ from guanxi.service.filtersets import AttainmentFilterSet, TicketFilterSet
 from guanxi.service.forms import (
     AssignForm,
     CloseForm,
+    LinkArticleForm,
     NoteForm,
     ReopenForm,
     ReplyForm,
@@ -64,7 +65,10 @@ class TicketView(ObjectView):
     edit_url_name = "service:ticket_edit"
 
     def context(self, user, obj, bound: dict | None = None):
-        return {"entries": obj.entries.select_related("author"), "actions": TicketStepView.offered(user, obj, bound),
+        actions = TicketStepView.offered(user, obj, bound)
+        linking = actions.pop("link_article", None)  # a button beside each suggestion, not a card
+        return {"entries": obj.entries.select_related("author"), "actions": actions, "may_link": linking is not None,
+                "linked": list(obj.articles.all()),
                 "may_open_work_order": obj.is_open and obj.vehicle_id is not None
                 and may(user, WorkOrder.permission_key, "add"),
                 "articles": suggested_articles(user, obj)}
@@ -93,6 +97,7 @@ class TicketStepView(StepView):
         "resolve": (ResolveForm, "change", OPEN_STATUSES),
         "note": (NoteForm, "change", tuple(TicketStatus)),
         "assign": (AssignForm, "assign", OPEN_STATUSES),
+        "link_article": (LinkArticleForm, "change", tuple(TicketStatus)),
         "close": (CloseForm, "change", (TicketStatus.RESOLVED,)),
         "reopen": (ReopenForm, "change", (TicketStatus.RESOLVED, TicketStatus.CLOSED)),
     }
@@ -112,6 +117,8 @@ class TicketStepView(StepView):
             tickets.close(user, pk)
         elif action == "reopen":
             tickets.reopen(user, pk, data["reason"])
+        elif action == "link_article":
+            tickets.link_article(user, pk, data["article"])
         else:
             person = data.get("assignee")
             tickets.assign(user, pk, data["org_unit"].pk, person.pk if person else None)

@@ -54,6 +54,7 @@ class Survey(models.Model):
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     recovery_ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                         verbose_name=_("recovery ticket"))
+    link_sent_at = models.DateTimeField(_("link sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()

@@ -91,6 +91,8 @@ class Ticket(Tracked):
     resolution = models.TextField(_("resolution"), blank=True, validators=[V.printable_text])
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     reopened = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    articles = models.ManyToManyField("knowledge.Article", blank=True, related_name="tickets",
+                                      verbose_name=_("knowledge articles"))
 
     objects = RestrictedQuerySet.as_manager()
 
