@@ -81,7 +81,6 @@ API_TESTED_ELSEWHERE = {
     ("DELETE", "/api/work-orders/{pk}/parts/{line_id}"): WORK_STEPS,
     ("POST", "/api/stock/{pk}/receive"): WORK_STEPS,
     ("POST", "/api/stock/{pk}/transfer"): WORK_STEPS,
-    ("GET", "/api/parts"): WORK_STEPS,
     ("POST", "/api/bookings/{pk}/status"): BOOKING_STEPS,
     ("GET", "/api/service-slots"): BOOKING_STEPS,
     ("POST", "/api/roadside-jobs"): BOOKING_STEPS,

@@ -15,6 +15,7 @@ from guanxi.service.models import (
     OPEN_STATUSES,
     Billing,
     ContractKind,
+    Part,
     Priority,
     ServiceContract,
     Stock,
@@ -137,3 +138,12 @@ class SurveyFilterSet(django_filters.FilterSet):
     def low_score(self, rows, name, value):
         low = Q(csat__lte=LOW_CSAT)
         return rows.filter(low) if value else rows.exclude(low)
+
+
+class PartFilterSet(django_filters.FilterSet):
+    active = yes_no_filter(_("in use"))
+    q = django_filters.CharFilter(field_name="code", lookup_expr="istartswith", label=_("part number"))
+
+    class Meta:
+        model = Part
+        fields = ["active", "q"]

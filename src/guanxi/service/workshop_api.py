@@ -5,9 +5,9 @@ action reads its record through the scoping layer and goes through the services.
 from ninja import Router
 
 from guanxi.core.api_crud import ModelApi
-from guanxi.core.scoping import get_restricted, require
+from guanxi.core.scoping import get_restricted
 from guanxi.service import stock, workshop
-from guanxi.service.filtersets import ContractFilterSet, StockFilterSet, WorkOrderFilterSet
+from guanxi.service.filtersets import ContractFilterSet, PartFilterSet, StockFilterSet, WorkOrderFilterSet
 from guanxi.service.models import Part, ServiceContract, Stock, WorkOrder
 from guanxi.service.schemas import (
     CancelIn,
@@ -55,15 +55,19 @@ class StockApi(ModelApi):
     filterset_class = StockFilterSet
 
 
-for declaration in (WorkOrderApi(), ContractApi(), StockApi()):
+class PartApi(ModelApi):
+    """The network's parts catalog, in pages like every list (it has thousands of part numbers)."""
+
+    model = Part
+    path = "parts"
+    schema = PartOut
+    tags = ["service"]
+    filterset_class = PartFilterSet
+    ordering = ("code", "id")
+
+
+for declaration in (WorkOrderApi(), ContractApi(), StockApi(), PartApi()):
     declaration.register(router)
-
-
-@router.get("/parts", response=list[PartOut])
-def parts(request):
-    """The parts catalog (in use and retired)."""
-    require(request.user, Part.permission_key, "view")
-    return list(Part.objects.order_by("code"))
 
 
 @router.post("/work-orders/{pk}/jobs", response=WorkOrderOut)
