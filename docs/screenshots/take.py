@@ -34,6 +34,7 @@ SHOTS = [
     ("leads-head-office", "hq_sales", "/sales/leads/"),
     ("lead-dealer", "dealer_sales", "/sales/leads/{lead}/"),
     ("lead-distribution", "hq_sales", "/sales/rules/"),
+    ("lost-reasons", "hq_sales", "/sales/lost-reasons/"),
     ("funnel-head-office", "hq_sales", "/sales/funnel/"),
     ("funnel-dealer", "dealer_sales", "/sales/funnel/"),
     ("dealer-league", "hq_sales", "/sales/league/"),

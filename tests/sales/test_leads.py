@@ -5,6 +5,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from guanxi.core.jobs import system_actor
@@ -12,7 +13,7 @@ from guanxi.core.models import Notification
 from guanxi.core.outbox import dispatch
 from guanxi.customers.models import Consent, Customer, CustomerRelationship, RelationshipKind, Stage, Vehicle
 from guanxi.sales import assignment
-from guanxi.sales.models import DealerDesk, Lead, LeadEvent, LeadStatus, LostReason
+from guanxi.sales.models import DealerDesk, Lead, LeadEvent, LeadStatus, LostReason, Product, ProductKind
 
 pytestmark = pytest.mark.django_db
 
@@ -235,3 +236,85 @@ def test_the_dealer_league_shows_each_dealers_follow_up_and_a_dealer_only_its_ow
     assert [row["dealer_id"] for row in client.get("/api/lead-league").json()["dealers"]] == [org["D-SH1"].pk]
     page = client.get("/sales/league/")
     assert page.status_code == 200 and [row.dealer_id for row in page.context["rows"]] == [org["D-SH1"].pk]
+
+
+def test_an_auto_show_list_is_captured_whole_or_not_at_all_and_handed_out_by_the_rules(client, users, rules, org):
+    """Bulk capture: a refused row is named by its place in the list and nothing is kept; a good
+    list is handed to the dealers the rules choose (Shanghai's two dealers take turns, the
+    catch-all takes the rest), a named dealer gets its lead, and each dealer sees its customer."""
+    visitors = [{**HOT_PASSAT, "name": name, "phone": f"1391234{n:04d}", "source": "auto_show"}
+                for n, name in enumerate(("周杰", "吴琼", "郑爽"))]
+    elsewhere = {**HOT_PASSAT, "name": "冯巩", "phone": "13912349999", "province": "四川", "city": "成都"}
+    named = {**HOT_PASSAT, "name": "陈红", "email": "chen.hong@example.cn", "phone": None, "dealer_id": org["D-GZ1"].pk}
+    before = Lead.objects.count(), Customer.objects.count()
+    refused = post(client, users["hq_sales"], "/api/leads/bulk",
+                   {"leads": [visitors[0], {**visitors[1], "phone": "12"}, {**visitors[2], "name": ""}]})
+    assert refused.status_code == 422, refused.content
+    assert {error["field"] for error in refused.json()["detail"]} == {"leads[1].phone", "leads[2].name"}
+    assert (Lead.objects.count(), Customer.objects.count()) == before
+
+    answer = post(client, users["hq_sales"], "/api/leads/bulk", {"leads": [*visitors, elsewhere, named]})
+    assert answer.status_code == 201, answer.content
+    captured = answer.json()
+    assert [lead["source"] for lead in captured[:3]] == ["auto_show"] * 3
+    dealers = [lead["dealer_id"] for lead in captured]
+    shanghai = {org["D-SH1"].pk, org["D-SH2"].pk}
+    assert set(dealers[:3]) == shanghai  # round robin between the two Shanghai dealers
+    assert dealers[3:] == [org["D-GZ1"].pk, org["D-GZ1"].pk]  # the catch-all rule; the dealer named
+    assert all(lead["status"] == LeadStatus.ASSIGNED for lead in captured)
+    for lead in Lead.objects.filter(pk__in=[row["id"] for row in captured]):
+        assert CustomerRelationship.objects.filter(customer=lead.customer, org_unit=lead.dealer,
+                                                   kind=RelationshipKind.LEAD).exists()
+        assert kinds(lead) == ["captured", "assigned"]
+
+
+def test_a_dealers_bulk_capture_naming_another_dealers_customer_is_refused_by_row(client, users, rules, customers):
+    before = Lead.objects.count()
+    answer = post(client, users["dealer_sales"], "/api/leads/bulk",
+                  {"leads": [HOT_PASSAT, {"customer_id": customers["wang"].pk, "model": "帕萨特"}]})
+    assert answer.status_code == 422, answer.content
+    assert [error["field"] for error in answer.json()["detail"]] == ["leads[1].customer_id"]
+    assert Lead.objects.count() == before
+
+
+def test_a_bulk_capture_of_more_than_500_leads_is_refused(client, users, rules):
+    rows = [{**HOT_PASSAT, "phone": f"139{n:08d}"} for n in range(501)]
+    answer = post(client, users["hq_sales"], "/api/leads/bulk", {"leads": rows})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["field"] == "leads"
+
+
+def test_head_office_keeps_the_lost_reasons_and_a_retired_one_is_no_longer_offered(client, users, rules, org):
+    client.force_login(users["hq_sales"])
+    answer = client.post(reverse("sales:reason_add"), {"code": "test_drive_bad", "name": "试驾体验不佳",
+                                                     "name_en": "Disappointing test drive", "active": "on"})
+    assert answer.status_code == 302, answer.content
+    added = LostReason.objects.get(code="test_drive_bad")
+    assert "试驾体验不佳" in client.get(reverse("sales:reasons")).content.decode()
+    assert added.pk in {row["id"] for row in client.get("/api/lost-reasons").json()}
+    lead = post(client, users["hq_sales"], "/api/leads", {**HOT_PASSAT, "dealer_id": org["D-SH1"].pk}).json()
+    client.post(reverse("sales:reason_edit", args=[added.pk]),
+                {"code": "test_drive_bad", "name": "试驾体验不佳", "name_en": "Disappointing test drive"})
+    assert added.pk not in {row["id"] for row in client.get("/api/lost-reasons").json()}
+    refused = post(client, users["dealer_sales"], f"/api/leads/{lead['id']}/report",
+                   {"kind": "lost", "reason_id": added.pk})
+    assert refused.status_code == 422, refused.content
+    client.force_login(users["dealer_sales"])
+    assert client.get(reverse("sales:reason_add")).status_code == 403  # dealers use the list, not keep it
+
+
+def test_once_the_catalog_lists_car_models_a_lead_or_deal_must_name_one(client, users, rules, org):
+    Product.objects.create(code="passat", name="帕萨特 Passat", kind=ProductKind.MODEL)
+    hq = users["hq_sales"]
+    unknown = post(client, hq, "/api/leads", {**HOT_PASSAT, "model": "an unknown model"})
+    assert unknown.status_code == 422
+    assert [error["field"] for error in unknown.json()["detail"]] == ["model"]
+    bulk = post(client, hq, "/api/leads/bulk", {"leads": [HOT_PASSAT, {**HOT_PASSAT, "model": "Golf GTI"}]})
+    assert [error["field"] for error in bulk.json()["detail"]] == ["leads[1].model"]
+    lead = post(client, hq, "/api/leads", {**HOT_PASSAT, "model": " 帕萨特 PASSAT ", "dealer_id": org["D-SH1"].pk})
+    assert lead.json()["model"] == "帕萨特 Passat"  # the catalog's spelling
+    changed = client.patch(f"/api/leads/{lead.json()['id']}", {"model": "Golf GTI"}, content_type="application/json")
+    assert changed.status_code == 422
+    deal = post(client, users["dealer_manager"], f"/api/customers/{lead.json()['customer_id']}/opportunities",
+                {"lead_id": lead.json()["id"], "model": "Golf GTI", "amount": "200000"})
+    assert deal.status_code == 422 and deal.json()["detail"][0]["field"] == "model", deal.content

@@ -5,8 +5,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from guanxi.core.models import Notification
+from guanxi.core.outbox import dispatch
 from guanxi.core.roles import Role
 from guanxi.sales.models import Opportunity, Price, PriceList, Product, Quote
 
@@ -107,3 +110,46 @@ def test_the_dealers_managers_hear_of_a_discount_waiting_for_them(client, users,
     told = Notification.objects.filter(link__startswith="/sales/quotes/")
     assert set(told.values_list("user_id", "link")) == {(users[Role.DEALER_MANAGER].pk, f"/sales/quotes/{big['id']}/")}
     assert small["status"] == "ready"
+
+
+def test_products_are_added_on_the_quote_page_until_it_is_sent_and_an_option_must_fit_the_car(
+        client, users, catalog):
+    """The page's "Add a product" step: at the quote's prices; a big discount sends an approved
+    quote back to the manager; a trim or option of another model is refused; a sent quote is
+    not changed."""
+    tiguan = Product.objects.create(code="tiguan", name="途观L", kind="model")
+    roof = Product.objects.create(code="tiguan-roof", name="途观L 车顶行李架", kind="accessory", model=tiguan)
+    Price.objects.create(price_list=catalog["list"], product=roof, amount=Decimal("2400"))
+    seller, manager = users[Role.DEALER_SALES], users[Role.DEALER_MANAGER]
+    quote = post(client, seller, f"/api/opportunities/{catalog['deal'].pk}/quotes",
+                 {"lines": [{"product_id": catalog["passat"].pk}], "discount_percent": "8"}).json()
+    post(client, manager, f"/api/quotes/{quote['id']}/approve")
+    client.force_login(seller)
+    step = reverse("sales:quote_step", args=[quote["id"], "line"])
+    answer = client.post(step, {"product": catalog["mats"].pk, "quantity": 2, "discount_percent": "0"})
+    assert answer.status_code == 302, answer.content
+    page = client.get(reverse("sales:quote", args=[quote["id"]])).content.decode()
+    assert "Floor mats 脚垫" in page
+    again = Quote.objects.get(pk=quote["id"])
+    # the 8 % on the whole now covers the mats too: back to the manager, who is told
+    assert again.status == "approval" and again.lines.count() == 2 and again.approved_by is None
+    dispatch()
+    assert Notification.objects.filter(user=manager, link__contains=f"/sales/quotes/{quote['id']}/").count() == 2
+    post(client, manager, f"/api/quotes/{quote['id']}/approve")
+    client.force_login(seller)
+    refused = client.post(step, {"product": roof.pk, "quantity": 1, "discount_percent": "0"})
+    assert refused.status_code == 422 and again.lines.count() == 2
+    assert "途观L" in refused.content.decode()
+    bigger = post(client, seller, f"/api/quotes/{quote['id']}/lines",
+                  {"product_id": catalog["mats"].pk, "discount_percent": "20"}).json()
+    assert bigger["status"] == "approval" and bigger["approved_by_id"] is None
+    configured = post(client, seller, f"/api/opportunities/{catalog['deal'].pk}/quotes",
+                      {"lines": [{"product_id": 999999}, {"product_id": catalog["passat"].pk},
+                                 {"product_id": roof.pk}]})
+    assert {error["field"] for error in configured.json()["detail"]} == {"lines[0].product_id",
+                                                                       "lines[2].product_id"}
+    post(client, manager, f"/api/quotes/{quote['id']}/approve")
+    post(client, seller, f"/api/quotes/{quote['id']}/answer", {"status": "sent"})
+    late = post(client, seller, f"/api/quotes/{quote['id']}/lines", {"product_id": catalog["mats"].pk})
+    assert late.status_code == 422 and late.json()["detail"][0]["field"] == "status"
+    assert Quote.objects.get(pk=quote["id"]).lines.count() == 3

@@ -39,7 +39,7 @@ def test_from_the_web_form_to_a_delivered_car(client, users, org, rules):
     # 1. the prospect's own enquiry
     stamp = signing.dumps(timezone.now().timestamp() - 60, salt=STAMP_SALT)
     sent = client.post("/sales/enquiry/", {"name": "周杰", "phone": "13566667777", "email": "zhou.jie@example.cn",
-                                           "model": "帕萨特", "timeframe": "hot", "province": "上海",
+                                           "model": "帕萨特 Passat 330TSI", "timeframe": "hot", "province": "上海",
                                            "consent": "on", "stamp": stamp})
     assert sent.status_code == 200
     lead = Lead.objects.get()

@@ -134,10 +134,16 @@ def filter_params(filterset_class) -> type[Schema]:
 
 def filtered(filterset_class, queryset, request, params: Schema):
     """`queryset` narrowed by the FilterSet; what the FilterSet refuses is a 422 naming the field."""
+    return valid_filterset(filterset_class, queryset, request, params).qs
+
+
+def valid_filterset(filterset_class, queryset, request, params: Schema):
+    """The FilterSet of the request's parameters over `queryset`; what it refuses is a 422 naming
+    the field."""
     filterset = filterset_class(params.model_dump(exclude_none=True), queryset=queryset, request=request)
     if not filterset.is_valid():
         raise DjangoValidationError({field: " ".join(messages) for field, messages in filterset.errors.items()})
-    return filterset.qs
+    return filterset
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -2,11 +2,13 @@
 office and the dealers as actions: assign, accept, reject, report, reopen. Every action reads the
 lead through the scoping layer (another dealer's lead is a 404) and goes through the services."""
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from ninja import Query, Router, Status
 
-from guanxi.core.api import filter_params, filtered
+from guanxi.core.api import filter_params, filtered, valid_filterset
 from guanxi.core.api_crud import ModelApi
-from guanxi.core.scoping import get_restricted, require
+from guanxi.core.scoping import ensure_in_scope, get_restricted, require
 from guanxi.customers.models import Customer
 from guanxi.sales import assignment, capture, catalog, funnel, leads, league, opportunities, orders, quotes
 from guanxi.sales.filtersets import (
@@ -28,6 +30,7 @@ from guanxi.sales.schemas import (
     LeadEventOut,
     LeadIn,
     LeadOut,
+    LeadsIn,
     LeagueOut,
     LostReasonOut,
     MoveIn,
@@ -46,6 +49,7 @@ from guanxi.sales.schemas import (
     ProductIn,
     ProductOut,
     QuoteIn,
+    QuoteLineIn,
     QuoteOut,
     RegionTargetOut,
     RejectIn,
@@ -75,7 +79,23 @@ class LeadApi(ModelApi):
         return leads.update_lead(user, pk, data)
 
 
-LeadApi().register(router)
+@router.post("/leads/bulk", response={201: list[LeadOut]})
+def capture_many(request, payload: LeadsIn):
+    """Up to 500 leads at once (an auto show's visitor list, a campaign's answers), each as `POST
+    /leads` takes one; all or none: a refused row is named (`leads[3].phone`) and nothing is kept.
+    Those the distribution rules place are handed over in one batch."""
+    with transaction.atomic():
+        captured = capture.capture_leads(request.user, [lead.model_dump() for lead in payload.leads])
+        for index, lead in enumerate(captured):
+            try:
+                ensure_in_scope(request.user, lead, LeadApi.created_action, LeadApi.scope_field)
+            except ValidationError as refused:
+                raise ValidationError({f"leads[{index}].{field}": messages
+                                       for field, messages in refused.message_dict.items()}) from None
+    return Status(201, captured)
+
+
+LeadApi().register(router)  # after /leads/bulk: /leads/{pk} would take it
 
 
 @router.post("/leads/{pk}/assign", response=LeadOut)
@@ -176,8 +196,8 @@ def sales_funnel(request, filters: Query[FunnelFilters]):
     """Per stage the deals you may see, their amount, the amount weighted by the chance of winning,
     conversion to the next stage and days in stage; filtered as the opportunity list."""
     require(request.user, Opportunity.permission_key, "view")
-    rows = filtered(OpportunityFilterSet, Opportunity.objects.restrict(request.user, "view"), request, filters)
-    stages = funnel.funnel(rows)
+    deals = valid_filterset(OpportunityFilterSet, Opportunity.objects.restrict(request.user, "view"), request, filters)
+    stages = funnel.funnel_for(request.user, deals)
     return {"rows": stages, "forecast": funnel.forecast(stages)}
 
 
@@ -284,6 +304,13 @@ for declaration in (ProductApi(), PriceListApi(), PriceApi(), QuoteApi()):
 def approve_quote(request, pk: int):
     """A manager lets a discount above 5 % go out."""
     return quotes.approve(request.user, pk)
+
+
+@router.post("/quotes/{pk}/lines", response=QuoteOut)
+def add_quote_line(request, pk: int, payload: QuoteLineIn):
+    """Another product on a quote not yet sent, at the price of the quote's list; a discount above
+    5 % sends the quote back for approval; a trim or option of another car model is refused."""
+    return quotes.add_line(request.user, pk, payload.model_dump())
 
 
 @router.post("/quotes/{pk}/answer", response=QuoteOut)

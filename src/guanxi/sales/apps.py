@@ -36,6 +36,8 @@ class SalesConfig(AppConfig):
             MenuItem("sales:stages", _("Stage probabilities"), "share", ("sales.stageprobability", "change"), 62))
         registry.add_menu_item(
             MenuItem("sales:rules", _("Lead distribution"), "share", ("sales.distributionrule", "view"), 60))
+        registry.add_menu_item(
+            MenuItem("sales:reasons", _("Lost reasons"), "share", ("sales.lostreason", "change"), 59))
         registry.add_menu_item(MenuItem("sales:desks", _("Dealer desks"), "share", ("sales.dealerdesk", "view"), 61))
         registry.add_export(export_spec(views.LeadListView))
         registry.add_export(export_spec(deal_views.OpportunityListView))
@@ -46,4 +48,5 @@ class SalesConfig(AppConfig):
             "sales.notify_head_office_of_escalation", ("sales.lead.escalated",),
             consumers.notify_head_office_of_escalation))
         registry.add_event_consumer(EventConsumer(
-            "sales.notify_approvers_of_discount", ("sales.quote.created",), consumers.notify_approvers_of_discount))
+            "sales.notify_approvers_of_discount", ("sales.quote.created", "sales.quote.changed"),
+            consumers.notify_approvers_of_discount))

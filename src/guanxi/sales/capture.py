@@ -12,8 +12,9 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,11 +25,12 @@ from guanxi.core.scoping import require, sees_everything
 from guanxi.customers import normalize as norm
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import ConsentPurpose, ContactKind, ContactPoint, Customer, Ownership, Source
-from guanxi.sales import assignment
+from guanxi.sales import assignment, catalog
 from guanxi.sales.dealers import dealer_for
 from guanxi.sales.models import Lead, LeadEvent, LeadEventKind, LeadSource
 
 INTEREST_FIELDS = ("model", "trim", "budget", "payment", "timeframe", "province", "city", "note")
+LEADS_AT_ONCE = 500  # one request of a bulk capture: a day of an auto show's stand
 WEB_LEADS_PER_HOUR = 5  # from one address: a family may ask for two cars, a script asks for hundreds
 CUSTOMER_SOURCE = {LeadSource.HOTLINE: Source.HOTLINE, LeadSource.WEB: Source.WEB, LeadSource.AUTO_SHOW: Source.EVENT,
                    LeadSource.WALK_IN: Source.WALK_IN, LeadSource.REFERRAL: Source.REFERRAL,
@@ -41,6 +43,52 @@ def capture_lead(user, data: dict, *, sender_key: str = "") -> Lead:
     capturing user's own dealer (a showroom walk-in, accepted at once), else the distribution
     rules' choice."""
     require(user, Lead.permission_key, "add")
+    with transaction.atomic():
+        lead, dealer_id, own = _record(user, data, sender_key)
+        if dealer_id is None:
+            assignment.assign_automatically(lead, user)
+        else:
+            _hand_to_named(lead, dealer_id, own, user)
+    return lead
+
+
+def capture_leads(user, rows: list[dict]) -> list[Lead]:
+    """Many leads at once (an auto show's visitor list, a campaign's answers, an import), each
+    captured as `capture_lead` captures one; all or none: every refused row is named
+    (`leads[3].phone`) and nothing is kept. Those the distribution rules place are handed over in
+    one batch (`assignment.assign_waiting`: the dealers one by one would give, at a fraction of
+    the cost)."""
+    require(user, Lead.permission_key, "add")
+    if not rows or len(rows) > LEADS_AT_ONCE:
+        raise ValidationError({"leads": _("Send between 1 and %(most)d leads at once.") % {"most": LEADS_AT_ONCE}})
+    errors, captured, for_the_rules = {}, [], []
+    with transaction.atomic():
+        for index, data in enumerate(rows):
+            try:
+                with transaction.atomic():
+                    lead, dealer_id, own = _record(user, data)
+            except ValidationError as refused:
+                by_field = refused.message_dict if hasattr(refused, "error_dict") else {"__all__": refused.messages}
+                errors.update({f"leads[{index}].{field}": messages for field, messages in by_field.items()})
+                continue
+            except (Http404, PermissionDenied) as refused:  # a customer_id the user may not see or act on
+                errors[f"leads[{index}].customer_id"] = [str(refused) or _("No such customer, or not one you may see.")]
+                continue
+            captured.append(lead)
+            if dealer_id is None:
+                for_the_rules.append(lead)
+            else:
+                _hand_to_named(lead, dealer_id, own, user)
+        if errors:
+            raise ValidationError(errors)
+        assignment.assign_waiting(for_the_rules, user)
+    return captured
+
+
+def _record(user, data: dict, sender_key: str = "") -> tuple[Lead, int | None, bool]:
+    """The lead written with its capture event, not yet handed over; (the lead, the dealer named or
+    the user's own, whether it is the user's own)."""
+    data = catalog.with_model_checked(data)
     dealer_id, own = dealer_for(user, Lead.permission_key, data.get("dealer_id"))
     customer, known = _customer_for(user, data, dealer_id if own else None)
     lead = Lead(customer=customer, source=data.get("source") or LeadSource.HOTLINE, created_by=user,
@@ -50,17 +98,16 @@ def capture_lead(user, data: dict, *, sender_key: str = "") -> Lead:
     lead.province = lead.province or customer.province
     lead.city = lead.city or customer.city
     lead.full_clean(exclude=["customer", "org_unit", "dealer", "lost_reason", "created_by"])
-    with transaction.atomic():
-        lead.save()
-        LeadEvent.objects.create(lead=lead, kind=LeadEventKind.CAPTURED, at=lead.created_at, user=user)
-        emit("sales.lead.captured", lead, {"customer_id": customer.pk, "source": lead.source}, actor=user)
-        if dealer_id is None:
-            assignment.assign_automatically(lead, user)
-        else:
-            assignment.hand_over(lead, dealer_id, [("own_lead" if own else "chosen_at_capture", None)], user)
-            if own:
-                assignment.accept_now(lead, user)
-    return lead
+    lead.save()
+    LeadEvent.objects.create(lead=lead, kind=LeadEventKind.CAPTURED, at=lead.created_at, user=user)
+    emit("sales.lead.captured", lead, {"customer_id": customer.pk, "source": lead.source}, actor=user)
+    return lead, dealer_id, own
+
+
+def _hand_to_named(lead: Lead, dealer_id: int, own: bool, user) -> None:
+    assignment.hand_over(lead, dealer_id, [("own_lead" if own else "chosen_at_capture", None)], user)
+    if own:
+        assignment.accept_now(lead, user)
 
 
 def _customer_for(user, data: dict, home_dealer_id: int | None) -> tuple[Customer, bool]:

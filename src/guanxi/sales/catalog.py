@@ -33,6 +33,27 @@ def save_product(user, pk, data: dict) -> Product:
         return _saved(product)
 
 
+def car_model_named(name: str) -> str:
+    """The catalog's spelling of the car model a lead or a deal names (case and surrounding spaces
+    do not matter); a model the catalog does not list as on sale is refused naming `model` (a lead
+    or deal that has one from before keeps it: only a changed name is checked). Until head office
+    puts car models in the catalog, any name is taken: the catalog is what makes names checkable."""
+    models = Product.objects.filter(kind=ProductKind.MODEL, active=True)
+    found = models.filter(name__iexact=name.strip()).values_list("name", flat=True).first()
+    if found is not None:
+        return found
+    if models.exists():
+        raise ValidationError({"model": _("“%(name)s” is not a car model in the catalog.") % {"name": name}})
+    return name
+
+
+def with_model_checked(data: dict, current: str = "") -> dict:
+    """`data` with its `model` in the catalog's spelling, when it names one other than `current`."""
+    if not data.get("model") or data["model"] == current:
+        return data
+    return {**data, "model": car_model_named(data["model"])}
+
+
 def save_price_list(user, pk, data: dict) -> PriceList:
     price_list = get_restricted(user, PriceList, pk, "change") if pk else PriceList()
     if not pk:

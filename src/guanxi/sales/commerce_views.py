@@ -21,6 +21,7 @@ from guanxi.sales.forms import (
     PriceListForm,
     ProductForm,
     QuoteForm,
+    QuoteLineForm,
     ShipForm,
 )
 from guanxi.sales.models import Opportunity, Order, OrderState, Price, PriceList, Product, Quote, QuoteStatus
@@ -116,6 +117,7 @@ class QuoteStepView(StepView):
     actions = {
         "order": (PlaceOrderForm, "change", (QuoteStatus.READY, QuoteStatus.SENT, QuoteStatus.ACCEPTED)),
         "approve": (ApproveForm, "approve", (QuoteStatus.AWAITING_APPROVAL,)),
+        "line": (QuoteLineForm, "change", (QuoteStatus.READY, QuoteStatus.AWAITING_APPROVAL)),
         "answer": (AnswerForm, "change", (QuoteStatus.READY, QuoteStatus.SENT)),
     }
 
@@ -124,6 +126,8 @@ class QuoteStepView(StepView):
             orders.place_order(user, pk)
         elif action == "approve":
             quotes.approve(user, pk)
+        elif action == "line":
+            quotes.add_line(user, pk, {**data, "product_id": data["product"].pk})
         else:
             quotes.answer(user, pk, data["status"])
 

@@ -143,7 +143,7 @@ class FunnelView(LoginRequiredMixin, View):
         require(request.user, Opportunity.permission_key, "view")
         rows = Opportunity.objects.restrict(request.user, "view")
         filterset = OpportunityFilterSet(request.GET or None, queryset=rows, request=request)
-        stages = funnel.funnel(filterset.qs)
+        stages = funnel.funnel_for(request.user, filterset)
         currency = default_currency()
         chart = {"stages": [row.label for row in stages if row.stage not in CLOSED_STAGES],
                  "counts": [row.count for row in stages if row.stage not in CLOSED_STAGES],

@@ -23,6 +23,7 @@ from guanxi.sales.models import (
     Price,
     PriceList,
     Product,
+    ProductKind,
     Quote,
     QuoteStatus,
     SalesTarget,
@@ -37,6 +38,19 @@ TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
 def dealers():
     return OrgUnit.objects.filter(kind=OrgUnitKind.DEALER).order_by("code")
+
+
+def offer_catalog_models(form) -> None:
+    """Once the catalog lists car models, the form's model field offers them (the services refuse
+    any other name); a name kept from before stays on offer for the record that has it."""
+    names = list(Product.objects.filter(kind=ProductKind.MODEL, active=True).order_by("name")
+                 .values_list("name", flat=True))
+    if not names:
+        return
+    current = form.initial.get("model") or getattr(getattr(form, "instance", None), "model", "")
+    if current and current not in names:
+        names.append(current)
+    form.fields["model"].widget = forms.Select(choices=[("", "---------"), *((name, name) for name in names)])
 
 
 class LeadForm(forms.ModelForm):
@@ -56,6 +70,7 @@ class LeadForm(forms.ModelForm):
 
     def __init__(self, *args, user, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
+        offer_catalog_models(self)
         self.customer = customer
         if customer is not None:
             del self.fields["name"], self.fields["phone"], self.fields["email"]
@@ -79,6 +94,10 @@ class LeadChangeForm(UserModelForm):
         model = Lead
         fields = CHANGEABLE
         widgets = {"note": TEXTAREA}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_catalog_models(self)
 
 
 class AssignForm(forms.Form):
@@ -123,6 +142,13 @@ class DistributionRuleForm(UserModelForm):
         self.fields["dealer"].queryset = dealers()
 
 
+class LostReasonForm(UserModelForm):
+    class Meta:
+        model = LostReason
+        fields = ("code", "name", "name_en", "active")
+        help_texts = {"active": _("A reason no longer in use is not offered; leads lost for it keep it.")}
+
+
 class DealerDeskForm(UserModelForm):
     class Meta:
         model = DealerDesk
@@ -158,6 +184,7 @@ class EnquiryForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        offer_catalog_models(self)
         if not self.is_bound:
             self.initial["stamp"] = signing.dumps(time.time(), salt=STAMP_SALT)
 
@@ -186,6 +213,7 @@ class OpportunityForm(UserModelForm):
 
     def __init__(self, *args, customer=None, lead=None, **kwargs):
         super().__init__(*args, **kwargs)
+        offer_catalog_models(self)
         self.customer, self.lead = customer, lead
         self.fields["name"].required = False
         offered = units_within_reach(dealers(), self.user, Opportunity.permission_key, "add")
@@ -270,6 +298,20 @@ class QuoteForm(UserModelForm):
         line = {"product_id": data.pop("product").pk, "quantity": data.pop("quantity"),
                 "discount_percent": data.pop("line_discount")}
         return {**data, "lines": [line]}
+
+
+class QuoteLineForm(forms.Form):
+    """Another product on a quote not yet sent (an accessory, a package, insurance …)."""
+
+    title = _("Add a product")
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), label=_("product"))
+    quantity = forms.IntegerField(label=_("quantity"), min_value=1, max_value=999, initial=1)
+    discount_percent = forms.DecimalField(label=_("discount on the product (%)"), min_value=0, max_value=100,
+                                          decimal_places=2, initial=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(active=True, prices__isnull=False).distinct()
 
 
 class ApproveForm(forms.Form):

@@ -15,7 +15,7 @@ from guanxi.core.outbox import emit
 from guanxi.core.scoping import get_restricted
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Stage
-from guanxi.sales import assignment
+from guanxi.sales import assignment, catalog
 from guanxi.sales.models import (
     FEEDBACK_STATUS,
     DealerDesk,
@@ -43,6 +43,7 @@ def update_lead(user, pk, data: dict) -> Lead:
     """The prospect's interest as it becomes clearer (model, budget, timeframe, verification)."""
     with transaction.atomic():
         lead = _locked(user, pk)
+        data = catalog.with_model_checked(data, lead.model)
         for field in CHANGEABLE:
             if data.get(field) is not None:
                 setattr(lead, field, data[field])

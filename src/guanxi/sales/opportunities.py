@@ -13,10 +13,11 @@ from guanxi.core.scoping import get_restricted, require, within_reach
 from guanxi.customers import relationships
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import RelationshipKind, Stage
-from guanxi.sales import leads
+from guanxi.sales import catalog, leads
 from guanxi.sales.dealers import dealer_for
 from guanxi.sales.models import (
     CLOSED_STAGES,
+    DAYS_IN_STAGE,
     FUNNEL_STAGES,
     Lead,
     LostReason,
@@ -45,6 +46,7 @@ def open_opportunity(user, data: dict) -> Opportunity:
     one the user works for (head office: any), else the user's own dealer. The dealer gets a SALES
     relationship with the customer."""
     require(user, Opportunity.permission_key, "add")
+    data = catalog.with_model_checked(data)
     customer = customer_services.get_customer(user, data.get("customer_id"), "view")
     customer_services.refuse_if_erased(customer)
     lead = get_restricted(user, Lead, data["lead_id"], "change") if data.get("lead_id") else None
@@ -83,6 +85,7 @@ def _locked(user, pk) -> Opportunity:
 def update_opportunity(user, pk, data: dict) -> Opportunity:
     with transaction.atomic():
         opportunity = _locked(user, pk)
+        data = catalog.with_model_checked(data, opportunity.model)
         for field in CHANGEABLE:
             if field in data and (data[field] is not None or field in ("probability", "expected_close")):
                 setattr(opportunity, field, data[field])
@@ -131,9 +134,13 @@ def _step(user, opportunity: Opportunity, stage: str, note: str, reason) -> None
     opportunity.stage, opportunity.stage_since, opportunity.lost_reason = stage, now, reason
     opportunity.closed_at = now if stage in CLOSED_STAGES else None
     opportunity.furthest = max(opportunity.furthest, furthest_index(stage))
+    days = (now - since).total_seconds() / 86400
+    if left in DAYS_IN_STAGE:
+        field = DAYS_IN_STAGE[left]
+        setattr(opportunity, field, (getattr(opportunity, field) or 0) + days)
     opportunity.save()
     OpportunityStep.objects.create(opportunity=opportunity, from_stage=left, to_stage=stage, at=now, user=user,
-                                   note=note.strip()[:500], days_in_previous=(now - since).total_seconds() / 86400)
+                                   note=note.strip()[:500], days_in_previous=days)
     emit("sales.opportunity.moved", opportunity, {"from": left, "to": stage, "dealer_id": opportunity.dealer_id},
          actor=user)
     customer_stage = CUSTOMER_STAGE.get(stage)

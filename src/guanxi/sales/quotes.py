@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.outbox import emit
 from guanxi.core.scoping import get_restricted, require
-from guanxi.sales.models import Opportunity, Price, PriceList, Quote, QuoteLine, QuoteStatus
+from guanxi.sales.models import Opportunity, Price, PriceList, Product, ProductKind, Quote, QuoteLine, QuoteStatus
 
 APPROVAL_ABOVE = Decimal("5")  # percent of discount a salesperson gives without a manager
 VALID_DAYS = 14
+LINES_AT_MOST = 50  # as many as a new quote may have (schemas.QuoteIn)
 NEXT = {  # the customer's answer, once the quote is out of approval
     QuoteStatus.SENT: (QuoteStatus.READY,),
     QuoteStatus.ACCEPTED: (QuoteStatus.READY, QuoteStatus.SENT),
@@ -49,6 +50,7 @@ def create_quote(user, opportunity_pk, data: dict) -> Quote:
     if quote.valid_until and quote.valid_until < today:
         errors["valid_until"] = _("A quote is valid from today on.")
     lines = _priced_lines(price_list, data.get("lines") or [], errors)
+    errors.update(_configuration_errors(lines))
     if errors:
         raise ValidationError(errors)
     quote.status = QuoteStatus.AWAITING_APPROVAL if _needs_approval(quote, lines) else QuoteStatus.READY
@@ -84,10 +86,55 @@ def _priced_lines(price_list: PriceList, given: list[dict], errors: dict) -> lis
         priced = QuoteLine(product_id=line["product_id"], quantity=line.get("quantity") or 1,
                            unit_price=prices[line["product_id"]],
                            discount_percent=line.get("discount_percent") or Decimal("0"))
+        priced.asked_as = index  # its place in the request, for errors found later
         errors.update({f"lines[{index}].{field}": message
                        for field, message in _errors_of(priced, exclude=["quote", "product"]).items()})
         lines.append(priced)
     return lines
+
+
+def _configuration_errors(lines: list[QuoteLine]) -> dict:
+    """A trim or an option fits the car model it belongs to: on a quote for a car, one for another
+    model is refused (`lines[i].product_id`, i its place in the request)."""
+    products = Product.objects.in_bulk([line.product_id for line in lines])
+    cars = {product.pk for product in products.values() if product.kind == ProductKind.MODEL}
+    errors = {}
+    for index, line in enumerate(lines):
+        part = products.get(line.product_id)
+        if cars and part is not None and part.model_id is not None and part.model_id not in cars:
+            place = getattr(line, "asked_as", index)
+            errors[f"lines[{place}].product_id"] = _("%(product)s fits the %(model)s only.") % {
+                "product": part.name, "model": part.model.name}
+    return errors
+
+
+def add_line(user, pk, line: dict) -> Quote:
+    """Another product on a quote not yet sent, priced from the quote's own list. A discount above
+    APPROVAL_ABOVE on it or on the whole sends the quote back to a manager (who is told): an
+    approval covered what was on the quote then."""
+    with transaction.atomic():
+        quote = _locked(user, pk)
+        if quote.status not in (QuoteStatus.READY, QuoteStatus.AWAITING_APPROVAL):
+            raise ValidationError({"status": _("This quote is %(status)s: make a new one to change it.")
+                                   % {"status": quote.get_status_display().lower()}})
+        if not quote.opportunity.is_open:
+            raise ValidationError({"opportunity": _("This deal is closed: reopen it to quote again.")})
+        having = list(quote.lines.all())
+        if len(having) >= LINES_AT_MOST:
+            raise ValidationError({"product_id": _("A quote has at most %(most)d lines.") % {"most": LINES_AT_MOST}})
+        errors = {}
+        added = _priced_lines(quote.price_list, [line], errors)
+        errors.update(_configuration_errors([*having, *added]))
+        if errors:  # named as the request names them: the line's own fields
+            raise ValidationError({key.split(".", 1)[-1]: message for key, message in errors.items()})
+        added[0].quote = quote
+        added[0].save()
+        if _needs_approval(quote, added):
+            quote.status, quote.approved_by, quote.approved_at = QuoteStatus.AWAITING_APPROVAL, None, None
+        quote.save()
+        emit("sales.quote.changed", quote, {"opportunity_id": quote.opportunity_id, "status": quote.status},
+             actor=user)
+    return quote
 
 
 def _needs_approval(quote: Quote, lines: list[QuoteLine]) -> bool:

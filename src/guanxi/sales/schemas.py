@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ninja import Field, ModelSchema, Schema
 
+from guanxi.sales.capture import LEADS_AT_ONCE
 from guanxi.sales.models import (
     Lead,
     LeadEvent,
@@ -62,6 +63,12 @@ class LeadIn(Schema):
     city: str | None = Field(None, max_length=40)
     note: str | None = Field(None, max_length=2000)
     dealer_id: int | None = None
+
+
+class LeadsIn(Schema):
+    """Leads captured together; each as `POST /leads` takes one."""
+
+    leads: list[LeadIn] = Field(min_length=1, max_length=LEADS_AT_ONCE)
 
 
 class LeadChange(Schema):

@@ -11,6 +11,7 @@ from guanxi.sales.models import (
     DealerDesk,
     DistributionRule,
     Lead,
+    LostReason,
     Opportunity,
     Order,
     PriceList,
@@ -64,6 +65,18 @@ class DistributionRuleTable(tables.Table):
 
     def render_where(self, record):
         return " · ".join(part for part in (record.province, record.city) if part) or _("anywhere")
+
+
+class LostReasonTable(tables.Table):
+    name = tables.Column(linkify=("sales:reason_edit", {"pk": tables.A("pk")}))
+    name_en = tables.Column()
+    code = tables.Column()
+    active = tables.BooleanColumn()
+
+    class Meta:
+        model = LostReason
+        fields = ("name", "name_en", "code", "active")
+        empty_text = _("No lost reasons yet: a lead cannot be reported lost until head office adds one.")
 
 
 class DealerDeskTable(tables.Table):

@@ -29,12 +29,13 @@ from guanxi.sales.forms import (
     EnquiryForm,
     LeadChangeForm,
     LeadForm,
+    LostReasonForm,
     RejectForm,
     ReopenForm,
     ReportForm,
 )
-from guanxi.sales.models import DealerDesk, DistributionRule, Lead, LeadStatus, Opportunity
-from guanxi.sales.tables import DealerDeskTable, DistributionRuleTable, LeadTable
+from guanxi.sales.models import DealerDesk, DistributionRule, Lead, LeadStatus, LostReason, Opportunity
+from guanxi.sales.tables import DealerDeskTable, DistributionRuleTable, LeadTable, LostReasonTable
 from guanxi.sales.wording import reasons_in_words
 
 
@@ -149,6 +150,18 @@ class RuleEditView(ObjectEditView):
 
 class RuleDeleteView(ObjectDeleteView):
     model = DistributionRule
+
+
+class ReasonListView(ObjectListView):
+    model = LostReason
+    table_class = LostReasonTable
+    title = _("Lost reasons")
+    add_url_name = "sales:reason_add"
+
+
+class ReasonEditView(ObjectEditView):
+    model = LostReason
+    form_class = LostReasonForm
 
 
 class DeskListView(ObjectListView):

@@ -34,6 +34,7 @@ CLOSED_STAGES = (OpportunityStage.WON, OpportunityStage.LOST)
 DEFAULT_PROBABILITY = {OpportunityStage.INITIAL: 10, OpportunityStage.INTENT: 30, OpportunityStage.NEGOTIATION: 60,
                        OpportunityStage.CONTRACT: 90, OpportunityStage.WON: 100, OpportunityStage.LOST: 0}
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+DAYS_IN_STAGE = {stage: f"days_{stage.value}" for stage in FUNNEL_STAGES}  # Opportunity's field per stage
 
 
 class StageProbability(models.Model):
@@ -89,6 +90,12 @@ class Opportunity(Tracked):
     stage_since = models.DateTimeField(_("in this stage since"))
     furthest = models.PositiveSmallIntegerField(default=0, editable=False)  # funnel stages reached (conversion)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # days the deal stood in each funnel stage it has left (all visits added up): the funnel's
+    # "days in stage" in one pass over the deals, without reading their history
+    days_initial = models.FloatField(null=True, blank=True, editable=False)
+    days_intent = models.FloatField(null=True, blank=True, editable=False)
+    days_negotiation = models.FloatField(null=True, blank=True, editable=False)
+    days_contract = models.FloatField(null=True, blank=True, editable=False)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -98,8 +105,14 @@ class Opportunity(Tracked):
         ordering = ["-id"]
         permissions = [("export_opportunity", _("Can export opportunity lists"))]
         indexes = [
-            models.Index(fields=["dealer", "stage"], name="opportunity_dealer_stage"),
-            models.Index(fields=["stage", "expected_close"], name="opportunity_stage_close"),
+            # one dealer's funnel and month's forecast read from the index alone (PostgreSQL; other
+            # databases take the keys only)
+            models.Index(fields=["dealer", "stage", "furthest", "probability"], name="opportunity_funnel",
+                         include=["amount", *DAYS_IN_STAGE.values(), "expected_close", "closed_at"]),
+            # a month's forecast against the targets, from the indexes alone (PostgreSQL)
+            models.Index(fields=["stage", "expected_close"], name="opportunity_stage_close",
+                         include=["dealer", "probability", "amount"]),
+            models.Index(fields=["stage", "closed_at"], name="opportunity_stage_closed", include=["dealer", "amount"]),
             models.Index(fields=["customer", "stage"], name="opportunity_customer"),
         ]
 
@@ -117,6 +130,42 @@ class Opportunity(Tracked):
     def scope_q(unit_ids, action):
         """A dealer sees its own deals; a region its dealers'; never another dealer's."""
         return Q(dealer_id__in=unit_ids)
+
+
+class FunnelCell(models.Model):
+    """The deals of one dealer, car model, stage, furthest stage reached and own probability, added
+    up. PostgreSQL keeps the cells with a trigger on every write to the deals (migration 0013), in
+    the writing transaction, so head office's funnel over a million deals adds up a few thousand
+    cells instead of reading every deal. SQLite keeps none: the funnel reads the deals there."""
+
+    permission_key = "sales.opportunity"
+    OWN_PROBABILITY_UNSET = -1  # the deals take the stage's probability
+
+    dealer = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    model = models.CharField(max_length=80)
+    stage = models.CharField(max_length=12, choices=OpportunityStage.choices)
+    furthest = models.PositiveSmallIntegerField()
+    probability = models.SmallIntegerField()
+    deals = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    days_initial = models.FloatField(default=0)
+    days_intent = models.FloatField(default=0)
+    days_negotiation = models.FloatField(default=0)
+    days_contract = models.FloatField(default=0)
+    left_initial = models.IntegerField(default=0)  # deals of the cell that left the stage (days counted)
+    left_intent = models.IntegerField(default=0)
+    left_negotiation = models.IntegerField(default=0)
+    left_contract = models.IntegerField(default=0)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dealer", "model", "stage", "furthest", "probability"],
+                                               name="one_funnel_cell")]
+
+    @staticmethod
+    def scope_q(unit_ids, action):
+        return Q(dealer_id__in=unit_ids)  # as the deals it adds up
 
 
 class OpportunityStep(models.Model):

@@ -74,12 +74,17 @@ WAITING_FOR_A_CALL = (LeadStatus.ASSIGNED, LeadStatus.ACCEPTED)  # a dealer's ba
 
 
 class LostReason(models.Model):
-    """Why a lead was lost, from a list head office keeps (so that the reasons can be counted)."""
+    """Why a lead or a deal was lost, from a list head office keeps (so that the reasons can be
+    counted). A reason is retired, never deleted: lost leads keep naming it."""
+
+    permission_key = "sales.lostreason"
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=100, validators=V.NAME)
     name_en = models.CharField(_("English name"), max_length=100, blank=True, validators=[V.printable_line])
     active = models.BooleanField(_("in use"), default=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("lost reason")
@@ -90,6 +95,13 @@ class LostReason(models.Model):
         from django.utils.translation import get_language
 
         return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
+
+    def get_absolute_url(self):
+        return reverse("sales:reasons")
+
+    @staticmethod
+    def scope_q(unit_ids, action):
+        return Q()  # one list for everyone: the permission decides who edits it
 
 
 def lead_scope_q(unit_ids, action):
