@@ -13,7 +13,10 @@ from guanxi.wsgi import application
 from tests.core.lean_client import keeping_the_test_transaction
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
-BUDGET_SECONDS = 2.0  # no request may take longer, whatever it asks for
+# No request may take longer, whatever it asks for: a guard against unbounded work (the staffing
+# request that ran 120 s), not a speed figure (bench/ has those). 2 s failed on a slower 2-core
+# machine (2026-11-27) for ordinary requests at 2.0-2.2 s.
+BUDGET_SECONDS = 5.0
 ROLES = ["agent", "dealer_sales", "analyst"]  # sees everything / one dealer / reads only
 
 
