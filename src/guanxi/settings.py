@@ -249,6 +249,11 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 GUANXI_DEFAULT_REGION = os.environ.get("GUANXI_DEFAULT_REGION", "CN")
+# The contact center's telephone system (contact_center.gateways): the default records commands only.
+GUANXI_TELEPHONY_GATEWAY = os.environ.get("GUANXI_TELEPHONY_GATEWAY", "guanxi.contact_center.gateways.LoggingGateway")
+# Hours of the day (TIME_ZONE) when the contact center may call customers out: click-to-dial is refused outside.
+GUANXI_CALLING_HOURS = (int(os.environ.get("GUANXI_CALLING_FROM", "9")),
+                        int(os.environ.get("GUANXI_CALLING_UNTIL", "21")))
 GUANXI_CURRENCY = os.environ.get("GUANXI_CURRENCY", "CNY")
 # Uploads (imports, attachments) larger than this are refused before they are read.
 GUANXI_MAX_UPLOAD_BYTES = int(os.environ.get("GUANXI_MAX_UPLOAD_MB", "50")) * 2**20

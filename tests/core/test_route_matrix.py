@@ -48,6 +48,11 @@ API_TESTED_ELSEWHERE = {
     ("DELETE", "/api/tokens/{token_id}"): "tests.core.test_api::test_cannot_revoke_another_users_token",
     ("POST", "/api/contact-center/staffing"):
         "tests.contact_center.test_staffing::test_staffing_api_is_for_supervisors_analysts_and_admins",
+    # signed by the PBX, not a user's: a signed-in administrator without the signature is refused too
+    ("POST", "/api/contact-center/cti/events"): "tests.contact_center.test_voice::"
+                                                "test_unsigned_badly_signed_stale_and_replayed_call_events_are_refused_and_change_nothing",
+    ("POST", "/api/contact-center/dial"):
+        "tests.contact_center.test_voice::test_the_dial_endpoint_rings_only_customers_in_the_agent_s_reach",
     ("POST", "/api/contact-center/simulate"):
         "tests.contact_center.test_simulate::test_api_simulate_is_for_supervisors_analysts_and_admins",
     **{(method, f"/api/leads/{{pk}}/{step}"): LEAD_LOOP

@@ -1,15 +1,21 @@
-"""The contact-center API: staffing (Erlang C / A per interval) and the simulator.
+"""The contact-center API: staffing (Erlang C / A per interval), the simulator, the voice channel.
 
 Thin: the schemas check types, the services check ranges (a ValidationError naming the field,
-turned into the API's one 422 shape by guanxi.core.api); both need the "staffing" permission
-(supervisors, analysts, administrators), else 403.
+turned into the API's one 422 shape by guanxi.core.api). Staffing and the simulator need the
+"staffing" permission (supervisors, analysts, administrators), else 403. The PBX's call events
+are signed by the PBX (webhooks.py), not sent by a user: refused with 401 unless signed, fresh and
+new; their changes are audited as the system's. Click-to-dial is an agent's, within their scope.
 """
 
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
 
-from guanxi.contact_center import services
+from guanxi.contact_center import services, voice, webhooks
+from guanxi.core.audit import Channel, audit_context
+from guanxi.core.jobs import system_actor
 from guanxi.core.scoping import require
 
 router = Router(tags=["contact center"])
@@ -119,3 +125,84 @@ def simulate(request, payload: SimulateIn):
         max_agents=services.API_MAX_AGENTS,
         max_work=services.API_MAX_WORK,
     )
+
+
+class SignedBy:
+    """Ninja authentication by a webhook signature (runs before the body is read as JSON)."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def __call__(self, request):
+        try:
+            webhooks.verify(self.source, request)
+        except webhooks.RefusedWebhook as exc:
+            raise HttpError(401, str(exc)) from None
+        return self.source
+
+
+class CallEventIn(Schema):
+    event: Literal["offered", "answered", "dtmf", "transferred", "ended", "recording"]
+    call_id: str = Field(max_length=100, description="The PBX's own id of the call, the same in each event.")
+    caller: str = Field("", max_length=40, description="offered: the calling number (caller ID).")
+    skill: str = Field("", max_length=40, description="offered: the skill the PBX's menu chose; transferred: "
+                                                      "back to the queue for this skill.")
+    extension: str = Field("", max_length=20, description="answered: where it was picked up; transferred: to whom.")
+    digits: str = Field("", max_length=32, description="dtmf: the keys pressed.")
+    url: str = Field("", max_length=500, description="recording: where the PBX keeps the recording.")
+    at: dt.datetime | None = Field(None, description="When it happened (default: when Guanxi receives it).")
+
+
+class CallDecisionOut(Schema):
+    action: Literal["connect", "queue", "voicemail", "hangup"]
+    call_id: str
+    contact_id: int
+    state: str
+    customer_id: int | None
+    tier: str
+    extension: str | None = Field(None, description="connect: the agent's extension to ring.")
+    position: int | None = Field(None, description="queue: the caller's place among the waiting calls.")
+    reason: str | None = Field(None, description="voicemail: why no agent can take the call.")
+
+
+_CALL_EVENTS = {
+    "offered": lambda e: voice.call_offered(e.call_id, e.caller, e.at, e.skill),
+    "answered": lambda e: voice.call_answered(e.call_id, e.extension, e.at),
+    "dtmf": lambda e: voice.keys_pressed(e.call_id, e.digits, e.at),
+    "transferred": lambda e: voice.call_transferred(e.call_id, e.extension, e.skill, e.at),
+    "ended": lambda e: voice.call_ended(e.call_id, e.at),
+    "recording": lambda e: voice.recording_ready(e.call_id, e.url, e.at),
+}
+
+
+@router.post("/cti/events", response=CallDecisionOut, auth=SignedBy("cti"))
+def call_event(request, payload: CallEventIn):
+    """A PBX reports a step of a call; the answer says what to do with it now (docs/contact-center-channels.md).
+
+    Signed with the CTI secret (401 otherwise, or when replayed); an unknown call id, extension or bad
+    keys are a 422 naming the field; an unknown caller is routed as an unknown party.
+    """
+    with audit_context(actor=system_actor(), channel=Channel.API):
+        return _CALL_EVENTS[payload.event](payload)
+
+
+class DialIn(Schema):
+    customer_id: int
+    purpose: str = Field("service", description="Why the customer is called: service, marketing, survey …; the "
+                                                "customer must have agreed to calls for it.")
+
+
+class DialOut(Schema):
+    contact_id: int
+    call_id: str
+
+
+@router.post("/dial", response={201: DialOut})
+def dial(request, payload: DialIn):
+    """Click-to-dial: ring the signed-in agent's extension, then the customer (through the telephony gateway).
+
+    422 with the reason for a customer without a callable phone, without consent for the purpose, outside
+    the calling hours, or for a user who is no agent with an extension; 404 for a customer out of scope.
+    """
+    contact = voice.dial(request.user, payload.customer_id, payload.purpose)
+    return Status(201, {"contact_id": contact.pk, "call_id": contact.external_id})

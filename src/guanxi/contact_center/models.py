@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.contact_center.routing import CHANNELS, AgentState, Requirement
 from guanxi.contact_center.routing import Agent as EngineAgent
-from guanxi.customers.models import Channel, Customer, Interaction, Tier
+from guanxi.customers.models import Channel, Customer, Direction, Interaction, Tier
 
 
 class ContactChannel(models.TextChoices):
@@ -65,6 +65,8 @@ class Agent(models.Model):
         help_text='{"voice": 1, "chat": 3}; channels: ' + ", ".join(CHANNELS),
     )
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.OFFLINE)
+    # The agent's telephone on the PBX: where the CTI answer sends a call routed to this agent (voice.py).
+    extension = models.CharField(_("extension"), max_length=20, blank=True, default="", db_index=True)
     last_assignment_at = models.DateTimeField(_("last assignment"), null=True, blank=True)
 
     class Meta:
@@ -72,6 +74,8 @@ class Agent(models.Model):
         verbose_name_plural = _("agents")
         # The staffing page, Erlang figures and the simulator: a supervisor's and analyst's tools.
         permissions = [("view_staffing", _("Can plan staffing and run the simulator"))]
+        constraints = [models.UniqueConstraint(fields=["extension"], condition=~models.Q(extension=""),
+                                               name="cc_one_agent_per_extension")]
 
     def __str__(self) -> str:
         return str(self.user)
@@ -100,11 +104,18 @@ class QueuedContact(models.Model):
         OFFERED = "offered", _("Offered")
         ASSIGNED = "assigned", _("Assigned")
         DONE = "done", _("Done")
+        ABANDONED = "abandoned", _("Abandoned")  # the party hung up (or went) before an agent answered
         VOICEMAIL = "voicemail", _("Voicemail")  # nobody can ever serve it and the policy's fallback says so
 
     ACTIVE = (State.OFFERED, State.ASSIGNED)  # holding a slot of the agent's capacity
 
     channel = models.CharField(_("channel"), max_length=20, choices=ContactChannel.choices)
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices, default=Direction.INBOUND)
+    # The channel's own reference (the PBX's call id): events about the same call find their contact by it.
+    external_id = models.CharField(_("channel reference"), max_length=100, blank=True, default="")
+    # Who is on the other end in the channel's terms (the calling number, an address): an unknown party
+    # is still somebody the agent can call back or match to a customer.
+    party = models.CharField(_("party"), max_length=200, blank=True, default="")
     requirement = models.JSONField(
         _("requirement"), default=dict, blank=True,
         help_text='{"skills": {"warranty": 3}, "language": "zh", "region": "east"}',
@@ -131,6 +142,8 @@ class QueuedContact(models.Model):
         Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="queued_contacts",
         verbose_name=_("interaction"),
     )
+    recording = models.URLField(_("recording"), max_length=500, blank=True, default="")
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("queued contact")
@@ -138,6 +151,10 @@ class QueuedContact(models.Model):
         indexes = [
             models.Index(fields=["state", "channel", "tier", "arrival"], name="cc_waiting_idx"),
             models.Index(fields=["offered_to", "state"], name="cc_agent_load_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], condition=~models.Q(external_id=""),
+                                    name="cc_one_contact_per_reference"),
         ]
 
     def __str__(self) -> str:
@@ -174,3 +191,52 @@ class RoutingPolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.saved_at:%Y-%m-%d %H:%M} {self.saved_by or ''}".strip()
+
+
+class ContactEvent(models.Model):
+    """What happened to a contact, when, with which agent: the log the KPIs are counted from (service level,
+    ASA, handle time, abandonment, transfers) and the trail of what a channel reported (DTMF digits,
+    the recording)."""
+
+    class Kind(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        OFFERED = "offered", _("Offered to an agent")
+        EXPIRED = "expired", _("Offer not answered")
+        ANSWERED = "answered", _("Answered")
+        DTMF = "dtmf", _("Keys pressed")
+        TRANSFERRED = "transferred", _("Transferred")
+        RECORDING = "recording", _("Recording")
+        COMPLETED = "completed", _("Completed")
+        ABANDONED = "abandoned", _("Abandoned")
+        DIALLED = "dialled", _("Dialled out")
+        COMMAND = "command", _("Sent to the channel")
+
+    contact = models.ForeignKey(QueuedContact, on_delete=models.CASCADE, related_name="events",
+                                verbose_name=_("contact"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    at = models.DateTimeField(_("when"))
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("agent"))
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("contact event")
+        verbose_name_plural = _("contact events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["contact", "at"], name="cc_event_contact_idx"),
+                   models.Index(fields=["kind", "at"], name="cc_event_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%H:%M:%S}"
+
+
+class WebhookReceipt(models.Model):
+    """A signed webhook call already taken (webhooks.py): its nonce, kept for as long as its timestamp is
+    accepted, so a replay is refused in every server process (a unique row, not a per-process cache)."""
+
+    source = models.CharField(max_length=20)
+    nonce = models.CharField(max_length=64)
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "nonce"], name="cc_webhook_nonce_once")]

@@ -45,13 +45,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
-from django.db.models import BooleanField, F, Func, Q
+from django.db.models import BooleanField, Count, F, Func, Q
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.contact_center import erlang
-from guanxi.contact_center.models import Agent, ContactChannel, QueuedContact, RoutingPolicyVersion, timeline_channel
+from guanxi.contact_center.models import (
+    Agent,
+    ContactChannel,
+    ContactEvent,
+    QueuedContact,
+    RoutingPolicyVersion,
+    timeline_channel,
+)
 from guanxi.contact_center.policies import VALUE, default_policy
 from guanxi.contact_center.routing import Agent as EngineAgent
 from guanxi.contact_center.routing import Contact, RoutingPolicy
@@ -548,11 +555,12 @@ def _serialised(operation, *args, **kwargs):
     raise AssertionError("unreachable")
 
 
-def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime):
+def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime, only: tuple[str, ...] | None = None):
     agent = Agent.objects.select_for_update().get(pk=agent_id)
     engine_agent = agent.to_engine()
     engine_agent.load = _load(agent)
-    channels = [channel for channel in engine_agent.capacity if engine_agent.has_room(channel)]
+    channels = [channel for channel in engine_agent.capacity
+                if engine_agent.has_room(channel) and (only is None or channel in only)]
     if not channels:
         return None
     eligible = []
@@ -580,8 +588,87 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime):
         agent.state = Agent.State.BUSY
         agent.last_assignment_at = now
         agent.save(update_fields=["state", "last_assignment_at"])
+        log_event(locked, ContactEvent.Kind.OFFERED, now, agent)
         return locked
     return None
+
+
+def dispatch(contact: QueuedContact, policy: RoutingPolicy | None = None,
+             now: dt.datetime | None = None) -> list[tuple[QueuedContact, Agent]]:
+    """Push routing on the database path, for a channel that must be told where a contact goes (a call):
+    the agents free for the contact's channel who meet its current ring, in the policy's agent choice
+    (longest idle, fewest today, best proficiency, as in the engine), each claim their best contact by the
+    engine's rule until `contact` is offered or none is left. An agent may take an older contact first:
+    that is routing too. Returns every offer made, so the caller can connect each one; a voice contact goes
+    only to agents with an extension to ring."""
+    policy = policy or current_policy()
+    now = now or timezone.now()
+    offers = []
+    for agent in _free_agents_in_choice_order(contact, policy, now):
+        offered = _serialised(_claim, agent.pk, policy, now, (contact.channel,))
+        if offered is None:
+            continue
+        offers.append((offered, agent))
+        if offered.pk == contact.pk:
+            break
+    return offers
+
+
+def dispatch_agent(agent: Agent, channel: str, now: dt.datetime | None = None) -> list[tuple[QueuedContact, Agent]]:
+    """An agent just freed a slot of `channel`: the best waiting contact they may take is offered to them."""
+    offered = _serialised(_claim, agent.pk, current_policy(), now or timezone.now(), (channel,))
+    return [] if offered is None else [(offered, agent)]
+
+
+def start_outbound(agent: Agent, customer: Customer, channel: str, party: str, external_id: str,
+                   now: dt.datetime, **details) -> QueuedContact:
+    """A contact the agent starts (click-to-dial): in the agent's hands from the start, holding a slot of the
+    channel like an answered one, on the customer's timeline as outbound, and in the event log."""
+    return _serialised(_start_outbound, agent.pk, customer, channel, party, external_id, now, details)
+
+
+def _start_outbound(agent_id, customer, channel, party, external_id, now, details) -> QueuedContact:
+    agent = Agent.objects.select_for_update().select_related("user").get(pk=agent_id)
+    engine_agent = agent.to_engine()
+    engine_agent.load = _load(agent)
+    if not engine_agent.has_room(channel):
+        raise ValidationError({"extension": _("The agent has no free %(channel)s line (on another contact?)")
+                                            % {"channel": ContactChannel(channel).label}})
+    contact = QueuedContact.objects.create(
+        channel=channel, direction=Direction.OUTBOUND, state=QueuedContact.State.ASSIGNED, tier=customer.tier,
+        customer=customer, party=party, external_id=external_id, arrival=now, offered_to=agent, offered_at=now)
+    contact.interaction = _timeline_entry(contact, agent.user)
+    contact.save(update_fields=["interaction"])
+    agent.state, agent.last_assignment_at = Agent.State.BUSY, now
+    agent.save(update_fields=["state", "last_assignment_at"])
+    log_event(contact, ContactEvent.Kind.DIALLED, now, agent, **details)
+    return contact
+
+
+def _free_agents_in_choice_order(contact: QueuedContact, policy: RoutingPolicy, now: dt.datetime) -> list[Agent]:
+    waited = (now - contact.arrival).total_seconds()
+    rings = policy.ladder(contact.requirement_for_engine())
+    ring = rings[min(policy.step_at(waited), len(rings) - 1)]
+    agents = Agent.objects.filter(state__in=(Agent.State.AVAILABLE, Agent.State.BUSY))
+    if contact.channel == ContactChannel.VOICE:
+        agents = agents.exclude(extension="")
+    free = []
+    for agent in agents:
+        engine_agent = agent.to_engine()
+        engine_agent.load = _load(agent)
+        if engine_agent.has_room(contact.channel) and ring.is_met_by(engine_agent):
+            free.append(agent)
+    never = dt.datetime.min.replace(tzinfo=dt.UTC)
+    if policy.agent_choice == "fewest_today":
+        day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        today = dict(ContactEvent.objects.filter(kind=ContactEvent.Kind.OFFERED, at__gte=day_start,
+                                                 agent__in=free).order_by().values_list("agent").annotate(n=Count("pk")))
+        return sorted(free, key=lambda a: (today.get(a.pk, 0), a.last_assignment_at or never, a.pk))
+    if policy.agent_choice == "best_proficiency":
+        wanted = [skill for skill, _level in ring.skills]
+        return sorted(free, key=lambda a: (-sum(a.skills.get(s, 0) for s in wanted), a.last_assignment_at or never,
+                                           a.pk))
+    return sorted(free, key=lambda a: (a.last_assignment_at or never, a.pk))
 
 
 def enqueue_contact(
@@ -592,6 +679,8 @@ def enqueue_contact(
     arrival: dt.datetime | None = None,
     policy: RoutingPolicy | None = None,
     customer: Customer | None = None,
+    external_id: str = "",
+    party: str = "",
 ) -> QueuedContact:
     """Put a contact in the queue, from `customer` (None: an unknown party), validated with the engine's own
     rules: a contact channel, proficiencies 1-5, and a customer tier the policy knows, since a contact of
@@ -620,14 +709,21 @@ def enqueue_contact(
     if tier not in policy.tier_priority:
         raise ValidationError({"tier": _("“%(tier)s” is not a tier of the routing policy (%(tiers)s)")
                                        % {"tier": tier, "tiers": ", ".join(policy.tier_priority)}})
-    contact = QueuedContact(channel=channel, requirement=_requirement(channel, requirement), tier=tier, value=value,
-                            arrival=arrival or timezone.now(), customer=customer)
+    contact = QueuedContact(channel=channel, requirement=checked_requirement(channel, requirement), tier=tier,
+                            value=value, arrival=arrival or timezone.now(), customer=customer,
+                            external_id=external_id, party=party)
     _apply_fallback(contact, policy, _roster_meets())
     contact.save()
+    log_event(contact, ContactEvent.Kind.QUEUED, contact.arrival)
     return contact
 
 
-def _requirement(channel: str, requirement: Any) -> dict:
+def log_event(contact: QueuedContact, kind: str, at: dt.datetime, agent: Agent | None = None, **data) -> ContactEvent:
+    """One line of the contact's event log (models.ContactEvent), which the KPIs are counted from."""
+    return ContactEvent.objects.create(contact=contact, kind=kind, at=at, agent=agent, data=data)
+
+
+def checked_requirement(channel: str, requirement: Any) -> dict:
     """The requirement as stored: only what it asks ({"skills": {...}, "language": ..., "region": ...}), checked
     with the engine's own rules, so that the claim can read it in SQL."""
     requirement = {} if requirement is None else requirement
@@ -729,42 +825,51 @@ def _accept(agent_id: int, contact_id: int, policy: RoutingPolicy, now: dt.datet
     if contact is None:
         return None
     if contact.offered_at is not None and contact.offered_at <= _expiry_cutoff(policy, now):
-        _release_offers(pending)
+        _release_offers(pending, now)
         return "expired"
     contact.state = QueuedContact.State.ASSIGNED
     if contact.customer_id is not None and contact.interaction_id is None:
         contact.interaction = _timeline_entry(contact, contact.offered_to.user)
     contact.save(update_fields=["state", "interaction"])
+    log_event(contact, ContactEvent.Kind.ANSWERED, now, contact.offered_to)
     return contact
 
 
-def complete_contact(agent: Agent, contact_id: int, summary: str = "") -> None:
+def complete_contact(agent: Agent, contact_id: int, summary: str = "", now: dt.datetime | None = None) -> None:
     """The agent is done: the slot frees up (the contact is never offered again); idle again, it is available.
 
     `summary` (the agent's notes) goes on the customer's timeline entry; a customer identified during the
     contact gets the entry now if answering did not write one.
     """
-    if not _serialised(_complete, agent.pk, contact_id, summary):
+    if not _serialised(_complete, agent.pk, contact_id, summary, now or timezone.now()):
         raise ValidationError({"contact": _("Contact %(id)s is not being handled by this agent") % {"id": contact_id}})
 
 
-def _complete(agent_id: int, contact_id: int, summary: str) -> bool:
+def _complete(agent_id: int, contact_id: int, summary: str, now: dt.datetime) -> bool:
     agent = Agent.objects.select_for_update().select_related("user").get(pk=agent_id)
     active = QueuedContact.objects.filter(offered_to=agent, state__in=QueuedContact.ACTIVE)
     contact = active.filter(pk=contact_id).first()
     if contact is None:
         return False
     contact.state = QueuedContact.State.DONE
+    contact.ended_at = now
     if contact.customer_id is not None:
         if contact.interaction_id is None:
             contact.interaction = _timeline_entry(contact, agent.user, summary)
         elif summary:
             customer_services.update_interaction(agent.user, contact.interaction_id, {"summary": summary})
-    contact.save(update_fields=["state", "interaction"])
-    if agent.state == Agent.State.BUSY and not active.exists():
+    contact.save(update_fields=["state", "interaction", "ended_at"])
+    log_event(contact, ContactEvent.Kind.COMPLETED, now, agent)
+    free_if_idle(agent)
+    return True
+
+
+def free_if_idle(agent: Agent) -> None:
+    """A busy agent with no contact left in hand is available again (the caller holds the agent's row lock)."""
+    if agent.state == Agent.State.BUSY and not QueuedContact.objects.filter(
+            offered_to=agent, state__in=QueuedContact.ACTIVE).exists():
         agent.state = Agent.State.AVAILABLE
         agent.save(update_fields=["state"])
-    return True
 
 
 def _timeline_entry(contact: QueuedContact, user, summary: str = "") -> Interaction:
@@ -772,7 +877,7 @@ def _timeline_entry(contact: QueuedContact, user, summary: str = "") -> Interact
     scope and permissions apply, and the change is audited and announced like any other)."""
     return customer_services.add_interaction(user, contact.customer_id, {
         "channel": timeline_channel(contact.channel),
-        "direction": Direction.INBOUND,
+        "direction": contact.direction,
         "occurred_at": contact.arrival,
         "subject": _("Contact center: %(channel)s") % {"channel": contact.get_channel_display()},
         "summary": summary,
@@ -783,8 +888,8 @@ def release_expired_offers(policy: RoutingPolicy | None = None, now: dt.datetime
     """Offers not answered within the policy's reservation timeout go back to the queue, and the agents
     who let them lapse go on break, as in the engine: the contact is re-offered to someone present."""
     policy = policy or current_policy()
-    cutoff = _expiry_cutoff(policy, now or timezone.now())
-    return _serialised(_release_offers, QueuedContact.objects.filter(offered_at__lte=cutoff))
+    now = now or timezone.now()
+    return _serialised(_release_offers, QueuedContact.objects.filter(offered_at__lte=_expiry_cutoff(policy, now)), now)
 
 
 def _expiry_cutoff(policy: RoutingPolicy, now: dt.datetime) -> dt.datetime:
@@ -792,10 +897,12 @@ def _expiry_cutoff(policy: RoutingPolicy, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(seconds=policy.reservation_timeout_seconds)
 
 
-def _release_offers(offers) -> int:
+def _release_offers(offers, now: dt.datetime) -> int:
     expired = offers.filter(state=QueuedContact.State.OFFERED)
-    absent = list(expired.select_for_update().values_list("offered_to_id", flat=True))
-    Agent.objects.filter(pk__in=absent).update(state=Agent.State.BREAK)
+    lapsed = list(expired.select_for_update().values_list("pk", "offered_to_id"))
+    Agent.objects.filter(pk__in=[agent_id for _pk, agent_id in lapsed]).update(state=Agent.State.BREAK)
+    ContactEvent.objects.bulk_create(ContactEvent(contact_id=pk, kind=ContactEvent.Kind.EXPIRED, at=now,
+                                                  agent_id=agent_id) for pk, agent_id in lapsed)
     return expired.update(state=QueuedContact.State.WAITING, offered_to=None, offered_at=None)
 
 

@@ -2,7 +2,8 @@
 
 Every minute: offers nobody answered within the reservation timeout go back to the queue (their
 agents on break), and the waiting queue is checked against the roster so that no contact waits
-unseen for an agent who no longer exists.
+unseen for an agent who no longer exists. Every ten minutes: the nonces of signed webhooks too old
+to be replayed are forgotten.
 """
 
 import logging
@@ -10,7 +11,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from guanxi.contact_center import services
+from guanxi.contact_center import services, webhooks
 from guanxi.core.jobs import as_job
 
 log = logging.getLogger(__name__)
@@ -33,3 +34,8 @@ def report_unroutable() -> int:
         log.warning("%d contacts no agent can serve: %s", len(unroutable),
                     ", ".join(f"#{c.pk} ({c.unroutable_reason})" for c in unroutable[:10]))
     return len(unroutable)
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def forget_old_webhook_receipts() -> int:
+    return webhooks.forget_old_receipts()

@@ -772,6 +772,18 @@ def _customer_ids_for(key: tuple[str, str]):
     return Customer.objects.filter(national_id_hash=value).values("pk")
 
 
+def customers_reached_at(kind: str, value: str, limit: int = 10) -> list[Customer]:
+    """The customers (erased ones left out) whose contact point of `kind` is `value`, newest first: who a call,
+    a message or an e-mail comes from. No user asks: the channel does, before anyone sees a thing, and what an
+    agent is then shown of them is scoped as everywhere. An address that is no valid phone or e-mail is nobody's."""
+    try:
+        normalized = _normalized_contact(kind, value)
+    except norm.InvalidValue:
+        return []
+    reached = ContactPoint.objects.filter(kind=kind, normalized=normalized).values("customer_id")
+    return list(Customer.objects.filter(pk__in=reached, erased_at__isnull=True).order_by("-updated_at", "-pk")[:limit])
+
+
 def lookup_key(query: str) -> tuple[str, str] | None:
     """What kind of identifier the query is and its canonical form; None means a name."""
     if "@" in query:

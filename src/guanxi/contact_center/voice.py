@@ -1,0 +1,198 @@
+"""The voice channel: what a PBX or a cloud telephony service tells Guanxi about calls, and click-to-dial.
+
+The PBX calls `POST /api/contact-center/cti/events` (signed, webhooks.py) at each step of a call,
+naming the call by its own id. "offered" is answered with the routing decision: ring this agent's
+extension, hold the caller in the queue, or send them to voicemail. Every step lands in the contact's
+event log (models.ContactEvent), which the KPIs are counted from. What cannot be said in an answer
+(a queued call connected when an agent frees up, an agent's click-to-dial) goes out through the
+telephony gateway (gateways.py).
+
+The caller is identified by the calling number among the customers' phone numbers: one customer,
+and the call takes their tier and lands on their timeline once answered; none or several (a shared
+family phone), and the call is an unknown party's, routed at the standard tier, the number kept.
+"""
+
+import datetime as dt
+import re
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.contact_center import services
+from guanxi.contact_center.gateways import telephony
+from guanxi.contact_center.models import Agent, ContactChannel, ContactEvent, QueuedContact
+from guanxi.customers import services as customer_services
+from guanxi.customers.models import Channel, ConsentPurpose, ContactKind, Direction
+
+VOICE = ContactChannel.VOICE
+_DIGITS = re.compile(r"^[0-9*#]{1,32}$")
+
+
+def call_offered(call_id: str, caller: str, at: dt.datetime | None = None, skill: str = "") -> dict:
+    """A call reached the center: queue it (once, however often the PBX retries) and say where it goes."""
+    at = at or timezone.now()
+    contact = _call(call_id, missing_ok=True)
+    if contact is None:
+        reached = customer_services.customers_reached_at(ContactKind.PHONE, caller)
+        requirement = {"skills": {skill: 1}} if skill else None
+        try:
+            with transaction.atomic():
+                contact = services.enqueue_contact(VOICE, requirement=requirement, arrival=at, external_id=call_id,
+                                                   party=caller, customer=reached[0] if len(reached) == 1 else None)
+        except IntegrityError:  # the same call offered twice at once: the other request queued it
+            contact = _call(call_id)
+        _connect_all(services.dispatch(contact, now=at), but=contact)
+        contact.refresh_from_db()
+    return decision(contact)
+
+
+def call_answered(call_id: str, extension: str, at: dt.datetime | None = None) -> dict:
+    """The agent picked up (inbound), or the customer did (a call the agent dialled)."""
+    at = at or timezone.now()
+    contact = _call(call_id)
+    agent = _agent_at(extension)
+    if contact.direction == Direction.OUTBOUND:
+        services.log_event(contact, ContactEvent.Kind.ANSWERED, at, agent)
+    else:
+        services.accept_offer(agent, contact.pk, now=at)
+    return decision(_call(call_id))
+
+
+def keys_pressed(call_id: str, digits: str, at: dt.datetime | None = None) -> dict:
+    """DTMF keys the caller pressed, kept in the log (the IVR's menus read them)."""
+    if not _DIGITS.match(digits or ""):
+        raise ValidationError({"digits": _("Keys are 1 to 32 of 0-9, * and #")})
+    contact = _call(call_id)
+    services.log_event(contact, ContactEvent.Kind.DTMF, at or timezone.now(), digits=digits)
+    return decision(contact)
+
+
+def call_transferred(call_id: str, extension: str = "", skill: str = "", at: dt.datetime | None = None) -> dict:
+    """The agent passed the call on: to a colleague's extension (who has it now), or back to the queue for a
+    skill (routed again, as a new call would be)."""
+    at = at or timezone.now()
+    if bool(extension) == bool(skill):
+        raise ValidationError({"extension": _("Name either the extension or the skill to transfer to")})
+    target = _agent_at(extension) if extension else None
+    with transaction.atomic():
+        contact = QueuedContact.objects.select_for_update().get(pk=_call(call_id).pk)
+        if contact.state != QueuedContact.State.ASSIGNED:
+            raise ValidationError({"call_id": _("Only a call being handled can be transferred")})
+        source = Agent.objects.select_for_update().get(pk=contact.offered_to_id)
+        if target is not None:
+            contact.offered_to, contact.offered_at = target, at
+            Agent.objects.filter(pk=target.pk).update(state=Agent.State.BUSY, last_assignment_at=at)
+        else:
+            contact.requirement = services.checked_requirement(VOICE, {"skills": {skill: 1}})
+            contact.state, contact.offered_to, contact.offered_at = QueuedContact.State.WAITING, None, None
+        contact.save(update_fields=["offered_to", "offered_at", "requirement", "state"])
+        services.log_event(contact, ContactEvent.Kind.TRANSFERRED, at, source,
+                           to_extension=extension, to_skill=skill)
+        services.free_if_idle(source)
+    if target is None:
+        _connect_all(services.dispatch(contact, now=at), but=contact)
+    return decision(_call(call_id))
+
+
+def call_ended(call_id: str, at: dt.datetime | None = None) -> dict:
+    """The call is over: handled (the agent is free for the next call, connected through the gateway) or
+    abandoned before anyone answered. Said twice, it changes nothing the second time."""
+    at = at or timezone.now()
+    contact = _call(call_id)
+    if contact.state == QueuedContact.State.ASSIGNED:
+        agent = contact.offered_to
+        services.complete_contact(agent, contact.pk, now=at)
+        _connect_all(services.dispatch_agent(agent, VOICE, now=at))
+    elif contact.state in (QueuedContact.State.WAITING, QueuedContact.State.OFFERED):
+        with transaction.atomic():
+            offered_to = contact.offered_to
+            QueuedContact.objects.filter(pk=contact.pk).update(
+                state=QueuedContact.State.ABANDONED, ended_at=at, offered_to=None, offered_at=None)
+            services.log_event(contact, ContactEvent.Kind.ABANDONED, at, offered_to)
+            if offered_to is not None:
+                services.free_if_idle(Agent.objects.select_for_update().get(pk=offered_to.pk))
+    return decision(_call(call_id))
+
+
+def recording_ready(call_id: str, url: str, at: dt.datetime | None = None) -> dict:
+    """Where the PBX keeps the call's recording: on the contact and in its log (Guanxi keeps no audio)."""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError({"url": _("The recording's address must be an http(s) URL")}) from None
+    contact = _call(call_id)
+    QueuedContact.objects.filter(pk=contact.pk).update(recording=url)
+    services.log_event(contact, ContactEvent.Kind.RECORDING, at or timezone.now(), url=url)
+    return decision(_call(call_id))
+
+
+def dial(user, customer_id: int, purpose: str = ConsentPurpose.SERVICE,
+         now: dt.datetime | None = None) -> QueuedContact:
+    """Click-to-dial: the agent's extension rings, then the customer's phone, through the gateway. Refused with
+    the reason for a customer the agent may not see, without a phone the customer may be called on, without
+    their consent to calls for that purpose, or outside the calling hours."""
+    now = now or timezone.now()
+    agent = Agent.objects.filter(user=user).first()
+    if agent is None or not agent.extension:
+        raise ValidationError({"extension": _("Only an agent with an extension can dial out")})
+    customer = customer_services.get_customer(user, customer_id)
+    customer_services.refuse_if_erased(customer)
+    if purpose not in ConsentPurpose.values:
+        raise ValidationError({"purpose": _("Unknown purpose “%(purpose)s”") % {"purpose": purpose}})
+    phones = customer.contact_points.filter(kind=ContactKind.PHONE, opted_out=False)
+    phone = phones.order_by("-is_primary", "pk").first()
+    if phone is None:
+        raise ValidationError({"customer_id": _("The customer has no phone number that may be called")})
+    if not customer.consents.filter(channel=Channel.PHONE, purpose=purpose, granted=True).exists():
+        raise ValidationError({"purpose": _("The customer has not agreed to calls for %(purpose)s")
+                                          % {"purpose": ConsentPurpose(purpose).label}})
+    start, end = settings.GUANXI_CALLING_HOURS
+    if not start <= timezone.localtime(now).hour < end:
+        raise ValidationError({"customer_id": _("Customers are called between %(start)s:00 and %(end)s:00 only")
+                                              % {"start": start, "end": end}})
+    contact = services.start_outbound(agent, customer, VOICE, party=phone.value, external_id=f"guanxi-{uuid.uuid4()}",
+                                      now=now, purpose=purpose)
+    telephony().dial(contact, agent.extension, phone.normalized)
+    return contact
+
+
+def decision(contact: QueuedContact) -> dict:
+    """What the PBX is told to do with the call now."""
+    answer = {"call_id": contact.external_id, "contact_id": contact.pk, "state": contact.state,
+              "customer_id": contact.customer_id, "tier": contact.tier}
+    if contact.state in (QueuedContact.State.OFFERED, QueuedContact.State.ASSIGNED) and contact.offered_to:
+        return answer | {"action": "connect", "extension": contact.offered_to.extension}
+    if contact.state == QueuedContact.State.WAITING:
+        ahead = QueuedContact.objects.filter(channel=contact.channel, state=QueuedContact.State.WAITING,
+                                             arrival__lt=contact.arrival).count()
+        return answer | {"action": "queue", "position": ahead + 1}
+    if contact.state == QueuedContact.State.VOICEMAIL:
+        return answer | {"action": "voicemail", "reason": contact.unroutable_reason}
+    return answer | {"action": "hangup"}
+
+
+def _connect_all(offers, but: QueuedContact | None = None) -> None:
+    """Waiting calls offered to agents meanwhile are put through by the gateway; `but` is in the answer itself."""
+    for offered, agent in offers:
+        if but is None or offered.pk != but.pk:
+            telephony().connect(offered, agent.extension)
+
+
+def _call(call_id: str, missing_ok: bool = False) -> QueuedContact | None:
+    contact = (QueuedContact.objects.select_related("offered_to")
+               .filter(channel=VOICE, external_id=call_id).first() if call_id else None)
+    if contact is None and not missing_ok:
+        raise ValidationError({"call_id": _("No call “%(call)s” is known") % {"call": call_id}})
+    return contact
+
+
+def _agent_at(extension: str) -> Agent:
+    agent = Agent.objects.filter(extension=extension).first() if extension else None
+    if agent is None:
+        raise ValidationError({"extension": _("No agent has extension “%(extension)s”") % {"extension": extension}})
+    return agent

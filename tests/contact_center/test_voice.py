@@ -1,0 +1,235 @@
+"""The voice channel (issue 11, item 2): a PBX's signed call events routed to agents' extensions, the event log,
+and click-to-dial with consent and calling hours, on whichever database the suite runs on."""
+
+import datetime as dt
+import json
+import time
+import uuid
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from guanxi.contact_center import voice, webhooks
+from guanxi.contact_center.models import Agent, ContactEvent, QueuedContact, WebhookReceipt
+from guanxi.core.roles import Role
+from guanxi.customers import services as customer_services
+from guanxi.customers.models import Channel, Direction, Interaction
+
+URL = "/api/contact-center/cti/events"
+T0 = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    with translation.override("en"):
+        yield
+
+
+def signed(body: dict, *, secret: str | None = None, nonce: str | None = None, timestamp: float | None = None):
+    raw = json.dumps(body).encode()
+    stamp = str(int(time.time() if timestamp is None else timestamp))
+    nonce = nonce or uuid.uuid4().hex
+    digest = webhooks.signature(secret or webhooks.secret_for("cti"), stamp, nonce, raw)
+    return {"data": raw, "content_type": "application/json", "HTTP_X_GUANXI_TIMESTAMP": stamp,
+            "HTTP_X_GUANXI_NONCE": nonce, "HTTP_X_GUANXI_SIGNATURE": digest}
+
+
+def pbx(event: str, call_id: str, **fields):
+    """What the PBX posts; the answer's JSON."""
+    response = Client().post(URL, **signed({"event": event, "call_id": call_id, **fields}), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def make_agent(user, extension, idle_since=None, **fields):
+    fields.setdefault("capacity", {"voice": 1})
+    return Agent.objects.create(user=user, extension=extension, state=Agent.State.AVAILABLE,
+                                last_assignment_at=idle_since, **fields)
+
+
+def kinds(contact_id):
+    return list(ContactEvent.objects.filter(contact_id=contact_id).values_list("kind", flat=True))
+
+
+def test_unsigned_badly_signed_stale_and_replayed_call_events_are_refused_and_change_nothing(users):
+    body = {"event": "offered", "call_id": "c-1", "caller": "13800138000"}
+    client = Client()
+    client.force_login(users[Role.ADMIN])  # a user's session is no signature
+    unsigned = client.post(URL, json.dumps(body), content_type="application/json")
+    wrong_secret = client.post(URL, **signed(body, secret="not-the-secret"))
+    stale = client.post(URL, **signed(body, timestamp=time.time() - webhooks.WINDOW_SECONDS - 5))
+    assert [r.status_code for r in (unsigned, wrong_secret, stale)] == [401, 401, 401]
+    assert "Unsigned" in unsigned.json()["detail"]
+    assert wrong_secret.json()["detail"] == "Bad signature"
+    assert "seconds from the server's clock" in stale.json()["detail"]
+    tampered = signed(body)
+    tampered["data"] = json.dumps({**body, "caller": "13900139000"}).encode()
+    assert client.post(URL, **tampered).status_code == 401
+    assert not QueuedContact.objects.exists()
+
+    first = signed(body, nonce="n-1")
+    assert client.post(URL, **first).status_code == 200
+    replay = client.post(URL, **first)
+    assert replay.status_code == 401 and "Replayed" in replay.json()["detail"]
+    assert QueuedContact.objects.count() == 1 and kinds(QueuedContact.objects.get().pk) == ["queued"]
+
+
+def test_old_nonces_are_forgotten_once_they_cannot_come_back(db):
+    now = dt.datetime.now(dt.UTC)
+    WebhookReceipt.objects.create(source="cti", nonce="old", received_at=now - dt.timedelta(minutes=11))
+    WebhookReceipt.objects.create(source="cti", nonce="new", received_at=now - dt.timedelta(minutes=9))
+    assert webhooks.forget_old_receipts(now) == 1
+    assert list(WebhookReceipt.objects.values_list("nonce", flat=True)) == ["new"]
+
+
+def test_a_known_caller_rings_the_longest_idle_agent_and_the_call_lands_on_the_customer_s_timeline(users, customers):
+    zhang = customers["zhang"]
+    make_agent(users[Role.SUPERVISOR], "8002", idle_since=T0 - dt.timedelta(minutes=1))
+    longest_idle = make_agent(users[Role.AGENT], "8001", idle_since=T0 - dt.timedelta(minutes=9))
+
+    answer = pbx("offered", "call-1", caller="+86 138-0013-8000", at=T0.isoformat())
+    assert answer["action"] == "connect" and answer["extension"] == "8001"
+    assert (answer["customer_id"], answer["tier"]) == (zhang.pk, zhang.tier)
+    assert pbx("answered", "call-1", extension="8001", at=(T0 + dt.timedelta(seconds=6)).isoformat())["state"] == \
+        "assigned"
+    entry = Interaction.objects.get(customer=zhang)
+    assert (entry.channel, entry.direction, entry.user_id) == (Channel.PHONE, Direction.INBOUND, users[Role.AGENT].pk)
+
+    ended = pbx("ended", "call-1", at=(T0 + dt.timedelta(minutes=4)).isoformat())
+    assert (ended["action"], ended["state"]) == ("hangup", "done")
+    longest_idle.refresh_from_db()
+    assert longest_idle.state == Agent.State.AVAILABLE
+    contact = QueuedContact.objects.get(external_id="call-1")
+    assert kinds(contact.pk) == ["queued", "offered", "answered", "completed"]
+    assert contact.ended_at == T0 + dt.timedelta(minutes=4)
+    assert pbx("ended", "call-1")["state"] == "done"  # said twice: nothing more happens
+    assert kinds(contact.pk) == ["queued", "offered", "answered", "completed"]
+
+
+def test_an_unknown_caller_waits_and_is_put_through_when_an_agent_frees_up(users, customers):
+    agent = make_agent(users[Role.AGENT], "8001")
+    pbx("offered", "busy-call", caller="13900139000", at=T0.isoformat())
+    pbx("answered", "busy-call", extension="8001", at=T0.isoformat())
+
+    waiting = pbx("offered", "new-call", caller="021 5555 0101", at=(T0 + dt.timedelta(seconds=30)).isoformat())
+    assert (waiting["action"], waiting["position"], waiting["customer_id"], waiting["tier"]) == \
+        ("queue", 1, None, "standard")
+    assert QueuedContact.objects.get(external_id="new-call").party == "021 5555 0101"
+    assert pbx("offered", "new-call", caller="021 5555 0101")["contact_id"] == waiting["contact_id"]  # a retry
+    assert QueuedContact.objects.filter(external_id="new-call").count() == 1
+
+    pbx("ended", "busy-call", at=(T0 + dt.timedelta(minutes=3)).isoformat())
+    command = ContactEvent.objects.get(kind=ContactEvent.Kind.COMMAND)
+    assert command.data == {"command": "connect", "call_id": "new-call", "extension": "8001"}
+    assert pbx("offered", "new-call", caller="021 5555 0101")["extension"] == "8001"
+    agent.refresh_from_db()
+    assert agent.state == Agent.State.BUSY
+
+
+def test_a_caller_who_hangs_up_before_an_answer_is_abandoned_and_frees_the_agent_it_was_ringing(users, customers):
+    agent = make_agent(users[Role.AGENT], "8001")
+    assert pbx("offered", "short", caller="13700137000", at=T0.isoformat())["action"] == "connect"
+    gone = pbx("ended", "short", at=(T0 + dt.timedelta(seconds=4)).isoformat())
+    assert gone["state"] == "abandoned"
+    agent.refresh_from_db()
+    assert agent.state == Agent.State.AVAILABLE
+    assert kinds(gone["contact_id"]) == ["queued", "offered", "abandoned"]
+    assert not Interaction.objects.filter(customer=customers["wang"]).exists()
+
+
+def test_keys_recordings_and_transfers_are_logged_and_bad_ones_refused_by_field(users, customers):
+    first = make_agent(users[Role.AGENT], "8001", idle_since=T0 - dt.timedelta(hours=1))
+    second = make_agent(users[Role.SUPERVISOR], "8002", idle_since=T0, skills={"warranty": 3})
+    pbx("offered", "call", caller="13800138000")
+    pbx("dtmf", "call", digits="2#")
+    client = Client()
+    for body, field in (({"event": "dtmf", "call_id": "call", "digits": "2; drop"}, "digits"),
+                        ({"event": "recording", "call_id": "call", "url": "file:///etc/passwd"}, "url"),
+                        ({"event": "answered", "call_id": "call", "extension": "9999"}, "extension"),
+                        ({"event": "ended", "call_id": "no-such-call"}, "call_id"),
+                        ({"event": "transferred", "call_id": "call", "extension": "8002"}, "call_id")):
+        response = client.post(URL, **signed(body), HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 422, body
+        assert response.json()["detail"][0]["field"] == field
+    pbx("answered", "call", extension="8001")
+    pbx("recording", "call", url="https://pbx.example.cn/rec/call.wav")
+
+    moved = pbx("transferred", "call", extension="8002")
+    assert (moved["action"], moved["extension"], moved["state"]) == ("connect", "8002", "assigned")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state) == (Agent.State.AVAILABLE, Agent.State.BUSY)
+
+    back = pbx("transferred", "call", skill="warranty")
+    assert (back["action"], back["extension"]) == ("connect", "8002")  # the one agent with the skill
+    contact = QueuedContact.objects.get(external_id="call")
+    assert contact.recording == "https://pbx.example.cn/rec/call.wav"
+    assert contact.requirement == {"skills": {"warranty": 1}}
+    assert kinds(contact.pk) == ["queued", "offered", "dtmf", "answered", "recording", "transferred", "transferred",
+                                 "offered"]
+    assert ContactEvent.objects.get(contact=contact, kind="dtmf").data == {"digits": "2#"}
+
+
+def _consent(admin, customer, purpose="service", granted=True):
+    customer_services.record_consent(admin, customer.pk, {
+        "channel": Channel.PHONE, "purpose": purpose, "granted": granted, "recorded_at": T0, "how": "phone call"})
+
+
+def test_click_to_dial_needs_an_agent_a_callable_phone_consent_and_the_calling_hours(users, customers):
+    agent_user, zhang = users[Role.AGENT], customers["zhang"]
+    with pytest.raises(Exception) as no_agent:
+        voice.dial(agent_user, zhang.pk, now=T0)
+    assert "extension" in no_agent.value.message_dict
+    make_agent(agent_user, "8001")
+
+    def refusal(**kwargs):
+        with pytest.raises(Exception) as error:
+            voice.dial(agent_user, zhang.pk, **{"now": T0, **kwargs})
+        return error.value.message_dict
+
+    assert refusal() == {"purpose": ["The customer has not agreed to calls for Service reminders"]}
+    _consent(users[Role.ADMIN], zhang, "marketing", granted=False)
+    assert "purpose" in refusal(purpose="marketing")
+    _consent(users[Role.ADMIN], zhang)
+    assert refusal(now=T0.replace(hour=14)) == {"customer_id": ["Customers are called between 9:00 and 21:00 only"]}
+
+    contact = voice.dial(agent_user, zhang.pk, now=T0)
+    assert (contact.direction, contact.state, contact.customer_id) == (Direction.OUTBOUND, "assigned", zhang.pk)
+    command = ContactEvent.objects.get(contact=contact, kind=ContactEvent.Kind.COMMAND).data
+    assert command == {"command": "dial", "call_id": contact.external_id, "extension": "8001",
+                       "number": "+8613800138000"}
+    assert Interaction.objects.get(customer=zhang).direction == Direction.OUTBOUND
+    assert "extension" in refusal()  # one voice line, in use
+    assert pbx("answered", contact.external_id, extension="8001")["state"] == "assigned"
+    pbx("ended", contact.external_id)
+    assert kinds(contact.pk) == ["dialled", "command", "answered", "completed"]
+
+    opted_out = zhang.contact_points.get(kind="phone")
+    customer_services.set_opt_out(users[Role.ADMIN], opted_out.pk, True)
+    assert refusal() == {"customer_id": ["The customer has no phone number that may be called"]}
+
+
+# who each role's user may reach among the fixture's customers (tests/conftest.py's org tree)
+REACH = {Role.AGENT: {"zhang", "li", "wang"}, Role.DEALER_SALES: {"zhang"}, Role.SERVICE_ADVISOR: {"li"},
+         "other_dealer": {"wang"}}
+
+
+@pytest.mark.parametrize("role", list(REACH))
+def test_the_dial_endpoint_rings_only_customers_in_the_agent_s_reach(role, users, customers, settings):
+    """The isolation matrix of POST /api/contact-center/dial: 201 in reach, 404 outside, and nothing dialled."""
+    settings.GUANXI_CALLING_HOURS = (0, 24)
+    user = users[role]
+    make_agent(user, "8001", capacity={"voice": 3})
+    client = Client()
+    client.force_login(user)
+    for name, customer in customers.items():
+        _consent(users[Role.ADMIN], customer)
+        response = client.post("/api/contact-center/dial", {"customer_id": customer.pk},
+                               content_type="application/json")
+        if name in REACH[role]:
+            assert response.status_code == 201, (role, name, response.content)
+            assert QueuedContact.objects.get(pk=response.json()["contact_id"]).customer_id == customer.pk
+        else:
+            assert response.status_code == 404, (role, name, response.content)
+            assert not QueuedContact.objects.filter(customer=customer).exists()
