@@ -3,11 +3,20 @@
     python docs/screenshots/take.py [--url http://127.0.0.1:8000] [--only ticket]
 
 Uses the system Chromium (never downloads a browser). Each role's pages are taken as that demo
-login; the phone-width pages at 390 px.
+login; the phone-width pages at 390 px. The agent desktop is taken with a call on it: a signed PBX
+event (the secret from `guanxi manage webhook_secret cti`, run with the demo's GUANXI_DATA_DIR).
 """
 
 import argparse
+import hashlib
+import hmac
+import json
+import re
 import shutil
+import subprocess
+import time
+import urllib.request
+import uuid
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -101,6 +110,36 @@ PLACEHOLDERS = {
 }
 
 
+def call_event(url: str, event: dict) -> dict:
+    """What a PBX posts (docs/contact-center-channels.md)."""
+    secret = subprocess.run(["guanxi", "manage", "webhook_secret", "cti"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    body, stamp, nonce = json.dumps(event).encode(), str(int(time.time())), uuid.uuid4().hex
+    digest = hmac.new(secret.encode(), f"{stamp}.{nonce}.".encode() + body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(f"{url}/api/contact-center/cti/events", data=body, headers={
+        "Content-Type": "application/json", "X-Guanxi-Timestamp": stamp, "X-Guanxi-Nonce": nonce,
+        "X-Guanxi-Signature": digest})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def agent_desktop(page, url: str, language: str) -> None:
+    """The demo agent's desktop the moment a customer's call is routed to it (the screen pop)."""
+    sign_in(page, url, "agent")
+    page.goto(f"{url}/customers/{a_customer(page, url)}/")
+    phone = next(text for text in page.locator(".contact-value").all_inner_texts()
+                 if re.fullmatch(r"\+?[0-9][0-9 -]{6,}", text.strip()))
+    page.goto(f"{url}/contact-center/desktop/")
+    page.wait_for_function("() => { const l = document.getElementById('desktop-link');"
+                           " return l.textContent === l.dataset.online; }")
+    call = f"screenshot-{language}-{uuid.uuid4().hex[:8]}"
+    call_event(url, {"event": "offered", "call_id": call, "caller": phone})
+    page.wait_for_selector(".desktop-card h2 a")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(HERE / f"agent-desktop-{language}.png"), full_page=True)
+    call_event(url, {"event": "ended", "call_id": call})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:8000")
@@ -131,6 +170,11 @@ def main() -> None:
                     page.screenshot(path=str(HERE / f"{name}-{language}.png"), full_page=viewport is DESKTOP)
                     context.close()
                     print(f"{name}-{language}.png")
+            if "agent-desktop".startswith(arguments.only):
+                context = browser.new_context(locale=locale, viewport=DESKTOP)
+                agent_desktop(context.new_page(), url, language)
+                context.close()
+                print(f"agent-desktop-{language}.png")
         browser.close()
 
 

@@ -28,25 +28,36 @@ def _serve(host: str, port: int, workers: int | None) -> None:
     os.environ.setdefault("GUANXI_DB_SECONDS", DB_SECONDS)
     settings.GUANXI_DB_SECONDS = float(os.environ["GUANXI_DB_SECONDS"])
     workers = workers or default_workers()
-    print(f"Guanxi is serving on http://{host}:{port}/  ({workers} workers; Ctrl+C stops it)", flush=True)
+    os.environ.setdefault("GUANXI_WEBSOCKET_PORT", str(port + 1))
+    settings.GUANXI_WEBSOCKET_PORT = int(os.environ["GUANXI_WEBSOCKET_PORT"])
+    print(f"Guanxi is serving on http://{host}:{port}/  ({workers} workers; the agents' desktops' WebSocket on "
+          f"port {settings.GUANXI_WEBSOCKET_PORT}; Ctrl+C stops it)", flush=True)
     from django.db import connections
 
     connections.close_all()  # the workers fork from this process: none may inherit its connections
-    serve(host, port, workers)
+    with _child(f"from guanxi.server import serve_websockets; serve_websockets({host!r}, "
+                f"{settings.GUANXI_WEBSOCKET_PORT})"):
+        serve(host, port, workers)
 
 
 @contextlib.contextmanager
-def _background_worker():
-    """The demo runs its job worker beside the server (domain events, periodic jobs), as one command."""
-    worker = subprocess.Popen([sys.executable, "-c", "from guanxi.cli import main; main(['worker'])"])
+def _child(code: str):
+    """A Python process beside this one for as long as the block runs (the job worker, the WebSocket server),
+    so that one command starts, and Ctrl+C stops, everything."""
+    child = subprocess.Popen([sys.executable, "-c", code])
     try:
         yield
     finally:
-        worker.terminate()
+        child.terminate()
         try:
-            worker.wait(timeout=10)
+            child.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            worker.kill()
+            child.kill()
+
+
+def _background_worker():
+    """The demo runs its job worker beside the server (domain events, periodic jobs), as one command."""
+    return _child("from guanxi.cli import main; main(['worker'])")
 
 
 def main(argv=None) -> None:

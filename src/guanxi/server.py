@@ -12,8 +12,10 @@ Measured with bench/lookup.py on 3M customers (2 cores, the phone lookup, 16 cli
   1,600-1,800 lookups/s. With three workers on two cores its p99 swung between 20 and 29 ms (a
   keep-alive connection stays with the worker that accepted it, so queues grow unevenly); with
   one worker per core, as Granian advises, p99 was 17-18 ms at 1,700 lookups/s.
-A worker runs one request at a time (Django's sync views, one thread), as before. WebSocket routes,
-when channel adapters need them, get their own ASGI process.
+A worker runs one request at a time (Django's sync views, one thread), as before. The agents'
+desktops' WebSocket (contact_center.push) gets its own process, Granian's ASGI interface on the next
+port (`serve_websockets`): one asyncio loop holds every socket, and the HTTP workers keep their
+measured shape. The page finds it on its own host at that port (GUANXI_WEBSOCKET_PORT).
 """
 
 import multiprocessing
@@ -28,6 +30,20 @@ DB_SECONDS = "10"  # each statement's budget under the server, unless GUANXI_DB_
 def default_workers() -> int:
     """One per core (at least two, so that one slow page never stops the server)."""
     return max(2, multiprocessing.cpu_count())
+
+
+def serve_websockets(host: str, port: int) -> None:
+    """Serves guanxi.asgi's WebSocket routes (one process: the sockets share one channel layer) until stopped."""
+    Granian(
+        "guanxi.asgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.ASGINL,  # no lifespan events: Django has none to run
+        workers=1,
+        websockets=True,
+        log_level=LogLevels.warning,
+        respawn_failed_workers=True,
+    ).serve()
 
 
 def serve(host: str, port: int, workers: int) -> None:

@@ -251,6 +251,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 GUANXI_DEFAULT_REGION = os.environ.get("GUANXI_DEFAULT_REGION", "CN")
 # The contact center's telephone system (contact_center.gateways): the default records commands only.
 GUANXI_TELEPHONY_GATEWAY = os.environ.get("GUANXI_TELEPHONY_GATEWAY", "guanxi.contact_center.gateways.LoggingGateway")
+# The agents' desktops' WebSocket: a full URL behind a reverse proxy (wss://crm.example.cn/ws/desktop/), else
+# the page's host on this port (`guanxi serve` sets it to its own port + 1), else the page's own port.
+GUANXI_WEBSOCKET_URL = os.environ.get("GUANXI_WEBSOCKET_URL", "")
+GUANXI_WEBSOCKET_PORT = int(os.environ.get("GUANXI_WEBSOCKET_PORT", "0")) or None
 # Hours of the day (TIME_ZONE) when the contact center may call customers out: click-to-dial is refused outside.
 GUANXI_CALLING_HOURS = (int(os.environ.get("GUANXI_CALLING_FROM", "9")),
                         int(os.environ.get("GUANXI_CALLING_UNTIL", "21")))

@@ -7,10 +7,11 @@ import time
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import translation
 
-from guanxi.contact_center import voice, webhooks
+from guanxi.contact_center import services, voice, webhooks
 from guanxi.contact_center.models import Agent, ContactEvent, QueuedContact, WebhookReceipt
 from guanxi.core.roles import Role
 from guanxi.customers import services as customer_services
@@ -54,7 +55,7 @@ def kinds(contact_id):
 
 def test_unsigned_badly_signed_stale_and_replayed_call_events_are_refused_and_change_nothing(users):
     body = {"event": "offered", "call_id": "c-1", "caller": "13800138000"}
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(users[Role.ADMIN])  # a user's session is no signature
     unsigned = client.post(URL, json.dumps(body), content_type="application/json")
     wrong_secret = client.post(URL, **signed(body, secret="not-the-secret"))
@@ -73,6 +74,26 @@ def test_unsigned_badly_signed_stale_and_replayed_call_events_are_refused_and_ch
     replay = client.post(URL, **first)
     assert replay.status_code == 401 and "Replayed" in replay.json()["detail"]
     assert QueuedContact.objects.count() == 1 and kinds(QueuedContact.objects.get().pk) == ["queued"]
+    for signature in ("ß" * 64, "0" * 63, "not hex " * 8):  # never a 500, whatever comes in the header
+        forged = signed(body)
+        forged["HTTP_X_GUANXI_SIGNATURE"] = signature
+        assert client.post(URL, **forged).status_code == 401
+    odd_time = signed(body, timestamp=0)
+    odd_time["HTTP_X_GUANXI_TIMESTAMP"] = "nan"
+    odd_time["HTTP_X_GUANXI_SIGNATURE"] = webhooks.signature(webhooks.secret_for("cti"), "nan",
+                                                               odd_time["HTTP_X_GUANXI_NONCE"], odd_time["data"])
+    assert client.post(URL, **odd_time).json()["detail"] == "The timestamp must be Unix seconds"
+
+
+def test_an_event_refused_for_its_content_can_be_sent_again_as_it_was(users):
+    """The nonce is spent with the work: a 422 (here an answer that came before its offer) keeps nothing."""
+    make_agent(users[Role.AGENT], "8001")
+    early = signed({"event": "answered", "call_id": "c-9", "extension": "8001"})
+    assert Client().post(URL, **early).status_code == 422
+    pbx("offered", "c-9", caller="13800138000", at="2026-11-23T10:00:00")  # no offset: the installation's zone
+    assert QueuedContact.objects.get(external_id="c-9").arrival == T0
+    assert Client().post(URL, **early).status_code == 200
+    assert QueuedContact.objects.get(external_id="c-9").state == "assigned"
 
 
 def test_old_nonces_are_forgotten_once_they_cannot_come_back(db):
@@ -107,7 +128,8 @@ def test_a_known_caller_rings_the_longest_idle_agent_and_the_call_lands_on_the_c
     assert kinds(contact.pk) == ["queued", "offered", "answered", "completed"]
 
 
-def test_an_unknown_caller_waits_and_is_put_through_when_an_agent_frees_up(users, customers):
+def test_an_unknown_caller_waits_and_is_put_through_when_an_agent_frees_up(
+        users, customers, django_capture_on_commit_callbacks):
     agent = make_agent(users[Role.AGENT], "8001")
     pbx("offered", "busy-call", caller="13900139000", at=T0.isoformat())
     pbx("answered", "busy-call", extension="8001", at=T0.isoformat())
@@ -119,7 +141,8 @@ def test_an_unknown_caller_waits_and_is_put_through_when_an_agent_frees_up(users
     assert pbx("offered", "new-call", caller="021 5555 0101")["contact_id"] == waiting["contact_id"]  # a retry
     assert QueuedContact.objects.filter(external_id="new-call").count() == 1
 
-    pbx("ended", "busy-call", at=(T0 + dt.timedelta(minutes=3)).isoformat())
+    with django_capture_on_commit_callbacks(execute=True):  # the PBX is told once the offer is committed
+        pbx("ended", "busy-call", at=(T0 + dt.timedelta(minutes=3)).isoformat())
     command = ContactEvent.objects.get(kind=ContactEvent.Kind.COMMAND)
     assert command.data == {"command": "connect", "call_id": "new-call", "extension": "8001"}
     assert pbx("offered", "new-call", caller="021 5555 0101")["extension"] == "8001"
@@ -127,15 +150,39 @@ def test_an_unknown_caller_waits_and_is_put_through_when_an_agent_frees_up(users
     assert agent.state == Agent.State.BUSY
 
 
-def test_a_caller_who_hangs_up_before_an_answer_is_abandoned_and_frees_the_agent_it_was_ringing(users, customers):
+def test_a_caller_who_hangs_up_while_ringing_is_abandoned_and_the_agent_takes_the_next_call(
+        users, customers, django_capture_on_commit_callbacks):
     agent = make_agent(users[Role.AGENT], "8001")
     assert pbx("offered", "short", caller="13700137000", at=T0.isoformat())["action"] == "connect"
-    gone = pbx("ended", "short", at=(T0 + dt.timedelta(seconds=4)).isoformat())
+    assert pbx("offered", "next", caller="13900139000", at=T0.isoformat())["action"] == "queue"
+    with django_capture_on_commit_callbacks(execute=True):
+        gone = pbx("ended", "short", at=(T0 + dt.timedelta(seconds=4)).isoformat())
     assert gone["state"] == "abandoned"
-    agent.refresh_from_db()
-    assert agent.state == Agent.State.AVAILABLE
     assert kinds(gone["contact_id"]) == ["queued", "offered", "abandoned"]
     assert not Interaction.objects.filter(customer=customers["wang"]).exists()
+    assert ContactEvent.objects.get(kind=ContactEvent.Kind.COMMAND).data["call_id"] == "next"
+    agent.refresh_from_db()
+    assert agent.state == Agent.State.BUSY
+
+
+def test_a_call_answered_after_long_ringing_is_the_agent_s_and_one_that_rings_out_goes_elsewhere(users, customers):
+    """The PBX's ring time decides, not the reservation timeout: the minute job leaves a ringing call alone."""
+    first = make_agent(users[Role.AGENT], "8001", idle_since=T0 - dt.timedelta(hours=1))
+    second = make_agent(users[Role.SUPERVISOR], "8002", idle_since=T0 - dt.timedelta(minutes=30))
+    make_agent(users["other_dealer"], "8003", idle_since=T0)
+    pbx("offered", "long", caller="13800138000", at=T0.isoformat())
+    assert services.release_expired_offers(now=T0 + dt.timedelta(minutes=5)) == 0
+    late = pbx("answered", "long", extension="8001", at=(T0 + dt.timedelta(seconds=40)).isoformat())
+    assert (late["state"], late["extension"]) == ("assigned", "8001")
+    assert pbx("answered", "long", extension="8001")["state"] == "assigned"  # a retry changes nothing
+    assert kinds(late["contact_id"]).count("answered") == 1
+
+    assert pbx("offered", "rings-out", caller="13900139000", at=T0.isoformat())["extension"] == "8002"
+    elsewhere = pbx("missed", "rings-out", at=(T0 + dt.timedelta(seconds=30)).isoformat())
+    assert (elsewhere["action"], elsewhere["extension"]) == ("connect", "8003")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state) == (Agent.State.BUSY, Agent.State.BREAK)  # on the long call; rang out
 
 
 def test_keys_recordings_and_transfers_are_logged_and_bad_ones_refused_by_field(users, customers):
@@ -155,6 +202,12 @@ def test_keys_recordings_and_transfers_are_logged_and_bad_ones_refused_by_field(
     pbx("answered", "call", extension="8001")
     pbx("recording", "call", url="https://pbx.example.cn/rec/call.wav")
 
+    assert pbx("transferred", "call", extension="8001")["extension"] == "8001"  # to the one who has it: no-op
+    Agent.objects.filter(pk=second.pk).update(state=Agent.State.OFFLINE)
+    response = client.post(URL, **signed({"event": "transferred", "call_id": "call", "extension": "8002"}),
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422 and "no free Voice line" in response.json()["detail"][0]["msg"]
+    Agent.objects.filter(pk=second.pk).update(state=Agent.State.AVAILABLE)
     moved = pbx("transferred", "call", extension="8002")
     assert (moved["action"], moved["extension"], moved["state"]) == ("connect", "8002", "assigned")
     first.refresh_from_db()
@@ -176,15 +229,22 @@ def _consent(admin, customer, purpose="service", granted=True):
         "channel": Channel.PHONE, "purpose": purpose, "granted": granted, "recorded_at": T0, "how": "phone call"})
 
 
-def test_click_to_dial_needs_an_agent_a_callable_phone_consent_and_the_calling_hours(users, customers):
+class BrokenGateway:
+    """A telephone system that is down."""
+
+    def dial(self, contact, extension, number):
+        raise ConnectionError("connection refused")
+
+
+def test_click_to_dial_needs_an_agent_a_callable_phone_consent_and_the_calling_hours(users, customers, settings):
     agent_user, zhang = users[Role.AGENT], customers["zhang"]
-    with pytest.raises(Exception) as no_agent:
+    with pytest.raises(ValidationError) as no_agent:
         voice.dial(agent_user, zhang.pk, now=T0)
     assert "extension" in no_agent.value.message_dict
     make_agent(agent_user, "8001")
 
     def refusal(**kwargs):
-        with pytest.raises(Exception) as error:
+        with pytest.raises(ValidationError) as error:
             voice.dial(agent_user, zhang.pk, **{"now": T0, **kwargs})
         return error.value.message_dict
 
@@ -201,9 +261,16 @@ def test_click_to_dial_needs_an_agent_a_callable_phone_consent_and_the_calling_h
                        "number": "+8613800138000"}
     assert Interaction.objects.get(customer=zhang).direction == Direction.OUTBOUND
     assert "extension" in refusal()  # one voice line, in use
+    response = Client().post(URL, **signed({"event": "answered", "call_id": contact.external_id, "extension": "8002"}))
+    assert response.status_code == 422  # not the extension that dialled
     assert pbx("answered", contact.external_id, extension="8001")["state"] == "assigned"
     pbx("ended", contact.external_id)
     assert kinds(contact.pk) == ["dialled", "command", "answered", "completed"]
+
+    settings.GUANXI_TELEPHONY_GATEWAY = "tests.contact_center.test_voice.BrokenGateway"
+    assert "did not take the call" in refusal()["extension"][0]
+    assert voice.dial.__name__ and not QueuedContact.objects.filter(state="assigned").exists()  # the line is free
+    settings.GUANXI_TELEPHONY_GATEWAY = "guanxi.contact_center.gateways.LoggingGateway"
 
     opted_out = zhang.contact_points.get(kind="phone")
     customer_services.set_opt_out(users[Role.ADMIN], opted_out.pk, True)

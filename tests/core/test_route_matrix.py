@@ -53,6 +53,8 @@ API_TESTED_ELSEWHERE = {
                                                 "test_unsigned_badly_signed_stale_and_replayed_call_events_are_refused_and_change_nothing",
     ("POST", "/api/contact-center/dial"):
         "tests.contact_center.test_voice::test_the_dial_endpoint_rings_only_customers_in_the_agent_s_reach",
+    ("GET", "/api/contact-center/kpis"):
+        "tests.contact_center.test_kpis::test_the_page_and_the_api_are_for_supervisors_analysts_and_admins",
     ("POST", "/api/contact-center/simulate"):
         "tests.contact_center.test_simulate::test_api_simulate_is_for_supervisors_analysts_and_admins",
     **{(method, f"/api/leads/{{pk}}/{step}"): LEAD_LOOP
@@ -134,8 +136,15 @@ PAGES_TESTED_ELSEWHERE = {
     "service/day-calendar/": BOOKING_STEPS,
     "service/surveys/<int:pk>/<slug:action>/": "tests.service.test_surveys::"
                                                "test_recording_answers_what_the_scope_allows_and_refusals_change_nothing",
+    **dict.fromkeys(("contact-center/desktop/", "contact-center/desktop/contacts/",
+                     "contact-center/desktop/contacts/<int:pk>/",
+                     "contact-center/desktop/contacts/<int:pk>/<slug:action>/", "contact-center/desktop/state/"),
+                    "tests.contact_center.test_desktop::"
+                    "test_only_agents_on_the_roster_have_a_desktop_and_see_only_their_own_contacts"),
     "contact-center/staffing/":
         "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
+    "contact-center/kpis/":
+        "tests.contact_center.test_kpis::test_the_page_and_the_api_are_for_supervisors_analysts_and_admins",
     "contact-center/routing-policy/":
         "tests.contact_center.test_policy_page::test_the_editor_is_for_supervisors_and_administrators",
 }

@@ -10,10 +10,12 @@ new; their changes are audited as the system's. Click-to-dial is an agent's, wit
 import datetime as dt
 from typing import Any, Literal
 
+from django.db import transaction
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from guanxi.contact_center import services, voice, webhooks
+from guanxi.contact_center import kpis, services, voice, webhooks
 from guanxi.core.audit import Channel, audit_context
 from guanxi.core.jobs import system_actor
 from guanxi.core.scoping import require
@@ -128,7 +130,8 @@ def simulate(request, payload: SimulateIn):
 
 
 class SignedBy:
-    """Ninja authentication by a webhook signature (runs before the body is read as JSON)."""
+    """Ninja authentication by a webhook signature (runs before the body is read as JSON); the view spends the
+    nonce in the transaction of the work asked for (webhooks.spend_nonce)."""
 
     def __init__(self, source: str):
         self.source = source
@@ -142,7 +145,7 @@ class SignedBy:
 
 
 class CallEventIn(Schema):
-    event: Literal["offered", "answered", "dtmf", "transferred", "ended", "recording"]
+    event: Literal["offered", "answered", "missed", "dtmf", "transferred", "ended", "recording"]
     call_id: str = Field(max_length=100, description="The PBX's own id of the call, the same in each event.")
     caller: str = Field("", max_length=40, description="offered: the calling number (caller ID).")
     skill: str = Field("", max_length=40, description="offered: the skill the PBX's menu chose; transferred: "
@@ -150,7 +153,8 @@ class CallEventIn(Schema):
     extension: str = Field("", max_length=20, description="answered: where it was picked up; transferred: to whom.")
     digits: str = Field("", max_length=32, description="dtmf: the keys pressed.")
     url: str = Field("", max_length=500, description="recording: where the PBX keeps the recording.")
-    at: dt.datetime | None = Field(None, description="When it happened (default: when Guanxi receives it).")
+    at: dt.datetime | None = Field(None, description="When it happened (default: when Guanxi receives it); "
+                                                     "without an offset, in the installation's time zone.")
 
 
 class CallDecisionOut(Schema):
@@ -168,6 +172,7 @@ class CallDecisionOut(Schema):
 _CALL_EVENTS = {
     "offered": lambda e: voice.call_offered(e.call_id, e.caller, e.at, e.skill),
     "answered": lambda e: voice.call_answered(e.call_id, e.extension, e.at),
+    "missed": lambda e: voice.call_missed(e.call_id, e.at),
     "dtmf": lambda e: voice.keys_pressed(e.call_id, e.digits, e.at),
     "transferred": lambda e: voice.call_transferred(e.call_id, e.extension, e.skill, e.at),
     "ended": lambda e: voice.call_ended(e.call_id, e.at),
@@ -182,7 +187,13 @@ def call_event(request, payload: CallEventIn):
     Signed with the CTI secret (401 otherwise, or when replayed); an unknown call id, extension or bad
     keys are a 422 naming the field; an unknown caller is routed as an unknown party.
     """
-    with audit_context(actor=system_actor(), channel=Channel.API):
+    if payload.at is not None and timezone.is_naive(payload.at):
+        payload.at = timezone.make_aware(payload.at)
+    with audit_context(actor=system_actor(), channel=Channel.API), transaction.atomic():
+        try:
+            webhooks.spend_nonce("cti", request)
+        except webhooks.RefusedWebhook as exc:
+            raise HttpError(401, str(exc)) from None
         return _CALL_EVENTS[payload.event](payload)
 
 
@@ -206,3 +217,43 @@ def dial(request, payload: DialIn):
     """
     contact = voice.dial(request.user, payload.customer_id, payload.purpose)
     return Status(201, {"contact_id": contact.pk, "call_id": contact.external_id})
+
+
+class KpiRowOut(Schema):
+    label: str = Field("", description="The group: an interval's local start (HH:MM), a channel, tier, agent or "
+                                       "queue.")
+    offered: int = Field(description="Inbound contacts queued.")
+    answered: int
+    answered_in_time: int = Field(description="Answered within target_seconds of being queued.")
+    abandoned: int = Field(description="Hung up before an answer, after more than 5 s (kpis.SHORT_ABANDON_SECONDS).")
+    short_abandoned: int = Field(description="Hung up within 5 s: left out of abandonment and service levels.")
+    service_level: float | None = Field(description="answered_in_time / answered.")
+    service_level_with_abandons: float | None = Field(
+        description="answered_in_time / (answered + abandoned after target_seconds).")
+    asa_seconds: float | None = Field(description="Mean seconds from queued to answered.")
+    aht_seconds: float | None = Field(description="Mean seconds from answered to completed (talk time).")
+    abandonment: float | None = Field(description="abandoned / (offered - short_abandoned).")
+    transfer_rate: float | None = Field(description="Answered contacts transferred / answered.")
+    contacts_per_hour: float | None = Field(description="answered / the row's hours.")
+    outbound_dialled: int
+    outbound_answered: int
+
+
+class KpisOut(Schema):
+    start: dt.datetime
+    end: dt.datetime
+    by: str
+    interval_minutes: int
+    target_seconds: float
+    rows: list[KpiRowOut]
+    total: KpiRowOut
+
+
+@router.get("/kpis", response=KpisOut)
+def contact_center_kpis(request, day: dt.date | None = None, days: int = 1,
+                        by: Literal["interval", "channel", "tier", "agent", "queue"] = "interval",
+                        interval_minutes: int = 30, target_seconds: float = 20):
+    """Contact-center figures from the event log for `days` local days from `day` (default today, at most 31),
+    by interval, channel, tier, agent (who answered) or queue (the first skill asked); definitions in the
+    fields' descriptions. The "staffing" permission's (supervisors, analysts, administrators), else 403."""
+    return kpis.contact_center_kpis(request.user, day, days, by, interval_minutes, target_seconds)

@@ -11,12 +11,18 @@ class ContactCenterConfig(AppConfig):
         from guanxi.contact_center import widgets
         from guanxi.core.registry import HomeWidget, MenuItem, registry
 
+        registry.add_menu_item(MenuItem(
+            "contact_center:desktop", _("Agent desktop"), "headset", ("contact_center.queuedcontact", "view"), 49,
+        ))
         registry.add_menu_item(
             MenuItem("contact_center:staffing", _("Staffing"), "headset", ("contact_center.staffing", "view"), 50)
         )
         registry.add_menu_item(MenuItem(
             "contact_center:routing_policy", _("Routing policy"), "headset",
             ("contact_center.routingpolicyversion", "view"), 51,
+        ))
+        registry.add_menu_item(MenuItem(
+            "contact_center:kpis", _("Contact-center figures"), "headset", ("contact_center.staffing", "view"), 52,
         ))
         registry.add_home_widget(HomeWidget(
             "my_queue", "contact_center/widgets/my_queue.html", widgets.my_queue_widget,

@@ -202,6 +202,7 @@ class ContactEvent(models.Model):
         QUEUED = "queued", _("Queued")
         OFFERED = "offered", _("Offered to an agent")
         EXPIRED = "expired", _("Offer not answered")
+        DECLINED = "declined", _("Offer declined")
         ANSWERED = "answered", _("Answered")
         DTMF = "dtmf", _("Keys pressed")
         TRANSFERRED = "transferred", _("Transferred")

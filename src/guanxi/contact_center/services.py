@@ -41,6 +41,7 @@ import json
 import math
 import operator
 import time
+from collections import defaultdict
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -649,13 +650,17 @@ def _free_agents_in_choice_order(contact: QueuedContact, policy: RoutingPolicy, 
     waited = (now - contact.arrival).total_seconds()
     rings = policy.ladder(contact.requirement_for_engine())
     ring = rings[min(policy.step_at(waited), len(rings) - 1)]
-    agents = Agent.objects.filter(state__in=(Agent.State.AVAILABLE, Agent.State.BUSY))
+    agents = list(Agent.objects.filter(state__in=(Agent.State.AVAILABLE, Agent.State.BUSY)))
     if contact.channel == ContactChannel.VOICE:
-        agents = agents.exclude(extension="")
+        agents = [agent for agent in agents if agent.extension]
+    loads: dict[int, dict[str, int]] = defaultdict(dict)
+    for agent_id, channel, count in (QueuedContact.objects.filter(offered_to__in=agents, state__in=QueuedContact.ACTIVE)
+                                     .order_by().values_list("offered_to", "channel").annotate(Count("pk"))):
+        loads[agent_id][channel] = count
     free = []
     for agent in agents:
         engine_agent = agent.to_engine()
-        engine_agent.load = _load(agent)
+        engine_agent.load = loads[agent.pk]
         if engine_agent.has_room(contact.channel) and ring.is_met_by(engine_agent):
             free.append(agent)
     never = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -799,17 +804,18 @@ def _apply_fallback(contact: QueuedContact, policy: RoutingPolicy, anyone_meets)
 
 
 def accept_offer(agent: Agent, contact_id: int, policy: RoutingPolicy | None = None,
-                 now: dt.datetime | None = None) -> QueuedContact:
+                 now: dt.datetime | None = None, honour_timeout: bool = True) -> QueuedContact:
     """The agent answers the contact offered to it; a known customer's contact becomes an entry of the
     customer's timeline (`QueuedContact.interaction`), written as the agent.
 
     Refused, as in the engine, once the policy's reservation timeout has passed: the offer is released
     then (the contact back in the queue, the agent on break, as `release_expired_offers` would have
-    done), so the contact goes to someone present.
+    done), so the contact goes to someone present. Not when a channel reports the answer as a fact
+    (`honour_timeout=False`: a PBX's call was picked up at the extension however long it rang).
     """
     policy = policy or current_policy()
     now = now or timezone.now()
-    outcome = _serialised(_accept, agent.pk, contact_id, policy, now)
+    outcome = _serialised(_accept, agent.pk, contact_id, policy, now, honour_timeout)
     if outcome == "expired":
         raise ValidationError({"contact": _("The offer of contact %(id)s expired (not answered within %(seconds)s s): "
                                             "it went back to the queue")
@@ -819,12 +825,12 @@ def accept_offer(agent: Agent, contact_id: int, policy: RoutingPolicy | None = N
     return outcome
 
 
-def _accept(agent_id: int, contact_id: int, policy: RoutingPolicy, now: dt.datetime):
+def _accept(agent_id: int, contact_id: int, policy: RoutingPolicy, now: dt.datetime, honour_timeout: bool):
     pending = QueuedContact.objects.filter(pk=contact_id, offered_to_id=agent_id, state=QueuedContact.State.OFFERED)
     contact = pending.select_for_update().select_related("offered_to__user").first()
     if contact is None:
         return None
-    if contact.offered_at is not None and contact.offered_at <= _expiry_cutoff(policy, now):
+    if honour_timeout and contact.offered_at is not None and contact.offered_at <= _expiry_cutoff(policy, now):
         _release_offers(pending, now)
         return "expired"
     contact.state = QueuedContact.State.ASSIGNED
@@ -884,12 +890,94 @@ def _timeline_entry(contact: QueuedContact, user, summary: str = "") -> Interact
     })
 
 
+SETTABLE_STATES = (Agent.State.AVAILABLE, Agent.State.BREAK, Agent.State.OFFLINE)
+
+
+def set_agent_state(agent: Agent, state: str, now: dt.datetime | None = None) -> list[tuple[QueuedContact, Agent]]:
+    """The agent's own state button. Available: the best waiting contacts the agent may take are offered at
+    once (returned, so the channels can be told); with contacts still in hand the agent stays busy until they
+    are done. Break: no new contact, those in hand are finished. Offline: only with nothing in hand."""
+    if state not in SETTABLE_STATES:
+        raise ValidationError({"state": _("An agent sets themselves available, on a break or offline")})
+    now = now or timezone.now()
+    channels = _serialised(_set_state, agent.pk, state)
+    return [offer for channel in channels for offer in dispatch_agent(agent, channel, now)]
+
+
+def _set_state(agent_id: int, state: str) -> list[str]:
+    agent = Agent.objects.select_for_update().get(pk=agent_id)
+    in_hand = QueuedContact.objects.filter(offered_to=agent, state__in=QueuedContact.ACTIVE).exists()
+    if state == Agent.State.OFFLINE and in_hand:
+        raise ValidationError({"state": _("Finish the contacts in hand before going offline")})
+    agent.state = Agent.State.BUSY if state == Agent.State.AVAILABLE and in_hand else state
+    agent.save(update_fields=["state"])
+    return list(agent.capacity) if state == Agent.State.AVAILABLE else []
+
+
+def decline_offer(agent: Agent, contact_id: int, now: dt.datetime | None = None) -> list[tuple[QueuedContact, Agent]]:
+    """The agent turns an offer down: the contact goes back to the queue and on to someone else (the offers made
+    are returned), and the agent goes on a break, as when an offer lapses, until they say they are available."""
+    now = now or timezone.now()
+    contact = _serialised(_decline, agent.pk, contact_id, now)
+    if contact is None:
+        raise ValidationError({"contact": _("Contact %(id)s has no pending offer to this agent") % {"id": contact_id}})
+    return dispatch(contact, now=now)
+
+
+def _decline(agent_id: int, contact_id: int, now: dt.datetime):
+    contact = (QueuedContact.objects.select_for_update()
+               .filter(pk=contact_id, offered_to_id=agent_id, state=QueuedContact.State.OFFERED).first())
+    if contact is None:
+        return None
+    contact.state, contact.offered_to, contact.offered_at = QueuedContact.State.WAITING, None, None
+    contact.save(update_fields=["state", "offered_to", "offered_at"])
+    Agent.objects.filter(pk=agent_id).update(state=Agent.State.BREAK)
+    log_event(contact, ContactEvent.Kind.DECLINED, now, Agent(pk=agent_id))
+    return contact
+
+
 def release_expired_offers(policy: RoutingPolicy | None = None, now: dt.datetime | None = None) -> int:
     """Offers not answered within the policy's reservation timeout go back to the queue, and the agents
-    who let them lapse go on break, as in the engine: the contact is re-offered to someone present."""
+    who let them lapse go on break, as in the engine: each contact is offered at once to someone present on
+    its channel. How many were released. A call a PBX rings at an extension is left alone: the PBX's ring
+    time decides, and it says so (voice.call_missed)."""
     policy = policy or current_policy()
     now = now or timezone.now()
-    return _serialised(_release_offers, QueuedContact.objects.filter(offered_at__lte=_expiry_cutoff(policy, now)), now)
+    lapsed = (QueuedContact.objects.filter(offered_at__lte=_expiry_cutoff(policy, now))
+              .exclude(channel=ContactChannel.VOICE, direction=Direction.INBOUND, external_id__gt=""))
+    released = _serialised(_release_offers, lapsed, now)
+    for contact in QueuedContact.objects.filter(pk__in=released, state=QueuedContact.State.WAITING):
+        dispatch(contact, policy, now)
+    return len(released)
+
+
+def release_offer(contact: QueuedContact, now: dt.datetime) -> None:
+    """One offer released as if it had lapsed (the channel says it went unanswered)."""
+    _serialised(_release_offers, QueuedContact.objects.filter(pk=contact.pk), now)
+
+
+def take_over(agent: Agent, contact: QueuedContact, now: dt.datetime) -> None:
+    """`agent` has the contact from now on (a transfer to them): refused unless they are on duty with room for
+    its channel. The caller holds the contact's row lock."""
+    agent = Agent.objects.select_for_update().get(pk=agent.pk)
+    engine_agent = agent.to_engine()
+    engine_agent.load = _load(agent)
+    if agent.state == Agent.State.OFFLINE or not engine_agent.has_room(contact.channel):
+        raise ValidationError({"extension": _("%(agent)s has no free %(channel)s line")
+                                            % {"agent": agent, "channel": contact.get_channel_display()}})
+    contact.offered_to, contact.offered_at = agent, now
+    contact.save(update_fields=["offered_to", "offered_at"])
+    agent.state, agent.last_assignment_at = Agent.State.BUSY, now
+    agent.save(update_fields=["state", "last_assignment_at"])
+
+
+def queue_position(contact: QueuedContact) -> int:
+    """The contact's place among those waiting on its channel: higher tiers first, then by arrival."""
+    policy = current_policy()
+    ahead_tiers = [tier for tier, priority in policy.tier_priority.items()
+                   if priority > policy.tier_priority.get(contact.tier, 0)]
+    waiting = QueuedContact.objects.filter(channel=contact.channel, state=QueuedContact.State.WAITING)
+    return 1 + waiting.filter(Q(tier__in=ahead_tiers) | Q(tier=contact.tier, arrival__lt=contact.arrival)).count()
 
 
 def _expiry_cutoff(policy: RoutingPolicy, now: dt.datetime) -> dt.datetime:
@@ -897,13 +985,16 @@ def _expiry_cutoff(policy: RoutingPolicy, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(seconds=policy.reservation_timeout_seconds)
 
 
-def _release_offers(offers, now: dt.datetime) -> int:
+def _release_offers(offers, now: dt.datetime) -> list[int]:
+    """The offers back to the queue; the ids of the contacts released."""
     expired = offers.filter(state=QueuedContact.State.OFFERED)
     lapsed = list(expired.select_for_update().values_list("pk", "offered_to_id"))
     Agent.objects.filter(pk__in=[agent_id for _pk, agent_id in lapsed]).update(state=Agent.State.BREAK)
     ContactEvent.objects.bulk_create(ContactEvent(contact_id=pk, kind=ContactEvent.Kind.EXPIRED, at=now,
                                                   agent_id=agent_id) for pk, agent_id in lapsed)
-    return expired.update(state=QueuedContact.State.WAITING, offered_to=None, offered_at=None)
+    QueuedContact.objects.filter(pk__in=[pk for pk, _agent in lapsed]).update(
+        state=QueuedContact.State.WAITING, offered_to=None, offered_at=None)
+    return [pk for pk, _agent in lapsed]
 
 
 def _load(agent: Agent) -> dict[str, int]:

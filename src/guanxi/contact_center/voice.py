@@ -13,6 +13,8 @@ family phone), and the call is an unknown party's, routed at the standard tier, 
 """
 
 import datetime as dt
+import functools
+import logging
 import re
 import uuid
 
@@ -28,6 +30,8 @@ from guanxi.contact_center.gateways import telephony
 from guanxi.contact_center.models import Agent, ContactChannel, ContactEvent, QueuedContact
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Channel, ConsentPurpose, ContactKind, Direction
+
+log = logging.getLogger(__name__)
 
 VOICE = ContactChannel.VOICE
 _DIGITS = re.compile(r"^[0-9*#]{1,32}$")
@@ -46,20 +50,38 @@ def call_offered(call_id: str, caller: str, at: dt.datetime | None = None, skill
                                                    party=caller, customer=reached[0] if len(reached) == 1 else None)
         except IntegrityError:  # the same call offered twice at once: the other request queued it
             contact = _call(call_id)
-        _connect_all(services.dispatch(contact, now=at), but=contact)
+        connect_offers(services.dispatch(contact, now=at), but=contact)
         contact.refresh_from_db()
     return decision(contact)
 
 
 def call_answered(call_id: str, extension: str, at: dt.datetime | None = None) -> dict:
-    """The agent picked up (inbound), or the customer did (a call the agent dialled)."""
+    """The agent picked up (inbound), or the customer did (a call the agent dialled). The PBX reports a fact: an
+    inbound call rung at that extension is the agent's however long it rang (the PBX's ring time, not Guanxi's
+    reservation timeout, decides when a call rings elsewhere: `call_missed`). Said twice, nothing more happens."""
     at = at or timezone.now()
     contact = _call(call_id)
     agent = _agent_at(extension)
+    if contact.offered_to_id != agent.pk or contact.state not in QueuedContact.ACTIVE:
+        raise ValidationError({"extension": _("Call “%(call)s” is not ringing or held at extension %(extension)s")
+                                            % {"call": call_id, "extension": extension}})
     if contact.direction == Direction.OUTBOUND:
-        services.log_event(contact, ContactEvent.Kind.ANSWERED, at, agent)
-    else:
-        services.accept_offer(agent, contact.pk, now=at)
+        if not contact.events.filter(kind=ContactEvent.Kind.ANSWERED).exists():
+            services.log_event(contact, ContactEvent.Kind.ANSWERED, at, agent)
+    elif contact.state == QueuedContact.State.OFFERED:
+        services.accept_offer(agent, contact.pk, now=at, honour_timeout=False)
+    return decision(_call(call_id))
+
+
+def call_missed(call_id: str, at: dt.datetime | None = None) -> dict:
+    """The extension rang out unanswered: the agent goes on a break (as when an offer lapses) and the call is
+    routed again; the answer says where it goes now."""
+    at = at or timezone.now()
+    contact = _call(call_id)
+    if contact.state != QueuedContact.State.OFFERED:
+        raise ValidationError({"call_id": _("Call “%(call)s” is not ringing at an extension") % {"call": call_id}})
+    services.release_offer(contact, at)
+    connect_offers(services.dispatch(contact, now=at), but=contact)
     return decision(_call(call_id))
 
 
@@ -73,8 +95,9 @@ def keys_pressed(call_id: str, digits: str, at: dt.datetime | None = None) -> di
 
 
 def call_transferred(call_id: str, extension: str = "", skill: str = "", at: dt.datetime | None = None) -> dict:
-    """The agent passed the call on: to a colleague's extension (who has it now), or back to the queue for a
-    skill (routed again, as a new call would be)."""
+    """The agent passes the call on: to a colleague's extension (who has it now, if they are on duty with a
+    free line), or back to the queue for a skill (routed again, keeping its place by arrival). The agent left
+    free takes the next waiting call."""
     at = at or timezone.now()
     if bool(extension) == bool(skill):
         raise ValidationError({"extension": _("Name either the extension or the skill to transfer to")})
@@ -83,39 +106,45 @@ def call_transferred(call_id: str, extension: str = "", skill: str = "", at: dt.
         contact = QueuedContact.objects.select_for_update().get(pk=_call(call_id).pk)
         if contact.state != QueuedContact.State.ASSIGNED:
             raise ValidationError({"call_id": _("Only a call being handled can be transferred")})
+        if target is not None and target.pk == contact.offered_to_id:
+            return decision(_call(call_id))  # to the agent who has it: nothing to do
         source = Agent.objects.select_for_update().get(pk=contact.offered_to_id)
         if target is not None:
-            contact.offered_to, contact.offered_at = target, at
-            Agent.objects.filter(pk=target.pk).update(state=Agent.State.BUSY, last_assignment_at=at)
+            services.take_over(target, contact, at)
         else:
             contact.requirement = services.checked_requirement(VOICE, {"skills": {skill: 1}})
             contact.state, contact.offered_to, contact.offered_at = QueuedContact.State.WAITING, None, None
-        contact.save(update_fields=["offered_to", "offered_at", "requirement", "state"])
+            contact.save(update_fields=["offered_to", "offered_at", "requirement", "state"])
         services.log_event(contact, ContactEvent.Kind.TRANSFERRED, at, source,
-                           to_extension=extension, to_skill=skill)
+                           to_extension=extension, to_skill=skill, to_agent=target.pk if target else None)
         services.free_if_idle(source)
     if target is None:
-        _connect_all(services.dispatch(contact, now=at), but=contact)
+        connect_offers(services.dispatch(contact, now=at), but=contact)
+    connect_offers(services.dispatch_agent(source, VOICE, now=at))
     return decision(_call(call_id))
 
 
 def call_ended(call_id: str, at: dt.datetime | None = None) -> dict:
-    """The call is over: handled (the agent is free for the next call, connected through the gateway) or
-    abandoned before anyone answered. Said twice, it changes nothing the second time."""
+    """The call is over: handled, or abandoned before anyone answered; either way the agent it held is free and
+    takes the next waiting call (connected through the gateway). Said twice, nothing more happens."""
     at = at or timezone.now()
-    contact = _call(call_id)
-    if contact.state == QueuedContact.State.ASSIGNED:
-        agent = contact.offered_to
-        services.complete_contact(agent, contact.pk, now=at)
-        _connect_all(services.dispatch_agent(agent, VOICE, now=at))
-    elif contact.state in (QueuedContact.State.WAITING, QueuedContact.State.OFFERED):
-        with transaction.atomic():
-            offered_to = contact.offered_to
-            QueuedContact.objects.filter(pk=contact.pk).update(
-                state=QueuedContact.State.ABANDONED, ended_at=at, offered_to=None, offered_at=None)
-            services.log_event(contact, ContactEvent.Kind.ABANDONED, at, offered_to)
-            if offered_to is not None:
-                services.free_if_idle(Agent.objects.select_for_update().get(pk=offered_to.pk))
+    freed = None
+    with transaction.atomic():
+        contact = (QueuedContact.objects.select_for_update(of=("self",)).select_related("offered_to")
+                   .get(pk=_call(call_id).pk))
+        if contact.state == QueuedContact.State.ASSIGNED:
+            freed = contact.offered_to
+            services.complete_contact(freed, contact.pk, now=at)
+        elif contact.state in (QueuedContact.State.WAITING, QueuedContact.State.OFFERED):
+            freed = contact.offered_to
+            contact.state, contact.ended_at, contact.offered_to, contact.offered_at = (
+                QueuedContact.State.ABANDONED, at, None, None)
+            contact.save(update_fields=["state", "ended_at", "offered_to", "offered_at"])
+            services.log_event(contact, ContactEvent.Kind.ABANDONED, at, freed)
+            if freed is not None:
+                services.free_if_idle(Agent.objects.select_for_update().get(pk=freed.pk))
+    if freed is not None:
+        connect_offers(services.dispatch_agent(freed, VOICE, now=at))
     return decision(_call(call_id))
 
 
@@ -157,7 +186,13 @@ def dial(user, customer_id: int, purpose: str = ConsentPurpose.SERVICE,
                                               % {"start": start, "end": end}})
     contact = services.start_outbound(agent, customer, VOICE, party=phone.value, external_id=f"guanxi-{uuid.uuid4()}",
                                       now=now, purpose=purpose)
-    telephony().dial(contact, agent.extension, phone.normalized)
+    try:
+        telephony().dial(contact, agent.extension, phone.normalized)
+    except Exception as exc:  # the telephone system refused or is down: the line must not stay held
+        log.exception("the telephony gateway did not take the call %s", contact.external_id)
+        call_ended(contact.external_id, now)
+        raise ValidationError({"extension": _("The telephone system did not take the call: %(error)s")
+                                            % {"error": exc}}) from exc
     return contact
 
 
@@ -168,19 +203,19 @@ def decision(contact: QueuedContact) -> dict:
     if contact.state in (QueuedContact.State.OFFERED, QueuedContact.State.ASSIGNED) and contact.offered_to:
         return answer | {"action": "connect", "extension": contact.offered_to.extension}
     if contact.state == QueuedContact.State.WAITING:
-        ahead = QueuedContact.objects.filter(channel=contact.channel, state=QueuedContact.State.WAITING,
-                                             arrival__lt=contact.arrival).count()
-        return answer | {"action": "queue", "position": ahead + 1}
+        return answer | {"action": "queue", "position": services.queue_position(contact)}
     if contact.state == QueuedContact.State.VOICEMAIL:
         return answer | {"action": "voicemail", "reason": contact.unroutable_reason}
     return answer | {"action": "hangup"}
 
 
-def _connect_all(offers, but: QueuedContact | None = None) -> None:
-    """Waiting calls offered to agents meanwhile are put through by the gateway; `but` is in the answer itself."""
+def connect_offers(offers, but: QueuedContact | None = None) -> None:
+    """Calls offered to agents outside a PBX's request are put through by the gateway (`but` is in the answer
+    to the request itself), once the offer is committed; offers of other channels reach the agents' desktops
+    through the event log."""
     for offered, agent in offers:
-        if but is None or offered.pk != but.pk:
-            telephony().connect(offered, agent.extension)
+        if offered.channel == VOICE and (but is None or offered.pk != but.pk):
+            transaction.on_commit(functools.partial(telephony().connect, offered, agent.extension))
 
 
 def _call(call_id: str, missing_ok: bool = False) -> QueuedContact | None:

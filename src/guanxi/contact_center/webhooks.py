@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import hmac
 import os
+import re
 import time
 
 from django.conf import settings
@@ -49,8 +50,12 @@ def signature(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+_HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
+_UNIX_SECONDS = re.compile(r"^[0-9]{1,12}$")
+
+
 def verify(source: str, request) -> None:
-    """Raises RefusedWebhook unless the request is signed with the source's secret, fresh and not seen before."""
+    """Raises RefusedWebhook unless the request is signed with the source's secret and fresh."""
     timestamp = request.headers.get("X-Guanxi-Timestamp", "")
     nonce = request.headers.get("X-Guanxi-Nonce", "")
     given = request.headers.get("X-Guanxi-Signature", "")
@@ -59,18 +64,23 @@ def verify(source: str, request) -> None:
                                "are required"))
     if len(nonce) > 64:
         raise RefusedWebhook(_("The nonce is longer than 64 characters"))
-    if not hmac.compare_digest(given.lower(), signature(secret_for(source), timestamp, nonce, request.body)):
+    if not _HEX_DIGEST.match(given) or not hmac.compare_digest(
+            given.lower(), signature(secret_for(source), timestamp, nonce, request.body)):
         raise RefusedWebhook(_("Bad signature"))
-    try:
-        sent = float(timestamp)
-    except ValueError:
-        raise RefusedWebhook(_("The timestamp must be Unix seconds")) from None
-    if abs(time.time() - sent) > WINDOW_SECONDS:
+    if not _UNIX_SECONDS.match(timestamp):
+        raise RefusedWebhook(_("The timestamp must be Unix seconds"))
+    if abs(time.time() - int(timestamp)) > WINDOW_SECONDS:
         raise RefusedWebhook(_("The timestamp is more than %(seconds)s seconds from the server's clock")
                              % {"seconds": WINDOW_SECONDS})
+
+
+def spend_nonce(source: str, request) -> None:
+    """Takes the verified request's nonce for good, inside the caller's transaction; RefusedWebhook if it was
+    taken before (a replay)."""
     try:
         with transaction.atomic():
-            WebhookReceipt.objects.create(source=source, nonce=nonce, received_at=timezone.now())
+            WebhookReceipt.objects.create(source=source, nonce=request.headers["X-Guanxi-Nonce"],
+                                          received_at=timezone.now())
     except IntegrityError:
         raise RefusedWebhook(_("Replayed request: this nonce was used before")) from None
 

@@ -76,6 +76,12 @@ class CustomerEditView(ObjectEditView):
     form_class = CustomerForm
     template_name = "customers/customer_edit.html"
 
+    def _form(self, request, instance, data=None):
+        """A new customer's phone may come filled in: the agent desktop's "New customer" for an unknown caller."""
+        if instance is None and data is None:
+            return self.form_class(instance=None, user=request.user, initial={"phone": request.GET.get("phone", "")})
+        return super()._form(request, instance, data)
+
     def save(self, user, form):
         if form.instance.pk is None:
             try:

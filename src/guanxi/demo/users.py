@@ -17,9 +17,10 @@ from guanxi.core.roles import Role
 from guanxi.demo.catalog import CALL_CENTER_CODE, DEALERS, HQ_CODE, SERVICE_STATIONS
 
 DEMO_PASSWORD = "guanxi-demo"
-# the demo agent's skills (levels 1–5) and how many contacts of each channel they take at once
+# the demo agent's skills (levels 1–5), how many contacts of each channel they take at once, and the
+# extension the PBX rings (docs/contact-center-channels.md)
 AGENT_ROSTER_ENTRY = {"skills": {"sales": 3, "warranty": 4, "complaint": 3}, "languages": ["zh", "en"],
-                      "capacity": {"voice": 1, "chat": 3, "email": 5}, "state": "available"}
+                      "capacity": {"voice": 1, "chat": 3, "email": 5}, "state": "available", "extension": "8001"}
 
 ROLE_UNITS = {
     Role.ADMIN: HQ_CODE,

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='ContactEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('queued', 'Queued'), ('offered', 'Offered to an agent'), ('expired', 'Offer not answered'), ('answered', 'Answered'), ('dtmf', 'Keys pressed'), ('transferred', 'Transferred'), ('recording', 'Recording'), ('completed', 'Completed'), ('abandoned', 'Abandoned'), ('dialled', 'Dialled out'), ('command', 'Sent to the channel')], max_length=12, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('queued', 'Queued'), ('offered', 'Offered to an agent'), ('expired', 'Offer not answered'), ('declined', 'Offer declined'), ('answered', 'Answered'), ('dtmf', 'Keys pressed'), ('transferred', 'Transferred'), ('recording', 'Recording'), ('completed', 'Completed'), ('abandoned', 'Abandoned'), ('dialled', 'Dialled out'), ('command', 'Sent to the channel')], max_length=12, verbose_name='kind')),
                 ('at', models.DateTimeField(verbose_name='when')),
                 ('data', models.JSONField(blank=True, default=dict, verbose_name='details')),
             ],

@@ -1,0 +1,94 @@
+"""An agent's desktop in a real headless Chromium (issue 11): a PBX's call event pops the caller's card over
+the WebSocket, the agent answers and finishes it with notes on the timeline, and an unknown caller becomes a
+new customer with the number filled in.
+
+The page is served by the live server (WSGI) and its WebSocket by guanxi.asgi in Granian's embedded server on
+another port, as `guanxi serve` runs them; both read the same test database.
+"""
+
+import asyncio
+import json
+import socket
+import threading
+import time
+import urllib.request
+import uuid
+
+import pytest
+from granian.constants import Interfaces
+from granian.server.embed import Server
+
+from guanxi.contact_center import webhooks
+from guanxi.contact_center.models import Agent
+from guanxi.core.roles import Role
+from guanxi.customers.models import Interaction
+from tests.browser.conftest import ARTIFACTS, BROWSER_TESTS, sign_in
+
+pytestmark = BROWSER_TESTS
+
+
+@pytest.fixture
+def socket_server(live_server, settings):
+    """guanxi.asgi on a free port in a thread, and the pages told to find their WebSocket there."""
+    from guanxi.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = Server(application, address="127.0.0.1", port=port, interface=Interfaces.ASGINL, log_enabled=False)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
+    thread.start()
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    settings.GUANXI_WEBSOCKET_PORT = port
+    yield port
+    loop.call_soon_threadsafe(server.stop)
+    thread.join(10)
+
+
+def pbx(live_server, event: dict) -> dict:
+    """A signed call event posted to the live server, as a PBX does."""
+    body = json.dumps(event).encode()
+    stamp, nonce = str(int(time.time())), uuid.uuid4().hex
+    request = urllib.request.Request(f"{live_server.url}/api/contact-center/cti/events", data=body, headers={
+        "Content-Type": "application/json", "X-Guanxi-Timestamp": stamp, "X-Guanxi-Nonce": nonce,
+        "X-Guanxi-Signature": webhooks.signature(webhooks.secret_for("cti"), stamp, nonce, body)})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_a_call_pops_the_caller_on_the_agent_s_desktop_and_is_answered_and_finished_there(
+        socket_server, page, live_server, users, customers):
+    Agent.objects.create(user=users[Role.AGENT], extension="8001", state=Agent.State.AVAILABLE,
+                         capacity={"voice": 1})
+    sign_in(page, live_server, users[Role.AGENT])
+    page.goto(f"{live_server.url}/contact-center/desktop/")
+    page.wait_for_function("() => { const l = document.getElementById('desktop-link');"
+                           " return l.textContent === l.dataset.online; }")
+    assert not page.csp_refusals
+
+    started = time.monotonic()
+    answer = pbx(live_server, {"event": "offered", "call_id": "pbx-1", "caller": "+86 138 0013 8000"})
+    assert (answer["action"], answer["extension"]) == ("connect", "8001")
+    page.locator(".desktop-card h2", has_text="张伟").wait_for(timeout=3000)  # the screen pop, pushed
+    popped = time.monotonic() - started
+    assert popped < 2.0, popped
+    assert page.locator(".desktop-card .plate", has_text="沪A12345").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "agent-desktop-pop.png"), full_page=True)
+
+    page.click("[data-contact] button.btn-primary")  # accept
+    page.fill("[data-contact] input[name=notes]", "问 4 万公里保养的价格")
+    page.click("[data-contact] button[type=submit]")
+    page.locator("#desktop-contacts .empty").wait_for()
+    assert Interaction.objects.get(customer=customers["zhang"]).summary == "问 4 万公里保养的价格"
+
+    pbx(live_server, {"event": "offered", "call_id": "pbx-2", "caller": "021 6555 0101"})
+    page.locator(".desktop-card a[href*='phone=']").click()  # an unknown party: "New customer"
+    page.wait_for_url("**/customers/new/?phone=*")
+    assert page.input_value("input[name=phone]") == "021 6555 0101"
+    assert not page.csp_refusals
