@@ -189,7 +189,8 @@ def test_too_little_history_is_refused_with_the_reason(telco):
         churn.fit(rows(features, few), churned[few], categorical)
 
     stayers = np.flatnonzero(~churned)[:500]
-    with pytest.raises(ValueError, match="too little history to fit a churn model: 0 customers churned and 500"):
+    too_few = "too little history to fit a churn model: 0 customers with the outcome and 500 without"
+    with pytest.raises(ValueError, match=too_few):
         churn.fit(rows(features, stayers), churned[stayers], categorical)
     with pytest.raises(ValueError, match="too little history"):
         churn.cross_validate(rows(features, stayers), churned[stayers], categorical)

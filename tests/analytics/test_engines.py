@@ -42,7 +42,7 @@ VIEWS = [
 
 # Integer sums: DuckDB sums integers as HUGEINT, which fetchnumpy hands over as float64; Spark sums them as
 # BIGINT (int64). The values are the same and the scorers read both as numbers.
-INTEGER_SUMS = {"service_visits_2y", "inbound_1y", "outbound_1y"}
+INTEGER_SUMS = {"service_visits_1y", "service_visits_2y", "inbound_1y", "outbound_1y"}
 
 
 def _moment(day: int, hour: int) -> dt.datetime:
@@ -219,7 +219,7 @@ def everything(query) -> dict:
         "churn": scorers.churn_scores(remembering, AS_OF),
     }
     horizon = features.CHURN_HORIZON_DAYS
-    results["owners"] = [answers[features.owner_churn(AS_OF - back, AS_OF)] for back in (2 * horizon, horizon, 0)]
+    results["owners"] = [answers[features.owners(AS_OF - back, AS_OF)] for back in (2 * horizon, horizon, 0)]
     return results
 
 
@@ -279,7 +279,7 @@ def test_the_feature_statements_divide_by_fractions_written_as_doubles():
     """Spark reads 30.44 as DECIMAL(4,2) and rounds a whole number divided by it to 6 decimals, where
     DuckDB divides in double precision: written 30.44e0 (a DOUBLE in both), the months agree."""
     statements = {"TRANSACTIONS": features.TRANSACTIONS, "CUSTOMER_SUMMARY": features.CUSTOMER_SUMMARY,
-                  "OWNER_CHURN": features.OWNER_CHURN}
+                  "OWNERS": features.OWNERS}
     decimal_divisors = {name: re.findall(r"/\s*\d+\.\d+\b(?![.eE])", text) for name, text in statements.items()}
     assert not any(decimal_divisors.values()), f"write these divisors as doubles (30.44e0): {decimal_divisors}"
 

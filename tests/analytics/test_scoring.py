@@ -157,14 +157,16 @@ def test_a_customer_deleted_since_the_last_copy_is_not_scored(demo):
     Interaction.objects.filter(customer=gone).delete()
     gone.delete()
     runs = scoring.score_all()
-    assert all(run.state == ScoringRun.State.PUBLISHED for run in runs if run.model != ScoreModel.CHURN)
+    owner_models = (ScoreModel.CHURN, ScoreModel.REPURCHASE)
+    assert all(run.state == ScoringRun.State.PUBLISHED for run in runs if run.model not in owner_models)
     assert not Score.objects.filter(customer_id=gone.pk).exists()
 
 
-def test_churn_needs_more_owners_than_a_small_base_has_and_says_so(demo):
-    run = ScoringRun.objects.get(model=ScoreModel.CHURN)
+def test_a_small_bases_repurchase_model_ranks_too_poorly_to_publish_and_says_so(demo):
+    """300 customers hold a few dozen replacements a year: too few to learn when owners replace."""
+    run = ScoringRun.objects.get(model=ScoreModel.REPURCHASE)
     assert run.state == ScoringRun.State.REFUSED
-    assert "too little history to fit a churn model" in run.message
+    assert "strong model AUC" in run.message and "is below 0.700" in run.message
 
 
 def test_churn_risk_beats_months_since_service_on_a_later_held_out_period_and_shows_why(client):

@@ -8,7 +8,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from guanxi.analytics.features import CHURN_HORIZON_DAYS
+from guanxi.analytics.features import CHURN_HORIZON_DAYS, REPURCHASE_HORIZON_DAYS
 from guanxi.analytics.latest import latest_scores
 from guanxi.analytics.models import ScoreModel
 from guanxi.core.formatting import money
@@ -29,8 +29,17 @@ RISK_NAMES = {
     "medium": pgettext_lazy("churn risk", "Medium"),
     "low": pgettext_lazy("churn risk", "Low"),
 }
-# The churn model's features as its reasons name them (analytics.features.CHURN_FEATURES)
+LIKELIHOOD_NAMES = {
+    "high": pgettext_lazy("repurchase likelihood", "High"),
+    "medium": pgettext_lazy("repurchase likelihood", "Medium"),
+    "low": pgettext_lazy("repurchase likelihood", "Low"),
+}
+# The owner models' features as their reasons name them (analytics.features.CHURN_FEATURES and
+# REPURCHASE_FEATURES)
 FEATURE_NAMES = {
+    "oldest_car_years": gettext_lazy("age of the oldest car in years"),
+    "mileage_km": gettext_lazy("mileage in km"),
+    "service_visits_1y": gettext_lazy("service visits in a year"),
     "months_since_service": gettext_lazy("months since the last service"),
     "service_visits_2y": gettext_lazy("service visits in 2 years"),
     "service_spend_2y": gettext_lazy("service spend in 2 years"),
@@ -67,8 +76,12 @@ def _describe(run, score, currency: str) -> dict:
             _("service %(amount)s") % {"amount": money(facts["service_spend"], currency)},
         ]
     elif run.model == ScoreModel.CHURN:
-        headline = f"{RISK_NAMES.get(score.label, score.label)} · {round(score.value * 100)}%"
+        headline = banded(score, RISK_NAMES)
         detail = _("no service visit within %(months)s months") % {"months": round(CHURN_HORIZON_DAYS / 30.44)}
+        reasons = [worded(reason) for reason in facts["why"]]
+    elif run.model == ScoreModel.REPURCHASE:
+        headline = banded(score, LIKELIHOOD_NAMES)
+        detail = _("a new car within %(months)s months") % {"months": round(REPURCHASE_HORIZON_DAYS / 30.44)}
         reasons = [worded(reason) for reason in facts["why"]]
     else:
         headline = money(round(score.value, 2), currency)
@@ -83,6 +96,11 @@ def _describe(run, score, currency: str) -> dict:
         "as_of": _("as of %(day)s, model %(version)s") % {"day": date_format(run.as_of, "SHORT_DATE_FORMAT"),
                                                           "version": run.version},
     }
+
+
+def banded(score, names: dict) -> str:
+    """An owner model's band in words and its probability: "High · 81%"."""
+    return f"{names.get(score.label, score.label)} · {round(score.value * 100)}%"
 
 
 def worded(condition: str) -> str:

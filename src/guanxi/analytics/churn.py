@@ -21,7 +21,10 @@ category never seen in training scores as none of the known ones.
 
 Nothing here knows the columns of one business: the same code scores Telco subscribers in the tests
 and car owners (months since the last service, vehicle age, complaints, CSAT) in production; derived
-columns that only make sense for one business are the caller's to add to the features.
+columns that only make sense for one business are the caller's to add to the features. Nor does it
+know the outcome beyond its name: any yes/no outcome of the history fits the same way (the scorers
+use it for owners who replace their car as well as for those who churn); `outcome` names it in the
+messages and rules.
 """
 
 from __future__ import annotations
@@ -158,6 +161,7 @@ def fit(
     tree_depth: int = 6,
     tree_leaf_share: float = 0.02,
     seed: int = 0,
+    outcome: str = "churn",
 ) -> ChurnModels:
     """Fit both models on the history. `target` is 1 (or True) for a customer who churned.
 
@@ -165,7 +169,7 @@ def fit(
     leaves would print rules about a dozen customers that the next month does not repeat, and on
     Telco larger leaves also rank better (0.838 AUC against 0.823 for a depth-6 tree grown freely)."""
     churned = _target(target, _row_count(features))
-    _require_history(churned)
+    _require_history(churned, outcome)
     encoding = learn_encoding(features, categorical)
     matrix = encoding.matrix(features)
     tree = DecisionTreeClassifier(max_depth=tree_depth, min_samples_leaf=tree_leaf_share, random_state=seed)
@@ -333,13 +337,13 @@ def risk_with_reasons(models: ChurnModels, features: Features, top: int = 3) -> 
     return [(float(value), list(reasons[leaf])) for value, leaf in zip(risk, models.tree.apply(matrix))]
 
 
-def tree_rules(models: ChurnModels) -> str:
+def tree_rules(models: ChurnModels, outcome: str = "churn") -> str:
     """The readable tree as one rule per leaf, riskiest first, with the share of its training
-    customers who churned and how many they were."""
+    customers who churned (had the `outcome`) and how many they were."""
     structure = models.tree.tree_
     leaves = sorted(_leaf_conditions(models).items(), key=lambda item: -_churn_rate(structure, item[0]))
     return "\n".join(
-        f"{_churn_rate(structure, leaf):6.1%} churn among {structure.n_node_samples[leaf]} customers: "
+        f"{_churn_rate(structure, leaf):6.1%} {outcome} among {structure.n_node_samples[leaf]} customers: "
         + (" and ".join(text for text, _ in conditions) or "all customers")
         for leaf, conditions in leaves
     )
@@ -510,14 +514,14 @@ def _target(target, rows: int) -> np.ndarray:
     return values.astype(int)
 
 
-def _require_history(churned: np.ndarray) -> None:
+def _require_history(churned: np.ndarray, outcome: str = "churn") -> None:
     if len(churned) < MIN_ROWS:
         raise TooLittleHistory(
-            f"too little history to fit a churn model: {len(churned)} customers, need at least {MIN_ROWS}")
-    left = int(churned.sum())
-    stayed = len(churned) - left
-    if min(left, stayed) < MIN_EACH_OUTCOME:
+            f"too little history to fit a {outcome} model: {len(churned)} customers, need at least {MIN_ROWS}")
+    positive = int(churned.sum())
+    negative = len(churned) - positive
+    if min(positive, negative) < MIN_EACH_OUTCOME:
         raise TooLittleHistory(
-            f"too little history to fit a churn model: {left} customers churned and {stayed} stayed; "
-            f"need at least {MIN_EACH_OUTCOME} of each to tell them apart"
+            f"too little history to fit a {outcome} model: {positive} customers with the outcome and {negative} "
+            f"without; need at least {MIN_EACH_OUTCOME} of each to tell them apart"
         )

@@ -62,24 +62,32 @@ def customer_summary(as_of_day: int, margins: dict[str, float]) -> tuple[tuple[s
 
 
 # Owners as of the day {cutoff}: customers still on file who owned a car then. Their behaviour up to
-# that day, and whether they churned afterwards: no paid service visit in the {horizon} days that
-# followed (NULL while those days are not over). Months are 30.44 days; amounts are CNY. Fractions are
-# written as doubles (30.44e0): Spark reads 30.44 as a decimal and would round the quotient.
-OWNER_CHURN = """
+# that day, and what they did afterwards: whether they churned (no paid service visit in the
+# {churn_horizon} days that followed) and whether they replaced their car (a new car, first registered
+# to them, in the {repurchase_horizon} days that followed); NULL while those days are not over. Months are
+# 30.44 days; amounts are CNY. Fractions are written as doubles (30.44e0): Spark reads 30.44 as a
+# decimal and would round the quotient. A car's mileage on the cut-off day is its odometer's yearly
+# pace (the reading on file over the car's age on {as_of}) times its age then: the warehouse keeps one
+# reading per car, and a driver's pace changes far less than the car's age.
+OWNERS = """
 WITH owned AS (
     SELECT o.customer_id, COUNT(*) AS cars, MAX(o.start_day) AS newest_car_day,
-           MAX(v.warranty_end_day) AS warranty_end_day
+           MIN(COALESCE(v.purchase_day, o.start_day)) AS oldest_car_day,
+           MAX(v.warranty_end_day) AS warranty_end_day,
+           MAX(v.mileage_km * 1e0 / NULLIF({as_of} - COALESCE(v.purchase_day, o.start_day), 0)
+               * ({cutoff} - COALESCE(v.purchase_day, o.start_day))) AS mileage_km
     FROM bridge_ownership o JOIN dim_vehicle v ON v.id = o.vehicle_id
     WHERE o.start_day <= {cutoff} AND (o.end_day IS NULL OR o.end_day > {cutoff})
     GROUP BY o.customer_id
 ), service AS (
     SELECT customer_id,
            MAX(CASE WHEN day <= {cutoff} THEN day END) AS last_service_day,
+           SUM(CASE WHEN day > {cutoff} - 365 AND day <= {cutoff} THEN 1 ELSE 0 END) AS service_visits_1y,
            SUM(CASE WHEN day > {cutoff} - 730 AND day <= {cutoff} THEN 1 ELSE 0 END) AS service_visits_2y,
            SUM(CASE WHEN day > {cutoff} - 730 AND day <= {cutoff} THEN amount ELSE 0 END) AS service_spend_2y,
            SUM(CASE WHEN day <= {cutoff} THEN 1 ELSE 0 END) AS service_visits,
            MIN(CASE WHEN day <= {cutoff} THEN day END) AS first_service_day,
-           SUM(CASE WHEN day > {cutoff} AND day <= {cutoff} + {horizon} THEN 1 ELSE 0 END) AS visits_after
+           SUM(CASE WHEN day > {cutoff} AND day <= {cutoff} + {churn_horizon} THEN 1 ELSE 0 END) AS visits_after
     FROM transactions WHERE kind = 'service'
     GROUP BY customer_id
 ), contacts AS (
@@ -89,9 +97,15 @@ WITH owned AS (
     FROM fact_interaction
     WHERE occurred_day > {cutoff} - 365 AND occurred_day <= {cutoff}
     GROUP BY customer_id
+), replaced AS (
+    SELECT DISTINCT o.customer_id
+    FROM bridge_ownership o JOIN dim_vehicle v ON v.id = o.vehicle_id
+    WHERE o.start_day > {cutoff} AND o.start_day <= {cutoff} + {repurchase_horizon}
+      AND o.start_day = COALESCE(v.purchase_day, o.start_day)
 )
 SELECT c.id AS customer_id, c.segment,
        (({cutoff}) - COALESCE(s.last_service_day, w.newest_car_day)) / 30.44e0 AS months_since_service,
+       COALESCE(s.service_visits_1y, 0) AS service_visits_1y,
        COALESCE(s.service_visits_2y, 0) AS service_visits_2y,
        COALESCE(s.service_spend_2y, 0) AS service_spend_2y,
        -- how overdue the next visit is against the owner's own rhythm: months since the last visit
@@ -99,24 +113,38 @@ SELECT c.id AS customer_id, c.segment,
        (({cutoff}) - s.last_service_day) * (s.service_visits - 1) / NULLIF(s.last_service_day - s.first_service_day, 0)
            AS overdue_ratio,
        ({cutoff} - w.newest_car_day) / 365.25e0 AS car_age_years,
+       ({cutoff} - w.oldest_car_day) / 365.25e0 AS oldest_car_years,
+       w.mileage_km,
        w.cars,
        (w.warranty_end_day - {cutoff}) / 30.44e0 AS warranty_months_left,
        COALESCE(k.inbound_1y, 0) AS inbound_1y,
        COALESCE(k.outbound_1y, 0) AS outbound_1y,
-       CASE WHEN {cutoff} + {horizon} > {as_of} THEN NULL
-            WHEN COALESCE(s.visits_after, 0) = 0 THEN 1 ELSE 0 END AS churned
+       CASE WHEN {cutoff} + {churn_horizon} > {as_of} THEN NULL
+            WHEN COALESCE(s.visits_after, 0) = 0 THEN 1 ELSE 0 END AS churned,
+       CASE WHEN {cutoff} + {repurchase_horizon} > {as_of} THEN NULL
+            WHEN r.customer_id IS NULL THEN 0 ELSE 1 END AS replaced
 FROM owned w
 JOIN dim_customer c ON c.id = w.customer_id AND c.active
 LEFT JOIN service s ON s.customer_id = w.customer_id
 LEFT JOIN contacts k ON k.customer_id = w.customer_id
+LEFT JOIN replaced r ON r.customer_id = w.customer_id
 ORDER BY c.id
 """
 CHURN_HORIZON_DAYS = 548  # an owner is lost to the network after 18 months without a paid service visit
 CHURN_FEATURES = ("segment", "months_since_service", "service_visits_2y", "service_spend_2y", "overdue_ratio",
                   "car_age_years", "cars", "warranty_months_left", "inbound_1y", "outbound_1y")
-CHURN_CATEGORIES = ("segment",)
+# A year ahead: far enough for a dealer to win the sale (DOMAIN.md: a dealer who learns of an intention
+# after five months rarely controls it), near enough for the car's age and mileage to tell.
+REPURCHASE_HORIZON_DAYS = 365
+# No lifecycle stage: the warehouse holds today's stage, which for the past cut-offs the model learns
+# from would give the answer away (an owner who replaced their car since is "loyal" now). What the
+# stage meant then is in the features already: cars owned, months since the last service.
+REPURCHASE_FEATURES = ("segment", "oldest_car_years", "mileage_km", "months_since_service", "service_visits_1y",
+                       "service_visits_2y", "service_spend_2y", "warranty_months_left", "cars")
+OWNER_CATEGORIES = ("segment",)
 
 
-def owner_churn(cutoff_day: int, as_of_day: int) -> str:
-    """The owners' features as of `cutoff_day` and, where `as_of_day` already tells, whether they churned."""
-    return OWNER_CHURN.format(cutoff=int(cutoff_day), horizon=CHURN_HORIZON_DAYS, as_of=int(as_of_day))
+def owners(cutoff_day: int, as_of_day: int) -> str:
+    """The owners' features as of `cutoff_day` and, where `as_of_day` already tells, what they did since."""
+    return OWNERS.format(cutoff=int(cutoff_day), as_of=int(as_of_day), churn_horizon=CHURN_HORIZON_DAYS,
+                         repurchase_horizon=REPURCHASE_HORIZON_DAYS)

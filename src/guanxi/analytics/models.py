@@ -13,6 +13,7 @@ class ScoreModel(models.TextChoices):
     PYRAMID = "pyramid", _("Value pyramid")
     CLV = "clv", _("Lifetime value")
     CHURN = "churn", _("Churn risk")
+    REPURCHASE = "repurchase", _("Likely to replace the car")
 
 
 class ScoringRun(models.Model):

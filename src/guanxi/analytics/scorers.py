@@ -22,6 +22,9 @@ DAYS_PER_MONTH = 365.25 / 12
 YEARLY_DISCOUNT = 0.08
 # Churn risk bands, as probabilities of churning within the horizon.
 CHURN_BANDS = (("high", 0.5), ("medium", 0.2), ("low", 0.0))
+# Repurchase bands, as probabilities of buying a new car within the horizon: replacing is rarer than
+# lapsing (a car is kept about six years), so a third is already a strong sign.
+REPURCHASE_BANDS = (("high", 0.3), ("medium", 0.1), ("low", 0.0))
 
 
 @dataclass(frozen=True)
@@ -86,41 +89,73 @@ def clv_scores(summary: dict) -> Scored:
     return Scored(summary["customer_id"], value, np.full(len(value), "", dtype=object), reasons, figures)
 
 
+@dataclass(frozen=True)
+class OwnerOutcome:
+    """What the churn and repurchase scorers differ in: the outcome the models learn, its horizon, the
+    features, and the one-column rule the network would use without a model (which they must beat)."""
+
+    name: str  # as the models' messages and rules say it
+    column: str  # of features.OWNERS: 1 when it happened within the horizon
+    horizon_days: int
+    features: tuple[str, ...]
+    baseline: str  # a feature column whose higher values mean the outcome is likelier
+    baseline_words: str
+    bands: tuple[tuple[str, float], ...]
+
+
+CHURN = OwnerOutcome("churn", "churned", features.CHURN_HORIZON_DAYS, features.CHURN_FEATURES,
+                     "months_since_service", "months since the last paid service visit", CHURN_BANDS)
+REPURCHASE = OwnerOutcome("repurchase", "replaced", features.REPURCHASE_HORIZON_DAYS, features.REPURCHASE_FEATURES,
+                          "oldest_car_years", "the age of the owner's oldest car", REPURCHASE_BANDS)
+
+
 def churn_scores(query: Query, as_of_day: int) -> Scored:
-    """Owners' risk of churning within the horizon, learnt on the past and checked on a later past.
+    """Owners' risk of churning within the horizon."""
+    return owner_scores(query, as_of_day, CHURN)
+
+
+def repurchase_scores(query: Query, as_of_day: int) -> Scored:
+    """Owners' probability of buying a new car within the horizon."""
+    return owner_scores(query, as_of_day, REPURCHASE)
+
+
+def owner_scores(query: Query, as_of_day: int, outcome: OwnerOutcome) -> Scored:
+    """Owners' probability of the outcome within its horizon, learnt on the past and checked on a later past.
 
     The models learn from owners as they were two horizons ago and what they did in the horizon
     after; they are then judged on owners one horizon ago and what they did since, which the fit
     never saw. They are published only if they pass the evaluation threshold and rank better than
-    the rule the network uses without them: how long ago the owner was last seen in the workshop.
-    The published scores come from models refitted on the latest complete horizon."""
-    horizon = features.CHURN_HORIZON_DAYS
-    past, recent, now = (query(features.owner_churn(as_of_day - back, as_of_day))
-                         for back in (2 * horizon, horizon, 0))
-    evaluation = churn.evaluate(_fit_churn(past), _churn_features(recent), recent["churned"])
-    baseline = float(roc_auc_score(recent["churned"], np.asarray(recent["months_since_service"], dtype=float)))
+    the rule the network uses without them (for churn: how long ago the owner was last seen in the
+    workshop; for repurchase: how old their car is). The published scores come from models refitted
+    on the latest complete horizon."""
+    horizon = outcome.horizon_days
+    past, recent, now = (query(features.owners(as_of_day - back, as_of_day)) for back in (2 * horizon, horizon, 0))
+    happened = recent[outcome.column]
+    evaluation = churn.evaluate(_fit(past, outcome), _features(recent, outcome), happened)
+    baseline = float(roc_auc_score(happened, np.ma.filled(np.ma.asarray(recent[outcome.baseline], dtype=float), 0)))
     shortfalls = evaluation.shortfalls()
     if evaluation.strong_auc <= baseline:
-        shortfalls.append(f"AUC {evaluation.strong_auc:.3f} does not beat months since the last service alone "
+        shortfalls.append(f"AUC {evaluation.strong_auc:.3f} does not beat {outcome.baseline_words} alone "
                           f"({baseline:.3f})")
     if shortfalls:
         raise FailedEvaluation("; ".join(shortfalls))
-    models = _fit_churn(recent)
-    risks = churn.risk_with_reasons(models, _churn_features(now))
-    value = np.array([risk for risk, _ in risks])
-    label = np.array([next(name for name, floor in CHURN_BANDS if risk >= floor) for risk in value], dtype=object)
+    models = _fit(recent, outcome)
+    scored = churn.risk_with_reasons(models, _features(now, outcome))
+    value = np.array([probability for probability, _ in scored])
+    label = np.array([next(name for name, floor in outcome.bands if probability >= floor) for probability in value],
+                     dtype=object)
     figures = {
-        "horizon_days": horizon, "held_out_owners": evaluation.rows, "held_out_churn_rate": evaluation.churn_rate,
+        "horizon_days": horizon, "held_out_owners": evaluation.rows, "held_out_rate": evaluation.churn_rate,
         "auc": evaluation.strong_auc, "tree_auc": evaluation.tree_auc, "top_decile_lift": evaluation.top_decile_lift,
-        "baseline_auc": baseline, "baseline": "months since the last paid service visit",
-        "rules": churn.tree_rules(models).splitlines(),
+        "baseline_auc": baseline, "baseline": outcome.baseline_words,
+        "rules": churn.tree_rules(models, outcome.name).splitlines(),
     }
-    return Scored(now["customer_id"], value, label, [[["why", reasons]] for _, reasons in risks], figures)
+    return Scored(now["customer_id"], value, label, [[["why", reasons]] for _, reasons in scored], figures)
 
 
-def _fit_churn(rows: dict) -> churn.ChurnModels:
-    return churn.fit(_churn_features(rows), rows["churned"], features.CHURN_CATEGORIES)
+def _fit(rows: dict, outcome: OwnerOutcome) -> churn.ChurnModels:
+    return churn.fit(_features(rows, outcome), rows[outcome.column], features.OWNER_CATEGORIES, outcome=outcome.name)
 
 
-def _churn_features(rows: dict) -> dict:
-    return {name: rows[name] for name in features.CHURN_FEATURES}
+def _features(rows: dict, outcome: OwnerOutcome) -> dict:
+    return {name: rows[name] for name in outcome.features}

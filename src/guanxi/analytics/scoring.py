@@ -20,7 +20,7 @@ from guanxi.analytics.refusals import FailedEvaluation, TooLittleHistory
 from guanxi.analytics.scorers import Scored
 
 VERSIONS = {ScoreModel.RFM: "rfm-quintiles-1", ScoreModel.PYRAMID: "pyramid-profit-1", ScoreModel.CLV: "bgnbd-gg-1",
-            ScoreModel.CHURN: "churn-tree-blend-1"}
+            ScoreModel.CHURN: "churn-tree-blend-1", ScoreModel.REPURCHASE: "repurchase-tree-blend-1"}
 WRITE_ROWS = 20_000
 EPOCH = dt.date(1970, 1, 1)
 
@@ -48,6 +48,7 @@ def _score_models(query, as_of: dt.date, say) -> list[ScoringRun]:
         (ScoreModel.PYRAMID, lambda: scorers.pyramid_scores(summary)),
         (ScoreModel.CLV, lambda: scorers.clv_scores(summary)),
         (ScoreModel.CHURN, lambda: scorers.churn_scores(query, day)),
+        (ScoreModel.REPURCHASE, lambda: scorers.repurchase_scores(query, day)),
     )
     runs = []
     # One thread for numpy and scikit-learn: the worker shares the machine with the web server, and

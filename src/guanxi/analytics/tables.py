@@ -3,7 +3,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.analytics.cards import LEVEL_NAMES, RISK_NAMES, worded
+from guanxi.analytics.cards import LEVEL_NAMES, RISK_NAMES, banded, worded
 from guanxi.analytics.models import Score
 from guanxi.core.formatting import money
 
@@ -23,7 +23,7 @@ class RetentionTable(tables.Table):
         empty_text = _("No owner at risk matches, or churn has not been scored yet.")
 
     def render_value(self, value, record):
-        return f"{RISK_NAMES.get(record.label, record.label)} · {round(value * 100)}%"
+        return banded(record, RISK_NAMES)
 
     def value_value(self, value):
         return round(value, 4)

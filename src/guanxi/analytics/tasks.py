@@ -9,12 +9,16 @@ from guanxi.core.jobs import as_job
 @db_periodic_task(crontab(hour="2", minute="30"))
 @lock_task("analytics-scoring")
 def score_customers_nightly() -> int:
-    """Every night: the warehouse copy catches up and every model scores the base. Sundays copy the
+    """Every night: the warehouse copy catches up, every model scores the base, and the owners the
+    repurchase model finds likeliest to buy become leads for their dealers (from the last published
+    run when tonight's was refused: those owners are no less likely for it). Sundays copy the
     warehouse whole, which drops rows deleted during the week (merged customers)."""
     from django.utils import timezone
 
-    from guanxi.analytics import scoring  # here, not at the top: every process imports tasks modules
+    # here, not at the top: every process imports tasks modules
+    from guanxi.analytics import repurchase, scoring
 
     with as_job():
         runs = scoring.score_all(full_extract=timezone.localdate().isoweekday() == 7)
+    repurchase.create_repurchase_leads()
     return sum(run.state == run.State.PUBLISHED for run in runs)

@@ -217,6 +217,10 @@ def _write_part_by_copy(table: Table, rows, temporary: Path, part: int) -> tuple
         with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
             for block in copy:
                 out.write(block)
+    if text.stat().st_size == 0:  # DuckDB cannot read the columns' types out of an empty CSV
+        text.unlink()
+        pq.write_table(_schema(table).empty_table(), temporary, compression="zstd")
+        return 0, None
     read_as = {name: "DATE" if name in table.day_columns else DUCKDB_TYPES[kind]
                for name, kind in table.columns.items()}
     columns = [f"CAST({name} - DATE '1970-01-01' AS INTEGER) AS {name}" if name in table.day_columns else name

@@ -36,6 +36,7 @@ from guanxi.demo.timeline import YEAR, Timeline
 HISTORY_DAYS = 8 * YEAR
 DRIFTING_OWNERS = 0.15  # owners who have quietly stopped servicing their car with the network
 REPURCHASE_CYCLE_DAYS = 6 * YEAR
+REPLACEMENT_KM = 100_000  # past this a loyal owner replaces the car before its sixth year
 
 SEGMENT_WEIGHTS = {"individual": 955, "corporate": 25, "fleet": 20}
 INDIVIDUAL_STAGE_WEIGHTS = {
@@ -215,8 +216,11 @@ class _Chunk:
             # is for. Owners stop at any time, not all in one year, or no model could learn from the past.
             service_stop = today - rng.randrange(30, min(2 * YEAR, age - 200))
         first_car = self._buy_new_car(customer, first_day)
+        cycle = self._replacement_cycle(first_car) if stage == "loyal" else None
+        if cycle is not None and cycle > age - 30:
+            # not yet: an owner about to replace the car, whom a repurchase model should find
+            customer.stage = stage = "owner"
         if stage == "loyal":
-            cycle = min(max(int(rng.gauss(REPURCHASE_CYCLE_DAYS, YEAR)), 3 * YEAR), age - 30)
             self._trade_in(customer, first_car, first_day + cycle)
             customer.reach(first_day + cycle, "loyal")
         elif stage == "churned":
@@ -309,6 +313,14 @@ class _Chunk:
             self.timeline.add(customer, last_step, "invitation")
             customer.reach(last_step, "opportunity")
         customer.reach(max(last_step, day - rng.randrange(0, 10)), "contracted")
+
+    def _replacement_cycle(self, car: VehicleDraft) -> int:
+        """Days until a loyal owner replaces the car: about six years (DOMAIN.md), sooner once it has run
+        REPLACEMENT_KM, so that those who drive much replace first, never before three years."""
+        spread = self.rng.gauss(0, 1)
+        by_age = REPURCHASE_CYCLE_DAYS + spread * YEAR
+        by_mileage = REPLACEMENT_KM / car.annual_km * YEAR * (1 + spread / 8)
+        return max(int(min(by_age, by_mileage)), 3 * YEAR)
 
     def _trade_in(self, customer: CustomerDraft, old_car: VehicleDraft, day: int) -> None:
         """Replace the old car by a new one (often a dearer model); the old car goes to a second owner."""
