@@ -4,6 +4,7 @@ command."""
 import argparse
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 
@@ -30,6 +31,7 @@ def _serve(host: str, port: int, workers: int | None) -> None:
     workers = workers or default_workers()
     os.environ.setdefault("GUANXI_WEBSOCKET_PORT", str(port + 1))
     settings.GUANXI_WEBSOCKET_PORT = int(os.environ["GUANXI_WEBSOCKET_PORT"])
+    _check_free(host, settings.GUANXI_WEBSOCKET_PORT)
     print(f"Guanxi is serving on http://{host}:{port}/  ({workers} workers; the agents' desktops' WebSocket on "
           f"port {settings.GUANXI_WEBSOCKET_PORT}; Ctrl+C stops it)", flush=True)
     from django.db import connections
@@ -38,6 +40,19 @@ def _serve(host: str, port: int, workers: int | None) -> None:
     with _child(f"from guanxi.server import serve_websockets; serve_websockets({host!r}, "
                 f"{settings.GUANXI_WEBSOCKET_PORT})"):
         serve(host, port, workers)
+
+
+def _check_free(host: str, port: int) -> None:
+    """The WebSocket server's port must be free before anything starts: a desktop must not find another program
+    there while the pages say all is well."""
+    from django.core.management import CommandError
+
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(f"port {port} (the agents' desktops' WebSocket) is taken: {exc.strerror}; choose "
+                               f"another --port or set GUANXI_WEBSOCKET_PORT") from None
 
 
 @contextlib.contextmanager

@@ -72,12 +72,9 @@ def test_a_call_pops_the_caller_on_the_agent_s_desktop_and_is_answered_and_finis
                            " return l.textContent === l.dataset.online; }")
     assert not page.csp_refusals
 
-    started = time.monotonic()
     answer = pbx(live_server, {"event": "offered", "call_id": "pbx-1", "caller": "+86 138 0013 8000"})
     assert (answer["action"], answer["extension"]) == ("connect", "8001")
-    page.locator(".desktop-card h2", has_text="张伟").wait_for(timeout=3000)  # the screen pop, pushed
-    popped = time.monotonic() - started
-    assert popped < 2.0, popped
+    page.locator(".desktop-card h2", has_text="张伟").wait_for()  # the screen pop, pushed (how fast: bench/)
     assert page.locator(".desktop-card .plate", has_text="沪A12345").count() == 1
     page.screenshot(path=str(ARTIFACTS / "agent-desktop-pop.png"), full_page=True)
 

@@ -3,7 +3,6 @@ the caller's card only for the agent's own contacts, and the WebSocket that tell
 
 import datetime as dt
 import json
-import time
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -16,6 +15,8 @@ from guanxi.asgi import application
 from guanxi.contact_center import services, voice
 from guanxi.contact_center.models import Agent, ContactEvent, QueuedContact
 from guanxi.core.roles import Role
+from guanxi.core.signin import SECOND_FACTOR_DUE
+from guanxi.customers import services as customer_services
 from guanxi.customers.models import Interaction
 
 PAGES = ("contact_center:desktop", "contact_center:desktop_contacts")
@@ -121,8 +122,10 @@ def test_an_agent_back_from_a_break_is_offered_the_waiting_call_at_once(users, c
 @pytest.mark.django_db(transaction=True)
 def test_the_desktop_socket_is_told_of_an_offer_to_its_agent_only(django_user_model):
     users = {Role.AGENT: django_user_model.objects.create_user("desk-agent"),
-             Role.SUPERVISOR: django_user_model.objects.create_user("desk-colleague")}
+             Role.SUPERVISOR: django_user_model.objects.create_user("desk-colleague"),
+             "halfway": django_user_model.objects.create_user("desk-halfway")}
     mine = on_roster(users[Role.AGENT], "8001")
+    on_roster(users["halfway"], "8003", capacity={"voice": 0})
     on_roster(users[Role.SUPERVISOR], "8002", capacity={"voice": 0})
 
     async def session():
@@ -132,14 +135,13 @@ def test_the_desktop_socket_is_told_of_an_offer_to_its_agent_only(django_user_mo
 
         hijack = await _socket_for(users[Role.AGENT], origin=b"http://evil.example.com")
         assert not hijack  # another site's page may not open the agent's socket with the agent's cookie
+        halfway = await _socket_for(users["halfway"])
+        assert not halfway  # a password alone, the second factor still due: no pushes
         colleague = await _socket_for(users[Role.SUPERVISOR])
         desktop = await _socket_for(users[Role.AGENT])
-        started = time.monotonic()
         answer = await _offered_elsewhere("c-1", "13800138000")
-        event = await desktop.receive_json_from(timeout=2)
-        elapsed = time.monotonic() - started
+        event = await desktop.receive_json_from(timeout=5)  # how fast: bench/screen_pop.py
         assert (event["kind"], event["contact"]) == ("offered", answer["contact_id"])
-        assert elapsed < 1.0
         assert await colleague.receive_nothing(timeout=0.3)
         await desktop.disconnect()
         await colleague.disconnect()
@@ -153,10 +155,18 @@ async def _socket_for(user, origin=b"http://localhost"):
     from channels.db import database_sync_to_async
 
     client = await database_sync_to_async(signed_in)(user)
+    if user.username == "desk-halfway":
+        await database_sync_to_async(_second_factor_due)(client)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     socket = WebsocketCommunicator(application, "/ws/desktop/", headers=[(b"origin", origin), (b"cookie", cookie)])
     connected, _code = await socket.connect()
     return socket if connected else None
+
+
+def _second_factor_due(client) -> None:
+    session = client.session
+    session[SECOND_FACTOR_DUE] = True
+    session.save()
 
 
 async def _offered_elsewhere(call_id, caller):
@@ -171,3 +181,18 @@ def test_the_services_refuse_states_agents_do_not_set_themselves(users):
     with pytest.raises(ValidationError) as error:
         services.set_agent_state(agent, Agent.State.BUSY)
     assert "available, on a break or offline" in str(error.value)
+
+
+def test_the_caller_s_card_shows_only_what_the_agent_may_see_of_the_customer(users, customers, org):
+    """A service advisor on the roster sees the car it services, not a dealer's sales talk (as on the 360 page)."""
+    advisor = users[Role.SERVICE_ADVISOR]
+    on_roster(advisor, "8005")
+    li = customers["li"]
+    customer_services.add_interaction(users[Role.ADMIN], li.pk, {
+        "channel": "visit", "direction": "in", "occurred_at": timezone.now(), "subject": "试驾途观L，谈价格",
+        "org_unit": org["D-SH2"]})
+    offered = voice.call_offered("c-1", "13900139000")
+    card = signed_in(advisor).get(reverse_("contact_center:desktop_card", offered["contact_id"])).content.decode()
+    assert "李娜" in card and "LSVCC6A48PN000007" in card
+    assert "试驾途观L" not in card
+    assert "试驾途观L" in signed_in(users[Role.ADMIN]).get(f"/customers/{li.pk}/").content.decode()

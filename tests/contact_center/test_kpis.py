@@ -189,6 +189,11 @@ def test_the_arithmetic_alone_over_plain_rows():
     assert picked(answered, {"offered": 1, "answered": 1, "asa_seconds": 25.0, "aht_seconds": 180.0,
                              "service_level": 0.0, "transfer_rate": 1.0})
     assert (nobody["short_abandoned"], nobody["abandoned"], nobody["abandonment"]) == (1, 0, None)
+    tight = kpis.figures(events, start, start + dt.timedelta(days=1), target_seconds=2)["total"]
+    assert tight["service_level_with_abandons"] == 0.0  # the short abandon counts neither way below 5 s either
+    assert kpis.figures(events[:-2] + [row("queued", "09:10:00", contact=2), row("answered", "09:10:01", 8, 2)],
+                        start, start + dt.timedelta(days=1), target_seconds=2)["total"][
+        "service_level_with_abandons"] == 0.5
     empty = kpis.figures([], start, start + dt.timedelta(days=1))
     assert empty["rows"] == [] and picked(empty["total"], {"offered": 0, "service_level": None, "asa_seconds": None,
                                                            "contacts_per_hour": 0.0})

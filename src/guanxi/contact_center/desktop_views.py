@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from guanxi.contact_center import services, voice
 from guanxi.contact_center.models import Agent, QueuedContact
 from guanxi.customers import services as customer_services
+from guanxi.customers.models import Interaction, Vehicle
 
 RECENT_INTERACTIONS = 5
 CARS_SHOWN = 5
@@ -38,6 +39,7 @@ def socket_url(request) -> str:
         return settings.GUANXI_WEBSOCKET_URL
     scheme = "wss" if request.is_secure() else "ws"
     host = urlsplit(f"//{request.get_host()}").hostname
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
     port = settings.GUANXI_WEBSOCKET_PORT or request.get_port()
     return f"{scheme}://{host}:{port}/ws/desktop/"
 
@@ -47,7 +49,7 @@ def desktop(request):
     agent = _agent_of(request)
     socket = socket_url(request)
     response = render(request, "contact_center/desktop.html", {
-        "agent": agent, "contacts": _in_hand(agent), "socket": socket, "states": services.SETTABLE_STATES,
+        "agent": agent, "contacts": _in_hand(agent), "socket": socket,
     })
     origin = urlsplit(socket)
     response._csp_update = {"connect-src": [f"{origin.scheme}://{origin.netloc}"]}
@@ -74,10 +76,13 @@ def contact_card(request, pk: int):
             customer = customer_services.get_customer(request.user, contact.customer_id)
         except Http404:
             customer = None  # out of the agent's reach: shown as an unknown party
-    if customer is not None:
-        interactions = customer.interactions.order_by("-occurred_at")[:RECENT_INTERACTIONS]
-        owned = customer.ownerships.select_related("vehicle").filter(end_date__isnull=True).order_by("-start_date")
-        vehicles = [ownership.vehicle for ownership in owned[:CARS_SHOWN]]
+    if customer is not None:  # what of them the agent may see, as on the 360 page
+        interactions = (Interaction.objects.restrict(request.user, "view").filter(customer=customer)
+                        .order_by("-occurred_at")[:RECENT_INTERACTIONS])
+        owned = (Vehicle.objects.restrict(request.user, "view")
+                 .filter(ownerships__customer=customer, ownerships__end_date__isnull=True)
+                 .order_by("-ownerships__start_date", "-pk"))
+        vehicles = list(owned[:CARS_SHOWN])
         more_vehicles = owned.count() - len(vehicles) if len(vehicles) == CARS_SHOWN else 0
     return render(request, "contact_center/_desktop_card.html", {
         "contact": contact, "customer": customer, "interactions": interactions, "vehicles": vehicles,
@@ -103,8 +108,9 @@ def contact_step(request, pk: int, action: str):
     agent = _agent_of(request)
     get_object_or_404(QueuedContact, pk=pk, offered_to=agent)
     try:
-        if action == "accept":
-            services.accept_offer(agent, pk)
+        if action == "accept":  # a PBX's call is the PBX's to time, as when it reports the answer
+            contact = QueuedContact.objects.get(pk=pk)
+            services.accept_offer(agent, pk, honour_timeout=not (contact.channel == "voice" and contact.external_id))
         elif action == "decline":
             voice.connect_offers(services.decline_offer(agent, pk))
         elif action == "complete":

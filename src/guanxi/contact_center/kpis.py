@@ -144,7 +144,8 @@ def _row(contacts: list[_Contact], hours: float, target_seconds: float) -> dict[
         "abandoned": abandoned,
         "short_abandoned": short,
         "service_level": _ratio(in_time, len(answered)),
-        "service_level_with_abandons": _ratio(in_time, len(answered) + sum(1 for w in gone if w > target_seconds)),
+        "service_level_with_abandons": _ratio(  # short abandons count neither way, whatever the target
+            in_time, len(answered) + sum(1 for w in gone if w > max(target_seconds, SHORT_ABANDON_SECONDS))),
         "asa_seconds": _mean(waits),
         "aht_seconds": _mean([(c.completed - c.answered).total_seconds() for c in answered if c.completed]),
         "abandonment": _ratio(abandoned, len(inbound) - short),
@@ -196,7 +197,7 @@ def queue_of(requirement: Any) -> str:
 
 
 def period(day: dt.date, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of `days` local days from `day` (the installation's time zone), refused above MAX_DAYS."""
+    """[start, end) of `days` local days from `day` (the time zone the request is shown in), refused above MAX_DAYS."""
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise ValidationError({"days": _("A period of 1 to %(max)s days, got %(days)s")
                                        % {"max": MAX_DAYS, "days": days}})

@@ -2,15 +2,18 @@
 
 Why a poller of the event log rather than a message sent by whoever changes a contact: contacts
 change in many processes (the web workers answering the PBX, the job worker releasing offers), and
-the embedded default has no Redis, so the in-memory channel layer reaches only the process it lives
-in. Every change already writes a line of the event log (models.ContactEvent) in its own
-transaction, so the WebSocket process reads the lines after the last it saw, every `POLL_SECONDS`,
-in one indexed query whatever the number of agents connected, and sends each to the desktops of
-the agents it concerns through its own channel layer. The lines are read once committed: a desktop
-is never told of a contact a rollback took back. Ids are handed out when a line is written, not
-when it commits, so a line may appear behind one already read: each read looks `LOOK_BACK` ids
-behind the newest it has seen and skips those it has sent. With Redis the layer is channels_redis and several
-WebSocket processes may run; each polls for the agents connected to it.
+the embedded default has no Redis, so no message bus reaches every process. Every change already
+writes a line of the event log (models.ContactEvent) in its own transaction, so each WebSocket
+process reads the lines after the last it saw, every `POLL_SECONDS`, in one indexed query whatever
+the number of agents connected, and hands each to the desktops connected to that process of the
+agents it concerns. The channel layer is not used: each process serves its own sockets, so several
+WebSocket processes (behind a proxy) never send one line twice, with or without Redis.
+
+The lines are read once committed: a desktop is never told of a contact a rollback took back. Ids
+are handed out when a line is written, not when it commits, so a line may appear after a higher
+one was read: the ids skipped over are remembered as gaps and read again until they appear, for
+up to `GAP_SECONDS` (a rolled-back line never does). The poller stops when the last desktop of the
+process disconnects and starts again with the next one.
 
 What is pushed is small (the contact's id and what happened); the desktop fetches the customer's card
 over HTTP, where scope and permissions apply as on every page.
@@ -18,25 +21,25 @@ over HTTP, where scope and permissions apply as on every page.
 
 import asyncio
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.layers import get_channel_layer
 
 from guanxi.contact_center.models import Agent, ContactEvent
+from guanxi.core.signin import SECOND_FACTOR_DUE
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05
-LOOK_BACK = 200
-PUSHED = (ContactEvent.Kind.OFFERED, ContactEvent.Kind.EXPIRED, ContactEvent.Kind.DECLINED,
-          ContactEvent.Kind.ANSWERED, ContactEvent.Kind.TRANSFERRED, ContactEvent.Kind.COMPLETED,
-          ContactEvent.Kind.ABANDONED, ContactEvent.Kind.DIALLED)
+GAP_SECONDS = 10.0
+PUSHED = frozenset({ContactEvent.Kind.OFFERED, ContactEvent.Kind.EXPIRED, ContactEvent.Kind.DECLINED,
+                    ContactEvent.Kind.ANSWERED, ContactEvent.Kind.TRANSFERRED, ContactEvent.Kind.COMPLETED,
+                    ContactEvent.Kind.ABANDONED, ContactEvent.Kind.DIALLED})
+REFUSED = 4403  # the close code of a socket refused: not signed in (fully), or not on the roster
+
+_desktops: dict[int, set["DesktopConsumer"]] = {}  # agent id -> this process's open desktops of that agent
 _poller: asyncio.Task | None = None
-
-
-def group_of(agent_id: int) -> str:
-    return f"cc-agent-{agent_id}"
 
 
 class DesktopConsumer(AsyncJsonWebsocketConsumer):
@@ -44,21 +47,22 @@ class DesktopConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         user = self.scope.get("user")
-        agent_id = await _agent_id_of(user) if user is not None and user.is_authenticated else None
-        if agent_id is None:
-            await self.close(code=4403)  # not signed in, or not on the contact-center roster
+        session = self.scope.get("session")
+        signed_in = (user is not None and user.is_authenticated
+                     and not (session is not None and session.get(SECOND_FACTOR_DUE)))
+        self.agent_id = await _agent_id_of(user) if signed_in else None
+        if self.agent_id is None:
+            await self.close(code=REFUSED)
             return
-        self.group = group_of(agent_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        _desktops.setdefault(self.agent_id, set()).add(self)
         _start_polling()
 
     async def disconnect(self, code):
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def contact_event(self, message):
-        await self.send_json(message["event"])
+        desktops = _desktops.get(getattr(self, "agent_id", None), set())
+        desktops.discard(self)
+        if not desktops:
+            _desktops.pop(getattr(self, "agent_id", None), None)
 
 
 @database_sync_to_async
@@ -75,31 +79,39 @@ def _start_polling() -> None:
 
 
 async def _poll() -> None:
-    layer = get_channel_layer()
-    sent = set(await database_sync_to_async(_recent_ids)())  # what happened before anyone listened stays unsent
-    newest = max(sent, default=0)
-    while True:
+    newest = None
+    gaps: dict[int, float] = {}  # ids skipped over -> since when
+    while _desktops:
         try:
-            rows = await database_sync_to_async(_events_after)(newest - LOOK_BACK)
-        except Exception:  # a database hiccup must not end the push for good
-            log.exception("reading the contact event log failed; trying again")
-            rows = []
-        for row in rows:
-            if row["id"] in sent:
-                continue
-            sent.add(row["id"])
-            newest = max(newest, row["id"])
-            event = {"id": row["id"], "kind": row["kind"], "contact": row["contact_id"], "at": row["at"].isoformat()}
-            for agent_id in {row["agent_id"], (row["data"] or {}).get("to_agent")} - {None}:
-                await layer.group_send(group_of(agent_id), {"type": "contact.event", "event": event})
-        sent = {pk for pk in sent if pk > newest - LOOK_BACK}
+            if newest is None:  # what happened before anyone listened stays unsent
+                newest = await database_sync_to_async(_newest_id)()
+            rows = await database_sync_to_async(_events_after)(min(gaps, default=newest + 1) - 1)
+            now = time.monotonic()
+            for row in rows:
+                if row["id"] <= newest and gaps.pop(row["id"], None) is None:
+                    continue  # sent before
+                if row["id"] > newest:
+                    gaps.update(dict.fromkeys(range(newest + 1, row["id"]), now))
+                    newest = row["id"]
+                if row["kind"] in PUSHED:
+                    await _push(row)
+            gaps = {pk: since for pk, since in gaps.items() if now - since < GAP_SECONDS}
+        except Exception:  # a database or socket hiccup must not end the push for good
+            log.exception("pushing the contact event log to the desktops failed; trying again")
         await asyncio.sleep(POLL_SECONDS)
 
 
-def _recent_ids() -> list[int]:
-    return list(ContactEvent.objects.order_by("-pk").values_list("pk", flat=True)[:LOOK_BACK])
+async def _push(row: dict) -> None:
+    event = {"id": row["id"], "kind": row["kind"], "contact": row["contact_id"], "at": row["at"].isoformat()}
+    for agent_id in {row["agent_id"], (row["data"] or {}).get("to_agent")} - {None}:
+        for desktop in list(_desktops.get(agent_id, ())):
+            await desktop.send_json(event)
+
+
+def _newest_id() -> int:
+    return ContactEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def _events_after(last: int) -> list[dict]:
-    return list(ContactEvent.objects.filter(pk__gt=last, kind__in=PUSHED).order_by("pk")
+    return list(ContactEvent.objects.filter(pk__gt=last).order_by("pk")
                 .values("id", "kind", "contact_id", "agent_id", "at", "data")[:2000])

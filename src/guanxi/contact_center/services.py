@@ -826,6 +826,7 @@ def accept_offer(agent: Agent, contact_id: int, policy: RoutingPolicy | None = N
 
 
 def _accept(agent_id: int, contact_id: int, policy: RoutingPolicy, now: dt.datetime, honour_timeout: bool):
+    lock_agents(agent_id)
     pending = QueuedContact.objects.filter(pk=contact_id, offered_to_id=agent_id, state=QueuedContact.State.OFFERED)
     contact = pending.select_for_update().select_related("offered_to__user").first()
     if contact is None:
@@ -925,6 +926,7 @@ def decline_offer(agent: Agent, contact_id: int, now: dt.datetime | None = None)
 
 
 def _decline(agent_id: int, contact_id: int, now: dt.datetime):
+    lock_agents(agent_id)
     contact = (QueuedContact.objects.select_for_update()
                .filter(pk=contact_id, offered_to_id=agent_id, state=QueuedContact.State.OFFERED).first())
     if contact is None:
@@ -956,10 +958,16 @@ def release_offer(contact: QueuedContact, now: dt.datetime) -> None:
     _serialised(_release_offers, QueuedContact.objects.filter(pk=contact.pk), now)
 
 
+def lock_agents(*agent_ids) -> list[Agent]:
+    """Row locks on agents, always taken before any contact's and in id order, by every operation that locks both:
+    two operations never wait for each other's rows in opposite orders (no deadlock on PostgreSQL)."""
+    return list(Agent.objects.select_for_update().filter(pk__in=[pk for pk in agent_ids if pk]).order_by("pk"))
+
+
 def take_over(agent: Agent, contact: QueuedContact, now: dt.datetime) -> None:
     """`agent` has the contact from now on (a transfer to them): refused unless they are on duty with room for
-    its channel. The caller holds the contact's row lock."""
-    agent = Agent.objects.select_for_update().get(pk=agent.pk)
+    its channel. The caller holds the agents' and then the contact's row locks (`lock_agents`)."""
+    agent = Agent.objects.get(pk=agent.pk)
     engine_agent = agent.to_engine()
     engine_agent.load = _load(agent)
     if agent.state == Agent.State.OFFLINE or not engine_agent.has_room(contact.channel):
@@ -988,6 +996,7 @@ def _expiry_cutoff(policy: RoutingPolicy, now: dt.datetime) -> dt.datetime:
 def _release_offers(offers, now: dt.datetime) -> list[int]:
     """The offers back to the queue; the ids of the contacts released."""
     expired = offers.filter(state=QueuedContact.State.OFFERED)
+    lock_agents(*expired.values_list("offered_to_id", flat=True))
     lapsed = list(expired.select_for_update().values_list("pk", "offered_to_id"))
     Agent.objects.filter(pk__in=[agent_id for _pk, agent_id in lapsed]).update(state=Agent.State.BREAK)
     ContactEvent.objects.bulk_create(ContactEvent(contact_id=pk, kind=ContactEvent.Kind.EXPIRED, at=now,

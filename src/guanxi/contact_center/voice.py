@@ -103,12 +103,12 @@ def call_transferred(call_id: str, extension: str = "", skill: str = "", at: dt.
         raise ValidationError({"extension": _("Name either the extension or the skill to transfer to")})
     target = _agent_at(extension) if extension else None
     with transaction.atomic():
-        contact = QueuedContact.objects.select_for_update().get(pk=_call(call_id).pk)
+        contact = _locked_with_its_agent(call_id, target)
         if contact.state != QueuedContact.State.ASSIGNED:
             raise ValidationError({"call_id": _("Only a call being handled can be transferred")})
         if target is not None and target.pk == contact.offered_to_id:
             return decision(_call(call_id))  # to the agent who has it: nothing to do
-        source = Agent.objects.select_for_update().get(pk=contact.offered_to_id)
+        source = contact.offered_to
         if target is not None:
             services.take_over(target, contact, at)
         else:
@@ -130,8 +130,7 @@ def call_ended(call_id: str, at: dt.datetime | None = None) -> dict:
     at = at or timezone.now()
     freed = None
     with transaction.atomic():
-        contact = (QueuedContact.objects.select_for_update(of=("self",)).select_related("offered_to")
-                   .get(pk=_call(call_id).pk))
+        contact = _locked_with_its_agent(call_id)
         if contact.state == QueuedContact.State.ASSIGNED:
             freed = contact.offered_to
             services.complete_contact(freed, contact.pk, now=at)
@@ -142,7 +141,7 @@ def call_ended(call_id: str, at: dt.datetime | None = None) -> dict:
             contact.save(update_fields=["state", "ended_at", "offered_to", "offered_at"])
             services.log_event(contact, ContactEvent.Kind.ABANDONED, at, freed)
             if freed is not None:
-                services.free_if_idle(Agent.objects.select_for_update().get(pk=freed.pk))
+                services.free_if_idle(freed)
     if freed is not None:
         connect_offers(services.dispatch_agent(freed, VOICE, now=at))
     return decision(_call(call_id))
@@ -216,6 +215,20 @@ def connect_offers(offers, but: QueuedContact | None = None) -> None:
     for offered, agent in offers:
         if offered.channel == VOICE and (but is None or offered.pk != but.pk):
             transaction.on_commit(functools.partial(telephony().connect, offered, agent.extension))
+
+
+def _locked_with_its_agent(call_id: str, *others: Agent | None) -> QueuedContact:
+    """The call's row locked after the row of the agent who has it (and of `others`), in the claim layer's lock
+    order (services.lock_agents); read again if it changed hands between the two."""
+    for _attempt in range(5):
+        holder = _call(call_id).offered_to_id
+        services.lock_agents(holder, *(other.pk for other in others if other is not None))
+        contact = (QueuedContact.objects.select_for_update(of=("self",)).select_related("offered_to")
+                   .get(channel=VOICE, external_id=call_id))
+        if contact.offered_to_id == holder:
+            return contact
+    raise ValidationError({"call_id": _("Call “%(call)s” is changing hands; send the event again")
+                                      % {"call": call_id}})
 
 
 def _call(call_id: str, missing_ok: bool = False) -> QueuedContact | None:

@@ -5,6 +5,8 @@
   if (!root || typeof htmx === "undefined") return;
   var link = document.getElementById("desktop-link");
   var POPS = { offered: true, dialled: true, transferred: true };
+  var REFUSED = 4403; // signed out, second factor still due, or no longer on the roster: reload to sign in
+  var wait = 1000;
 
   function refresh() {
     htmx.ajax("GET", root.dataset.contacts, { target: "#desktop-contacts" });
@@ -17,6 +19,7 @@
     var socket = new WebSocket(root.dataset.socket);
     socket.onopen = function () {
       link.textContent = link.dataset.online;
+      wait = 1000;
       refresh();
     };
     socket.onmessage = function (message) {
@@ -24,11 +27,23 @@
       refresh();
       if (POPS[event.kind]) pop(event.contact);
     };
-    socket.onclose = function () {
+    socket.onclose = function (closed) {
       link.textContent = link.dataset.offline;
-      window.setTimeout(connect, 2000);
+      if (closed.code === REFUSED) {
+        window.location.reload();
+        return;
+      }
+      window.setTimeout(connect, wait);
+      wait = Math.min(wait * 2, 30000);
     };
   }
+  // A refused step (422: "finish the contacts in hand first") shows its reason in the list, as a page would.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 422 && root.contains(event.detail.target)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   root.addEventListener("click", function (event) {
     var target = event.target.closest("a[data-card]");
     if (target) {
