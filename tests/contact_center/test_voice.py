@@ -300,3 +300,20 @@ def test_the_dial_endpoint_rings_only_customers_in_the_agent_s_reach(role, users
         else:
             assert response.status_code == 404, (role, name, response.content)
             assert not QueuedContact.objects.filter(customer=customer).exists()
+
+
+def test_the_minute_sweep_puts_a_waiting_call_through_to_an_agent_who_is_free(
+        users, customers, django_capture_on_commit_callbacks):
+    """Routing passes over an agent another request holds at that moment; the worker's sweep catches up."""
+    from guanxi.contact_center import tasks
+
+    agent = make_agent(users[Role.AGENT], "8001")
+    Agent.objects.filter(pk=agent.pk).update(state=Agent.State.BREAK)
+    waiting = pbx("offered", "c-1", caller="13900139000")
+    assert waiting["action"] == "queue"
+    Agent.objects.filter(pk=agent.pk).update(state=Agent.State.AVAILABLE)  # back, without pressing the button
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.release_expired_offers.call_local()
+    assert ContactEvent.objects.get(kind=ContactEvent.Kind.COMMAND).data == {
+        "command": "connect", "call_id": "c-1", "extension": "8001"}
+    assert tasks.release_expired_offers.call_local() == 0  # nothing waits any more

@@ -10,6 +10,7 @@ new; their changes are audited as the system's. Click-to-dial is an agent's, wit
 import datetime as dt
 from typing import Any, Literal
 
+from django.db import transaction
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -130,7 +131,7 @@ def simulate(request, payload: SimulateIn):
 
 class SignedBy:
     """Ninja authentication by a webhook signature (runs before the body is read as JSON); the view spends the
-    nonce before the work and gives it back if the work is refused (webhooks.give_back_nonce)."""
+    nonce in the transaction of the work asked for (webhooks.spend_nonce)."""
 
     def __init__(self, source: str):
         self.source = source
@@ -188,16 +189,12 @@ def call_event(request, payload: CallEventIn):
     """
     if payload.at is not None and timezone.is_naive(payload.at):
         payload.at = timezone.make_aware(payload.at)
-    with audit_context(actor=system_actor(), channel=Channel.API):
+    with audit_context(actor=system_actor(), channel=Channel.API), transaction.atomic():
         try:
             webhooks.spend_nonce("cti", request)
         except webhooks.RefusedWebhook as exc:
             raise HttpError(401, str(exc)) from None
-        try:
-            return _CALL_EVENTS[payload.event](payload)
-        except Exception:  # refused (422) or failed: the PBX may send the request again as it was
-            webhooks.give_back_nonce("cti", request)
-            raise
+        return _CALL_EVENTS[payload.event](payload)
 
 
 class DialIn(Schema):

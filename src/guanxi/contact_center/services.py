@@ -556,8 +556,11 @@ def _serialised(operation, *args, **kwargs):
     raise AssertionError("unreachable")
 
 
-def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime, only: tuple[str, ...] | None = None):
-    agent = Agent.objects.select_for_update().get(pk=agent_id)
+def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime, only: tuple[str, ...] | None = None,
+           skip_locked: bool = False):
+    agent = Agent.objects.select_for_update(skip_locked=skip_locked).filter(pk=agent_id).first()
+    if agent is None:  # skip_locked: another transaction is working with this agent right now
+        return None
     engine_agent = agent.to_engine()
     engine_agent.load = _load(agent)
     channels = [channel for channel in engine_agent.capacity
@@ -606,12 +609,29 @@ def dispatch(contact: QueuedContact, policy: RoutingPolicy | None = None,
     now = now or timezone.now()
     offers = []
     for agent in _free_agents_in_choice_order(contact, policy, now):
-        offered = _serialised(_claim, agent.pk, policy, now, (contact.channel,))
+        # an agent another transaction holds is passed over, not waited for: a caller may hold several agents'
+        # locks until it commits (a webhook is one transaction), and waiting in choice order could deadlock
+        offered = _serialised(_claim, agent.pk, policy, now, (contact.channel,), True)
         if offered is None:
             continue
         offers.append((offered, agent))
         if offered.pk == contact.pk:
             break
+    return offers
+
+
+def offer_to_free_agents(now: dt.datetime | None = None) -> list[tuple[QueuedContact, Agent]]:
+    """Every agent with a free slot claims the best waiting contact for it: the worker's minute sweep, so that no
+    contact waits while an agent is free (dispatch passes over agents other transactions hold at that moment)."""
+    if not QueuedContact.objects.filter(state=QueuedContact.State.WAITING).exists():
+        return []
+    policy, now = current_policy(), now or timezone.now()
+    offers = []
+    for agent in Agent.objects.filter(state__in=(Agent.State.AVAILABLE, Agent.State.BUSY)).order_by("pk"):
+        for channel in agent.capacity:
+            offered = _serialised(_claim, agent.pk, policy, now, (channel,), True)
+            if offered is not None:
+                offers.append((offered, agent))
     return offers
 
 

@@ -75,18 +75,14 @@ def verify(source: str, request) -> None:
 
 
 def spend_nonce(source: str, request) -> None:
-    """Takes the verified request's nonce; RefusedWebhook if it was taken before (a replay)."""
+    """Takes the verified request's nonce for good, inside the caller's transaction; RefusedWebhook if it was
+    taken before (a replay)."""
     try:
         with transaction.atomic():
             WebhookReceipt.objects.create(source=source, nonce=request.headers["X-Guanxi-Nonce"],
                                           received_at=timezone.now())
     except IntegrityError:
         raise RefusedWebhook(_("Replayed request: this nonce was used before")) from None
-
-
-def give_back_nonce(source: str, request) -> None:
-    """The request's work was refused or failed: its nonce may come again."""
-    WebhookReceipt.objects.filter(source=source, nonce=request.headers["X-Guanxi-Nonce"]).delete()
 
 
 def forget_old_receipts(now: dt.datetime | None = None) -> int:
