@@ -108,9 +108,8 @@ def contact_step(request, pk: int, action: str):
     agent = _agent_of(request)
     get_object_or_404(QueuedContact, pk=pk, offered_to=agent)
     try:
-        if action == "accept":  # a PBX's call is the PBX's to time, as when it reports the answer
-            contact = QueuedContact.objects.get(pk=pk)
-            services.accept_offer(agent, pk, honour_timeout=not (contact.channel == "voice" and contact.external_id))
+        if action == "accept":
+            services.accept_offer(agent, pk)
         elif action == "decline":
             voice.connect_offers(services.decline_offer(agent, pk))
         elif action == "complete":

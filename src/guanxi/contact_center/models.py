@@ -160,6 +160,14 @@ class QueuedContact(models.Model):
     def __str__(self) -> str:
         return f"{self.channel} #{self.pk} ({self.get_state_display()})"
 
+    # A call a PBX rings at an extension: the PBX's ring time, not the routing policy's reservation timeout,
+    # decides when its offer lapses (it reports "missed"). The one rule for the claim layer and the minute job.
+    RINGING_AT_THE_PBX = models.Q(channel=ContactChannel.VOICE, direction=Direction.INBOUND) & ~models.Q(external_id="")
+
+    @property
+    def rings_at_the_pbx(self) -> bool:
+        return self.channel == ContactChannel.VOICE and self.direction == Direction.INBOUND and bool(self.external_id)
+
     def requirement_for_engine(self) -> Requirement:
         """The contact's requirement as asked, in the engine's form (skills sorted, as the engine keys them)."""
         need = self.requirement or {}

@@ -824,18 +824,18 @@ def _apply_fallback(contact: QueuedContact, policy: RoutingPolicy, anyone_meets)
 
 
 def accept_offer(agent: Agent, contact_id: int, policy: RoutingPolicy | None = None,
-                 now: dt.datetime | None = None, honour_timeout: bool = True) -> QueuedContact:
+                 now: dt.datetime | None = None) -> QueuedContact:
     """The agent answers the contact offered to it; a known customer's contact becomes an entry of the
     customer's timeline (`QueuedContact.interaction`), written as the agent.
 
     Refused, as in the engine, once the policy's reservation timeout has passed: the offer is released
     then (the contact back in the queue, the agent on break, as `release_expired_offers` would have
     done), so the contact goes to someone present. Not when a channel reports the answer as a fact
-    (`honour_timeout=False`: a PBX's call was picked up at the extension however long it rang).
+    (a call a PBX rings at the extension, `QueuedContact.rings_at_the_pbx`: picked up however long it rang).
     """
     policy = policy or current_policy()
     now = now or timezone.now()
-    outcome = _serialised(_accept, agent.pk, contact_id, policy, now, honour_timeout)
+    outcome = _serialised(_accept, agent.pk, contact_id, policy, now)
     if outcome == "expired":
         raise ValidationError({"contact": _("The offer of contact %(id)s expired (not answered within %(seconds)s s): "
                                             "it went back to the queue")
@@ -845,13 +845,14 @@ def accept_offer(agent: Agent, contact_id: int, policy: RoutingPolicy | None = N
     return outcome
 
 
-def _accept(agent_id: int, contact_id: int, policy: RoutingPolicy, now: dt.datetime, honour_timeout: bool):
+def _accept(agent_id: int, contact_id: int, policy: RoutingPolicy, now: dt.datetime):
     lock_agents(agent_id)
     pending = QueuedContact.objects.filter(pk=contact_id, offered_to_id=agent_id, state=QueuedContact.State.OFFERED)
     contact = pending.select_for_update().select_related("offered_to__user").first()
     if contact is None:
         return None
-    if honour_timeout and contact.offered_at is not None and contact.offered_at <= _expiry_cutoff(policy, now):
+    if (not contact.rings_at_the_pbx and contact.offered_at is not None
+            and contact.offered_at <= _expiry_cutoff(policy, now)):
         _release_offers(pending, now)
         return "expired"
     contact.state = QueuedContact.State.ASSIGNED
@@ -966,7 +967,7 @@ def release_expired_offers(policy: RoutingPolicy | None = None, now: dt.datetime
     policy = policy or current_policy()
     now = now or timezone.now()
     lapsed = (QueuedContact.objects.filter(offered_at__lte=_expiry_cutoff(policy, now))
-              .exclude(channel=ContactChannel.VOICE, direction=Direction.INBOUND, external_id__gt=""))
+              .exclude(QueuedContact.RINGING_AT_THE_PBX))
     released = _serialised(_release_offers, lapsed, now)
     for contact in QueuedContact.objects.filter(pk__in=released, state=QueuedContact.State.WAITING):
         dispatch(contact, policy, now)

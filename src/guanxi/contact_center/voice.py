@@ -69,7 +69,7 @@ def call_answered(call_id: str, extension: str, at: dt.datetime | None = None) -
         if not contact.events.filter(kind=ContactEvent.Kind.ANSWERED).exists():
             services.log_event(contact, ContactEvent.Kind.ANSWERED, at, agent)
     elif contact.state == QueuedContact.State.OFFERED:
-        services.accept_offer(agent, contact.pk, now=at, honour_timeout=False)
+        services.accept_offer(agent, contact.pk, now=at)
     return decision(_call(call_id))
 
 
