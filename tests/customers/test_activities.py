@@ -87,7 +87,9 @@ def test_my_day_puts_urgent_and_important_first_and_flags_what_is_overdue(client
                                             customer_pk=zhang.pk)
 
     late = plan("昨天该回的电话", _at(-20), important=False)
-    vip_now = plan("VIP 今天回电", _at(0.5))  # important by default: a VIP customer
+    # later today, also in the last half hour before midnight (local: the my-day quadrants' "today")
+    later_today = min(_at(0.5), activities.end_of_today() - dt.timedelta(seconds=1))
+    vip_now = plan("VIP 今天回电", later_today)  # important by default: a VIP customer
     vip_next_week = plan("VIP 下周交车", _at(24 * 7))
     marked = plan("报价单", _at(24 * 3), important=False, urgent=True)
     someday = plan("送生日贺卡", _at(24 * 30), important=False)
