@@ -25,6 +25,12 @@ from granian.constants import Interfaces
 from granian.log import LogLevels
 
 DB_SECONDS = "10"  # each statement's budget under the server, unless GUANXI_DB_SECONDS says otherwise
+# How long a worker may take to stop before it is killed. Without a limit a worker told to stop while it was
+# still starting (SIGTERM to the process group seconds after `guanxi serve`) was seen to hang for good, its
+# server waiting on it, or, once `guanxi serve` gave up, orphaned. An HTTP request in flight gets its database
+# budget to finish; the WebSocket worker less, as it is under cli._child's own 10 s.
+HTTP_STOP_SECONDS = int(DB_SECONDS) + 5
+WEBSOCKET_STOP_SECONDS = 3
 
 
 def default_workers() -> int:
@@ -43,6 +49,8 @@ def serve_websockets(host: str, port: int) -> None:
         websockets=True,
         log_level=LogLevels.warning,
         respawn_failed_workers=True,
+        # a desktop holds its socket open for the whole shift, so a graceful stop never ends by itself
+        workers_kill_timeout=WEBSOCKET_STOP_SECONDS,
     ).serve()
 
 
@@ -57,4 +65,5 @@ def serve(host: str, port: int, workers: int) -> None:
         blocking_threads=1,  # one request at a time per worker: one database connection, kept
         log_level=LogLevels.warning,
         respawn_failed_workers=True,
+        workers_kill_timeout=HTTP_STOP_SECONDS,
     ).serve()
