@@ -28,7 +28,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 # "{at_risk}" the first of the login's retention list, "{lead}" the first lead waiting for the login's
 # dealer, "{deal}" the login's first deal in negotiation, "{order}" its latest order, "{ticket}" its
 # first open ticket, "{work_order}" its latest one paid by a contract, "{survey}" the latest
-# follow-up still to be asked (PLACEHOLDERS);
+# follow-up still to be asked, "{dashboard}" the first dashboard listed (PLACEHOLDERS);
 # optionally what is then typed into the search box, to show its suggestions)
 SHOTS = [
     ("home-dealer-sales", "dealer_sales", "/"),
@@ -40,6 +40,7 @@ SHOTS = [
     ("customer-360", "dealer_sales", "/customers/{customer}/"),
     ("customer-360-scores", "dealer_manager", "/customers/{at_risk}/"),
     ("retention-list", "hq_marketing", "/analytics/retention/"),
+    ("dashboards", "analyst", "/analytics/dashboards/{dashboard}/"),
     ("leads-head-office", "hq_sales", "/sales/leads/"),
     ("lead-dealer", "dealer_sales", "/sales/leads/{lead}/"),
     ("lead-distribution", "hq_sales", "/sales/rules/"),
@@ -53,6 +54,8 @@ SHOTS = [
     ("tickets-service-advisor", "service_advisor", "/service/tickets/"),
     ("ticket-service-advisor", "service_advisor", "/service/tickets/{ticket}/"),
     ("service-levels", "supervisor", "/service/service-levels/?by=unit"),
+    ("wallboard", "supervisor", "/contact-center/wallboard/"),
+    ("voice-menu", "supervisor", "/contact-center/ivr/"),
     ("work-order-service-advisor", "service_advisor", "/service/work-orders/{work_order}/"),
     ("survey-agent", "agent", "/service/surveys/{survey}/"),
     ("service-reports", "supervisor", "/service/reports/"),
@@ -101,6 +104,7 @@ def first_in_list(page, url: str, path: str) -> str:
 # placeholder -> the list whose first record it stands for
 PLACEHOLDERS = {
     "at_risk": "/analytics/retention/",
+    "dashboard": "/analytics/dashboards/",
     "lead": "/sales/leads/?status=assigned",
     "deal": "/sales/opportunities/?stage=negotiation",
     "order": "/sales/orders/",

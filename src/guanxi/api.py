@@ -6,6 +6,7 @@ guanxi.core.api (see its docstring).
 
 from ninja import NinjaAPI
 
+from guanxi.analytics.api import router as analytics_router
 from guanxi.contact_center.api import router as contact_center_router
 from guanxi.core.api import AUTH, ReadableJSONRenderer, install_error_handlers
 from guanxi.core.api import router as tokens_router
@@ -27,6 +28,7 @@ api.add_router("/", service_router)
 api.add_router("/", knowledge_router)
 api.add_router("/", workshop_router)
 api.add_router("/", booking_router)
+api.add_router("/analytics/", analytics_router)
 
 # Endpoints also answered on the lean path (guanxi.core.lean_api, mounted in guanxi.wsgi): URL name -> lean route.
 LEAN_ROUTES = {"api:lookup": lean_lookup}

@@ -1,7 +1,10 @@
-"""ASGI entry: HTTP through Django, and the agents' desktops over WebSocket (contact_center.push).
+"""ASGI entry: HTTP through Django, the agents' desktops over WebSocket (contact_center.push), and the customers'
+web chat widget (contact_center.chat).
 
 `guanxi serve` runs this in its own process beside the WSGI workers (server.py) for the WebSocket;
-the session cookie signs the agent in, and only pages of an allowed host may open a socket.
+the session cookie signs the agent in, and only pages of an allowed host may open a desktop's socket. The chat
+widget lives on other sites' pages: its route checks the Origin against GUANXI_CHAT_ORIGINS (and the CRM's own
+hosts), and reads no cookie.
 """
 
 import os
@@ -16,11 +19,13 @@ from django.urls import path  # noqa: E402
 
 http = get_asgi_application()  # sets Django up before the consumers' models are imported
 
+from guanxi.contact_center import chat  # noqa: E402
 from guanxi.contact_center.push import DesktopConsumer  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": http,
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([
-        path("ws/desktop/", DesktopConsumer.as_asgi()),
-    ]))),
+    "websocket": URLRouter([
+        path("ws/desktop/", AllowedHostsOriginValidator(AuthMiddlewareStack(DesktopConsumer.as_asgi()))),
+        path("ws/chat/", chat.application()),
+    ]),
 })

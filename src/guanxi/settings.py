@@ -251,13 +251,42 @@ WHITENOISE_AUTOREFRESH = DEBUG
 GUANXI_DEFAULT_REGION = os.environ.get("GUANXI_DEFAULT_REGION", "CN")
 # The contact center's telephone system (contact_center.gateways): the default records commands only.
 GUANXI_TELEPHONY_GATEWAY = os.environ.get("GUANXI_TELEPHONY_GATEWAY", "guanxi.contact_center.gateways.LoggingGateway")
+# The SMS provider and WeChat account the agents' replies go out through: the default records them only.
+GUANXI_MESSAGING_GATEWAY = os.environ.get("GUANXI_MESSAGING_GATEWAY",
+                                          "guanxi.contact_center.gateways.LoggingMessagingGateway")
+# The contact center's SMTP receiver (`guanxi manage smtp_receiver`) refuses a mail larger than this.
+GUANXI_MAIL_MAX_BYTES = int(os.environ.get("GUANXI_MAIL_MAX_MB", "10")) * 2**20
 # The agents' desktops' WebSocket: a full URL behind a reverse proxy (wss://crm.example.cn/ws/desktop/), else
 # the page's host on this port (`guanxi serve` sets it to its own port + 1), else the page's own port.
 GUANXI_WEBSOCKET_URL = os.environ.get("GUANXI_WEBSOCKET_URL", "")
 GUANXI_WEBSOCKET_PORT = int(os.environ.get("GUANXI_WEBSOCKET_PORT", "0")) or None
+# Other sites whose pages may carry the web chat widget (contact_center.chat), comma-separated: origins
+# (https://www.example.cn) or host names as in GUANXI_ALLOWED_HOSTS (.example.cn: the domain and its subdomains).
+# The CRM's own hosts may always, so its /chat-demo/ page works with nothing set.
+GUANXI_CHAT_ORIGINS = [o.strip() for o in os.environ.get("GUANXI_CHAT_ORIGINS", "").split(",") if o.strip()]
 # Hours of the day (TIME_ZONE) when the contact center may call customers out: click-to-dial is refused outside.
 GUANXI_CALLING_HOURS = (int(os.environ.get("GUANXI_CALLING_FROM", "9")),
                         int(os.environ.get("GUANXI_CALLING_UNTIL", "21")))
+# The supervisor's wallboard (contact_center.wallboard) raises an alert when a contact has waited longer than the
+# answer target (the routing policy's service-level target, else this many seconds), when today's service level
+# is below this percentage, and when an agent has been on a break or in after-call work longer than these minutes.
+GUANXI_ANSWER_TARGET_SECONDS = int(os.environ.get("GUANXI_ANSWER_TARGET_SECONDS", "20"))
+GUANXI_SERVICE_LEVEL_GOAL = int(os.environ.get("GUANXI_SERVICE_LEVEL_GOAL", "80")) / 100
+GUANXI_BREAK_ALERT_MINUTES = int(os.environ.get("GUANXI_BREAK_ALERT_MINUTES", "15"))
+GUANXI_WRAP_UP_ALERT_MINUTES = int(os.environ.get("GUANXI_WRAP_UP_ALERT_MINUTES", "3"))
+# What came of a call-list call (contact_center.outbound), chosen by the agent at wrap-up: each code's label and what
+# it does to the customer's entry: "done" (reached), "retry" (called again after the list's wait, up to its attempts),
+# "failed" (not called again), "do_not_call" (failed, and the customer's phones are opted out of calls).
+GUANXI_OUTBOUND_OUTCOMES = {
+    "resolved": (_("Reached, resolved"), "done"),
+    "reached": (_("Reached, follow-up needed"), "done"),
+    "call_back": (_("Call back later"), "retry"),
+    "no_answer": (_("No answer"), "retry"),
+    "busy": (_("Busy"), "retry"),
+    "wrong_number": (_("Wrong number"), "failed"),
+    "refused": (_("Refused to talk"), "done"),
+    "do_not_call": (_("Asked not to be called"), "do_not_call"),
+}
 GUANXI_CURRENCY = os.environ.get("GUANXI_CURRENCY", "CNY")
 # Uploads (imports, attachments) larger than this are refused before they are read.
 GUANXI_MAX_UPLOAD_BYTES = int(os.environ.get("GUANXI_MAX_UPLOAD_MB", "50")) * 2**20

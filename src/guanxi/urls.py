@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from guanxi.api import api
+from guanxi.contact_center.chat_views import chat_demo
 
 urlpatterns = [
     path("api/", api.urls),
@@ -10,6 +11,7 @@ urlpatterns = [
     path("", include("guanxi.core.urls")),
     path("customers/", include("guanxi.customers.urls")),
     path("contact-center/", include("guanxi.contact_center.urls")),
+    path("chat-demo/", chat_demo, name="chat_demo"),
     path("sales/", include("guanxi.sales.urls")),
     path("service/", include("guanxi.service.urls")),
     path("knowledge/", include("guanxi.knowledge.urls")),

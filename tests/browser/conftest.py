@@ -36,6 +36,8 @@ def browser(live_server):
 def new_page(browser, **context_options):
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", **context_options)
     context.set_default_timeout(5000)
+    # a page load may wait on a busy machine (the first request of a fresh server process imports the app)
+    context.set_default_navigation_timeout(15000)
     page = context.new_page()
     # what the Content-Security-Policy blocked (Chromium reports each refusal on the console)
     page.csp_refusals = []

@@ -22,6 +22,7 @@ from guanxi.contact_center import webhooks
 from guanxi.contact_center.models import Agent
 from guanxi.core.roles import Role
 from guanxi.customers.models import Interaction
+from guanxi.service.models import Ticket
 from tests.browser.conftest import ARTIFACTS, BROWSER_TESTS, sign_in
 
 pytestmark = BROWSER_TESTS
@@ -79,10 +80,16 @@ def test_a_call_pops_the_caller_on_the_agent_s_desktop_and_is_answered_and_finis
     page.screenshot(path=str(ARTIFACTS / "agent-desktop-pop.png"), full_page=True)
 
     page.click("[data-contact] button.btn-primary")  # accept
+    page.select_option("[data-contact] select[name=wrap_up]", "information")
     page.fill("[data-contact] input[name=notes]", "问 4 万公里保养的价格")
-    page.click("[data-contact] button[type=submit]")
+    page.locator(".desktop-card .desktop-tools").wait_for()  # answered: the card comes back with its tools
+    page.locator(".desktop-card select[name=ticket_kind] + button").click()  # a ticket, with the notes typed
+    page.locator(".desktop-card .alert a[href^='/service/tickets/']").wait_for()
+    assert Ticket.objects.get().description == "问 4 万公里保养的价格"
+    page.screenshot(path=str(ARTIFACTS / "agent-desktop-tools.png"), full_page=True)
+    page.click("#desktop-contacts [data-contact] button[type=submit]")
     page.locator("#desktop-contacts .empty").wait_for()
-    assert Interaction.objects.get(customer=customers["zhang"]).summary == "问 4 万公里保养的价格"
+    assert Interaction.objects.get(customer=customers["zhang"]).summary.endswith("问 4 万公里保养的价格")
 
     pbx(live_server, {"event": "offered", "call_id": "pbx-2", "caller": "021 6555 0101"})
     page.locator(".desktop-card a[href*='phone=']").click()  # an unknown party: "New customer"

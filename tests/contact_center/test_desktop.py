@@ -81,9 +81,9 @@ def test_an_offer_is_accepted_and_finished_with_notes_on_the_customer_s_timeline
     assert refused.status_code == 422 and "Finish the contacts in hand" in refused.content.decode()
 
     client.post(reverse_("contact_center:desktop_step", offered["contact_id"], "complete"),
-                {"notes": "Asked about the 40,000 km service"})
+                {"wrap_up": "information", "notes": "Asked about the 40,000 km service"})
     entry = Interaction.objects.get(customer=customers["zhang"])
-    assert entry.summary == "Asked about the 40,000 km service"
+    assert entry.summary == "Information given: Asked about the 40,000 km service"
     agent.refresh_from_db()
     assert agent.state == Agent.State.AVAILABLE
 

@@ -1,6 +1,6 @@
-"""Contact-center figures from the event log (issue 11, item 5): a seeded day written through the real services,
-its figures per interval, tier, channel, agent and queue equal to values computed by hand, the page, its CSV and
-the API, and who may see them."""
+"""Contact-center figures from the event log and the agents' state log (issue 11, item 5): a seeded day written
+through the real services, its figures per interval, tier, channel, agent and queue (occupancy and utilisation
+included) equal to values computed by hand, the page, its CSV and the API, and who may see them."""
 
 import csv
 import datetime as dt
@@ -33,7 +33,8 @@ def _in_english():
 
 @pytest.fixture
 def day(users, customers):
-    """One morning of the center, two agents on voice (A also on chat), every step through the services.
+    """One morning of the center, two agents on voice (A also on chat), every step through the services. Both log
+    in at 10:00 and out at 11:00; B takes a break from 10:15 to 10:40.
 
     contact  channel tier     queue     queued    answered (wait)       completed (handle)   else
     C1       voice   standard warranty  10:00:00  10:00:10 by A (10 s)  10:05:10 (300 s)
@@ -47,9 +48,9 @@ def day(users, customers):
     C0       voice   standard general   the day before, 23:50, hangs up 23:51: not in the day
     ("gone": the caller hung up before an answer; 3 s is a short abandon; "to A": B transfers the call to A)
     """
-    a = Agent.objects.create(user=users[Role.AGENT], extension="8001", state=Agent.State.AVAILABLE,
+    a = Agent.objects.create(user=users[Role.AGENT], extension="8001",
                              skills={"warranty": 3, "sales": 3}, capacity={"voice": 1, "chat": 1})
-    b = Agent.objects.create(user=users[Role.SUPERVISOR], extension="8002", state=Agent.State.AVAILABLE,
+    b = Agent.objects.create(user=users[Role.SUPERVISOR], extension="8002",
                              skills={"warranty": 3, "sales": 3}, capacity={"voice": 1})
 
     def answered(agent, contact, offered, picked_up):
@@ -62,6 +63,8 @@ def day(users, customers):
 
     services.enqueue_contact("voice", arrival=at("00:00:00") - dt.timedelta(minutes=10), external_id="c0")
     voice.call_ended("c0", at("00:00:00") - dt.timedelta(minutes=9))
+    services.set_agent_state(a, Agent.State.AVAILABLE, now=at("10:00:00"))
+    services.set_agent_state(b, Agent.State.AVAILABLE, now=at("10:00:00"))
     c1 = call("c1", "10:00:00", skill="warranty")
     answered(a, c1, "10:00:05", "10:00:10")
     c2 = call("c2", "10:01:00", tier="vip", skill="sales")
@@ -72,8 +75,10 @@ def day(users, customers):
     services.complete_contact(a, c1.pk, now=at("10:05:10"))
     call("c4", "10:10:00")
     voice.call_ended("c4", at("10:10:40"))
+    services.set_agent_state(b, Agent.State.BREAK, now=at("10:15:00"))
     c5 = services.enqueue_contact("chat", arrival=at("10:30:00"))
     answered(a, c5, "10:30:02", "10:30:05")
+    services.set_agent_state(b, Agent.State.AVAILABLE, now=at("10:40:00"))
     services.complete_contact(a, c5.pk, now=at("10:40:05"))
     c6 = call("c6", "10:45:00", tier="vip")
     answered(b, c6, "10:45:10", "10:45:15")
@@ -84,6 +89,8 @@ def day(users, customers):
     services.start_outbound(a, customers["zhang"], "voice", party="13800138000", external_id="o1", now=at("10:55:00"))
     voice.call_answered("o1", "8001", at("10:55:20"))
     voice.call_ended("o1", at("10:58:20"))
+    services.set_agent_state(a, Agent.State.OFFLINE, now=at("11:00:00"))
+    services.set_agent_state(b, Agent.State.OFFLINE, now=at("11:00:00"))
     return {"a": a, "b": b}
 
 
@@ -170,6 +177,66 @@ def test_by_tier_channel_agent_and_queue(users, day):
     assert agents[a]["label"] == str(users[Role.AGENT])
     queues = {r["key"]: (r["offered"], r["answered"]) for r in figures(user, by="queue")["rows"]}
     assert queues == {"general": (5, 2), "sales": (1, 1), "warranty": (1, 1)}
+
+
+def test_occupancy_and_utilisation_of_the_seeded_day_equal_the_hand_computed_ones(users, day):
+    """From the state log and the event log of the fixture's morning:
+
+    A: logged in 10:00-11:00 (3600 s). Handling C1 10:00:10-10:05:10 (300 s), C5 10:30:05-10:40:05 (600 s), C6 from
+       B's transfer 10:47:00-10:50:15 (195 s), O1 from the dialling 10:55:00-10:58:20 (200 s): 1295 s. Available
+       10:00:00-10:00:05, 10:05:10-10:30:02, 10:40:05-10:47:00, 10:50:15-10:55:00, 10:58:20-11:00:00:
+       5 + 1492 + 415 + 285 + 100 = 2297 s (C1 and C5 rang 5 and 3 s: neither).
+    B: logged in 3600 s, 1500 of them on a break. Handling C2 10:01:30-10:03:30 (120 s), C6 10:45:15-10:47:00
+       (105 s): 225 s. Available 10:00:00-10:01:20, 10:03:30-10:15:00, 10:40:00-10:45:10, 10:47:00-11:00:00:
+       80 + 690 + 310 + 780 = 1860 s.
+    """
+    user = users[Role.SUPERVISOR]
+    agents = {r["key"]: r for r in figures(user, by="agent")["rows"]}
+    a, b = agents[day["a"].pk], agents[day["b"].pk]
+    assert picked(a, {"handling_seconds": 1295, "available_seconds": 2297, "logged_in_seconds": 3600,
+                      "occupancy": 1295 / (1295 + 2297), "utilisation": 1295 / 3600})
+    assert picked(b, {"handling_seconds": 225, "available_seconds": 1860, "logged_in_seconds": 3600,
+                      "occupancy": 225 / (225 + 1860), "utilisation": 225 / 3600})  # the break lowers utilisation
+    assert agents[kpis.NO_AGENT]["occupancy"] is None and agents[kpis.NO_AGENT]["logged_in_seconds"] is None
+
+    first, second = figures(user, by="interval", interval_minutes=30)["rows"]
+    # 10:00-10:30: A handles 300 s, available 5 + 1490 (to 10:30:00); B handles 120 s, available 80 + 690
+    assert picked(first, {"handling_seconds": 420, "available_seconds": 2265, "logged_in_seconds": 3600,
+                          "occupancy": 420 / 2685, "utilisation": 420 / 3600})
+    # 10:30-11:00: A handles 600 + 195 + 200, available 2 + 415 + 285 + 100; B handles 105, available 310 + 780
+    assert picked(second, {"handling_seconds": 1100, "available_seconds": 1892, "logged_in_seconds": 3600,
+                           "occupancy": 1100 / 2992, "utilisation": 1100 / 3600})
+    total = figures(user)["total"]
+    assert picked(total, {"handling_seconds": 1520, "available_seconds": 4157, "logged_in_seconds": 7200,
+                          "occupancy": 1520 / 5677, "utilisation": 1520 / 7200})
+    assert figures(user, by="channel")["rows"][0]["occupancy"] is None  # an agent's time is not per channel
+
+
+def test_agent_time_alone_over_plain_rows():
+    """No database: chats held at once count once, after-call work is handling, a contact still held runs to the
+    end of what has passed, and time handled while the log says offline is nobody's."""
+    start, until = at("09:00:00"), at("10:00:00")
+
+    def state(name, clock, agent=1):
+        return kpis.StateRow(agent, name, at(clock))
+
+    def hold(kind, clock, contact, agent=1, to_agent=None):
+        return kpis.HandlingRow(contact, kind, at(clock), agent, to_agent)
+
+    states = [state("available", "08:30:00"),  # in force at 09:00
+              state("busy", "09:10:00"), state("acw", "09:30:00"), state("available", "09:35:00"),
+              state("offline", "09:50:00"), state("available", "09:00:00", agent=2)]
+    handling = [hold("answered", "09:10:00", 1), hold("answered", "09:20:00", 2), hold("completed", "09:25:00", 2),
+                hold("completed", "09:30:00", 1), hold("answered", "09:40:00", 3, agent=2),  # held past 10:00
+                hold("answered", "09:55:00", 4)]  # agent 1 is offline by then
+    times = kpis.agent_time(states, sorted(handling, key=lambda r: r.at), start, until)
+    one, two = times[1].seconds(), times[2].seconds()
+    # agent 1: logged in 09:00-09:50; handling 09:10-09:30 (two chats, counted once) + after-call work 09:30-09:35
+    assert one == (25 * 60, 25 * 60 + 10 * 60 + 15 * 60, 50 * 60)  # available 09:00-09:10 and 09:35-09:50
+    assert two == (20 * 60, 60 * 60, 60 * 60)  # 09:40 to the end of what has passed
+    rows = kpis.figures([], start, until, by="interval", interval_minutes=30, agents=times)["rows"]
+    assert [(r["key"], r["handling_seconds"]) for r in rows] == [
+        (at("09:00:00"), 20 * 60), (at("09:30:00"), 5 * 60 + 20 * 60)]
 
 
 def test_the_arithmetic_alone_over_plain_rows():
@@ -269,7 +336,7 @@ def test_the_page_and_the_api_are_for_supervisors_analysts_and_admins(client, us
 def test_events_after_the_day_of_a_contact_queued_in_it_count_and_other_kinds_are_ignored(users, day):
     """A call queued at 23:59:50 and answered after midnight is the day's; commands and DTMF change nothing."""
     late = services.enqueue_contact("voice", arrival=at("23:59:50"), external_id="late")
-    services.claim_next_contact(day["a"], now=at("23:59:55"))
+    services.set_agent_state(day["a"], Agent.State.AVAILABLE, now=at("23:59:55"))  # offered at once
     services.accept_offer(day["a"], late.pk, now=at("23:59:55") + dt.timedelta(seconds=10))
     services.log_event(late, ContactEvent.Kind.DTMF, at("23:59:51"), digits="1")
     last = figures(users[Role.SUPERVISOR])["rows"][-1]

@@ -40,8 +40,21 @@ TICKET_STEPS = ("tests.service.test_isolation::"
                 "test_ticket_steps_entries_and_the_report_answer_what_the_scope_allows_and_refusals_change_nothing")
 BOOKING_STEPS = ("tests.service.test_bookings_isolation::"
                  "test_booking_steps_slots_calendar_and_roadside_answer_what_the_scope_allows")
+TEXT_REPLY = ("tests.contact_center.test_messaging::"
+              "test_the_reply_endpoint_and_the_conversation_panel_answer_only_the_agent_handling_the_contact")
+DASHBOARDS = ("tests.analytics.test_dashboards::"
+              "test_adding_charts_the_preview_and_the_api_answer_what_the_scope_allows")
+OUTBOUND = ("tests.contact_center.test_outbound::"
+            "test_call_list_pages_and_endpoints_answer_what_the_role_and_scope_allow")
 # (METHOD, OpenAPI path) -> the test that checks the operation for each role
 API_TESTED_ELSEWHERE = {
+    **dict.fromkeys((("POST", "/api/contact-center/call-lists"),
+                     ("GET", "/api/contact-center/call-lists/{list_id}/entries"),
+                     ("GET", "/api/contact-center/call-lists/{list_id}/next"),
+                     ("POST", "/api/contact-center/call-lists/{list_id}/next"),
+                     ("POST", "/api/contact-center/call-lists/entries/{entry_id}/call"),
+                     ("POST", "/api/contact-center/call-lists/entries/{entry_id}/skip"),
+                     ("POST", "/api/contact-center/call-lists/entries/{entry_id}/outcome")), OUTBOUND),
     ("POST", "/api/tokens"): "tests.core.test_api::test_token_lifecycle",
     ("POST", "/api/tokens/with-password"):
         "tests.core.test_api::test_a_script_gets_a_token_with_a_user_name_and_password",
@@ -53,8 +66,15 @@ API_TESTED_ELSEWHERE = {
                                                 "test_unsigned_badly_signed_stale_and_replayed_call_events_are_refused_and_change_nothing",
     ("POST", "/api/contact-center/dial"):
         "tests.contact_center.test_voice::test_the_dial_endpoint_rings_only_customers_in_the_agent_s_reach",
+    # signed by the SMS provider / the WeChat adapter, not a user's
+    **dict.fromkeys((("POST", "/api/contact-center/sms/events"), ("POST", "/api/contact-center/wechat/events")),
+                    "tests.contact_center.test_messaging::"
+                    "test_unsigned_badly_signed_and_replayed_messages_are_refused_and_file_nothing"),
+    ("POST", "/api/contact-center/contacts/{contact_id}/reply"): TEXT_REPLY,
     ("GET", "/api/contact-center/kpis"):
         "tests.contact_center.test_kpis::test_the_page_and_the_api_are_for_supervisors_analysts_and_admins",
+    ("GET", "/api/contact-center/wallboard"):
+        "tests.contact_center.test_wallboard::test_who_may_watch_the_wallboard_and_change_skills",
     ("POST", "/api/contact-center/simulate"):
         "tests.contact_center.test_simulate::test_api_simulate_is_for_supervisors_analysts_and_admins",
     **{(method, f"/api/leads/{{pk}}/{step}"): LEAD_LOOP
@@ -93,9 +113,17 @@ API_TESTED_ELSEWHERE = {
     ("POST", "/api/bookings/{pk}/status"): BOOKING_STEPS,
     ("GET", "/api/service-slots"): BOOKING_STEPS,
     ("POST", "/api/roadside-jobs"): BOOKING_STEPS,
+    **dict.fromkeys((("GET", "/api/analytics/dashboards"), ("POST", "/api/analytics/dashboards"),
+                     ("GET", "/api/analytics/dashboards/{pk}"), ("GET", "/api/analytics/dashboards/{parent_pk}/charts"),
+                     ("POST", "/api/analytics/dashboards/{parent_pk}/charts"), ("GET", "/api/analytics/charts/{pk}"),
+                     ("GET", "/api/analytics/charts/{chart_id}/data"), ("GET", "/api/analytics/catalogue")),
+                    DASHBOARDS),
 }
 # page route -> the test that checks it for each role
 PAGES_TESTED_ELSEWHERE = {
+    **dict.fromkeys(("contact-center/call-lists/", "contact-center/call-lists/<int:pk>/",
+                     "contact-center/call-lists/<int:pk>/work/", "contact-center/call-lists/<int:pk>/<slug:action>/",
+                     "contact-center/call-lists/entries/<int:pk>/<slug:step>/"), OUTBOUND),
     "exports/new/<slug:key>/":
         "tests.core.test_exports::test_roles_without_the_export_permission_get_403_and_no_buttons",
     "exports/<int:pk>/": "tests.core.test_exports::test_a_large_export_runs_in_the_background_with_progress",
@@ -141,12 +169,24 @@ PAGES_TESTED_ELSEWHERE = {
                      "contact-center/desktop/contacts/<int:pk>/<slug:action>/", "contact-center/desktop/state/"),
                     "tests.contact_center.test_desktop::"
                     "test_only_agents_on_the_roster_have_a_desktop_and_see_only_their_own_contacts"),
+    **dict.fromkeys(("contact-center/desktop/contacts/<int:pk>/aids/",
+                     "contact-center/desktop/contacts/<int:pk>/transfer/",
+                     "contact-center/desktop/contacts/<int:pk>/consult/",
+                     "contact-center/desktop/contacts/<int:pk>/new/<slug:kind>/"),
+                    "tests.contact_center.test_desktop_tools::test_the_tools_are_for_the_agent_holding_the_contact_only"),
+    "contact-center/desktop/conversations/<int:pk>/": TEXT_REPLY,
     "contact-center/staffing/":
         "tests.contact_center.test_staffing::test_page_is_403_and_not_in_the_menu_for_other_roles",
     "contact-center/kpis/":
         "tests.contact_center.test_kpis::test_the_page_and_the_api_are_for_supervisors_analysts_and_admins",
+    **dict.fromkeys(("contact-center/wallboard/", "contact-center/wallboard/agents/<int:pk>/skills/"),
+                    "tests.contact_center.test_wallboard::test_who_may_watch_the_wallboard_and_change_skills"),
     "contact-center/routing-policy/":
         "tests.contact_center.test_policy_page::test_the_editor_is_for_supervisors_and_administrators",
+    "contact-center/ivr/": "tests.contact_center.test_ivr::test_the_menu_page_is_for_supervisors_and_administrators",
+    "analytics/clusters/": "tests.analytics.test_clusters::test_the_clusters_page_answers_what_the_scope_allows",
+    "analytics/dashboards/<int:dashboard_pk>/charts/add/": DASHBOARDS,
+    "analytics/dashboards/<int:dashboard_pk>/charts/preview/": DASHBOARDS,
 }
 OPEN_TO_EVERYONE = {
     "login/": "signing in",
@@ -161,6 +201,9 @@ OPEN_TO_EVERYONE = {
     "knowledge/help/<int:pk>/helpful/": "a customer's helpful vote on a published article, once per session",
     "service/survey/<str:token>/": "a customer's satisfaction answer through a signed, expiring link: shows only the "
                                    "unit's name, takes one answer",
+    "chat-demo/": "the web chat widget's demo page: the tag and how to embed it, no data",
+    "contact-center/chat/socket/": "where the web chat widget's WebSocket is: an address, no data (the socket checks "
+                                   "the page's origin)",
 }
 ADMIN_SITE = "admin/"  # Django's admin: staff only, checked by Django's own permissions
 

@@ -14,7 +14,13 @@ class AnalyticsConfig(AppConfig):
 
         registry.add_profile_card(ProfileCard("scores", "analytics/_scores_card.html", cards.scores_card, None, 10))
         registry.add_menu_item(
+            MenuItem("analytics:dashboards", _("Dashboards"), "chart", ("analytics.dashboard", "view"), 44)
+        )
+        registry.add_menu_item(
             MenuItem("analytics:retention", _("Retention list"), "heart", ("analytics.score", "view"), 45)
+        )
+        registry.add_menu_item(
+            MenuItem("analytics:clusters", _("Customer clusters"), "chart", ("analytics.score", "view"), 46)
         )
         registry.add_export(export_spec(views.RetentionListView))
         registry.add_event_consumer(EventConsumer(

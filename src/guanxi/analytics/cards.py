@@ -6,7 +6,7 @@ and number format; this module turns them into sentences.
 
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from guanxi.analytics.features import CHURN_HORIZON_DAYS, REPURCHASE_HORIZON_DAYS
 from guanxi.analytics.latest import latest_scores
@@ -52,6 +52,52 @@ FEATURE_NAMES = {
     "segment": gettext_lazy("segment"),
 }
 
+# The clusters' features (analytics.clusters.FEATURES) as the clusters page names them
+CLUSTER_FEATURE_NAMES = {
+    "recency_days": gettext_lazy("days since the last purchase"),
+    "service_visits": gettext_lazy("service visits"),
+    "cars": FEATURE_NAMES["cars"],
+    "car_age_years": gettext_lazy("age of the newest car in years"),
+    "sale_spend": gettext_lazy("car purchases"),
+    "service_spend": gettext_lazy("service spend"),
+    "inbound_1y": FEATURE_NAMES["inbound_1y"],
+    "outbound_1y": FEATURE_NAMES["outbound_1y"],
+}
+# What sets a cluster apart, by feature: (its mean well below the base's, well above)
+TRAIT_WORDS = {
+    "recency_days": (gettext_lazy("bought recently"), gettext_lazy("long since the last purchase")),
+    "service_visits": (gettext_lazy("few service visits"), gettext_lazy("many service visits")),
+    "cars": (gettext_lazy("fewer cars"), gettext_lazy("several cars")),
+    "car_age_years": (gettext_lazy("newer cars"), gettext_lazy("older cars")),
+    "sale_spend": (gettext_lazy("low car spend"), gettext_lazy("high car spend")),
+    "service_spend": (gettext_lazy("low service spend"), gettext_lazy("high service spend")),
+    "inbound_1y": (gettext_lazy("rarely contacts us"), gettext_lazy("contacts us often")),
+    "outbound_1y": (gettext_lazy("rarely contacted"), gettext_lazy("contacted often")),
+}
+
+
+def cluster_name(traits) -> str:
+    """A cluster in words from what sets it apart: "high service spend, many service visits"."""
+    if not traits:
+        return _("close to the average customer")
+    words = [str(TRAIT_WORDS[feature][direction == "high"]) for feature, direction in traits]
+    return pgettext("between the traits of a customer cluster", ", ").join(words)
+
+
+def cluster_figure(feature: str, value, currency: str) -> str:
+    """One of a customer's own cluster figures in words: "service CNY 6,206.50"."""
+    if value is None:
+        return _("no car now")
+    if feature == "recency_days":
+        return _("last purchase %(days)s days ago") % {"days": number_format(value, force_grouping=True)}
+    if feature == "sale_spend":
+        return _("car purchases %(amount)s") % {"amount": money(value, currency)}
+    if feature == "service_spend":
+        return _("service %(amount)s") % {"amount": money(value, currency)}
+    if feature == "car_age_years":
+        return _("newest car %(years)s years old") % {"years": number_format(value, 1)}
+    return f"{CLUSTER_FEATURE_NAMES[feature]}: {number_format(value, force_grouping=True)}"
+
 
 def scores_card(user, customer) -> dict:
     return {"scores": [_describe(run, score, customer.currency) for run, score in latest_scores(customer.pk)]}
@@ -83,6 +129,11 @@ def _describe(run, score, currency: str) -> dict:
         headline = banded(score, LIKELIHOOD_NAMES)
         detail = _("a new car within %(months)s months") % {"months": round(REPURCHASE_HORIZON_DAYS / 30.44)}
         reasons = [worded(reason) for reason in facts["why"]]
+    elif run.model == ScoreModel.CLUSTER:
+        headline = cluster_name(facts["traits"])
+        detail = _("cluster %(number)s of %(count)s") % {"number": int(score.value), "count": run.figures["k"]}
+        own = dict(zip(run.figures["scale"]["names"], facts["figures"]))
+        reasons = [cluster_figure(feature, own[feature], currency) for feature, _direction in facts["traits"]]
     else:
         headline = money(round(score.value, 2), currency)
         detail = _("profit over %(months)s months") % {"months": run.figures["months"]}

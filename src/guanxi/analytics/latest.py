@@ -13,6 +13,20 @@ def latest_run(model: str):
                     .order_by("-as_of", "-id").values("id")[:1])
 
 
+# The value pyramid's levels as the tiers routing knows (customers.models.Tier).
+PYRAMID_TIERS = {"vip": "vip", "a": "gold", "b": "silver", "c": "standard"}
+
+
+def standing(customer_id: int) -> tuple[str | None, float | None]:
+    """The customer's tier by the value pyramid and lifetime value in the latest published runs (None where
+    not scored): what the contact center serves a caller by (contact_center.services.routing_standing)."""
+    rows = (Score.objects.filter(Q(run_id=latest_run(ScoreModel.PYRAMID)) | Q(run_id=latest_run(ScoreModel.CLV)),
+                                 customer_id=customer_id).values_list("run__model", "label", "value"))
+    found = {model: (label, value) for model, label, value in rows}
+    pyramid, clv = found.get(ScoreModel.PYRAMID), found.get(ScoreModel.CLV)
+    return (PYRAMID_TIERS.get(pyramid[0]) if pyramid else None), (clv[1] if clv else None)
+
+
 def latest_scores(customer_id: int) -> list[tuple[ScoringRun, Score]]:
     """The customer's score in the latest published run of each model, in the models' order."""
     newest = Q()

@@ -1,10 +1,17 @@
 """Scores live here, never on the audited customer row: each scoring run of a model is kept with
-its version, date and figures, and its scores with it; pages show the latest published run."""
+its version, date and figures, and its scores with it; pages show the latest published run.
+Dashboards and their charts are kept here as definitions only: the figures are computed for each
+viewer (analytics.dashboards)."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.scoping import RestrictedQuerySet
+from guanxi.core import validators as V
+from guanxi.core.scoping import RestrictedQuerySet, may
 from guanxi.customers.models import Customer, via_customer_scope_q
 
 
@@ -14,6 +21,7 @@ class ScoreModel(models.TextChoices):
     CLV = "clv", _("Lifetime value")
     CHURN = "churn", _("Churn risk")
     REPURCHASE = "repurchase", _("Likely to replace the car")
+    CLUSTER = "cluster", _("Customer cluster")
 
 
 class ScoringRun(models.Model):
@@ -71,3 +79,99 @@ class Score(models.Model):
             models.Index(fields=["customer", "run"], name="score_customer"),
             models.Index(fields=["run", "-value"], name="score_ranking"),  # the retention list, riskiest first
         ]
+
+
+class ChartType(models.TextChoices):
+    BAR = "bar", _("Bar chart")
+    LINE = "line", _("Line chart")
+    PIE = "pie", _("Pie chart")
+    TABLE = "table", _("Table")
+
+
+class DashboardQuerySet(models.QuerySet):
+    """Dashboards belong to people, not to org units: a user sees their own, those shared with everyone
+    who may see analytics, and the stock ones (no owner); changes and deletes their own only. The
+    figures are not the dashboard's: each chart is computed over the customers of whoever opens it."""
+
+    def restrict(self, user, action: str = "view"):
+        if not may(user, Dashboard.permission_key, action):
+            return self.none()
+        mine = Q(owner=user)
+        return self.filter(mine | Q(shared=True) | Q(owner__isnull=True) if action == "view" else mine)
+
+
+class Dashboard(models.Model):
+    """A page of charts. Stock dashboards (analytics.dashboards_stock) have no owner, a `stock` key,
+    and are kept in line with the code: nobody changes them."""
+
+    permission_key = "analytics.dashboard"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="dashboards", verbose_name=_("owner"))
+    name = models.CharField(_("name"), max_length=100, validators=V.NAME)
+    shared = models.BooleanField(_("shared"), default=False, help_text=_(
+        "Everyone who may see analytics sees it, each with the figures of the customers they may see."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Lower comes first."))
+    stock = models.CharField(max_length=20, blank=True, editable=False)
+
+    objects = DashboardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dashboard")
+        verbose_name_plural = _("dashboards")
+        ordering = ["order", "name", "id"]
+        constraints = [models.UniqueConstraint(fields=["stock"], condition=~Q(stock=""), name="one_stock_dashboard")]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """A stock dashboard's name is stored in English and shown in the reader's language."""
+        return gettext(self.name) if self.stock else self.name
+
+    def get_absolute_url(self):
+        return reverse("analytics:dashboard", args=[self.pk])
+
+
+class ChartQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = "view"):
+        return self.filter(dashboard__in=Dashboard.objects.restrict(user, action))
+
+
+class Chart(models.Model):
+    """One chart of a dashboard: a measure split by a dimension, with filters, all named by their keys
+    in the catalogue (analytics.dashboards), which checks them before anything is saved or run."""
+
+    permission_key = Dashboard.permission_key
+
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="charts",
+                                  verbose_name=_("dashboard"))
+    title = models.CharField(_("title"), max_length=120, blank=True, validators=[V.printable_line],
+                             help_text=_("Leave empty to name the chart by its measure and dimension."))
+    measure = models.CharField(_("measure"), max_length=40)
+    dimension = models.CharField(_("by"), max_length=40)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)  # dimension key -> the values kept
+    chart_type = models.CharField(_("chart type"), max_length=8, choices=ChartType.choices, default=ChartType.BAR)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = ChartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("chart")
+        verbose_name_plural = _("charts")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return gettext(self.title) if self.dashboard.stock else self.title
+        from guanxi.analytics.dashboards import describe  # the catalogue imports these models
+
+        return describe(self.measure, self.dimension)
+
+    def get_absolute_url(self):
+        return f"{self.dashboard.get_absolute_url()}#chart-{self.pk}"

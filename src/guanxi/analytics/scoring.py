@@ -7,7 +7,7 @@ keep showing its last published run. Scores are written in bulk (COPY on Postgre
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 from django.db import connection, transaction
@@ -20,14 +20,16 @@ from guanxi.analytics.refusals import FailedEvaluation, TooLittleHistory
 from guanxi.analytics.scorers import Scored
 
 VERSIONS = {ScoreModel.RFM: "rfm-quintiles-1", ScoreModel.PYRAMID: "pyramid-profit-1", ScoreModel.CLV: "bgnbd-gg-1",
-            ScoreModel.CHURN: "churn-tree-blend-1", ScoreModel.REPURCHASE: "repurchase-tree-blend-1"}
+            ScoreModel.CHURN: "churn-tree-blend-1", ScoreModel.REPURCHASE: "repurchase-tree-blend-1",
+            ScoreModel.CLUSTER: "kmeans-silhouette-1"}
 WRITE_ROWS = 20_000
 EPOCH = dt.date(1970, 1, 1)
 
 
 def score_all(*, as_of: dt.date | None = None, full_extract: bool = False,
-              progress: Callable[[str], None] | None = None) -> list[ScoringRun]:
-    """Extract, then score every model; returns the runs, published or refused."""
+              progress: Callable[[str], None] | None = None,
+              models: Collection[str] | None = None) -> list[ScoringRun]:
+    """Extract, then score every model (or those of `models`); returns the runs, published or refused."""
     as_of = as_of or timezone.localdate()
     say = progress or (lambda step: None)
     say("extract")
@@ -35,12 +37,12 @@ def score_all(*, as_of: dt.date | None = None, full_extract: bool = False,
     say("features")
     query = warehouse.open_query()
     try:
-        return _score_models(query, as_of, say)
+        return _score_models(query, as_of, say, models)
     finally:
         query.close()
 
 
-def _score_models(query, as_of: dt.date, say) -> list[ScoringRun]:
+def _score_models(query, as_of: dt.date, say, models: Collection[str] | None = None) -> list[ScoringRun]:
     day = (as_of - EPOCH).days
     summary = scorers.customer_summary(query, day)
     steps = (
@@ -49,12 +51,15 @@ def _score_models(query, as_of: dt.date, say) -> list[ScoringRun]:
         (ScoreModel.CLV, lambda: scorers.clv_scores(summary)),
         (ScoreModel.CHURN, lambda: scorers.churn_scores(query, day)),
         (ScoreModel.REPURCHASE, lambda: scorers.repurchase_scores(query, day)),
+        (ScoreModel.CLUSTER, lambda: scorers.cluster_scores(query, summary, day)),
     )
     runs = []
     # One thread for numpy and scikit-learn: the worker shares the machine with the web server, and
     # OpenMP threads competing with other processes made a churn fit 20 times slower (46 s, not 2 s).
     with threadpool_limits(limits=1):
         for model, compute in steps:
+            if models is not None and model not in models:
+                continue
             say(model)
             runs.append(_run(model, as_of, compute))
     return runs

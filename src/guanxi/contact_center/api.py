@@ -1,10 +1,11 @@
-"""The contact-center API: staffing (Erlang C / A per interval), the simulator, the voice channel.
+"""The contact-center API: staffing (Erlang C / A per interval), the simulator, the voice and text channels.
 
 Thin: the schemas check types, the services check ranges (a ValidationError naming the field,
 turned into the API's one 422 shape by guanxi.core.api). Staffing and the simulator need the
 "staffing" permission (supervisors, analysts, administrators), else 403. The PBX's call events
 are signed by the PBX (webhooks.py), not sent by a user: refused with 401 unless signed, fresh and
-new; their changes are audited as the system's. Click-to-dial is an agent's, within their scope.
+new; their changes are audited as the system's; so are an SMS provider's and WeChat's messages. Click-to-dial
+and a reply are an agent's, within their scope.
 """
 
 import datetime as dt
@@ -15,7 +16,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from guanxi.contact_center import kpis, services, voice, webhooks
+from guanxi.contact_center import kpis, messaging, outbound, services, voice, wallboard, webhooks
 from guanxi.core.audit import Channel, audit_context
 from guanxi.core.jobs import system_actor
 from guanxi.core.scoping import require
@@ -145,28 +146,33 @@ class SignedBy:
 
 
 class CallEventIn(Schema):
-    event: Literal["offered", "answered", "missed", "dtmf", "transferred", "ended", "recording"]
+    event: Literal["offered", "answered", "missed", "dtmf", "no_input", "transferred", "ended", "recording"]
     call_id: str = Field(max_length=100, description="The PBX's own id of the call, the same in each event.")
     caller: str = Field("", max_length=40, description="offered: the calling number (caller ID).")
     skill: str = Field("", max_length=40, description="offered: the skill the PBX's menu chose; transferred: "
                                                       "back to the queue for this skill.")
     extension: str = Field("", max_length=20, description="answered: where it was picked up; transferred: to whom.")
-    digits: str = Field("", max_length=32, description="dtmf: the keys pressed.")
+    digits: str = Field("", max_length=32, description="dtmf: the keys pressed (no_input: none in time).")
     url: str = Field("", max_length=500, description="recording: where the PBX keeps the recording.")
     at: dt.datetime | None = Field(None, description="When it happened (default: when Guanxi receives it); "
                                                      "without an offset, in the installation's time zone.")
 
 
 class CallDecisionOut(Schema):
-    action: Literal["connect", "queue", "voicemail", "hangup"]
+    action: Literal["connect", "queue", "voicemail", "hangup", "menu", "play"]
     call_id: str
-    contact_id: int
-    state: str
+    contact_id: int | None = Field(description="None while the caller is in the voice menu.")
+    state: str = Field(description="The contact's state, or \"ivr\" in the voice menu.")
     customer_id: int | None
     tier: str
     extension: str | None = Field(None, description="connect: the agent's extension to ring.")
     position: int | None = Field(None, description="queue: the caller's place among the waiting calls.")
     reason: str | None = Field(None, description="voicemail: why no agent can take the call.")
+    prompt: str | None = Field(None, description="menu, play: the menu to read out, then wait for a key.")
+    options: dict[str, str] | None = Field(None, description="menu, play: each key and its label.")
+    reprompt: bool | None = Field(None, description="menu: read again after a wrong or missing key.")
+    title: str | None = Field(None, description="play: the standard question answered.")
+    text: str | None = Field(None, description="play: the answer to read out before the menu again.")
 
 
 _CALL_EVENTS = {
@@ -174,6 +180,7 @@ _CALL_EVENTS = {
     "answered": lambda e: voice.call_answered(e.call_id, e.extension, e.at),
     "missed": lambda e: voice.call_missed(e.call_id, e.at),
     "dtmf": lambda e: voice.keys_pressed(e.call_id, e.digits, e.at),
+    "no_input": lambda e: voice.no_input(e.call_id, e.at),
     "transferred": lambda e: voice.call_transferred(e.call_id, e.extension, e.skill, e.at),
     "ended": lambda e: voice.call_ended(e.call_id, e.at),
     "recording": lambda e: voice.recording_ready(e.call_id, e.url, e.at),
@@ -237,6 +244,13 @@ class KpiRowOut(Schema):
     contacts_per_hour: float | None = Field(description="answered / the row's hours.")
     outbound_dialled: int
     outbound_answered: int
+    handling_seconds: float | None = Field(
+        description="Agents' time holding contacts (answer or dialling to completion or transfer, plus after-call "
+                    "work), contacts held at once counted once; rows by interval and agent and the total only.")
+    available_seconds: float | None = Field(description="Agents' time available for a contact and not handling one.")
+    logged_in_seconds: float | None = Field(description="Agents' time in any state but offline, breaks included.")
+    occupancy: float | None = Field(description="handling_seconds / (handling_seconds + available_seconds).")
+    utilisation: float | None = Field(description="handling_seconds / logged_in_seconds.")
 
 
 class KpisOut(Schema):
@@ -257,3 +271,246 @@ def contact_center_kpis(request, day: dt.date | None = None, days: int = 1,
     by interval, channel, tier, agent (who answered) or queue (the first skill asked); definitions in the
     fields' descriptions. The "staffing" permission's (supervisors, analysts, administrators), else 403."""
     return kpis.contact_center_kpis(request.user, day, days, by, interval_minutes, target_seconds)
+
+
+class TextMessageIn(Schema):
+    message_id: str = Field(min_length=1, max_length=100, description="The provider's own id of the message: a "
+                                                                      "retry with the same id files nothing new.")
+    sender: str = Field(min_length=1, max_length=200, description="SMS: the sender's phone number; WeChat: the "
+                                                                  "sender's openid.")
+    recipient: str = Field("", max_length=200, description="Our number, or our official account's id.")
+    text: str = Field(min_length=1, max_length=4000)
+    at: dt.datetime | None = Field(None, description="When it was sent (default: when Guanxi receives it); "
+                                                     "without an offset, in the installation's time zone.")
+
+
+class TextMessageOut(Schema):
+    id: int = Field(description="The message in Guanxi.")
+    contact_id: int
+    customer_id: int | None = Field(description="The customer the sender was identified as; null: unknown party.")
+    state: str = Field(description="The contact's: waiting, offered, assigned …")
+    duplicate: bool = Field(description="The provider sent this message before: nothing new was filed.")
+
+
+def _text_message(source: str, request, payload: TextMessageIn) -> dict:
+    at = payload.at or timezone.now()
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    with audit_context(actor=system_actor(), channel=Channel.API), transaction.atomic():
+        try:
+            webhooks.spend_nonce(source, request)
+        except webhooks.RefusedWebhook as exc:
+            raise HttpError(401, str(exc)) from None
+        message, new = messaging.receive(messaging.Incoming(
+            channel=source, external_id=payload.message_id, sender=payload.sender.strip(),
+            recipient=payload.recipient.strip(), body=payload.text, at=at))
+        contact = message.contact
+        contact.refresh_from_db()
+    return {"id": message.pk, "contact_id": contact.pk, "customer_id": contact.customer_id, "state": contact.state,
+            "duplicate": not new}
+
+
+@router.post("/sms/events", response=TextMessageOut, auth=SignedBy("sms"))
+def sms_event(request, payload: TextMessageIn):
+    """An SMS provider hands over a text a customer sent (docs/contact-center-channels.md): filed on the open SMS
+    contact of that number, or routed as a new contact. Signed with the SMS secret (401 otherwise, or when
+    replayed); a bad field is a 422 naming it."""
+    return _text_message("sms", request, payload)
+
+
+@router.post("/wechat/events", response=TextMessageOut, auth=SignedBy("wechat"))
+def wechat_event(request, payload: TextMessageIn):
+    """A customer's message to the official account, as the WeChat adapter hands it over: as for SMS, the sender
+    named by openid. Signed with the WeChat secret."""
+    return _text_message("wechat", request, payload)
+
+
+class ReplyIn(Schema):
+    body: str = Field(description="The text; at most 20,000 characters by e-mail, 500 by SMS, 600 by WeChat.")
+    subject: str = Field("", max_length=200, description="E-mail only; default: “Re: ” and the customer's subject.")
+
+
+class ReplyOut(Schema):
+    id: int
+    contact_id: int
+    external_id: str = Field(description="E-mail: the reply's Message-ID; SMS / WeChat: the id the gateway was "
+                                         "given.")
+
+
+@router.post("/contacts/{contact_id}/reply", response={201: ReplyOut})
+def reply(request, contact_id: int, payload: ReplyIn):
+    """The signed-in agent answers the customer on a text contact they are handling: by e-mail (threaded under the
+    customer's mail), SMS or WeChat. 403 for a user off the roster, 404 for a contact not theirs, 422 with the
+    reason otherwise (not yet accepted, over, empty or too long, or the server did not take it)."""
+    message = messaging.reply(request.user, contact_id, payload.body, payload.subject)
+    return Status(201, {"id": message.pk, "contact_id": message.contact_id, "external_id": message.external_id})
+
+
+class WallboardQueueOut(Schema):
+    channel: str
+    queue: str = Field(description="The first skill the contacts ask for, \"general\" when none.")
+    label: str
+    waiting: int = Field(description="Contacts waiting now.")
+    longest_wait_seconds: float | None = Field(description="How long the oldest waiting contact has waited.")
+    offered: int = Field(description="Inbound contacts queued today.")
+    answered: int
+    abandoned: int
+    service_level: float | None = Field(description="Today: answered within the target / answered.")
+    wait_alert: bool = Field(description="A contact has waited longer than the target.")
+    service_level_alert: bool = Field(description="Today's service level is below the goal.")
+
+
+class WallboardStateOut(Schema):
+    state: str
+    label: str
+    agents: int
+
+
+class WallboardAgentOut(Schema):
+    id: int
+    name: str
+    state: str
+    state_label: str
+    since: dt.datetime | None = Field(description="When the agent entered the state (null: before the state log).")
+    seconds_in_state: float | None
+    contacts: int = Field(description="Contacts offered to or held by the agent now.")
+    skills: dict[str, int]
+    extension: str
+    alert: bool = Field(description="On a break or in after-call work longer than the limit.")
+
+
+class WallboardAlertOut(Schema):
+    kind: str = Field(description="wait, service_level, break or acw (after-call work).")
+    subject: str = Field(description="The queue's or the agent's name.")
+    message: str
+
+
+class WallboardLimitsOut(Schema):
+    break_minutes: int
+    wrap_up_minutes: int
+
+
+class WallboardOut(Schema):
+    at: dt.datetime
+    target_seconds: float = Field(description="The answer target: the routing policy's, else the installation's.")
+    service_level_goal: float = Field(description="The share answered within the target a queue should reach.")
+    waiting: int
+    longest_wait_seconds: float
+    offered: int
+    answered: int
+    service_level: float | None
+    queues: list[WallboardQueueOut]
+    states: list[WallboardStateOut]
+    agents: list[WallboardAgentOut]
+    alerts: list[WallboardAlertOut]
+    limits: WallboardLimitsOut
+
+
+@router.get("/wallboard", response=WallboardOut)
+def wallboard_figures(request):
+    """The wallboard: queues per channel and skill (waiting now, longest wait, today's offered, answered and
+    service level), agents with their state and time in it, and the alerts, as the page shows them. Supervisors and
+    administrators (the "wallboard" permission), else 403."""
+    return wallboard.wallboard(request.user)
+
+
+class CallListIn(Schema):
+    name: str = Field(max_length=100)
+    purpose: Literal["service", "marketing", "survey", "profiling"] = Field(
+        description="The consent purpose the customers are called for; each must have agreed to calls for it.")
+    mode: Literal["preview", "progressive"] = "preview"
+    source: Literal["filter", "rule"] = "filter"
+    rule: Literal["", "follow_up", "retention", "maintenance"] = Field(
+        "", description="rule: follow_up (3 days after a closed work order), retention (high churn risk), maintenance "
+                        "(service due); filled when activated, then every day.")
+    filters: dict[str, str] = Field(default_factory=dict, description="filter: the customer list's filters (q, "
+                                    "lifecycle_stage, tier, segment, home_dealer), over the customers you may see.")
+    max_attempts: int = Field(3, description="Calls at most to a customer who does not answer (1-10).")
+    retry_minutes: int = Field(120, description="Minutes between two attempts (5-10080).")
+    activate: bool = Field(False, description="Put the list to work at once (else it stays a draft).")
+
+
+class CallListOut(Schema):
+    id: int
+    name: str
+    state: str
+    mode: str
+    purpose: str
+    added: int = Field(description="Customers added to the list now.")
+    skipped: int = Field(description="Customers found but skipped, each with its reason on its entry.")
+
+
+class CallListEntryOut(Schema):
+    id: int
+    customer_id: int
+    customer: str = Field(alias="customer.name")
+    reason: str = Field(description="Why the customer is on the list.")
+    state: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    outcome: str
+    skip_reason: str
+    contact_id: int | None = Field(None, alias="last_contact_id", description="The last call made to the customer.")
+
+
+class OutcomeIn(Schema):
+    outcome: str = Field(max_length=20, description="One of the outcome codes (settings GUANXI_OUTBOUND_OUTCOMES).")
+    notes: str = Field("", max_length=2000)
+
+
+class OutcomeOut(Schema):
+    entry: CallListEntryOut
+    next: CallListEntryOut | None = Field(description="Progressive mode: the customer dialled next.")
+    next_refused: str = Field(description="Progressive mode: why the next customer could not be dialled.")
+
+
+@router.post("/call-lists", response={201: CallListOut})
+def create_call_list(request, payload: CallListIn):
+    """A call list from the customer list's filter (filled at once with the customers you may see) or a daily rule.
+    403 for a role that may not make lists; 422 naming the field for a bad filter (a dealer you may not see) or
+    rule, or a filter finding too many customers."""
+    call_list, counts = outbound.create_list(request.user, payload.model_dump())
+    return Status(201, {"id": call_list.pk, "name": call_list.name, "state": call_list.state, "mode": call_list.mode,
+                        "purpose": call_list.purpose, **counts})
+
+
+@router.get("/call-lists/{list_id}/entries", response=list[CallListEntryOut])
+def call_list_entries(request, list_id: int, state: str = "", offset: int = 0, limit: int = 200):
+    """The list's entries whose customers you may see, last changed first (at most 200 at a time)."""
+    return outbound.entries(request.user, list_id, state, offset, limit)
+
+
+@router.get("/call-lists/{list_id}/next", response={200: CallListEntryOut, 204: None})
+def call_list_next(request, list_id: int):
+    """The preview: your call waiting for its outcome, else the next customer due; 204 when nobody is due."""
+    entry = outbound.next_entry(request.user, list_id)
+    return entry if entry is not None else Status(204, None)
+
+
+@router.post("/call-lists/{list_id}/next", response={200: CallListEntryOut, 204: None})
+def call_list_dial_next(request, list_id: int):
+    """Progressive: dial the next customer due for you (available, no call waiting for its outcome); 204 when
+    nobody is due."""
+    entry = outbound.dial_next(request.user, list_id)
+    return entry if entry is not None else Status(204, None)
+
+
+@router.post("/call-lists/entries/{entry_id}/call", response=CallListEntryOut)
+def call_list_call(request, entry_id: int):
+    """Call this customer through click-to-dial with the list's purpose; a customer who may no longer be called
+    comes back skipped with the reason; 422 outside the calling hours or before the next attempt is due."""
+    return outbound.call_entry(request.user, entry_id)
+
+
+@router.post("/call-lists/entries/{entry_id}/skip", response=CallListEntryOut)
+def call_list_skip(request, entry_id: int):
+    """Pass over the previewed customer: kept on the list as skipped by the agent."""
+    return outbound.skip_entry(request.user, entry_id)
+
+
+@router.post("/call-lists/entries/{entry_id}/outcome", response=OutcomeOut)
+def call_list_outcome(request, entry_id: int, payload: OutcomeIn):
+    """What came of your call: on the entry and the customer's timeline; no answer or busy is retried after the
+    list's wait. Progressive mode dials the next customer due."""
+    wrapped = outbound.record_outcome(request.user, entry_id, payload.outcome, payload.notes)
+    return {"entry": wrapped.entry, "next": wrapped.next_entry, "next_refused": wrapped.next_refused}

@@ -8,8 +8,8 @@ class ContactCenterConfig(AppConfig):
     verbose_name = _("Contact center")
 
     def ready(self):
-        from guanxi.contact_center import widgets
-        from guanxi.core.registry import HomeWidget, MenuItem, registry
+        from guanxi.contact_center import consumers, widgets
+        from guanxi.core.registry import EventConsumer, HomeWidget, MenuItem, registry
 
         registry.add_menu_item(MenuItem(
             "contact_center:desktop", _("Agent desktop"), "headset", ("contact_center.queuedcontact", "view"), 49,
@@ -22,6 +22,15 @@ class ContactCenterConfig(AppConfig):
             ("contact_center.routingpolicyversion", "view"), 51,
         ))
         registry.add_menu_item(MenuItem(
+            "contact_center:ivr_menu", _("Voice menu"), "headset", ("contact_center.ivrmenuversion", "view"), 51,
+        ))
+        registry.add_menu_item(MenuItem(
+            "contact_center:call_lists", _("Call lists"), "headset", ("contact_center.calllist", "view"), 49,
+        ))
+        registry.add_menu_item(MenuItem(
+            "contact_center:wallboard", _("Wallboard"), "headset", ("contact_center.wallboard", "view"), 52,
+        ))
+        registry.add_menu_item(MenuItem(
             "contact_center:kpis", _("Contact-center figures"), "headset", ("contact_center.staffing", "view"), 52,
         ))
         registry.add_home_widget(HomeWidget(
@@ -31,4 +40,7 @@ class ContactCenterConfig(AppConfig):
         registry.add_home_widget(HomeWidget(
             "live_queue", "contact_center/widgets/live_queue.html", widgets.live_queue_widget,
             ("contact_center.staffing", "view"), 4,
+        ))
+        registry.add_event_consumer(EventConsumer(
+            "contact_center.forget_erased", ("customers.customer.erased",), consumers.forget_erased,
         ))

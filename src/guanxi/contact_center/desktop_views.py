@@ -1,9 +1,12 @@
-"""The agent desktop: state buttons, the contacts offered to or handled by the agent, and the screen pop.
+"""The agent desktop: state buttons, the contacts offered to or handled by the agent, the screen pop, and the
+tools of a contact in hand (its script and suggested articles, wrap-up, transfer and consult, a lead, ticket
+or activity made from it).
 
 Thin: each view finds the signed-in user's agent row (403 for anyone not on the contact-center roster)
 and calls one service. The page opens a WebSocket (push.py) that says when something happened to one
 of the agent's contacts; the page then fetches the contact list and the caller's card from here, where
-the customer is read through the customers' scope like on every page.
+the customer is read through the customers' scope like on every page, and the records are made by their
+own apps' services as the agent.
 """
 
 from urllib.parse import urlsplit
@@ -15,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import retarget
 
 from guanxi.contact_center import services, voice
 from guanxi.contact_center.models import Agent, QueuedContact
@@ -48,9 +52,7 @@ def socket_url(request) -> str:
 def desktop(request):
     agent = _agent_of(request)
     socket = socket_url(request)
-    response = render(request, "contact_center/desktop.html", {
-        "agent": agent, "contacts": _in_hand(agent), "socket": socket,
-    })
+    response = render(request, "contact_center/desktop.html", {**_list(agent), "socket": socket})
     origin = urlsplit(socket)
     response._csp_update = {"connect-src": [f"{origin.scheme}://{origin.netloc}"]}
     return response
@@ -60,34 +62,63 @@ def desktop(request):
 def contacts(request):
     """The contact list and the state, refreshed by the page whenever the socket says something happened."""
     agent = _agent_of(request)
-    return render(request, "contact_center/_desktop_contacts.html", {"agent": agent, "contacts": _in_hand(agent)})
+    return render(request, "contact_center/_desktop_contacts.html", _list(agent))
 
 
 @login_required
 def contact_card(request, pk: int):
     """The screen pop: who is calling (the customer's essentials and latest contacts, or an unknown party with
-    ways to find or add them), for a contact offered to or handled by this agent only."""
+    ways to find or add them), for a contact offered to or handled by this agent only, and once answered the
+    tools to pass it on or make records of it. The script and the articles follow in a request of their own
+    (`contact_aids`): the knowledge search may first have to load its dictionary, and the card must not wait."""
     agent = _agent_of(request)
     contact = get_object_or_404(QueuedContact.objects.select_related("customer"), pk=pk, offered_to=agent)
-    customer = interactions = vehicles = None
+    customer = _customer_seen(request, contact)
+    interactions = vehicles = None
     more_vehicles = 0
-    if contact.customer_id is not None:
-        try:
-            customer = customer_services.get_customer(request.user, contact.customer_id)
-        except Http404:
-            customer = None  # out of the agent's reach: shown as an unknown party
     if customer is not None:  # what of them the agent may see, as on the 360 page
         interactions = (Interaction.objects.restrict(request.user, "view").filter(customer=customer)
                         .order_by("-occurred_at")[:RECENT_INTERACTIONS])
-        owned = (Vehicle.objects.restrict(request.user, "view")
-                 .filter(ownerships__customer=customer, ownerships__end_date__isnull=True)
-                 .order_by("-ownerships__start_date", "-pk"))
+        owned = _cars(request, customer)
         vehicles = list(owned[:CARS_SHOWN])
         more_vehicles = owned.count() - len(vehicles) if len(vehicles) == CARS_SHOWN else 0
+    in_hand = contact.state == QueuedContact.State.ASSIGNED
+    colleagues, queues = services.transfer_choices(agent, contact.channel) if in_hand else ([], [])
     return render(request, "contact_center/_desktop_card.html", {
         "contact": contact, "customer": customer, "interactions": interactions, "vehicles": vehicles,
-        "more_vehicles": more_vehicles,
+        "more_vehicles": more_vehicles, "in_hand": in_hand, "colleagues": colleagues, "queues": queues,
+        "records": services.record_choices(request.user) if in_hand and customer is not None else None,
     })
+
+
+@login_required
+def contact_aids(request, pk: int):
+    """The script for the contact's purpose and the articles to answer from, on the caller's card."""
+    agent = _agent_of(request)
+    contact = get_object_or_404(QueuedContact.objects.select_related("customer"), pk=pk, offered_to=agent)
+    customer = _customer_seen(request, contact)
+    cars = [] if customer is None else list(_cars(request, customer).values_list("model", flat=True)[:CARS_SHOWN])
+    return render(request, "contact_center/_desktop_aids.html", {
+        "script": services.script_for(request.user, contact),
+        "articles": services.suggested_articles(request.user, contact, cars),
+    })
+
+
+def _customer_seen(request, contact: QueuedContact):
+    """The contact's customer as the agent may see them; None for an unknown party, or a customer out of the
+    agent's reach (shown as an unknown party)."""
+    if contact.customer_id is None:
+        return None
+    try:
+        return customer_services.get_customer(request.user, contact.customer_id)
+    except Http404:
+        return None
+
+
+def _cars(request, customer):
+    return (Vehicle.objects.restrict(request.user, "view")
+            .filter(ownerships__customer=customer, ownerships__end_date__isnull=True)
+            .order_by("-ownerships__start_date", "-pk"))
 
 
 @login_required
@@ -104,7 +135,8 @@ def set_state(request):
 @login_required
 @require_POST
 def contact_step(request, pk: int, action: str):
-    """Accept or decline an offer, or finish a contact with the agent's notes."""
+    """Accept or decline an offer, or finish a contact (or wrap up one its channel ended) with what came of it
+    and the agent's notes."""
     agent = _agent_of(request)
     get_object_or_404(QueuedContact, pk=pk, offered_to=agent)
     try:
@@ -113,7 +145,7 @@ def contact_step(request, pk: int, action: str):
         elif action == "decline":
             voice.connect_offers(services.decline_offer(agent, pk))
         elif action == "complete":
-            services.complete_contact(agent, pk, request.POST.get("notes", "").strip())
+            services.wrap_up_contact(agent, pk, request.POST.get("wrap_up", ""), request.POST.get("notes", "").strip())
             contact = QueuedContact.objects.get(pk=pk)
             voice.connect_offers(services.dispatch_agent(agent, contact.channel))
         else:
@@ -123,6 +155,70 @@ def contact_step(request, pk: int, action: str):
     return _list_or_page(request, agent)
 
 
+@login_required
+@require_POST
+def make_record(request, pk: int, kind: str):
+    """One click: a lead, a ticket or an activity for the customer of a contact in hand, with the notes typed so
+    far; the card links to it (a plain form goes to it)."""
+    agent = _agent_of(request)
+    get_object_or_404(QueuedContact, pk=pk, offered_to=agent)
+    try:
+        made = services.record_from_contact(agent, pk, kind, request.POST)
+    except ValidationError as exc:
+        return _answer(request, {"errors": exc.messages}, status=422)
+    if not request.htmx:
+        return redirect(made)
+    return _answer(request, {"made": made, "made_kind": made._meta.verbose_name})
+
+
+@login_required
+@require_POST
+def transfer(request, pk: int):
+    """To a colleague or a queue; the card of a contact passed on gives way to a line saying where it went."""
+    agent = _agent_of(request)
+    get_object_or_404(QueuedContact, pk=pk, offered_to=agent)
+    skill = request.POST.get("skill", "").strip()
+    try:
+        contact = voice.transfer(agent, pk, _colleague(request), skill)
+    except ValidationError as exc:
+        return _answer(request, {"errors": exc.messages}, status=422)
+    if not request.htmx:
+        return redirect("contact_center:desktop")
+    said = (_("Transferred to the queue “%(skill)s”.") % {"skill": skill} if skill
+            else _("Transferred to %(agent)s.") % {"agent": contact.offered_to})
+    return retarget(_answer(request, {"said": said, "passed_on": True}), "#desktop-pop")
+
+
+@login_required
+@require_POST
+def consult(request, pk: int):
+    """Ask a colleague while the customer stays with the agent."""
+    agent = _agent_of(request)
+    get_object_or_404(QueuedContact, pk=pk, offered_to=agent)
+    try:
+        voice.consult(agent, pk, _colleague(request), request.POST.get("question", ""))
+    except ValidationError as exc:
+        return _answer(request, {"errors": exc.messages}, status=422)
+    if not request.htmx:
+        return redirect("contact_center:desktop")
+    return _answer(request, {"said": _("Your colleague is asked; the customer stays with you.")})
+
+
+def _colleague(request) -> int | None:
+    chosen = request.POST.get("to_agent", "")
+    return int(chosen) if chosen.isdigit() else None
+
+
+def _answer(request, context: dict, status: int = 200):
+    return render(request, "contact_center/_desktop_answer.html", context, status=status)
+
+
+def _list(agent: Agent, **extra) -> dict:
+    """The contact list's context: the contacts in hand, those to wrap up, and the wrap-up codes."""
+    return {"agent": agent, "contacts": _in_hand(agent), "to_wrap_up": services.to_wrap_up(agent),
+            "wrap_up_codes": services.wrap_up_codes(), **extra}
+
+
 def _in_hand(agent: Agent):
     return (QueuedContact.objects.filter(offered_to=agent, state__in=QueuedContact.ACTIVE)
             .select_related("customer").order_by("arrival", "pk"))
@@ -130,11 +226,10 @@ def _in_hand(agent: Agent):
 
 def _list_or_page(request, agent: Agent):
     if request.htmx:
-        return render(request, "contact_center/_desktop_contacts.html", {"agent": agent, "contacts": _in_hand(agent)})
+        return render(request, "contact_center/_desktop_contacts.html", _list(agent))
     return redirect("contact_center:desktop")
 
 
 def _with_error(request, agent: Agent, exc: ValidationError):
     agent.refresh_from_db()
-    return render(request, "contact_center/_desktop_contacts.html",
-                  {"agent": agent, "contacts": _in_hand(agent), "errors": exc.messages}, status=422)
+    return render(request, "contact_center/_desktop_contacts.html", _list(agent, errors=exc.messages), status=422)

@@ -143,13 +143,7 @@ class PolicyForm(forms.Form):
     TIERS = ("vip", "gold", "silver", "standard")
 
     def clean_policy(self):
-        try:
-            data = json.loads(self.cleaned_data["policy"])
-        except json.JSONDecodeError as exc:
-            raise ValidationError(_("Not valid JSON: %(error)s") % {"error": exc}) from None
-        if not isinstance(data, dict):
-            raise ValidationError(_("The policy must be a JSON object."))
-        return data
+        return json_object(self.cleaned_data["policy"])
 
     def clean(self):
         data = super().clean()
@@ -175,3 +169,30 @@ def policy_initial(data: dict) -> dict:
     initial = {name: field.initial for name, field in PolicyForm.base_fields.items() if field.initial is not None}
     initial["policy"] = json.dumps(data, indent=2, ensure_ascii=False)
     return initial
+
+
+class IvrMenuForm(forms.Form):
+    """The voice menu's editor: the menu as JSON (ivr.py's docstring shows its shape)."""
+
+    menu = forms.CharField(
+        label=_("Menu (JSON)"), widget=forms.Textarea(attrs={"rows": 22, "spellcheck": "false", "class": "mono"}),
+        help_text=_("A JSON object: enabled (true or false); skip_tiers (customer tiers that go straight to a "
+                    "person); max_retries; menu: a prompt, options (a key 0-9, * or # for each: a label and one of "
+                    "queue (a skill, \"\" for any agent), menu (a sub-menu) or article (the id of a published "
+                    "standard question)) and optionally the default key."),
+    )
+    note = forms.CharField(label=_("Why this change"), max_length=200, required=False)
+
+    def clean_menu(self):
+        return json_object(self.cleaned_data["menu"])
+
+
+def json_object(text: str) -> dict:
+    """A JSON object typed into an editor, or the form error saying what is wrong with it."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(_("Not valid JSON: %(error)s") % {"error": exc}) from None
+    if not isinstance(data, dict):
+        raise ValidationError(_("This must be a JSON object."))
+    return data

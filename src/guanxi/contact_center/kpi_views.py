@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from guanxi.contact_center import kpis
 from guanxi.core.generic import form_errors_from
-from guanxi.core.scoping import require
+from guanxi.core.scoping import may, require
 
 
 class KpiForm(forms.Form):
@@ -52,6 +52,8 @@ COLUMNS = [
     (gettext_lazy("Per hour"), lambda r: _number(r["contacts_per_hour"])),
     (gettext_lazy("Dialled out"), lambda r: str(r["outbound_dialled"])),
     (gettext_lazy("Answered out"), lambda r: str(r["outbound_answered"])),
+    (gettext_lazy("Occupancy"), lambda r: _percent(r["occupancy"])),
+    (gettext_lazy("Utilisation"), lambda r: _percent(r["utilisation"])),
 ]
 
 
@@ -72,9 +74,9 @@ def _csv_safe(cell: str) -> str:
 
 @login_required
 def contact_center_kpis(request):
-    """Offered, answered, service level, ASA, AHT, abandonment, transfers per group (kpis.py has the exact
-    definitions); `?format=csv` downloads the table. The "staffing" permission's (supervisors, analysts,
-    administrators), 403 for the other roles, who never see the menu entry."""
+    """Offered, answered, service level, ASA, AHT, abandonment, transfers, occupancy and utilisation per group
+    (kpis.py has the exact definitions); `?format=csv` downloads the table. The "staffing" permission's
+    (supervisors, analysts, administrators), 403 for the other roles, who never see the menu entry."""
     require(request.user, "contact_center.staffing", "view")
     query = request.GET.copy() if "day" in request.GET else _today()
     form = KpiForm(query)
@@ -102,16 +104,21 @@ def contact_center_kpis(request):
             "labels": [row["label"] for row in result["rows"]],
             "offered": [row["offered"] for row in result["rows"]],
             "answered": [row["answered"] for row in result["rows"]],
-            "service_level": [None if row["service_level"] is None else round(row["service_level"] * 100, 1)
-                              for row in result["rows"]],
+            "service_level": _percents(result["rows"], "service_level"),
+            "occupancy": _percents(result["rows"], "occupancy"),
             "names": {"offered": pgettext("contact-center figures", "Offered"),
                       "answered": pgettext("contact-center figures", "Answered"), "service_level": _("Service level"),
-                      "contacts": _("Contacts"), "percent": "%"},
+                      "occupancy": _("Occupancy"), "contacts": _("Contacts"), "percent": "%"},
         }
     return render(request, "contact_center/kpis.html", {
         "form": form, "result": result, "table": grid, "chart": chart,
         "csv_query": _as_csv(query), "short_abandon_seconds": f"{kpis.SHORT_ABANDON_SECONDS:g}",
+        "may_watch_wallboard": may(request.user, "contact_center.wallboard", "view"),
     })
+
+
+def _percents(rows: list[dict], figure: str) -> list[float | None]:
+    return [None if row[figure] is None else round(row[figure] * 100, 1) for row in rows]
 
 
 def _today() -> QueryDict:

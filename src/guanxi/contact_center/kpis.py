@@ -1,8 +1,10 @@
-"""Contact-center figures counted from the event log (models.ContactEvent), for a period, by one dimension.
+"""Contact-center figures counted from the event log (models.ContactEvent) and the agents' state log
+(models.AgentStateChange), for a period, by one dimension.
 
-Two parts: `figures` is the arithmetic, a plain function over event rows (no database), so it can be checked
-by hand; `contact_center_kpis` is what the page and the API call: it checks the permission and the period,
-reads the period's events in one query (and the agents' names in a second), and hands them to `figures`.
+Two parts: `figures` and `agent_time` are the arithmetic, plain functions over rows (no database), so they can
+be checked by hand; `contact_center_kpis` is what the page and the API call: it checks the permission and the
+period, reads the period's events in one query (the agents' time in three more, the agents' names in another),
+and hands them to `figures`.
 
 Which contacts count: those that arrived in the period [start, end) (an inbound contact's "queued" event, an
 outbound one's "dialled" event), with all their events, even those after the end (a call queued at 23:59
@@ -12,7 +14,7 @@ lapsed or transferred.
 Groups (`by`):
 
 * interval: the interval (15, 30 or 60 minutes, local time) the contact arrived in; rows run from the first
-  to the last interval with a contact, empty intervals between them included;
+  to the last interval with a contact or an agent logged in, empty intervals between them included;
 * channel, tier: the contact's;
 * agent: the agent who first answered it (a contact transferred on stays with the agent who answered it);
   contacts nobody answered (abandoned, still waiting, voicemail) are on the row without an agent;
@@ -40,26 +42,41 @@ The figures of each row, for inbound contacts (T is `target_seconds`, the wait i
 
 A rate whose denominator is 0 is None (shown empty), never 0 or 100 %.
 
-Not here yet, because the data for them is not recorded: occupancy and utilisation need the agents' state
-history (logged-in, available, busy, after-call work over time), which nothing writes yet; first-contact
-resolution needs a rule for what resolves a contact (no repeat contact from the same customer within N days
-is the usual proxy) and is left for the next step.
+The agents' time, for the rows by interval and by agent and the total (the other rows have none: an agent's
+time is not split by channel, tier or queue). Counted from the agents' state log (models.AgentStateChange: a
+state lasts until the agent's next change) and the event log, over the part of the period that has passed:
+
+* logged in: time in any state but offline (available, busy, after-call work, a break);
+* available: time in the available state, waiting for a contact, while not handling one;
+* handling: time the agent held at least one contact: from their answer (a call they dialled: from the
+  dialling; a call transferred to them: from the transfer) to its completion or their transferring it on,
+  plus time in after-call work; contacts held at once (three chats) count once. A contact offered and still
+  ringing is neither handling nor available. Only time logged in counts;
+* occupancy = handling / (handling + available): how busy the agents were while they could take work;
+* utilisation = handling / logged in: how much of the time they were logged in went to contacts (breaks
+  lower it, not occupancy).
+
+Not here yet: first-contact resolution needs a rule for what resolves a contact (no repeat contact from the
+same customer within N days is the usual proxy) and is left for the next step.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.contact_center.models import Agent, ContactChannel, ContactEvent
+from guanxi.contact_center.models import Agent, AgentStateChange, ContactChannel, ContactEvent
 from guanxi.core.scoping import require
 from guanxi.customers.models import Direction, Tier
+from guanxi.service.slots import Interval, merged
 
 SHORT_ABANDON_SECONDS = 5.0
 MAX_DAYS = 31  # bounded work per request
@@ -71,6 +88,9 @@ NO_AGENT = ""
 # the event kinds the figures read
 _QUEUED, _DIALLED, _ANSWERED, _ABANDONED = "queued", "dialled", "answered", "abandoned"
 _COMPLETED, _TRANSFERRED = "completed", "transferred"
+# the agent states the agents' time reads (Agent.State)
+_OFFLINE, _AVAILABLE, _AFTER_CALL_WORK = "offline", "available", "acw"
+_TIME_FIGURES = ("handling_seconds", "available_seconds", "logged_in_seconds", "occupancy", "utilisation")
 
 
 @dataclass(frozen=True)
@@ -157,10 +177,12 @@ def _row(contacts: list[_Contact], hours: float, target_seconds: float) -> dict[
 
 
 def figures(events: list[EventRow], start: dt.datetime, end: dt.datetime, by: str = "interval",
-            interval_minutes: int = 30, target_seconds: float = 20) -> dict[str, Any]:
-    """The figures of the contacts in `events` (see the module docstring), one row per group of `by` and the
-    total. Rows: {"key": the group (an interval's start as an aware datetime in `start`'s time zone, else a
-    name or id), ...figures}; sorted by key."""
+            interval_minutes: int = 30, target_seconds: float = 20,
+            agents: dict[int, AgentTime] | None = None) -> dict[str, Any]:
+    """The figures of the contacts in `events` and of the agents' time in `agents` (`agent_time`; see the module
+    docstring), one row per group of `by` and the total. Rows: {"key": the group (an interval's start as an
+    aware datetime in `start`'s time zone, else a name or id), ...figures}; sorted by key."""
+    agents = agents or {}
     contacts = _contacts(events)
     period_hours = (end - start).total_seconds() / 3600
     groups: dict[Any, list[_Contact]] = defaultdict(list)
@@ -168,23 +190,171 @@ def figures(events: list[EventRow], start: dt.datetime, end: dt.datetime, by: st
         step = dt.timedelta(minutes=interval_minutes)
         for contact in contacts:
             groups[start + step * ((contact.arrived - start) // step)].append(contact)
+        spread = _spread_time(agents.values(), start, step)
+        for key in spread:
+            groups.setdefault(key, [])
         if groups:
             first, last = min(groups), max(groups)
             for i in range((last - first) // step + 1):
                 groups.setdefault(first + i * step, [])
-        rows = [{"key": key, **_row(groups[key], interval_minutes / 60, target_seconds)} for key in sorted(groups)]
+        rows = [{"key": key, **_row(groups[key], interval_minutes / 60, target_seconds),
+                 **_time_row(*spread.get(key, (0.0, 0.0, 0.0)))} for key in sorted(groups)]
     else:
         for contact in contacts:
             groups[_key(contact, by)].append(contact)
-        rows = [{"key": key, **_row(groups[key], period_hours, target_seconds)}
+        if by == "agent":
+            for agent in agents:
+                groups.setdefault(agent, [])
+        rows = [{"key": key, **_row(groups[key], period_hours, target_seconds), **_time_of(key, by, agents)}
                 for key in sorted(groups, key=lambda k: (k == NO_AGENT, str(k)))]
-    return {"rows": rows, "total": _row(contacts, period_hours, target_seconds)}
+    total = [sum(parts) for parts in zip((0.0, 0.0, 0.0), *(time.seconds() for time in agents.values()))]
+    return {"rows": rows, "total": _row(contacts, period_hours, target_seconds) | _time_row(*total)}
+
+
+def _time_of(key, by: str, agents: dict[int, AgentTime]) -> dict[str, Any]:
+    """A row's agent-time figures: an agent's own (none logged: zero), nobody's for the other groups."""
+    if by != "agent" or key == NO_AGENT:
+        return dict.fromkeys(_TIME_FIGURES)
+    return _time_row(*(agents[key].seconds() if key in agents else (0.0, 0.0, 0.0)))
 
 
 def _key(contact: _Contact, by: str):
     if by == "agent":
         return NO_AGENT if contact.answered_by is None else contact.answered_by
     return {"channel": contact.channel, "tier": contact.tier, "queue": contact.queue}[by]
+
+
+# ---- the agents' time -----------------------------------------------------------------------------------
+
+Span = Interval  # [start, end)
+
+
+@dataclass(frozen=True)
+class StateRow:
+    """An agent entering a state (models.AgentStateChange), as the query reads it."""
+
+    agent: int
+    state: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class HandlingRow:
+    """An event that starts or ends an agent's hold on a contact: answered, dialled, transferred (to `to_agent`,
+    the agent at the extension it went to; None for a queue), completed."""
+
+    contact: int
+    kind: str
+    at: dt.datetime
+    agent: int | None
+    to_agent: int | None = None
+
+
+@dataclass
+class AgentTime:
+    """One agent's time in the period as disjoint, sorted spans: handling, handling or available, logged in."""
+
+    handling: list[Span] = field(default_factory=list)
+    engaged: list[Span] = field(default_factory=list)
+    logged_in: list[Span] = field(default_factory=list)
+
+    def seconds(self) -> tuple[float, float, float]:
+        return _seconds(self.handling), _seconds(self.engaged), _seconds(self.logged_in)
+
+
+def _union(spans: Iterable[Span]) -> list[Span]:
+    """Disjoint and sorted (the bookings' `merged`), leaving out the spans clipping emptied."""
+    return merged(span for span in spans if span[0] < span[1])
+
+
+def _intersection(some: list[Span], others: list[Span]) -> list[Span]:
+    """Of two lists of disjoint sorted spans, the time in both."""
+    both, i, j = [], 0, 0
+    while i < len(some) and j < len(others):
+        begin, finish = max(some[i][0], others[j][0]), min(some[i][1], others[j][1])
+        if begin < finish:
+            both.append((begin, finish))
+        if some[i][1] < others[j][1]:
+            i += 1
+        else:
+            j += 1
+    return both
+
+
+def _seconds(spans: list[Span]) -> float:
+    return sum((finish - begin).total_seconds() for begin, finish in spans)
+
+
+def agent_time(states: list[StateRow], handling: list[HandlingRow], start: dt.datetime,
+               until: dt.datetime) -> dict[int, AgentTime]:
+    """Each agent's time in [start, until) (see the module docstring). `states` holds the row in force at `start`
+    (at `start` or before) and those after; a state lasts until the agent's next row, the last one until `until`.
+    `handling` holds the events of every contact held in the period, in time order."""
+    in_state: dict[int, dict[str, list[Span]]] = defaultdict(lambda: defaultdict(list))
+    by_agent: dict[int, list[StateRow]] = defaultdict(list)
+    for row in sorted(states, key=lambda r: r.at):
+        by_agent[row.agent].append(row)
+    for agent, rows in by_agent.items():
+        for row, following in zip(rows, [*rows[1:], None], strict=True):
+            span = (max(row.at, start), min(until, following.at) if following else until)
+            in_state[agent][row.state].append(span)
+    held = _held(handling, start, until)
+    times = {}
+    for agent in by_agent.keys() | held.keys():
+        states_of = in_state[agent]
+        logged_in = _union(span for state, spans in states_of.items() if state != _OFFLINE for span in spans)
+        busy = _intersection(_union([*held.get(agent, []), *states_of[_AFTER_CALL_WORK]]), logged_in)
+        times[agent] = AgentTime(busy, _union([*busy, *states_of[_AVAILABLE]]), logged_in)
+    return times
+
+
+def _held(handling: list[HandlingRow], start: dt.datetime, until: dt.datetime) -> dict[int, list[Span]]:
+    """Each agent's spans holding contacts, clipped to [start, until): a contact's holder changes on its answer,
+    its dialling and its transfers, and nobody holds it once completed."""
+    holders: dict[int, dict[int, dt.datetime]] = defaultdict(dict)  # contact -> agent -> since
+    spans: dict[int, list[Span]] = defaultdict(list)
+
+    def let_go(contact: int, agent: int | None, at: dt.datetime) -> None:
+        since = holders[contact].pop(agent, None)
+        if since is not None:
+            spans[agent].append((max(since, start), min(at, until)))
+
+    for row in handling:
+        if row.kind in (_ANSWERED, _DIALLED) and row.agent is not None:
+            holders[row.contact].setdefault(row.agent, row.at)
+        elif row.kind == _TRANSFERRED:
+            let_go(row.contact, row.agent, row.at)
+            if row.to_agent is not None:
+                holders[row.contact].setdefault(row.to_agent, row.at)
+        elif row.kind == _COMPLETED:
+            for agent in list(holders[row.contact]):
+                let_go(row.contact, agent, row.at)
+    for contact, held in holders.items():
+        for agent in list(held):
+            let_go(contact, agent, until)
+    return spans
+
+
+def _spread_time(times: Iterable[AgentTime], start: dt.datetime,
+                 step: dt.timedelta) -> dict[dt.datetime, tuple[float, float, float]]:
+    """The agents' handling, engaged and logged-in seconds per interval of `step` from `start`, for the intervals
+    anyone was logged in."""
+    buckets: dict[dt.datetime, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for time in times:
+        for part, spans in enumerate((time.handling, time.engaged, time.logged_in)):
+            for begin, finish in spans:
+                i = (begin - start) // step
+                while start + i * step < finish:
+                    low, high = max(begin, start + i * step), min(finish, start + (i + 1) * step)
+                    if low < high:
+                        buckets[start + i * step][part] += (high - low).total_seconds()
+                    i += 1
+    return {key: (parts[0], parts[1], parts[2]) for key, parts in buckets.items()}
+
+
+def _time_row(handling: float, engaged: float, logged_in: float) -> dict[str, Any]:
+    return {"handling_seconds": handling, "available_seconds": engaged - handling, "logged_in_seconds": logged_in,
+            "occupancy": _ratio(handling, engaged), "utilisation": _ratio(handling, logged_in)}
 
 
 def queue_of(requirement: Any) -> str:
@@ -207,12 +377,39 @@ def period(day: dt.date, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+def read_events(start: dt.datetime, end: dt.datetime) -> list[EventRow]:
+    """The events of the contacts that arrived in [start, end), in one query."""
+    kinds = (_QUEUED, _DIALLED, _ANSWERED, _ABANDONED, _COMPLETED, _TRANSFERRED)
+    rows = (ContactEvent.objects.filter(contact__arrival__gte=start, contact__arrival__lt=end, kind__in=kinds)
+            .order_by().values_list("contact_id", "kind", "at", "agent_id", "contact__channel",
+                                    "contact__direction", "contact__tier", "contact__requirement"))
+    return [EventRow(contact, kind, at, agent, channel, direction, tier, queue_of(requirement))
+            for contact, kind, at, agent, channel, direction, tier, requirement in rows.iterator(chunk_size=5000)]
+
+
+def read_agent_time(start: dt.datetime, until: dt.datetime) -> dict[int, AgentTime]:
+    """The agents' time in [start, until) from the state log and the event log, in three queries: the state each
+    agent was in at `start`, the changes after it, and the hold events of the contacts alive in the period."""
+    in_force = AgentStateChange.objects.filter(agent=OuterRef("pk"), at__lte=start).order_by("-at", "-pk")
+    opening = (Agent.objects.annotate(opening=Subquery(in_force.values("state")[:1]))
+               .filter(opening__isnull=False).values_list("pk", "opening"))
+    states = [StateRow(agent, state, start) for agent, state in opening]
+    states += [StateRow(*row) for row in AgentStateChange.objects.filter(at__gt=start, at__lt=until)
+               .order_by("at", "pk").values_list("agent_id", "state", "at").iterator(chunk_size=5000)]
+    alive = Q(contact__arrival__lt=until) & (Q(contact__ended_at__gte=start) | Q(contact__ended_at__isnull=True))
+    handling = [HandlingRow(*row) for row in ContactEvent.objects
+                .filter(alive, kind__in=(_ANSWERED, _DIALLED, _TRANSFERRED, _COMPLETED), at__lt=until)
+                .order_by("at", "pk").values_list("contact_id", "kind", "at", "agent_id", "data__to_agent")
+                .iterator(chunk_size=5000)]
+    return agent_time(states, handling, start, until)
+
+
 def contact_center_kpis(user, day: dt.date | None = None, days: int = 1, by: str = "interval",
                         interval_minutes: int = 30, target_seconds: float = 20) -> dict[str, Any]:
-    """The figures for `days` local days from `day` (default: today), by `by`; supervisors, analysts and
-    administrators (the "staffing" permission, else PermissionDenied). Bad input is a ValidationError naming
-    the field. Each row gets a "label" (an interval's local start, an agent's name, the channel's or tier's name,
-    the queue's skill)."""
+    """The figures for `days` local days from `day` (default: today; the agents' time up to now), by `by`;
+    supervisors, analysts and administrators (the "staffing" permission, else PermissionDenied). Bad input is a
+    ValidationError naming the field. Each row gets a "label" (an interval's local start, an agent's name, the
+    channel's or tier's name, the queue's skill)."""
     require(user, "contact_center.staffing", "view")
     if by not in DIMENSIONS:
         raise ValidationError({"by": _("Group by one of: %(choices)s") % {"choices": ", ".join(DIMENSIONS)}})
@@ -222,13 +419,8 @@ def contact_center_kpis(user, day: dt.date | None = None, days: int = 1, by: str
             not 0 <= target_seconds <= 3600:
         raise ValidationError({"target_seconds": _("A target of 0 to 3600 seconds")})
     start, end = period(day or timezone.localdate(), days)
-    kinds = (_QUEUED, _DIALLED, _ANSWERED, _ABANDONED, _COMPLETED, _TRANSFERRED)
-    rows = (ContactEvent.objects.filter(contact__arrival__gte=start, contact__arrival__lt=end, kind__in=kinds)
-            .order_by().values_list("contact_id", "kind", "at", "agent_id", "contact__channel",
-                                    "contact__direction", "contact__tier", "contact__requirement"))
-    events = [EventRow(contact, kind, at, agent, channel, direction, tier, queue_of(requirement))
-              for contact, kind, at, agent, channel, direction, tier, requirement in rows.iterator(chunk_size=5000)]
-    result = figures(events, start, end, by, interval_minutes, target_seconds)
+    times = read_agent_time(start, min(end, timezone.now()))
+    result = figures(read_events(start, end), start, end, by, interval_minutes, target_seconds, times)
     names = {}
     if by == "agent":
         ids = [row["key"] for row in result["rows"] if row["key"] != NO_AGENT]

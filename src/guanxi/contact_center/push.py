@@ -17,11 +17,15 @@ process disconnects and starts again with the next one.
 
 What is pushed is small (the contact's id and what happened); the desktop fetches the customer's card
 over HTTP, where scope and permissions apply as on every page.
+
+Other sockets of the process that follow contacts (chat.py: the web chat visitors') read the same lines from
+the same poller (`follow`), so a process reads the log once whatever it serves.
 """
 
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -35,11 +39,13 @@ POLL_SECONDS = 0.05
 GAP_SECONDS = 10.0
 PUSHED = frozenset({ContactEvent.Kind.OFFERED, ContactEvent.Kind.EXPIRED, ContactEvent.Kind.DECLINED,
                     ContactEvent.Kind.ANSWERED, ContactEvent.Kind.TRANSFERRED, ContactEvent.Kind.COMPLETED,
-                    ContactEvent.Kind.ABANDONED, ContactEvent.Kind.DIALLED})
+                    ContactEvent.Kind.ABANDONED, ContactEvent.Kind.DIALLED, ContactEvent.Kind.MESSAGE})
 REFUSED = 4403  # the close code of a socket refused: not signed in (fully), or not on the roster
 
 _desktops: dict[int, set["DesktopConsumer"]] = {}  # agent id -> this process's open desktops of that agent
 _poller: asyncio.Task | None = None
+# The other readers of the log in this process: whether each has a socket open, and what it does with a line.
+_followers: list[tuple[Callable[[], bool], Callable[[dict], Awaitable[None]]]] = []
 
 
 class DesktopConsumer(AsyncJsonWebsocketConsumer):
@@ -56,7 +62,7 @@ class DesktopConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.accept()
         _desktops.setdefault(self.agent_id, set()).add(self)
-        _start_polling()
+        start_polling()
 
     async def disconnect(self, code):
         desktops = _desktops.get(getattr(self, "agent_id", None), set())
@@ -70,8 +76,18 @@ def _agent_id_of(user) -> int | None:
     return Agent.objects.filter(user=user).values_list("pk", flat=True).first()
 
 
-def _start_polling() -> None:
-    """One poller per process and event loop, started by the first desktop to connect."""
+def follow(listening: Callable[[], bool], read: Callable[[dict], Awaitable[None]]) -> None:
+    """Have `read` given every line of the log this process's poller reads (each once, committed, in order of
+    discovery), for as long as `listening()` says a socket wants them; `start_polling` when one connects."""
+    _followers.append((listening, read))
+
+
+def _listening() -> bool:
+    return bool(_desktops) or any(listening() for listening, _read in _followers)
+
+
+def start_polling() -> None:
+    """One poller per process and event loop, started by the first socket to connect."""
     global _poller
     loop = asyncio.get_running_loop()
     if _poller is None or _poller.done() or _poller.get_loop() is not loop:
@@ -81,7 +97,7 @@ def _start_polling() -> None:
 async def _poll() -> None:
     newest = None
     gaps: dict[int, float] = {}  # ids skipped over -> since when
-    while _desktops:
+    while _listening():
         try:
             if newest is None:  # what happened before anyone listened stays unsent
                 newest = await database_sync_to_async(_newest_id)()
@@ -95,6 +111,11 @@ async def _poll() -> None:
                     newest = row["id"]
                 if row["kind"] in PUSHED:
                     await _push(row)
+                for _listening_too, read in _followers:
+                    try:
+                        await read(row)
+                    except Exception:  # one reader's failure must cost the desktops and the others nothing
+                        log.exception("a follower of the contact event log failed on line %s", row["id"])
             gaps = {pk: since for pk, since in gaps.items() if now - since < GAP_SECONDS}
         except Exception:  # a database or socket hiccup must not end the push for good
             log.exception("pushing the contact event log to the desktops failed; trying again")

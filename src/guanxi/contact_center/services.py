@@ -40,22 +40,29 @@ import itertools
 import json
 import math
 import operator
+import re
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
 from django.db.models import BooleanField, Count, F, Func, Q
 from django.db.models.fields.json import KeyTransform
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from guanxi.analytics import latest as analytics_latest
 from guanxi.contact_center import erlang
 from guanxi.contact_center.models import (
     Agent,
+    AgentStateChange,
     ContactChannel,
     ContactEvent,
+    Message,
     QueuedContact,
     RoutingPolicyVersion,
     timeline_channel,
@@ -65,9 +72,18 @@ from guanxi.contact_center.routing import Agent as EngineAgent
 from guanxi.contact_center.routing import Contact, RoutingPolicy
 from guanxi.contact_center.routing.model import MAX_PROFICIENCY
 from guanxi.contact_center.simulator import Arrival, Scenario, simulate
-from guanxi.core.scoping import require
+from guanxi.core.models import Notification
+from guanxi.core.notify import TITLE_LENGTH
+from guanxi.core.scoping import may, require
+from guanxi.customers import activities
 from guanxi.customers import services as customer_services
-from guanxi.customers.models import Customer, Direction, Interaction, Tier
+from guanxi.customers.models import ActivityKind, Customer, Direction, Interaction, Tier
+from guanxi.knowledge import services as knowledge_services
+from guanxi.knowledge.models import Article, ArticleStatus
+from guanxi.sales import capture
+from guanxi.sales.models import LeadSource, Product, ProductKind
+from guanxi.service import tickets
+from guanxi.service.models import TicketKind
 
 # ---- staffing ------------------------------------------------------------------------------------
 
@@ -466,7 +482,7 @@ def check_policy(data: Any) -> RoutingPolicy:
     """A policy as it may be saved: valid for the engine (skills the roster knows) and giving every customer
     tier a priority, so that no tier is left unroutable. A ValidationError on "policy" says what is wrong."""
     try:
-        policy = RoutingPolicy.from_dict(data, _roster_skills())
+        policy = RoutingPolicy.from_dict(data, roster_skills())
     except ValueError as exc:
         raise ValidationError({"policy": str(exc)}) from exc
     missing = [tier for tier in Tier.values if tier not in policy.tier_priority]
@@ -513,7 +529,7 @@ def policy_fingerprint(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _roster_skills() -> set[str]:
+def roster_skills() -> set[str]:
     """Every skill an agent on the roster has: what a policy's fallback and expansion steps may name."""
     return {skill for skills in Agent.objects.values_list("skills", flat=True) for skill in skills or {}}
 
@@ -589,9 +605,9 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime, only: tuple[s
         locked.offered_to = agent
         locked.offered_at = now
         locked.save(update_fields=["state", "offered_to", "offered_at"])
-        agent.state = Agent.State.BUSY
+        enter_state([agent], Agent.State.BUSY, now)
         agent.last_assignment_at = now
-        agent.save(update_fields=["state", "last_assignment_at"])
+        agent.save(update_fields=["last_assignment_at"])
         log_event(locked, ContactEvent.Kind.OFFERED, now, agent)
         return locked
     return None
@@ -656,12 +672,14 @@ def _start_outbound(agent_id, customer, channel, party, external_id, now, detail
         raise ValidationError({"extension": _("The agent has no free %(channel)s line (on another contact?)")
                                             % {"channel": ContactChannel(channel).label}})
     contact = QueuedContact.objects.create(
-        channel=channel, direction=Direction.OUTBOUND, state=QueuedContact.State.ASSIGNED, tier=customer.tier,
-        customer=customer, party=party, external_id=external_id, arrival=now, offered_to=agent, offered_at=now)
+        channel=channel, direction=Direction.OUTBOUND, state=QueuedContact.State.ASSIGNED,
+        tier=routing_standing(customer)[0], customer=customer, party=party, external_id=external_id, arrival=now,
+        offered_to=agent, offered_at=now)
     contact.interaction = _timeline_entry(contact, agent.user)
     contact.save(update_fields=["interaction"])
-    agent.state, agent.last_assignment_at = Agent.State.BUSY, now
-    agent.save(update_fields=["state", "last_assignment_at"])
+    enter_state([agent], Agent.State.BUSY, now)
+    agent.last_assignment_at = now
+    agent.save(update_fields=["last_assignment_at"])
     log_event(contact, ContactEvent.Kind.DIALLED, now, agent, **details)
     return contact
 
@@ -700,7 +718,7 @@ def enqueue_contact(
     channel: str,
     requirement: dict | None = None,
     tier: str | None = None,
-    value: float = 0.0,
+    value: float | None = None,
     arrival: dt.datetime | None = None,
     policy: RoutingPolicy | None = None,
     customer: Customer | None = None,
@@ -711,8 +729,9 @@ def enqueue_contact(
     rules: a contact channel, proficiencies 1-5, and a customer tier the policy knows, since a contact of
     another tier would never be claimed.
 
-    A known customer's contact takes the customer's tier (`tier` may be left out, or must agree); an unknown
-    party's is `tier`, standard if not given.
+    A known customer's contact takes the customer's routing standing (`routing_standing`: `tier` may be left
+    out, or must agree; `value` left out is their lifetime value); an unknown party's is `tier`, standard if
+    not given.
 
     A contact no agent on the roster (whatever their state: one on a break comes back) could serve even
     at the policy's widest ring would wait for ever; it is reported and falls back as the policy says,
@@ -723,11 +742,14 @@ def enqueue_contact(
         raise ValidationError({"channel": _("“%(channel)s” is not a contact channel (%(channels)s)")
                                           % {"channel": channel, "channels": ", ".join(ContactChannel.values)}})
     if customer is not None:
-        if tier is not None and tier != customer.tier:
+        served_as, lifetime_value = routing_standing(customer)
+        if tier is not None and tier != served_as:
             raise ValidationError({"tier": _("A known customer's contact takes the customer's tier (%(tier)s), "
-                                             "not “%(asked)s”") % {"tier": customer.tier, "asked": tier}})
-        tier = customer.tier
+                                             "not “%(asked)s”") % {"tier": served_as, "asked": tier}})
+        tier = served_as
+        value = lifetime_value if value is None else value
     tier = Tier.STANDARD if tier is None else tier
+    value = 0.0 if value is None else value
     if tier not in Tier.values:
         raise ValidationError({"tier": _("“%(tier)s” is not a customer tier (%(tiers)s)")
                                        % {"tier": tier, "tiers": ", ".join(Tier.values)}})
@@ -741,6 +763,17 @@ def enqueue_contact(
     contact.save()
     log_event(contact, ContactEvent.Kind.QUEUED, contact.arrival)
     return contact
+
+
+def routing_standing(customer: Customer) -> tuple[str, float]:
+    """The tier and value a customer's contacts are routed by: the higher of the tier given to the customer and
+    the one the value pyramid earns them (a VIP by profit waits like a VIP; the pyramid never lowers a tier given
+    by hand), and their lifetime value (0 if not scored), which a policy's `value_weight` turns into priority
+    within a tier. Read from the scores' own table (analytics), never written onto the customer."""
+    by_pyramid, lifetime_value = analytics_latest.standing(customer.pk)
+    tiers = list(Tier.values)  # best first
+    tier = min((customer.tier, by_pyramid or Tier.STANDARD), key=tiers.index)
+    return tier, lifetime_value or 0.0
 
 
 def log_event(contact: QueuedContact, kind: str, at: dt.datetime, agent: Agent | None = None, **data) -> ContactEvent:
@@ -888,16 +921,61 @@ def _complete(agent_id: int, contact_id: int, summary: str, now: dt.datetime) ->
             customer_services.update_interaction(agent.user, contact.interaction_id, {"summary": summary})
     contact.save(update_fields=["state", "interaction", "ended_at"])
     log_event(contact, ContactEvent.Kind.COMPLETED, now, agent)
-    free_if_idle(agent)
+    free_if_idle(agent, now)
     return True
 
 
-def free_if_idle(agent: Agent) -> None:
+def free_if_idle(agent: Agent, now: dt.datetime | None = None) -> None:
     """A busy agent with no contact left in hand is available again (the caller holds the agent's row lock)."""
     if agent.state == Agent.State.BUSY and not QueuedContact.objects.filter(
             offered_to=agent, state__in=QueuedContact.ACTIVE).exists():
-        agent.state = Agent.State.AVAILABLE
-        agent.save(update_fields=["state"])
+        enter_state([agent], Agent.State.AVAILABLE, now or timezone.now())
+
+
+def enter_state(agents: Iterable[Agent], state: str, now: dt.datetime) -> None:
+    """The one way an agent's state changes, so that the state log (models.AgentStateChange), which occupancy
+    and utilisation are counted from, misses no change. An agent already in `state` is left alone: its time in
+    state runs on. The caller holds the agents' row locks (`lock_agents`), so `agent.state` is the state left."""
+    moving = [agent for agent in agents if agent.state != state]
+    if not moving:
+        return
+    for agent in moving:
+        agent.state, agent.state_since = state, now
+    Agent.objects.filter(pk__in=[agent.pk for agent in moving]).update(state=state, state_since=now)
+    AgentStateChange.objects.bulk_create(AgentStateChange(agent=agent, state=state, at=now) for agent in moving)
+
+
+# A skill is a word a contact's requirement, a policy and the CTI's "skill" name: no spaces or punctuation to
+# mistype, in any script ("warranty", "保险").
+SKILL_NAME = re.compile(r"^[\w-]{1,40}\Z")
+
+
+def set_agent_skills(user, agent_id: int, skills: Any,
+                     now: dt.datetime | None = None) -> list[tuple[QueuedContact, Agent]]:
+    """A supervisor sets an agent's skills ({name: proficiency 1-5}), refused as the admin refuses them
+    (`Agent.clean`, the engine's own rules). A roster change: the waiting contacts nobody can serve any more fall
+    back as the policy says (as `report_unroutable` would), and an agent on duty is offered at once what they may
+    take now (returned, so the channels can be told)."""
+    require(user, "contact_center.agent", "change")
+    if not isinstance(skills, dict):
+        raise ValidationError({"skills": _("must map each skill to a proficiency from 1 to 5")})
+    misnamed = sorted(str(name) for name in skills if not isinstance(name, str) or not SKILL_NAME.match(name))
+    if misnamed:
+        raise ValidationError({"skills": _("A skill is one word of letters, digits, _ or - (at most 40): %(names)s")
+                                         % {"names": ", ".join(misnamed)}})
+    agent = _serialised(_set_skills, agent_id, skills)
+    _serialised(_sweep_unroutable, current_policy())
+    if agent.state not in (Agent.State.AVAILABLE, Agent.State.BUSY):
+        return []
+    return [offer for channel in agent.capacity for offer in dispatch_agent(agent, channel, now)]
+
+
+def _set_skills(agent_id: int, skills: dict) -> Agent:
+    agent = Agent.objects.select_for_update().get(pk=agent_id)
+    agent.skills = skills
+    agent.clean()
+    agent.save(update_fields=["skills"])
+    return agent
 
 
 def _timeline_entry(contact: QueuedContact, user, summary: str = "") -> Interaction:
@@ -922,17 +1000,16 @@ def set_agent_state(agent: Agent, state: str, now: dt.datetime | None = None) ->
     if state not in SETTABLE_STATES:
         raise ValidationError({"state": _("An agent sets themselves available, on a break or offline")})
     now = now or timezone.now()
-    channels = _serialised(_set_state, agent.pk, state)
+    channels = _serialised(_set_state, agent.pk, state, now)
     return [offer for channel in channels for offer in dispatch_agent(agent, channel, now)]
 
 
-def _set_state(agent_id: int, state: str) -> list[str]:
+def _set_state(agent_id: int, state: str, now: dt.datetime) -> list[str]:
     agent = Agent.objects.select_for_update().get(pk=agent_id)
     in_hand = QueuedContact.objects.filter(offered_to=agent, state__in=QueuedContact.ACTIVE).exists()
     if state == Agent.State.OFFLINE and in_hand:
         raise ValidationError({"state": _("Finish the contacts in hand before going offline")})
-    agent.state = Agent.State.BUSY if state == Agent.State.AVAILABLE and in_hand else state
-    agent.save(update_fields=["state"])
+    enter_state([agent], Agent.State.BUSY if state == Agent.State.AVAILABLE and in_hand else state, now)
     return list(agent.capacity) if state == Agent.State.AVAILABLE else []
 
 
@@ -947,14 +1024,14 @@ def decline_offer(agent: Agent, contact_id: int, now: dt.datetime | None = None)
 
 
 def _decline(agent_id: int, contact_id: int, now: dt.datetime):
-    lock_agents(agent_id)
+    agents = lock_agents(agent_id)
     contact = (QueuedContact.objects.select_for_update()
                .filter(pk=contact_id, offered_to_id=agent_id, state=QueuedContact.State.OFFERED).first())
     if contact is None:
         return None
     contact.state, contact.offered_to, contact.offered_at = QueuedContact.State.WAITING, None, None
     contact.save(update_fields=["state", "offered_to", "offered_at"])
-    Agent.objects.filter(pk=agent_id).update(state=Agent.State.BREAK)
+    enter_state(agents, Agent.State.BREAK, now)
     log_event(contact, ContactEvent.Kind.DECLINED, now, Agent(pk=agent_id))
     return contact
 
@@ -996,8 +1073,9 @@ def take_over(agent: Agent, contact: QueuedContact, now: dt.datetime) -> None:
                                             % {"agent": agent, "channel": contact.get_channel_display()}})
     contact.offered_to, contact.offered_at = agent, now
     contact.save(update_fields=["offered_to", "offered_at"])
-    agent.state, agent.last_assignment_at = Agent.State.BUSY, now
-    agent.save(update_fields=["state", "last_assignment_at"])
+    enter_state([agent], Agent.State.BUSY, now)
+    agent.last_assignment_at = now
+    agent.save(update_fields=["last_assignment_at"])
 
 
 def queue_position(contact: QueuedContact) -> int:
@@ -1019,7 +1097,8 @@ def _release_offers(offers, now: dt.datetime) -> list[int]:
     expired = offers.filter(state=QueuedContact.State.OFFERED)
     lock_agents(*expired.values_list("offered_to_id", flat=True))
     lapsed = list(expired.select_for_update().values_list("pk", "offered_to_id"))
-    Agent.objects.filter(pk__in=[agent_id for _pk, agent_id in lapsed]).update(state=Agent.State.BREAK)
+    # read again under the lock (already held, unless an offer changed hands between the two reads)
+    enter_state(lock_agents(*{agent_id for _pk, agent_id in lapsed}), Agent.State.BREAK, now)
     ContactEvent.objects.bulk_create(ContactEvent(contact_id=pk, kind=ContactEvent.Kind.EXPIRED, at=now,
                                                   agent_id=agent_id) for pk, agent_id in lapsed)
     QueuedContact.objects.filter(pk__in=[pk for pk, _agent in lapsed]).update(
@@ -1145,6 +1224,290 @@ class _SkillsWithin(Func):
         return (f"(CASE WHEN json_type({column}, '$.skills') = 'object' "
                 f"THEN json_remove(json_extract({column}, '$.skills'){paths}) = '{{}}' ELSE 1 END)",
                 [*params, *params, *(f"$.{json.dumps(name)}" for name in self.names)])
+
+
+# ---- the agent desktop's tools: wrap-up, transfer, consult, knowledge, records from a contact -------------------
+
+# What came of a contact, chosen when the agent presses Done: kept on the contact's COMPLETED line of the event
+# log ({"wrap_up": code}) for the KPIs to count, and in words on the customer's timeline. A deployment replaces
+# the list with the setting GUANXI_WRAP_UP_CODES ({code: label}); an empty one makes the code optional.
+WRAP_UP_CODES = {
+    "resolved": gettext_lazy("Resolved"),
+    "information": gettext_lazy("Information given"),
+    "follow_up": gettext_lazy("Follow-up needed"),
+    "complaint": gettext_lazy("Complaint logged"),
+    "repair": gettext_lazy("Repair or maintenance booked"),
+    "sales_lead": gettext_lazy("Sales lead"),
+    "callback": gettext_lazy("Call-back promised"),
+    "wrong_number": gettext_lazy("Wrong number"),
+}
+# A contact its channel ended before the agent pressed Done (the caller hung up) stays on the desktop this long
+# for its wrap-up; at most this many at once.
+WRAP_UP_WITHIN = dt.timedelta(hours=12)
+WRAP_UP_SHOWN = 10
+SUGGESTED_ARTICLES = 5
+SUBJECT_CHARS = 200  # of a message without a subject (an SMS, a chat line): its first words say what it is about
+# A script is a published knowledge article tagged SCRIPT_TAG and with the key of the contact's purpose: a skill
+# it asks ("warranty"), an outbound call's consent purpose ("survey"), else GENERAL_SCRIPT. Reviewed, published
+# and versioned like any article, written by supervisors without a release.
+SCRIPT_TAG = "script"
+GENERAL_SCRIPT = "general"
+RECORDS = ("lead", "ticket", "activity")
+
+
+def wrap_up_codes() -> dict[str, str]:
+    """The wrap-up codes offered when a contact is done, {code: label}."""
+    return getattr(settings, "GUANXI_WRAP_UP_CODES", WRAP_UP_CODES)
+
+
+def wrap_up_contact(agent: Agent, contact_id: int, code: str = "", notes: str = "",
+                    now: dt.datetime | None = None) -> QueuedContact:
+    """The agent's Done: what came of the contact (one of `wrap_up_codes()`, required while there are any) and the
+    notes go on its COMPLETED line and on its customer's timeline entry. A contact in hand is completed as
+    `complete_contact` does (its slot frees up); one its channel ended first (the caller hung up) is wrapped up
+    after the fact, once."""
+    codes = wrap_up_codes()
+    if code not in codes and (code or codes):
+        raise ValidationError({"wrap_up": _("“%(code)s” is not a wrap-up code") % {"code": code} if code
+                               else _("Choose what came of the contact (the wrap-up code)")})
+    summary = notes
+    if code:
+        outcome = str(codes[code])
+        summary = _("%(outcome)s: %(notes)s") % {"outcome": outcome, "notes": notes} if notes else outcome
+    contact = _serialised(_wrap_up, agent.pk, contact_id, code, summary, now or timezone.now())
+    if contact is None:
+        raise ValidationError({"contact": _("Contact %(id)s is neither in this agent's hands nor waiting for their "
+                                            "wrap-up") % {"id": contact_id}})
+    return contact
+
+
+def _wrap_up(agent_id: int, contact_id: int, code: str, summary: str, now: dt.datetime) -> QueuedContact | None:
+    user = Agent.objects.select_related("user").get(pk=agent_id).user
+    entry = (QueuedContact.objects.filter(pk=contact_id, offered_to_id=agent_id)
+             .values_list("interaction_id", flat=True).first())
+    if entry is not None and not Interaction.objects.restrict(user, "change").filter(pk=entry).exists():
+        summary = ""  # a timeline entry the agent may not write (a contact passed on from outside their scope)
+    if _complete(agent_id, contact_id, summary, now):
+        line = ContactEvent.objects.filter(contact_id=contact_id, kind=ContactEvent.Kind.COMPLETED).latest("pk")
+    else:
+        line = _unwrapped(agent_id, now).select_for_update().filter(contact_id=contact_id).first()
+        if line is None:
+            return None
+        if summary and entry is not None:
+            customer_services.update_interaction(user, entry, {"summary": summary})
+    line.data = {**line.data, "wrap_up": code}
+    line.save(update_fields=["data"])
+    return QueuedContact.objects.get(pk=contact_id)
+
+
+def _unwrapped(agent_id: int, now: dt.datetime):
+    """The COMPLETED lines of the agent's recent contacts that no Done wrapped up (their channel ended them)."""
+    return (ContactEvent.objects.filter(kind=ContactEvent.Kind.COMPLETED, agent_id=agent_id,
+                                        at__gte=now - WRAP_UP_WITHIN).exclude(data__has_key="wrap_up"))
+
+
+def to_wrap_up(agent: Agent, now: dt.datetime | None = None) -> list[QueuedContact]:
+    """The agent's contacts their channel ended before the agent pressed Done, oldest first: the desktop keeps
+    them until they are wrapped up (while there are wrap-up codes to choose)."""
+    if not wrap_up_codes():
+        return []
+    lines = _unwrapped(agent.pk, now or timezone.now()).order_by("at", "pk")
+    ids = list(lines.values_list("contact_id", flat=True)[:WRAP_UP_SHOWN])
+    return list(QueuedContact.objects.filter(pk__in=ids).select_related("customer").order_by("ended_at", "pk"))
+
+
+def transfer_contact(agent: Agent, contact_id: int, to_agent_id: int | None = None, skill: str = "",
+                     now: dt.datetime | None = None) -> tuple[QueuedContact, list[tuple[QueuedContact, Agent]]]:
+    """The agent passes a contact in hand on: to a colleague, who has it at once if on duty with a free line of
+    its channel (refused, saying so, otherwise), or to the queue of a skill someone on the roster has (routed
+    again, keeping its place by arrival). Logged as a transfer, which the KPIs count. Returns the contact as it
+    is now and the offers made (the contact's, if someone took it from the queue, and the next contact of the
+    agent left free), so that the channels can be told."""
+    now = now or timezone.now()
+    if bool(to_agent_id) == bool(skill):
+        raise ValidationError({"to_agent": _("Choose either a colleague or a queue to transfer to")})
+    if skill and skill not in roster_skills():
+        raise ValidationError({"skill": _("Nobody on the roster has the skill “%(skill)s”") % {"skill": skill}})
+    contact = _serialised(_transfer, agent.pk, contact_id, to_agent_id, skill, now)
+    offers = dispatch(contact, now=now) if contact.state == QueuedContact.State.WAITING else []
+    offers += dispatch_agent(agent, contact.channel, now)
+    contact.refresh_from_db()
+    return contact, offers
+
+
+def _transfer(agent_id: int, contact_id: int, to_agent_id: int | None, skill: str, now: dt.datetime) -> QueuedContact:
+    source, contact, target = _in_hand_with(agent_id, contact_id, to_agent_id)
+    if target is not None:
+        take_over(target, contact, now)
+    else:
+        contact.requirement = checked_requirement(contact.channel, {"skills": {skill: 1}})
+        contact.state, contact.offered_to, contact.offered_at = QueuedContact.State.WAITING, None, None
+        contact.save(update_fields=["offered_to", "offered_at", "requirement", "state"])
+    log_event(contact, ContactEvent.Kind.TRANSFERRED, now, source, to_extension=target.extension if target else "",
+              to_skill=skill, to_agent=target.pk if target else None)
+    free_if_idle(source, now)
+    return contact
+
+
+def _in_hand_with(agent_id: int, contact_id: int,
+                  colleague_id: int | None) -> tuple[Agent, QueuedContact, Agent | None]:
+    """The agent, the contact they are handling and the colleague named, locked in the claim layer's order
+    (agents, then the contact); refused when the agent is not handling the contact, or the colleague is nobody
+    else on the roster, or cannot take a call without an extension."""
+    lock_agents(agent_id, colleague_id)
+    contact = (QueuedContact.objects.select_for_update()
+               .filter(pk=contact_id, offered_to_id=agent_id, state=QueuedContact.State.ASSIGNED).first())
+    if contact is None:
+        raise ValidationError({"contact": _("Only a contact you are handling can be passed on or discussed")})
+    source = Agent.objects.select_related("user").get(pk=agent_id)
+    if not colleague_id:
+        return source, contact, None
+    colleague = Agent.objects.select_related("user").filter(pk=colleague_id).exclude(pk=agent_id).first()
+    if colleague is None:
+        raise ValidationError({"to_agent": _("Choose a colleague on the roster")})
+    if contact.channel == ContactChannel.VOICE and not colleague.extension:
+        raise ValidationError({"to_agent": _("%(agent)s has no extension to put the call through to")
+                                           % {"agent": colleague}})
+    return source, contact, colleague
+
+
+def consult(agent: Agent, contact_id: int, colleague_id: int, question: str = "",
+            now: dt.datetime | None = None) -> tuple[QueuedContact, Agent]:
+    """The agent asks a colleague about a contact in hand and keeps it: the customer stays with the agent (on a
+    call the PBX holds the caller and rings the colleague, voice.consult). The colleague must be on duty with a
+    free line of the contact's channel, as answering takes one; they are notified (with a link to the customer
+    when they may see them), and the request is a line of the contact's event log."""
+    now = now or timezone.now()
+    if not colleague_id:
+        raise ValidationError({"to_agent": _("Choose a colleague to consult")})
+    return _serialised(_consult, agent.pk, contact_id, colleague_id, question.strip()[:500], now)
+
+
+def _consult(agent_id: int, contact_id: int, colleague_id: int, question: str, now: dt.datetime):
+    source, contact, colleague = _in_hand_with(agent_id, contact_id, colleague_id)
+    engine_agent = colleague.to_engine()
+    engine_agent.load = _load(colleague)
+    if colleague.state not in (Agent.State.AVAILABLE, Agent.State.BUSY):
+        raise ValidationError({"to_agent": _("%(agent)s is not taking contacts now (%(state)s)")
+                                           % {"agent": colleague, "state": colleague.get_state_display()}})
+    if not engine_agent.has_room(contact.channel):
+        raise ValidationError({"to_agent": _("%(agent)s has no free %(channel)s line")
+                                           % {"agent": colleague, "channel": contact.get_channel_display()}})
+    log_event(contact, ContactEvent.Kind.COMMAND, now, source, command="consult", to_agent=colleague.pk,
+              to_extension=colleague.extension, question=question)
+    reader = colleague.user
+    sees_customer = (contact.customer_id is not None
+                     and Customer.objects.restrict(reader, "view").filter(pk=contact.customer_id).exists())
+    with translation.override(reader.language or settings.LANGUAGE_CODE):
+        asked = {"agent": source, "channel": contact.get_channel_display(), "question": question}
+        title = (_("%(agent)s asks for your help (%(channel)s): %(question)s") if question
+                 else _("%(agent)s asks for your help (%(channel)s)")) % asked
+    Notification.objects.create(user=reader, title=title[:TITLE_LENGTH],
+                                link=contact.customer.get_absolute_url() if sees_customer else "")
+    return contact, colleague
+
+
+def transfer_choices(agent: Agent, channel: str) -> tuple[list[Agent], list[str]]:
+    """Whom a contact of `channel` may be passed to or discussed with: the agent's colleagues on duty (a call:
+    those with an extension; the transfer checks their room), and the queues, the skills the roster has."""
+    colleagues = (Agent.objects.exclude(pk=agent.pk).filter(state__in=(Agent.State.AVAILABLE, Agent.State.BUSY))
+                  .select_related("user").order_by("user__username", "pk"))
+    if channel == ContactChannel.VOICE:
+        colleagues = colleagues.exclude(extension="")
+    return list(colleagues), sorted(roster_skills())
+
+
+def _purposes(contact: QueuedContact) -> list[str]:
+    """What the contact is for, as script keys: the skills it asks, the most asked first, then the consent purpose
+    an outbound call was made for."""
+    skills = (contact.requirement or {}).get("skills") or {}
+    keys = sorted(skills, key=lambda skill: (-skills[skill], skill))
+    if contact.direction == Direction.OUTBOUND:
+        dialled = contact.events.filter(kind=ContactEvent.Kind.DIALLED).values_list("data", flat=True).first() or {}
+        keys += [dialled["purpose"]] if dialled.get("purpose") else []
+    return keys
+
+
+def _subject_of(contact: QueuedContact) -> str:
+    """What the customer wrote about: the subject of their first message, or its first words (an SMS, a chat)."""
+    first = (Message.objects.filter(contact=contact, direction=Direction.INBOUND).order_by("at", "pk")
+             .values("subject", "body").first())
+    return "" if first is None else first["subject"] or first["body"][:SUBJECT_CHARS]
+
+
+def suggested_articles(user, contact: QueuedContact, car_models: list[str]) -> list[Article]:
+    """Published articles the agent may answer this contact from: the knowledge base's own search, in the user's
+    scope, for the words of the contact's purpose (its skill), the customer's cars and what the customer wrote;
+    scripts are left out (the card shows the contact's own). None for a user who may not read articles."""
+    if not may(user, Article.permission_key, "view"):
+        return []
+    words = [*(key.replace("_", " ") for key in _purposes(contact)), *car_models, _subject_of(contact)]
+    found = knowledge_services.search(" ".join(words), user, limit=SUGGESTED_ARTICLES * 4)
+    scripts = set(Article.objects.filter(pk__in=[article.pk for article in found], tags__name=SCRIPT_TAG)
+                  .values_list("pk", flat=True))
+    return [article for article in found if article.pk not in scripts][:SUGGESTED_ARTICLES]
+
+
+def script_for(user, contact: QueuedContact) -> Article | None:
+    """The script for the contact's purpose (see SCRIPT_TAG), the first purpose that has one, else the general
+    script; the newest when several are tagged alike. None when there is none the user may read."""
+    if not may(user, Article.permission_key, "view"):
+        return None
+    keys = [*_purposes(contact), GENERAL_SCRIPT]
+    scripts = Article.objects.restrict(user, "view").filter(status=ArticleStatus.PUBLISHED, tags__name=SCRIPT_TAG)
+    tagged = (Article.tags.through.objects.filter(article__in=scripts.values("pk"), tag__name__in=keys)
+              .order_by("-article_id").values_list("tag__name", "article_id"))
+    newest: dict[str, int] = {}
+    for key, article_id in tagged:
+        newest.setdefault(key, article_id)
+    chosen = next((newest[key] for key in keys if key in newest), None)
+    return None if chosen is None else Article.objects.get(pk=chosen)
+
+
+def record_choices(user) -> dict[str, Any]:
+    """What the card's one-click records offer the user: the kinds they may create (their permissions), the
+    ticket and activity types, and the catalog's car models for a lead."""
+    return {
+        "lead": may(user, "sales.lead", "add"), "ticket": may(user, "service.ticket", "add"),
+        "activity": may(user, "customers.activity", "add"), "ticket_kinds": TicketKind.choices,
+        "activity_kinds": ActivityKind.choices,
+        "car_models": list(Product.objects.filter(kind=ProductKind.MODEL, active=True).order_by("name")
+                           .values_list("name", flat=True)),
+    }
+
+
+def record_from_contact(agent: Agent, contact_id: int, kind: str, data: dict):
+    """A sales lead, a service ticket or a follow-up activity (due tomorrow morning) for the customer of a
+    contact in hand, with the agent's notes, made by the owning app's own service as the agent: their
+    permissions and scope apply there (a customer the agent may not see is refused as on any page), and the
+    record is audited and announced like any other. `data`: notes, and model (a lead's car model of interest),
+    ticket_kind or activity_kind."""
+    if kind not in RECORDS:
+        raise ValidationError({"kind": _("One of: %(kinds)s") % {"kinds": ", ".join(RECORDS)}})
+    contact = (QueuedContact.objects.select_related("offered_to__user", "interaction")
+               .filter(pk=contact_id, offered_to=agent, state__in=QueuedContact.ACTIVE).first())
+    if contact is None:
+        raise ValidationError({"contact": _("Contact %(id)s is not being handled by this agent") % {"id": contact_id}})
+    if contact.customer_id is None:
+        raise ValidationError({"customer": _("Find or add the customer first: the record will be theirs")})
+    user, notes = contact.offered_to.user, (data.get("notes") or "").strip()
+    headline = (notes.splitlines()[0][:200] if notes
+                else _("Contact center: %(channel)s") % {"channel": contact.get_channel_display()})
+    if kind == "lead":
+        model = (data.get("model") or "").strip()
+        if not model:
+            raise ValidationError({"model": _("Name the car model the customer is interested in")})
+        return capture.capture_lead(user, {"customer_id": contact.customer_id, "model": model, "note": notes,
+                                           "source": LeadSource.HOTLINE})
+    if kind == "ticket":
+        return tickets.open_ticket(user, {"customer_id": contact.customer_id, "kind": data.get("ticket_kind"),
+                                          "subject": headline, "description": notes,
+                                          "channel": timeline_channel(contact.channel)})
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    return activities.schedule_activity(
+        user, {"kind": data.get("activity_kind") or None, "summary": headline, "note": notes,
+               "due_at": timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(10)))},
+        customer_pk=contact.customer_id, link=contact.interaction)
 
 
 # ---- helpers -------------------------------------------------------------------------------------

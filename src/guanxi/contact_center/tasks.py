@@ -4,7 +4,7 @@ Every minute: offers nobody answered within the reservation timeout go back to t
 agents on break), any agent with a free slot is offered the best waiting contact for it (a call is
 then put through by the telephony gateway), and the waiting queue is checked against the roster so that no contact waits
 unseen for an agent who no longer exists. Every ten minutes: the nonces of signed webhooks too old
-to be replayed are forgotten.
+to be replayed are forgotten. Every morning: the call lists filled by a rule get the customers it finds that day.
 """
 
 import logging
@@ -12,7 +12,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from guanxi.contact_center import services, voice, webhooks
+from guanxi.contact_center import outbound, services, voice, webhooks
 from guanxi.core.jobs import as_job
 
 log = logging.getLogger(__name__)
@@ -41,3 +41,12 @@ def report_unroutable() -> int:
 @db_periodic_task(crontab(minute="*/10"))
 def forget_old_webhook_receipts() -> int:
     return webhooks.forget_old_receipts()
+
+
+@db_periodic_task(crontab(hour="6", minute="30"))
+def build_call_lists() -> dict[str, int]:
+    """Before the floor opens, so that the day's follow-up calls are waiting when the agents sign in."""
+    with as_job():
+        counts = outbound.run_rules()
+    log.info("call lists: %(added)d customers added, %(skipped)d skipped", counts)
+    return counts

@@ -2,15 +2,17 @@
 render."""
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.contact_center import services
-from guanxi.contact_center.forms import PolicyForm, StaffingForm, initial_data, policy_initial
+from guanxi.contact_center import ivr, services
+from guanxi.contact_center.forms import IvrMenuForm, PolicyForm, StaffingForm, initial_data, policy_initial
 from guanxi.contact_center.policies import TIERS
 from guanxi.core.generic import form_errors_from
 from guanxi.core.scoping import may, require
@@ -105,3 +107,37 @@ def _comparison(results):
          else proposed[tier]["service_level"] - current[tier]["service_level"]}
         for tier in (*TIERS, "overall") if tier in proposed and tier in current
     ]
+
+
+IVR_FIGURES_DAYS = 7
+
+
+@login_required
+def ivr_menu(request):
+    """The voice menu in force (as an outline), what it did in the last week (containment, where callers went),
+    its history, and its editor."""
+    require(request.user, "contact_center.ivrmenuversion", "view")
+    data = ivr.menu_data()
+    form = IvrMenuForm(initial={"menu": json.dumps(data, ensure_ascii=False, indent=2)})
+    if request.method == "POST":
+        form = IvrMenuForm(request.POST)
+        if form.is_valid():
+            try:
+                ivr.save_menu(request.user, form.cleaned_data["menu"], form.cleaned_data["note"])
+            except ValidationError as exc:
+                form_errors_from(form, exc)
+            else:
+                messages.success(request, _("The voice menu is saved and in force."))
+                return redirect("contact_center:ivr_menu")
+    until = timezone.now()
+    figures = ivr.figures(until - dt.timedelta(days=IVR_FIGURES_DAYS), until)
+    labels = ivr.key_labels(data)
+    busiest = max((row["calls"] for row in figures["keys"]), default=0)
+    for row in figures["keys"]:
+        row["label"] = labels.get((row["node"], row["key"]), "")
+        row["width"] = round(100 * row["calls"] / busiest) if busiest else 0
+    return render(request, "contact_center/ivr_menu.html", {
+        "form": form, "outline": ivr.outline(data), "prompt": data.get("menu", {}).get("prompt", ""),
+        "figures": figures, "days": IVR_FIGURES_DAYS, "history": ivr.menu_history(request.user),
+        "may_save": may(request.user, "contact_center.ivrmenuversion", "add"),
+    })

@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.contact_center import services
+from guanxi.contact_center import ivr, services
 from guanxi.contact_center.gateways import telephony
 from guanxi.contact_center.models import Agent, ContactChannel, ContactEvent, QueuedContact
 from guanxi.customers import services as customer_services
@@ -38,21 +38,35 @@ _DIGITS = re.compile(r"^[0-9*#]{1,32}$")
 
 
 def call_offered(call_id: str, caller: str, at: dt.datetime | None = None, skill: str = "") -> dict:
-    """A call reached the center: queue it (once, however often the PBX retries) and say where it goes."""
+    """A call reached the center: the voice menu (ivr.py) if one is in force and the PBX has not chosen a skill
+    itself, else queue it (once, however often the PBX retries) and say where it goes."""
     at = at or timezone.now()
     contact = _call(call_id, missing_ok=True)
     if contact is None:
+        in_menu = ivr.session_in_menu(call_id, lock=False)
+        if in_menu is not None:  # the PBX offered it again while the caller is choosing
+            return ivr.current(in_menu)
         reached = customer_services.customers_reached_at(ContactKind.PHONE, caller)
-        requirement = {"skills": {skill: 1}} if skill else None
-        try:
-            with transaction.atomic():
-                contact = services.enqueue_contact(VOICE, requirement=requirement, arrival=at, external_id=call_id,
-                                                   party=caller, customer=reached[0] if len(reached) == 1 else None)
-        except IntegrityError:  # the same call offered twice at once: the other request queued it
-            contact = _call(call_id)
-        connect_offers(services.dispatch(contact, now=at), but=contact)
-        contact.refresh_from_db()
+        customer = reached[0] if len(reached) == 1 else None
+        answer = None if skill else ivr.start(call_id, caller, customer, at)
+        if answer is not None:
+            return answer
+        contact = _queued(call_id, caller, customer, skill, at)
     return decision(contact)
+
+
+def _queued(call_id: str, caller: str, customer, skill: str, at: dt.datetime) -> QueuedContact:
+    """The call in the queue for `skill` ("" for any agent), offered at once if an agent is free."""
+    requirement = {"skills": {skill: 1}} if skill else None
+    try:
+        with transaction.atomic():
+            contact = services.enqueue_contact(VOICE, requirement=requirement, arrival=at, external_id=call_id,
+                                               party=caller, customer=customer)
+    except IntegrityError:  # the same call offered twice at once: the other request queued it
+        contact = _call(call_id)
+    connect_offers(services.dispatch(contact, now=at), but=contact)
+    contact.refresh_from_db()
+    return contact
 
 
 def call_answered(call_id: str, extension: str, at: dt.datetime | None = None) -> dict:
@@ -86,11 +100,36 @@ def call_missed(call_id: str, at: dt.datetime | None = None) -> dict:
 
 
 def keys_pressed(call_id: str, digits: str, at: dt.datetime | None = None) -> dict:
-    """DTMF keys the caller pressed, kept in the log (the IVR's menus read them)."""
+    """DTMF keys the caller pressed: a step in the voice menu while the caller is in it (the answer is the next
+    menu, an answer to read out, or the queue chosen), else kept in the contact's log."""
     if not _DIGITS.match(digits or ""):
         raise ValidationError({"digits": _("Keys are 1 to 32 of 0-9, * and #")})
+    at = at or timezone.now()
+    with transaction.atomic():
+        in_menu = ivr.session_in_menu(call_id)
+        if in_menu is not None:
+            return _menu_step(in_menu, ivr.press(in_menu, digits, at), at)
     contact = _call(call_id)
-    services.log_event(contact, ContactEvent.Kind.DTMF, at or timezone.now(), digits=digits)
+    services.log_event(contact, ContactEvent.Kind.DTMF, at, digits=digits)
+    return decision(contact)
+
+
+def no_input(call_id: str, at: dt.datetime | None = None) -> dict:
+    """The caller pressed nothing in time at a menu: read it again, or, past its retries, take its default."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        in_menu = ivr.session_in_menu(call_id)
+        if in_menu is None:
+            raise ValidationError({"call_id": _("Call “%(call)s” is not in the voice menu") % {"call": call_id}})
+        return _menu_step(in_menu, ivr.press(in_menu, "", at), at)
+
+
+def _menu_step(session, outcome, at: dt.datetime) -> dict:
+    """The menu's answer, or the call queued for the skill the caller chose (one transaction with the step)."""
+    if not isinstance(outcome, ivr.ToQueue):
+        return outcome
+    contact = _queued(session.call_id, session.caller, session.customer, outcome.skill, at)
+    ivr.queued(session, contact)
     return decision(contact)
 
 
@@ -117,19 +156,48 @@ def call_transferred(call_id: str, extension: str = "", skill: str = "", at: dt.
             contact.save(update_fields=["offered_to", "offered_at", "requirement", "state"])
         services.log_event(contact, ContactEvent.Kind.TRANSFERRED, at, source,
                            to_extension=extension, to_skill=skill, to_agent=target.pk if target else None)
-        services.free_if_idle(source)
+        services.free_if_idle(source, at)
     if target is None:
         connect_offers(services.dispatch(contact, now=at), but=contact)
     connect_offers(services.dispatch_agent(source, VOICE, now=at))
     return decision(_call(call_id))
 
 
+def transfer(agent: Agent, contact_id: int, to_agent_id: int | None = None, skill: str = "",
+             now: dt.datetime | None = None) -> QueuedContact:
+    """A transfer the agent makes from the desktop (services.transfer_contact). Unlike `call_transferred`, the
+    PBX has not done it: a call is put through to the colleague's extension, or taken off the agent's and held
+    in the queue until someone is offered it, through the gateway once committed; every offer made on the way
+    is connected as usual."""
+    contact, offers = services.transfer_contact(agent, contact_id, to_agent_id, skill, now)
+    if contact.channel == VOICE and contact.state == QueuedContact.State.ASSIGNED:
+        transaction.on_commit(functools.partial(telephony().connect, contact, contact.offered_to.extension))
+    elif contact.channel == VOICE and contact.state == QueuedContact.State.WAITING:
+        transaction.on_commit(functools.partial(telephony().hold, contact))
+    connect_offers(offers)
+    return contact
+
+
+def consult(agent: Agent, contact_id: int, colleague_id: int, question: str = "",
+            now: dt.datetime | None = None) -> QueuedContact:
+    """The agent consults a colleague from the desktop (services.consult); on a call the PBX does the audio: it
+    holds the caller and rings the colleague's extension from the agent's, told through the gateway."""
+    contact, colleague = services.consult(agent, contact_id, colleague_id, question, now)
+    if contact.channel == VOICE:
+        transaction.on_commit(functools.partial(telephony().consult, contact, agent.extension, colleague.extension))
+    return contact
+
+
 def call_ended(call_id: str, at: dt.datetime | None = None) -> dict:
-    """The call is over: handled, or abandoned before anyone answered; either way the agent it held is free and
-    takes the next waiting call (connected through the gateway). Said twice, nothing more happens."""
+    """The call is over: handled, or abandoned before anyone answered (in the queue or in the voice menu); either
+    way the agent it held is free and takes the next waiting call (connected through the gateway). Said twice,
+    nothing more happens."""
     at = at or timezone.now()
     freed = None
     with transaction.atomic():
+        in_menu = ivr.session_in_menu(call_id)
+        if in_menu is not None:
+            return ivr.hung_up(in_menu, at)
         contact = _locked_with_its_agent(call_id)
         if contact.state == QueuedContact.State.ASSIGNED:
             freed = contact.offered_to
@@ -141,7 +209,7 @@ def call_ended(call_id: str, at: dt.datetime | None = None) -> dict:
             contact.save(update_fields=["state", "ended_at", "offered_to", "offered_at"])
             services.log_event(contact, ContactEvent.Kind.ABANDONED, at, freed)
             if freed is not None:
-                services.free_if_idle(freed)
+                services.free_if_idle(freed, at)
     if freed is not None:
         connect_offers(services.dispatch_agent(freed, VOICE, now=at))
     return decision(_call(call_id))

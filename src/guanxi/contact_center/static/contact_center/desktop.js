@@ -1,10 +1,11 @@
 // The agent desktop: a WebSocket says when something happened to one of the agent's contacts (push.py);
-// the page then reloads its contact list and, for a new offer, pops the caller's card.
+// the page then reloads its contact list and, for a new offer, pops the caller's card (again once answered:
+// the card of a contact in hand carries the tools to transfer it or make records of it).
 (function () {
   var root = document.getElementById("desktop");
   if (!root || typeof htmx === "undefined") return;
   var link = document.getElementById("desktop-link");
-  var POPS = { offered: true, dialled: true, transferred: true };
+  var POPS = { offered: true, dialled: true, transferred: true, answered: true };
   var REFUSED = 4403; // signed out, second factor still due, or no longer on the roster: reload to sign in
   var wait = 1000;
 
@@ -14,6 +15,16 @@
   function pop(contactId) {
     var url = root.dataset.card.replace(/\/0\/$/, "/" + contactId + "/");
     htmx.ajax("GET", url, { target: "#desktop-pop" });
+  }
+  // A customer wrote again on a conversation on screen: its messages are read again, the reply being typed kept.
+  function newMessage(contactId) {
+    var panel = document.getElementById("conversation-" + contactId);
+    var thread = document.getElementById("thread-" + contactId);
+    if (panel && thread) {
+      htmx.ajax("GET", panel.dataset.url, { target: thread, select: "#thread-" + contactId, swap: "outerHTML" });
+    } else if (panel) {
+      htmx.ajax("GET", panel.dataset.url, { target: panel, swap: "outerHTML" });
+    }
   }
   function connect() {
     var socket = new WebSocket(root.dataset.socket);
@@ -26,6 +37,7 @@
       var event = JSON.parse(message.data);
       refresh();
       if (POPS[event.kind]) pop(event.contact);
+      if (event.kind === "message") newMessage(event.contact);
     };
     socket.onclose = function (closed) {
       link.textContent = link.dataset.offline;

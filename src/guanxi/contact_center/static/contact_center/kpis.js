@@ -1,4 +1,5 @@
-// The figures chart: contacts offered and answered per group (bars) and the service level (line, right axis).
+// The figures chart: contacts offered and answered per group (bars), the service level and the agents' occupancy
+// (lines, right axis).
 (function () {
   var node = document.getElementById("kpi-chart");
   var source = document.getElementById("kpi-data");
@@ -8,9 +9,9 @@
   var chart = echarts.init(node, null, { renderer: "svg" });
   chart.setOption({
     animation: false,
-    color: ["#c5d3f6", "#2458d6", "#c8102e"],
+    color: ["#c5d3f6", "#2458d6", "#c8102e", "#1f8a5b"],
     tooltip: { trigger: "axis" },
-    legend: { top: 0, data: [n.offered, n.answered, n.service_level] },
+    legend: { top: 0, data: [n.offered, n.answered, n.service_level, n.occupancy] },
     grid: { left: 48, right: 48, top: 36, bottom: 28 },
     xAxis: { type: "category", data: data.labels, axisTick: { alignWithLabel: true } },
     yAxis: [
@@ -21,7 +22,9 @@
       { name: n.offered, type: "bar", data: data.offered, barMaxWidth: 22 },
       { name: n.answered, type: "bar", data: data.answered, barMaxWidth: 22 },
       { name: n.service_level, type: "line", yAxisIndex: 1, data: data.service_level, connectNulls: false,
-        symbolSize: 6, lineStyle: { width: 2.5 } }
+        symbolSize: 6, lineStyle: { width: 2.5 } },
+      { name: n.occupancy, type: "line", yAxisIndex: 1, data: data.occupancy, connectNulls: false,
+        symbolSize: 6, lineStyle: { width: 2, type: "dashed" } }
     ]
   });
   window.addEventListener("resize", function () { chart.resize(); });

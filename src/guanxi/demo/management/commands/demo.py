@@ -5,7 +5,8 @@ the org tree, create one user per role (first, so that the interactions the load
 who at the dealer or the call center logged them), top the data set up to --customers (an
 interrupted load is finished, a complete one left alone), plan each user a day of activities, set
 up lead distribution and capture leads for prospects (worked by the dealers), open a month of
-service tickets and work orders at the demo station, and score the
+service tickets and work orders at the demo station, put the contact center's floor to work
+(agents and the last hours of contacts, for the wallboard), and score the
 customers once (the worker scores them again every night).
 """
 
@@ -16,6 +17,8 @@ from guanxi.analytics.models import ScoringRun
 from guanxi.core.audit import Channel, audit_context
 from guanxi.demo.activities import plan_demo_days
 from guanxi.demo.bookings import seed_demo_bookings
+from guanxi.demo.floor import seed_demo_floor
+from guanxi.demo.ivr import seed_demo_ivr
 from guanxi.demo.knowledge import seed_knowledge
 from guanxi.demo.leads import (
     capture_demo_leads,
@@ -61,7 +64,9 @@ class Command(BaseCommand):
             open_demo_work_orders(seed)
             answer_demo_surveys(seed)
             seed_demo_bookings(seed)
+            seed_demo_floor(seed)
             seed_knowledge()
+            seed_demo_ivr(seed)
         if not ScoringRun.objects.filter(state=ScoringRun.State.PUBLISHED).exists():
             call_command("score", stdout=self.stdout)
         self.stdout.write("\nDemo logins:\n" + format_logins(logins))

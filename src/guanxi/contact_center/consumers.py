@@ -1,0 +1,13 @@
+"""What the contact center does when other apps' events arrive (registered in apps.py)."""
+
+from guanxi.contact_center.models import IvrSession, Message, QueuedContact
+
+
+def forget_erased(event) -> None:
+    """An erased customer's numbers, addresses and texts leave the contact center too: the messages' senders,
+    subjects and texts, the parties of their contacts and the callers of their voice-menu calls. What stays is
+    that the contacts happened, when and on which channel, for the figures."""
+    contacts = QueuedContact.objects.filter(customer_id=event.object_id)
+    Message.objects.filter(contact__in=contacts).update(sender="", recipient="", subject="", body="")
+    IvrSession.objects.filter(customer_id=event.object_id).update(caller="")
+    contacts.update(party="")
