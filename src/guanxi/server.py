@@ -18,7 +18,9 @@ port (`serve_websockets`): one asyncio loop holds every socket, and the HTTP wor
 measured shape. The page finds it on its own host at that port (GUANXI_WEBSOCKET_PORT).
 """
 
+import math
 import multiprocessing
+import os
 
 from granian import Granian
 from granian.constants import Interfaces
@@ -28,8 +30,9 @@ DB_SECONDS = "10"  # each statement's budget under the server, unless GUANXI_DB_
 # How long a worker may take to stop before it is killed. Without a limit a worker told to stop while it was
 # still starting (SIGTERM to the process group seconds after `guanxi serve`) was seen to hang for good, its
 # server waiting on it, or, once `guanxi serve` gave up, orphaned. An HTTP request in flight gets its database
-# budget to finish; the WebSocket worker less, as it is under cli._child's own 10 s.
-HTTP_STOP_SECONDS = int(DB_SECONDS) + 5
+# budget (GUANXI_DB_SECONDS, as in force) and this much more to finish; the WebSocket worker less, as it is under
+# cli._child's own 10 s.
+HTTP_STOP_GRACE_SECONDS = 5
 WEBSOCKET_STOP_SECONDS = 3
 
 
@@ -54,6 +57,11 @@ def serve_websockets(host: str, port: int) -> None:
     ).serve()
 
 
+def _http_stop_seconds() -> int:
+    """The database budget in force (cli._serve sets GUANXI_DB_SECONDS before serving) and the grace."""
+    return math.ceil(float(os.environ.get("GUANXI_DB_SECONDS", DB_SECONDS))) + HTTP_STOP_GRACE_SECONDS
+
+
 def serve(host: str, port: int, workers: int) -> None:
     """Serves guanxi.wsgi until stopped (Ctrl+C or SIGTERM)."""
     Granian(
@@ -65,5 +73,5 @@ def serve(host: str, port: int, workers: int) -> None:
         blocking_threads=1,  # one request at a time per worker: one database connection, kept
         log_level=LogLevels.warning,
         respawn_failed_workers=True,
-        workers_kill_timeout=HTTP_STOP_SECONDS,
+        workers_kill_timeout=_http_stop_seconds(),
     ).serve()

@@ -167,6 +167,18 @@ def test_a_name_outside_the_catalogue_is_refused_naming_it_and_nothing_is_saved(
     assert Customer.objects.count() == 3
 
 
+def test_the_api_saves_no_chart_the_user_s_role_may_not_read_as_the_form_offers_none(client, users, seeded):
+    dealer = users[Role.DEALER_SALES]  # may build dashboards, is no contact-center supervisor
+    dashboard = _dashboard(dealer, charts=())
+    client.force_login(dealer)
+    refused = client.post(f"{API}/dashboards/{dashboard.pk}/charts",
+                          {"measure": "offered", "dimension": "contact_channel"}, content_type="application/json")
+    assert refused.status_code == 403 and not dashboard.charts.exists()
+    made = client.post(f"{API}/dashboards/{dashboard.pk}/charts", {"measure": "customers", "dimension": "tier"},
+                       content_type="application/json")
+    assert made.status_code == 201
+
+
 def test_the_chart_form_shows_the_same_refusal_beside_the_field(client, users, seeded):
     analyst = users[Role.ANALYST]
     dashboard = _dashboard(analyst, charts=())

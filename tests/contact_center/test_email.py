@@ -111,16 +111,24 @@ def test_a_mail_is_routed_to_an_agent_answered_in_its_thread_and_the_customer_s_
         deliver(port, written(subject="Re: 保养预约", text="好的，谢谢！", Message_ID="<second@example.cn>",
                               In_Reply_To=sent["Message-ID"], References=f"<first@example.cn> {sent['Message-ID']}"))
         assert QueuedContact.objects.count() == 1
+
+        # someone else who saw the thread (a forward, a copy) answers it: naming the thread proves nothing, so it is
+        # their own conversation, not the customer's contact, and not shown as the customer
+        outsider = written(sender="someone@else.example", subject="Re: 保养预约", text="我也想预约",
+                           Message_ID="<outsider@example.cn>", In_Reply_To=sent["Message-ID"])
+        deliver(port, outsider)
+        stranger = Message.objects.get(external_id="outsider@example.cn").contact
+        assert stranger.pk != contact.pk and stranger.customer_id is None
         assert list(contact.messages.values_list("direction", flat=True)) == ["in", "out", "in"]
         services.complete_contact(agent, contact.pk)
 
-        # an answer once the contact is over starts a new one for the same customer, even from another address
-        later = written(sender="zhang@work.example.cn", subject="Re: 保养预约", text="能改到周日吗？",
+        # an answer once the contact is over starts a new one for the same customer
+        later = written(subject="Re: 保养预约", text="能改到周日吗？",
                         Message_ID="<third@example.cn>", In_Reply_To="<second@example.cn>")
         deliver(port, later)
         deliver(port, later)  # delivered twice: filed once
-        newer = QueuedContact.objects.exclude(pk=contact.pk).get()
-        assert (newer.customer_id, newer.party, newer.offered_to_id) == (zhang.pk, "zhang@work.example.cn", agent.pk)
+        newer = QueuedContact.objects.exclude(pk__in=(contact.pk, stranger.pk)).get()
+        assert (newer.customer_id, newer.offered_to_id) == (zhang.pk, agent.pk)
         assert list(newer.messages.values_list("external_id", flat=True)) == ["third@example.cn"]
 
 

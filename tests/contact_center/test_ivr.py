@@ -104,6 +104,8 @@ def test_a_pbx_that_chose_the_skill_itself_or_retries_offered_is_not_sent_round_
     assert first["options"] != retried["options"]
     assert pbx("ended", "m-6")["action"] == "hangup"
     assert IvrSession.objects.get(call_id="m-6").outcome == IvrSession.Outcome.ABANDONED
+    again = pbx("offered", "m-6", caller="13912345678")  # offered again after the caller hung up: not the menu
+    assert again["action"] == "hangup" and not QueuedContact.objects.filter(external_id="m-6").exists()
 
 
 def test_containment_and_the_keys_callers_press_are_reported(saved, floor):
@@ -127,6 +129,7 @@ def test_containment_and_the_keys_callers_press_are_reported(saved, floor):
     (lambda m: m["menu"]["options"].update({"A": {"label": "x", "queue": ""}}), "menu.options.A"),
     (lambda m: m["menu"]["options"]["0"].update(menu={"prompt": "p", "options": {}}), "menu.options.0"),
     (lambda m: m["menu"].update(default="9"), "menu.default"),
+    (lambda m: m["menu"].update(default=["0"]), "menu.default"),  # not a key at all: a form error, not a 500
     (lambda m: m.update(skip_tiers=["platinum"]), "skip_tiers"),
     (lambda m: m.update(max_retries=99), "max_retries"),
     (lambda m: m["menu"].update(prompt=" "), "menu.prompt"),

@@ -189,13 +189,18 @@ def test_the_caller_s_card_of_a_text_contact_loads_its_conversation(users, custo
 
 def test_erasing_a_customer_blanks_their_messages_and_numbers_in_the_contact_center(users, customers):
     zhang = customers["zhang"]
-    filed = sent("sms", message_id="sms-e1", sender="+86 138 0013 8000", text="我的地址是上海市…")
+    agent = on_roster(users[Role.AGENT])
+    filed = sent("sms", message_id="sms-e1", sender="+86 138 0013 8000", recipient="10690000", text="我的地址是上海市…")
+    services.accept_offer(agent, filed["contact_id"])
+    messaging.reply(users[Role.AGENT], filed["contact_id"], "好的")
     other = sent("sms", message_id="sms-e2", sender="021 5555 0101", text="你们几点关门？")  # nobody's
     customer_services.erase_customer(users[Role.ADMIN], zhang.pk)
     outbox.dispatch()
     message = Message.objects.get(external_id="sms-e1")
     assert (message.sender, message.body) == ("", "")
     assert QueuedContact.objects.get(pk=filed["contact_id"]).party == ""
+    assert not any("to" in data for data in ContactEvent.objects.filter(contact_id=filed["contact_id"])
+                   .values_list("data", flat=True))  # where the gateway sent the reply
     assert ContactEvent.objects.filter(contact_id=filed["contact_id"], kind=ContactEvent.Kind.QUEUED).exists()
     assert Message.objects.get(external_id="sms-e2").body == "你们几点关门？"  # another party's stays
     assert QueuedContact.objects.get(pk=other["contact_id"]).party == "021 5555 0101"

@@ -233,6 +233,24 @@ def test_a_dealer_user_builds_lists_only_over_its_own_customers(users, customers
     assert (states(rule_list), counts) == ({"张伟": ("pending", "")}, {"added": 1, "skipped": 0})
 
 
+def test_an_outcome_said_on_a_call_in_hand_frees_the_line_for_the_next_waiting_call(
+        users, customers, settings, django_capture_on_commit_callbacks):
+    settings.GUANXI_CALLING_HOURS = (0, 24)
+    zhang = customers["zhang"]
+    consent(users, zhang)
+    agent = make_agent(users[Role.AGENT], "8001")
+    call_list, _counts = filter_list(users[Role.SUPERVISOR], filters={"q": "张"})
+    entry = outbound.call_entry(users[Role.AGENT], call_list.entries.get().pk)
+    pbx("answered", entry.last_contact.external_id, extension="8001")
+    waiting = pbx("offered", "in-1", caller="13912345678")  # the agent is on the list call: it waits
+    assert waiting["action"] == "queue"
+    with django_capture_on_commit_callbacks(execute=True):  # the PBX is told once the offer is committed
+        outbound.record_outcome(users[Role.AGENT], entry.pk, "resolved")
+    offered = QueuedContact.objects.get(external_id="in-1")
+    assert (offered.state, offered.offered_to_id) == (QueuedContact.State.OFFERED, agent.pk)
+    assert ContactEvent.objects.filter(contact=offered, kind="command", data__command="connect").exists()
+
+
 def test_bad_lists_are_refused_naming_the_field_and_nothing_is_kept(users, customers):
     supervisor = users[Role.SUPERVISOR]
 
@@ -244,6 +262,7 @@ def test_bad_lists_are_refused_naming_the_field_and_nothing_is_kept(users, custo
     assert refused(name="") == {"name"}
     assert refused(purpose="telemarketing") == {"purpose"}
     assert refused(max_attempts=11) == {"max_attempts"}
+    assert refused(max_attempts=0) == {"max_attempts"}  # said, and wrong: not taken as "the default"
     assert refused(retry_minutes=1) == {"retry_minutes"}
     assert refused(source="rule") == {"rule"}
     assert refused(filters={"colour": "red"}) == {"filters"}

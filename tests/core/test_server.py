@@ -47,7 +47,7 @@ def server(tmp_path):
         raise AssertionError(process.stdout.read().decode())
     yield f"http://127.0.0.1:{port}", env
     os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)  # server.HTTP_STOP_SECONDS for a worker stopped while it was starting
+    process.wait(timeout=30)  # the HTTP workers' kill timeout (server.serve) for a worker stopped while starting
 
 
 class Browser:

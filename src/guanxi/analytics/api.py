@@ -100,6 +100,7 @@ class ChartApi(ModelApi):
     parent_path = "dashboards"
     parent_field = "dashboard"
     create_schema = ChartIn
+    queryset = staticmethod(lambda rows: rows.select_related("dashboard"))  # a titled chart reads its dashboard
 
     def create(self, user, data, parent_pk):
         """Adds a chart to one of your dashboards: a measure, what it is split by, filters, a chart type."""

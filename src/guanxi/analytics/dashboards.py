@@ -579,10 +579,7 @@ def chart_data(user, measure, dimension, filters) -> ChartData:
     """The chart's figures over what the user may see. ValidationError for a name outside the
     catalogue, PermissionDenied where the user's roles may not read the measure; over the time
     budget the database stops the query (OperationalError, core.budget.is_over_budget)."""
-    definition = check(measure, dimension, filters)
-    splits = [definition.dimension, *(DIMENSIONS[name] for name in definition.filters)]
-    if not definition.measure.readable_by(user) or not all(split.readable_by(user) for split in splits):
-        raise PermissionDenied(_("Your role may not see these figures."))
+    definition = _readable(user, check(measure, dimension, filters))
     with time_budget(chart_seconds()):
         if definition.measure.provider is not None:
             rows = definition.measure.provider(user, definition.dimension.key)
@@ -706,11 +703,20 @@ def create_dashboard(user, data: dict) -> Dashboard:
     return dashboard
 
 
+def _readable(user, definition):
+    """The definition, if the user's roles may read its measure and every dimension it splits or filters by (what
+    the page's form offers); PermissionDenied otherwise."""
+    splits = [definition.dimension, *(DIMENSIONS[name] for name in definition.filters)]
+    if not definition.measure.readable_by(user) or not all(split.readable_by(user) for split in splits):
+        raise PermissionDenied(_("Your role may not see these figures."))
+    return definition
+
+
 def add_chart(user, dashboard_pk: int, data: dict) -> Chart:
     """A chart on one of the user's dashboards (404 for any other), checked against the catalogue
     first; at the end unless a position is given."""
     dashboard = get_restricted(user, Dashboard, dashboard_pk, "change")
-    definition = check(data["measure"], data["dimension"], data.get("filters", {}))
+    definition = _readable(user, check(data["measure"], data["dimension"], data.get("filters", {})))
     position = data.get("position")
     if position is None:
         last = dashboard.charts.aggregate(last=Max("position"))["last"]

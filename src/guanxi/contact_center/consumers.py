@@ -1,13 +1,21 @@
 """What the contact center does when other apps' events arrive (registered in apps.py)."""
 
-from guanxi.contact_center.models import IvrSession, Message, QueuedContact
+from guanxi.contact_center.models import ContactEvent, IvrSession, Message, QueuedContact
+
+# what the gateways' commands in the event log say of where a call or message went
+ADDRESSES = ("to", "number")
 
 
 def forget_erased(event) -> None:
     """An erased customer's numbers, addresses and texts leave the contact center too: the messages' senders,
-    subjects and texts, the parties of their contacts and the callers of their voice-menu calls. What stays is
-    that the contacts happened, when and on which channel, for the figures."""
+    subjects and texts, the parties of their contacts, the numbers in the commands sent for them and the callers
+    of their voice-menu calls. What stays is that the contacts happened, when and on which channel, for the
+    figures."""
     contacts = QueuedContact.objects.filter(customer_id=event.object_id)
     Message.objects.filter(contact__in=contacts).update(sender="", recipient="", subject="", body="")
     IvrSession.objects.filter(customer_id=event.object_id).update(caller="")
     contacts.update(party="")
+    commands = ContactEvent.objects.filter(contact__in=contacts, kind=ContactEvent.Kind.COMMAND)
+    for command in commands.only("pk", "data"):
+        command.data = {key: value for key, value in command.data.items() if key not in ADDRESSES}
+        command.save(update_fields=["data"])

@@ -206,7 +206,8 @@ def consult(request, pk: int):
 
 def _colleague(request) -> int | None:
     chosen = request.POST.get("to_agent", "")
-    return int(chosen) if chosen.isdigit() else None
+    # ASCII digits of a database id only ("²".isdigit() is true, and a huge number overflows the column)
+    return int(chosen) if chosen.isascii() and chosen.isdigit() and len(chosen) <= 18 else None
 
 
 def _answer(request, context: dict, status: int = 200):

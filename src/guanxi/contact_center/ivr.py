@@ -106,7 +106,7 @@ def _check_level(menu: Any, where: str, depth: int, skills: set[str]) -> None:
         raise _invalid(f"{where}.options", _("must give 1 to %(most)s keys") % {"most": MAX_OPTIONS})
     for key, option in options.items():
         _check_option(key, option, f"{where}.options.{key}", depth, skills)
-    if "default" in menu and menu["default"] not in options:
+    if "default" in menu and (not isinstance(menu["default"], str) or menu["default"] not in options):
         raise _invalid(f"{where}.default", _("must be one of this menu's keys"))
 
 
@@ -220,15 +220,18 @@ def start(call_id: str, caller: str, customer: Customer | None, at: dt.datetime)
         with transaction.atomic():
             session = IvrSession.objects.create(call_id=call_id, caller=caller, customer=customer, menu=version,
                                                 started_at=at, path=[_step(at, "", None, "menu")])
-    except IntegrityError:  # the PBX sent "offered" twice at once: the other request started the menu
-        session = IvrSession.objects.get(call_id=call_id)
+    except IntegrityError:  # offered before: twice at once (the other request started the menu), or after the
+        session = IvrSession.objects.select_related("menu", "customer").get(call_id=call_id)  # caller hung up
+        if session.outcome != IvrSession.Outcome.IN_MENU:
+            return _answer(session, "hangup")
     return current(session)
 
 
 def session_in_menu(call_id: str, lock: bool = True) -> IvrSession | None:
     """The call's menu session while the caller is still choosing (locked for a step, inside its transaction)."""
-    sessions = IvrSession.objects.select_for_update() if lock else IvrSession.objects
-    return sessions.select_related("menu").filter(call_id=call_id, outcome=IvrSession.Outcome.IN_MENU).first()
+    sessions = IvrSession.objects.select_for_update(of=("self",)) if lock else IvrSession.objects
+    return (sessions.select_related("menu", "customer")
+            .filter(call_id=call_id, outcome=IvrSession.Outcome.IN_MENU).first())
 
 
 def current(session: IvrSession, action: str = "menu", **extra) -> dict:

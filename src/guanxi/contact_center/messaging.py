@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -115,8 +116,8 @@ def _conversation(incoming: Incoming) -> tuple[QueuedContact | None, Customer | 
             return None, None
         earlier = (Message.objects.filter(channel=incoming.channel, external_id__in=named)
                    .select_related("contact__customer").order_by("-at", "-pk").first())
-        if earlier is None:
-            return None, None
+        if earlier is None or not _same_correspondent(earlier.contact, incoming.sender):
+            return None, None  # naming the thread is no proof: mail from someone else is their own conversation
         if earlier.contact.state in OPEN:
             return earlier.contact, None
         customer = earlier.contact.customer
@@ -124,6 +125,15 @@ def _conversation(incoming: Incoming) -> tuple[QueuedContact | None, Customer | 
     open_contact = (QueuedContact.objects.filter(channel=incoming.channel, party=incoming.sender[:200], state__in=OPEN)
                     .order_by("-arrival", "-pk").first())
     return open_contact, None
+
+
+def _same_correspondent(contact: QueuedContact, sender: str) -> bool:
+    """The mail is from whom the conversation is with: the address it began from, or another of that customer's."""
+    if contact.party.casefold() == sender[:200].casefold():
+        return True
+    return contact.customer_id is not None and any(
+        customer.pk == contact.customer_id for customer in customer_services.customers_reached_at(ContactKind.EMAIL,
+                                                                                               sender))
 
 
 def _customer_of(channel: str, sender: str, claimed: tuple[tuple[str, str], ...] = ()) -> Customer | None:
@@ -246,7 +256,8 @@ def _new_id(contact: QueuedContact) -> str:
     """Our own reference of an outbound message: an e-mail's Message-ID (on the sending domain), or the id the
     gateway is given for an SMS or WeChat message."""
     if contact.channel == ContactChannel.EMAIL:
-        return f"{uuid.uuid4().hex}@{settings.DEFAULT_FROM_EMAIL.rpartition('@')[2] or 'guanxi.local'}"
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]  # "Guanxi <service@x.cn>" too
+        return f"{uuid.uuid4().hex}@{domain or 'guanxi.local'}"
     return f"guanxi-{uuid.uuid4()}"
 
 

@@ -84,7 +84,7 @@ def create_list(user, data: dict, now: dt.datetime | None = None) -> tuple[CallL
         name=str(data.get("name") or "").strip(), purpose=data.get("purpose") or "", owner=user,
         org_unit_id=user.primary_unit_id, mode=data.get("mode") or CallList.Mode.PREVIEW,
         source=data.get("source") or CallList.Source.FILTER, rule=data.get("rule") or "",
-        max_attempts=data.get("max_attempts") or 3, retry_minutes=data.get("retry_minutes") or 120)
+        max_attempts=data.get("max_attempts", 3), retry_minutes=data.get("retry_minutes", 120))
     call_list.full_clean(exclude=["owner", "org_unit", "filters"])
     _check_retry_rules(call_list)
     customers = None
@@ -324,7 +324,8 @@ def call_entry(user, entry_id: int, now: dt.datetime | None = None) -> CallListE
     now = now or timezone.now()
     with transaction.atomic():
         entry = (CallListEntry.objects.restrict(user).select_for_update(of=("self",))
-                 .select_related("call_list", "customer").filter(pk=entry_id).first())
+                 .select_related("call_list", "customer")
+                 .filter(pk=entry_id, customer__in=Customer.objects.restrict(user, "view")).first())
         if entry is None:
             raise Http404(_("No such record, or not one you may see."))
         _check_workable(entry)
@@ -345,11 +346,17 @@ def call_entry(user, entry_id: int, now: dt.datetime | None = None) -> CallListE
             raise ValidationError({"entry": _("It is outside the calling hours (%(start)s:00 to %(end)s:00) where "
                                               "%(customer)s lives") % {"start": start, "end": end,
                                                                        "customer": entry.customer}})
+        # taken for this agent and committed before the PBX is told to dial: the PBX's first event about the call
+        # must find it, and no lock is held across the telephone system's answer
+        entry.state, entry.agent = Entry.DIALLING, agent
+        entry.save(update_fields=["state", "agent", "updated_at"])
+    try:
         contact = voice.dial(user, entry.customer_id, entry.call_list.purpose, now)
-        entry.state, entry.agent, entry.last_contact = Entry.DIALLING, agent, contact
-        entry.attempts += 1
-        entry.next_attempt_at = None
-        entry.save(update_fields=["state", "agent", "last_contact", "attempts", "next_attempt_at", "updated_at"])
+    except Exception:
+        CallListEntry.objects.filter(pk=entry.pk, state=Entry.DIALLING).update(state=Entry.PENDING, agent=None)
+        raise
+    entry.last_contact, entry.attempts, entry.next_attempt_at = contact, entry.attempts + 1, None
+    entry.save(update_fields=["last_contact", "attempts", "next_attempt_at", "updated_at"])
     return entry
 
 
@@ -415,6 +422,10 @@ def record_outcome(user, entry_id: int, code: str, notes: str = "", now: dt.date
             wrapped.next_entry = dial_next(user, entry.call_list_id, now)
         except ValidationError as exc:
             wrapped.next_refused = " ".join(exc.messages)
+    if wrapped.next_entry is None:  # a line left free takes the next waiting contact, as after the desktop's Done
+        agent.refresh_from_db()
+        for channel in agent.capacity:
+            voice.connect_offers(cc_services.dispatch_agent(agent, channel, now))
     return wrapped
 
 

@@ -1337,6 +1337,14 @@ def transfer_contact(agent: Agent, contact_id: int, to_agent_id: int | None = No
 
 def _transfer(agent_id: int, contact_id: int, to_agent_id: int | None, skill: str, now: dt.datetime) -> QueuedContact:
     source, contact, target = _in_hand_with(agent_id, contact_id, to_agent_id)
+    pass_on(contact, source, target, skill, now)
+    return contact
+
+
+def pass_on(contact: QueuedContact, source: Agent, target: Agent | None, skill: str, now: dt.datetime) -> None:
+    """A transfer, wherever it was asked (the desktop, the PBX): the colleague takes the contact over, or it goes
+    back to the queue for `skill`; logged, and the agent left is free if nothing else is in hand. The caller holds
+    the agents' and the contact's locks."""
     if target is not None:
         take_over(target, contact, now)
     else:
@@ -1346,7 +1354,6 @@ def _transfer(agent_id: int, contact_id: int, to_agent_id: int | None, skill: st
     log_event(contact, ContactEvent.Kind.TRANSFERRED, now, source, to_extension=target.extension if target else "",
               to_skill=skill, to_agent=target.pk if target else None)
     free_if_idle(source, now)
-    return contact
 
 
 def _in_hand_with(agent_id: int, contact_id: int,

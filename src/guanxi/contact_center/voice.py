@@ -148,15 +148,7 @@ def call_transferred(call_id: str, extension: str = "", skill: str = "", at: dt.
         if target is not None and target.pk == contact.offered_to_id:
             return decision(_call(call_id))  # to the agent who has it: nothing to do
         source = contact.offered_to
-        if target is not None:
-            services.take_over(target, contact, at)
-        else:
-            contact.requirement = services.checked_requirement(VOICE, {"skills": {skill: 1}})
-            contact.state, contact.offered_to, contact.offered_at = QueuedContact.State.WAITING, None, None
-            contact.save(update_fields=["offered_to", "offered_at", "requirement", "state"])
-        services.log_event(contact, ContactEvent.Kind.TRANSFERRED, at, source,
-                           to_extension=extension, to_skill=skill, to_agent=target.pk if target else None)
-        services.free_if_idle(source, at)
+        services.pass_on(contact, source, target, skill, at)
     if target is None:
         connect_offers(services.dispatch(contact, now=at), but=contact)
     connect_offers(services.dispatch_agent(source, VOICE, now=at))
