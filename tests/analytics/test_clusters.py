@@ -4,11 +4,9 @@ each user may see."""
 
 import datetime as dt
 import functools
-from io import StringIO
 
 import numpy as np
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 from threadpoolctl import threadpool_limits
@@ -86,42 +84,6 @@ def test_customers_that_differ_in_nothing_are_close_to_the_average_and_too_few_a
     assert clusters.traits_of(profile) == []
     with pytest.raises(TooLittleHistory, match="at least 50 needed"):
         clusters.cluster(_groups()[0][:40])
-
-
-@pytest.mark.django_db
-def test_the_demo_base_gets_one_cluster_score_per_scored_customer_shown_on_the_360_page_and_the_clusters_page(client):
-    call_command("demo", customers=300, seed=7, no_progress=True, stdout=StringIO())
-    published = ScoringRun.objects.filter(state=ScoringRun.State.PUBLISHED)
-    rfm, run = published.get(model=ScoreModel.RFM), published.get(model=ScoreModel.CLUSTER)
-    scored = set(rfm.scores.values_list("customer_id", flat=True))
-    assert run.customers == len(scored) > 50
-    assert set(run.scores.values_list("customer_id", flat=True)) == scored
-    assert 2 <= run.figures["k"] <= 8
-    assert sorted(run.scores.values_list("value", flat=True).distinct()) == list(range(1, run.figures["k"] + 1))
-    spend = {score.customer_id: dict(score.reasons)["spend"] for score in rfm.scores.all()}
-    for score in run.scores.all():
-        reasons = dict(score.reasons)
-        mine = dict(zip(clusters.FEATURES, reasons["figures"]))
-        assert mine["sale_spend"] + mine["service_spend"] == pytest.approx(spend[score.customer_id])
-        assert reasons["traits"] == run.figures["clusters"][int(score.value) - 1]["traits"]
-
-    client.force_login(User.objects.get(username=Role.ADMIN))
-    score = next(score for score in run.scores.all() if dict(score.reasons)["traits"])
-    page = client.get(reverse("customers:detail", args=[score.customer_id]), HTTP_ACCEPT_LANGUAGE="en")
-    with translation.override("en"):
-        name = cluster_name(dict(score.reasons)["traits"])
-    assert "Customer cluster" in page.content.decode() and f"<strong>{name}</strong>" in page.content.decode()
-    response = client.get(reverse("analytics:clusters"), HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200
-    assert sum(profile.size for profile in response.context["seen"].profiles) == run.customers
-    assert name in response.content.decode()
-
-    out = StringIO()
-    call_command("clusters", stdout=out)
-    assert f"{run.customers:,} customers, k = {run.figures['k']}" in out.getvalue()
-    newest = published.filter(model=ScoreModel.CLUSTER).order_by("-id")
-    assert newest.count() == 2  # the history is kept; the page shows the newest
-    assert client.get(reverse("analytics:clusters")).context["seen"].run == newest.first()
 
 
 def _clustered(customers):

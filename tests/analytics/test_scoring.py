@@ -9,9 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from guanxi.analytics import latest, scoring, warehouse
+from guanxi.analytics import clusters, latest, scoring, warehouse
+from guanxi.analytics.cards import cluster_name
 from guanxi.analytics.models import Score, ScoreModel, ScoringRun
 from guanxi.cli import main
 from guanxi.core import outbox
@@ -19,14 +20,13 @@ from guanxi.core.models import User
 from guanxi.core.roles import Role
 from guanxi.customers import services
 from guanxi.customers.models import Customer, Interaction
+from tests.conftest import shared_demo
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
-    """300 demo customers, scored once by `guanxi demo` itself (the warehouse in the test's own folder)."""
-    call_command("demo", customers=300, seed=7, no_progress=True, stdout=StringIO())
+# 300 demo customers, scored once by `guanxi demo` itself
+demo_data, demo = shared_demo(customers=300, seed=7)
 
 
 def published(model):
@@ -169,18 +169,35 @@ def test_a_small_bases_repurchase_model_ranks_too_poorly_to_publish_and_says_so(
     assert "strong model AUC" in run.message and "is below 0.700" in run.message
 
 
-def test_churn_risk_beats_months_since_service_on_a_later_held_out_period_and_shows_why(client):
-    call_command("demo", customers=3000, seed=11, no_progress=True, stdout=StringIO())
-    run = published(ScoreModel.CHURN).get()
-    figures = run.figures
-    assert figures["held_out_owners"] > 500
-    assert figures["auc"] > figures["baseline_auc"] > 0.6
-    assert figures["top_decile_lift"] > 2
-    assert any("months_since_service" in rule for rule in figures["rules"])
-    risky = run.scores.filter(label="high").order_by("-value").first()
-    safe = run.scores.filter(label="low").order_by("value").first()
-    assert risky.value > 0.5 > 0.2 > safe.value
+def test_the_demo_base_gets_a_cluster_score_per_scored_customer_shown_on_the_360_and_clusters_pages(demo, client):
+    runs = ScoringRun.objects.filter(state=ScoringRun.State.PUBLISHED)
+    rfm, run = runs.get(model=ScoreModel.RFM), runs.get(model=ScoreModel.CLUSTER)
+    scored = set(rfm.scores.values_list("customer_id", flat=True))
+    assert run.customers == len(scored) > 50
+    assert set(run.scores.values_list("customer_id", flat=True)) == scored
+    assert 2 <= run.figures["k"] <= 8
+    assert sorted(run.scores.values_list("value", flat=True).distinct()) == list(range(1, run.figures["k"] + 1))
+    spend = {score.customer_id: dict(score.reasons)["spend"] for score in rfm.scores.all()}
+    for score in run.scores.all():
+        reasons = dict(score.reasons)
+        mine = dict(zip(clusters.FEATURES, reasons["figures"]))
+        assert mine["sale_spend"] + mine["service_spend"] == pytest.approx(spend[score.customer_id])
+        assert reasons["traits"] == run.figures["clusters"][int(score.value) - 1]["traits"]
+
     client.force_login(User.objects.get(username=Role.ADMIN))
-    page = client.get(reverse("customers:detail", args=[risky.customer_id]), HTTP_ACCEPT_LANGUAGE="en")
-    assert "Churn risk" in page.content.decode() and "High · " in page.content.decode()
-    assert "months since the last service" in page.content.decode()
+    score = next(score for score in run.scores.all() if dict(score.reasons)["traits"])
+    page = client.get(reverse("customers:detail", args=[score.customer_id]), HTTP_ACCEPT_LANGUAGE="en")
+    with translation.override("en"):
+        name = cluster_name(dict(score.reasons)["traits"])
+    assert "Customer cluster" in page.content.decode() and f"<strong>{name}</strong>" in page.content.decode()
+    response = client.get(reverse("analytics:clusters"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert sum(profile.size for profile in response.context["seen"].profiles) == run.customers
+    assert name in response.content.decode()
+
+    out = StringIO()
+    call_command("clusters", stdout=out)
+    assert f"{run.customers:,} customers, k = {run.figures['k']}" in out.getvalue()
+    newest = runs.filter(model=ScoreModel.CLUSTER).order_by("-id")
+    assert newest.count() == 2  # the history is kept; the page shows the newest
+    assert client.get(reverse("analytics:clusters")).context["seen"].run == newest.first()

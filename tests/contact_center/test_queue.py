@@ -215,6 +215,35 @@ def test_an_expired_offer_is_refused_and_goes_back_to_the_queue(users):
     assert services.accept_offer(colleague, contact.pk, POLICY, T0 + dt.timedelta(seconds=30)).state == "assigned"
 
 
+def test_an_agent_is_offered_only_callers_whose_record_it_may_open(customers, users):
+    """A dealer's own agent (sales staff answering the dealer's line) was offered a caller of another dealer
+    and could not open the record it was meant to answer; the call center sees everyone."""
+    dealer_agent = make_agent(users[Role.DEALER_SALES])
+    wang = services.enqueue_contact("voice", customer=customers["wang"], arrival=T0 - dt.timedelta(seconds=30))
+    unknown = services.enqueue_contact("voice", arrival=T0 - dt.timedelta(seconds=20))
+    zhang = services.enqueue_contact("voice", customer=customers["zhang"], arrival=T0 - dt.timedelta(seconds=10))
+    assert services.claim_next_contact(dealer_agent, now=T0).pk == unknown.pk  # wang (D-GZ1) is older, not its
+    services.complete_contact(dealer_agent, unknown.pk)
+    assert services.claim_next_contact(dealer_agent, now=T0).pk == zhang.pk
+    services.complete_contact(dealer_agent, zhang.pk)
+    assert services.claim_next_contact(dealer_agent, now=T0) is None
+    call_center = make_agent(users[Role.AGENT], extension="8000")  # a call goes to an agent with a telephone
+    assert services.dispatch(wang, now=T0) == [(wang, call_center)]
+
+
+def test_a_colleague_who_may_not_open_the_customer_is_refused_a_transfer(customers, users):
+    agent = make_agent(users[Role.AGENT], capacity={"voice": 1})
+    dealer_agent = make_agent(users[Role.DEALER_SALES], capacity={"voice": 1}, extension="8001")
+    agent.extension = "8000"
+    agent.save()
+    wang = services.enqueue_contact("voice", customer=customers["wang"], arrival=T0)
+    services.claim_next_contact(agent, now=T0)
+    services.accept_offer(agent, wang.pk, now=T0)
+    with pytest.raises(ValidationError) as error:
+        services.transfer_contact(agent, wang.pk, to_agent_id=dealer_agent.pk, now=T0)
+    assert "may not open this customer's record" in error.value.message_dict["to_agent"][0]
+
+
 def test_a_user_is_on_the_roster_once(users):
     make_agent(users[Role.AGENT])
     with pytest.raises(IntegrityError), transaction.atomic():

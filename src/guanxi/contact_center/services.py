@@ -74,7 +74,7 @@ from guanxi.contact_center.routing.model import MAX_PROFICIENCY
 from guanxi.contact_center.simulator import Arrival, Scenario, simulate
 from guanxi.core.models import Notification
 from guanxi.core.notify import TITLE_LENGTH
-from guanxi.core.scoping import may, require
+from guanxi.core.scoping import may, require, sees_everything
 from guanxi.customers import activities
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import ActivityKind, Customer, Direction, Interaction, Tier
@@ -574,7 +574,8 @@ def _serialised(operation, *args, **kwargs):
 
 def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime, only: tuple[str, ...] | None = None,
            skip_locked: bool = False):
-    agent = Agent.objects.select_for_update(skip_locked=skip_locked).filter(pk=agent_id).first()
+    agent = (Agent.objects.select_for_update(skip_locked=skip_locked, of=("self",)).select_related("user")
+             .filter(pk=agent_id).first())
     if agent is None:  # skip_locked: another transaction is working with this agent right now
         return None
     engine_agent = agent.to_engine()
@@ -584,7 +585,7 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime, only: tuple[s
     if not channels:
         return None
     eligible = []
-    for contact in _candidates(engine_agent, channels, policy, now):
+    for contact in _candidates(engine_agent, channels, policy, now, _within_reach_of(agent.user)):
         waited = (now - contact.arrival).total_seconds()
         rings = policy.ladder(contact.requirement_for_engine())
         # SQL narrowed the rows; the engine's own rule decides
@@ -688,7 +689,7 @@ def _free_agents_in_choice_order(contact: QueuedContact, policy: RoutingPolicy, 
     waited = (now - contact.arrival).total_seconds()
     rings = policy.ladder(contact.requirement_for_engine())
     ring = rings[min(policy.step_at(waited), len(rings) - 1)]
-    agents = list(Agent.objects.filter(state__in=(Agent.State.AVAILABLE, Agent.State.BUSY)))
+    agents = list(Agent.objects.filter(state__in=(Agent.State.AVAILABLE, Agent.State.BUSY)).select_related("user"))
     if contact.channel == ContactChannel.VOICE:
         agents = [agent for agent in agents if agent.extension]
     loads: dict[int, dict[str, int]] = defaultdict(dict)
@@ -699,7 +700,7 @@ def _free_agents_in_choice_order(contact: QueuedContact, policy: RoutingPolicy, 
     for agent in agents:
         engine_agent = agent.to_engine()
         engine_agent.load = loads[agent.pk]
-        if engine_agent.has_room(contact.channel) and ring.is_met_by(engine_agent):
+        if engine_agent.has_room(contact.channel) and ring.is_met_by(engine_agent) and _may_take(agent, contact):
             free.append(agent)
     never = dt.datetime.min.replace(tzinfo=dt.UTC)
     if policy.agent_choice == "fewest_today":
@@ -1113,8 +1114,21 @@ def _load(agent: Agent) -> dict[str, int]:
     return load
 
 
+def _within_reach_of(user) -> Q:
+    """Contacts of no known customer or of a customer the agent's user may open: a dealer's own agents
+    are never offered a caller whose record they could not open (the call center's agents see everyone)."""
+    if sees_everything(user):
+        return Q()
+    return Q(customer__isnull=True) | Q(customer__in=Customer.objects.restrict(user).values("pk"))
+
+
+def _may_take(agent: Agent, contact: QueuedContact) -> bool:
+    return (contact.customer_id is None or sees_everything(agent.user)
+            or Customer.objects.restrict(agent.user).filter(pk=contact.customer_id).exists())
+
+
 def _candidates(agent: EngineAgent, channels: list[str], policy: RoutingPolicy,
-                now: dt.datetime) -> list[QueuedContact]:
+                now: dt.datetime, within_reach: Q) -> list[QueuedContact]:
     """The oldest waiting contacts the agent may take, per tier and channel with room (and, with a service-
     level target, the oldest of each still within it, who go before those past it).
 
@@ -1124,7 +1138,7 @@ def _candidates(agent: EngineAgent, channels: list[str], policy: RoutingPolicy,
     query on databases that can bound each part of a UNION ALL (PostgreSQL), one per group otherwise.
     """
     asked, eligible = _eligible_for(agent, policy, now)
-    waiting = QueuedContact.objects.alias(**asked).filter(eligible, state=QueuedContact.State.WAITING)
+    waiting = QueuedContact.objects.alias(**asked).filter(eligible, within_reach, state=QueuedContact.State.WAITING)
     target = policy.service_level_target_seconds
     groups = []
     for tier in policy.tier_priority:
@@ -1374,6 +1388,9 @@ def _in_hand_with(agent_id: int, contact_id: int,
         raise ValidationError({"to_agent": _("Choose a colleague on the roster")})
     if contact.channel == ContactChannel.VOICE and not colleague.extension:
         raise ValidationError({"to_agent": _("%(agent)s has no extension to put the call through to")
+                                           % {"agent": colleague}})
+    if not _may_take(colleague, contact):
+        raise ValidationError({"to_agent": _("%(agent)s may not open this customer's record")
                                            % {"agent": colleague}})
     return source, contact, colleague
 
