@@ -1,7 +1,7 @@
 """Web chat (issue 11, item 2): a visitor's widget talks to guanxi.asgi's ws/chat/ socket. Their lines become a
-routed chat contact on the customer their phone or e-mail names, the agent's reply and the end of the contact
-reach their open widgets, a reload continues the conversation, a flood is refused and not filed, and only pages
-of the allowed sites may open the socket."""
+routed chat contact (the customer their phone or e-mail names put to the agent to confirm), the agent's reply
+and the end of the contact reach their open widgets, a reload continues the conversation, a flood is refused
+and not filed, and only pages of the allowed sites may open the socket."""
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -60,8 +60,7 @@ def _in_thread(function, *args):
 
 
 @SOCKETS
-def test_a_visitor_s_line_is_routed_on_their_customer_answered_in_their_widget_and_ended_by_the_agent(
-        users, customers):
+def test_a_visitor_s_line_is_routed_confirmed_as_the_customer_answered_in_their_widget_and_ended(users, customers):
     zhang, agent_user = customers["zhang"], users[Role.AGENT]
     agent = on_roster(agent_user)
 
@@ -70,12 +69,15 @@ def test_a_visitor_s_line_is_routed_on_their_customer_answered_in_their_widget_a
         first = await said(socket, "车灯亮了怎么办？")
         assert (first["type"], first["from"], first["text"]) == ("message", "visitor", "车灯亮了怎么办？")
         contact = await _in_thread(lambda: QueuedContact.objects.select_related("customer").get(pk=first["contact"]))
-        assert (contact.channel, contact.customer, contact.offered_to_id) == ("chat", zhang, agent.pk)
+        # a typed number is a claim: put to the agent, not taken (nor the customer's tier)
+        assert (contact.channel, contact.customer, contact.offered_to_id) == ("chat", None, agent.pk)
+        assert (contact.claimed_customer_id, contact.tier) == (zhang.pk, "standard")
         assert contact.party.startswith("张先生 · 138 0013 8000 · #")
         assert (await said(socket, "是黄色的灯"))["contact"] == contact.pk  # the open conversation
 
         await _in_thread(services.accept_offer, agent, contact.pk)
         assert await socket.receive_json_from(timeout=5) == {"type": "joined", "contact": contact.pk}
+        await _in_thread(services.identify_party, agent, contact.pk, zhang.pk)  # asked what only 张伟 would know
         await _in_thread(messaging.reply, agent_user, contact.pk, "请尽快到店检查，我们为您预约。")
         reply = await socket.receive_json_from(timeout=5)  # written by a web worker, read from the event log
         assert (reply["type"], reply["from"], reply["text"]) == ("message", "agent", "请尽快到店检查，我们为您预约。")
@@ -105,15 +107,16 @@ def test_a_visitor_s_line_is_routed_on_their_customer_answered_in_their_widget_a
 
 
 @SOCKETS
-def test_an_e_mail_names_the_customer_and_details_naming_two_customers_or_none_leave_an_unknown_party(
-        users, customers):
+def test_typed_details_naming_one_customer_are_a_claim_and_naming_two_or_none_no_claim(users, customers):
     on_roster(users[Role.AGENT])
 
     async def customer_of(**details):
         socket, _token = await started(**details)
         line = await said(socket, "你好")
         await socket.disconnect()
-        return await _in_thread(lambda: QueuedContact.objects.get(pk=line["contact"]).customer_id)
+        contact = await _in_thread(lambda: QueuedContact.objects.get(pk=line["contact"]))
+        assert contact.customer_id is None  # whatever they typed
+        return contact.claimed_customer_id
 
     assert async_to_sync(customer_of)(email="zhang.wei@example.cn") == customers["zhang"].pk
     assert async_to_sync(customer_of)(phone="13800138000", email="nobody@example.cn") == customers["zhang"].pk

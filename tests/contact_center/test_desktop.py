@@ -44,7 +44,7 @@ def test_only_agents_on_the_roster_have_a_desktop_and_see_only_their_own_contact
     """The desktop's isolation matrix: every desktop route is 403 for a user not on the roster (whatever the
     role), and a card or step of another agent's contact is 404, changing nothing."""
     colleague = on_roster(users["other_dealer"], "8009")
-    theirs = voice.call_offered("theirs", "13800138000")
+    theirs = voice.call_offered("theirs", "13700137000")  # 王芳, a customer of theirs
     assert theirs["extension"] == "8009"
     client = signed_in(users[role])
     routes = [reverse_(name) for name in PAGES] + [reverse_("contact_center:desktop_card", theirs["contact_id"])]

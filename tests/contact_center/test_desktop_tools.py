@@ -5,7 +5,7 @@ within what the agent may see and do."""
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from guanxi.contact_center import voice
 from guanxi.contact_center.models import Agent, ContactEvent, QueuedContact
@@ -292,3 +292,42 @@ def test_consulting_a_colleague_keeps_the_customer_with_the_agent_and_asks_the_p
     assert busy.status_code == 422 and "has no free Voice line" in busy.content.decode()
     with pytest.raises(ValidationError):
         voice.consult(first, contact_id, first.pk)  # oneself is no colleague
+
+
+def test_an_unknown_party_is_tied_to_the_customer_the_agent_checked_and_only_one_in_the_agent_s_scope(
+        users, customers):
+    """A chat visitor's typed number is put to the agent as a claim; the agent confirms it after asking, and the
+    contact becomes the customer's, on their timeline. A customer out of the agent's scope is a 404 (the same as
+    one that does not exist), a contact already someone's is refused, and nothing changes on a refusal."""
+    from guanxi.contact_center import messaging
+
+    on_roster(users[Role.AGENT], "8001", capacity={"chat": 2})
+    client = signed_in(users[Role.AGENT])
+    message, _new = messaging.receive(messaging.Incoming(
+        channel="chat", external_id="chat-1", sender="张先生 · 13800138000 · #ab12", body="车灯亮了",
+        at=timezone.now(), claimed=(("phone", "13800138000"),)))
+    contact_id = message.contact_id
+    client.post(reverse_("contact_center:desktop_step", contact_id, "accept"))
+    card = client.get(reverse_("contact_center:desktop_card", contact_id)).content.decode()
+    assert "Unknown party" in card and "Says they are <strong>张伟</strong>" in card and "Confirmed: it is 张伟" in card
+    assert not Interaction.objects.filter(customer=customers["zhang"]).exists()
+
+    identify = reverse_("contact_center:desktop_step", contact_id, "identify")
+    assert client.post(identify, {"customer": "²"}).status_code == 404  # not an id
+    assert client.post(identify, {"customer": customers["zhang"].pk}).status_code == 302
+    contact = QueuedContact.objects.get(pk=contact_id)
+    assert (contact.customer_id, contact.claimed_customer_id) == (customers["zhang"].pk, None)
+    assert contact.interaction.customer_id == customers["zhang"].pk and contact.interaction.channel == "chat"
+    assert client.post(identify, {"customer": customers["li"].pk}, HTTP_HX_REQUEST="true").status_code == 422
+
+    seller = on_roster(users[Role.DEALER_SALES], "8002", capacity={"voice": 1})  # at D-SH1; 王芳 is D-GZ1's
+    Agent.objects.filter(user=users[Role.AGENT]).update(state=Agent.State.BREAK)
+    unknown = voice.call_offered("c-9", "13600000000")["contact_id"]
+    assert QueuedContact.objects.get(pk=unknown).offered_to_id == seller.pk
+    dealer = signed_in(users[Role.DEALER_SALES])
+    dealer.post(reverse_("contact_center:desktop_step", unknown, "accept"))
+    step = reverse_("contact_center:desktop_step", unknown, "identify")
+    assert dealer.post(step, {"customer": customers["wang"].pk}).status_code == 404
+    assert QueuedContact.objects.get(pk=unknown).customer_id is None
+    assert dealer.post(step, {"customer": customers["zhang"].pk}).status_code == 302
+    assert QueuedContact.objects.get(pk=unknown).customer_id == customers["zhang"].pk

@@ -194,6 +194,9 @@ def test_erasing_a_customer_blanks_their_messages_and_numbers_in_the_contact_cen
     services.accept_offer(agent, filed["contact_id"])
     messaging.reply(users[Role.AGENT], filed["contact_id"], "好的")
     other = sent("sms", message_id="sms-e2", sender="021 5555 0101", text="你们几点关门？")  # nobody's
+    chat, _new = messaging.receive(messaging.Incoming(  # a visitor who typed 张伟's number
+        channel="chat", external_id="chat-e3", sender="张 · 13800138000 · #e3", body="我的车", at=timezone.now(),
+        claimed=(("phone", "13800138000"),)))
     customer_services.erase_customer(users[Role.ADMIN], zhang.pk)
     outbox.dispatch()
     message = Message.objects.get(external_id="sms-e1")
@@ -204,3 +207,5 @@ def test_erasing_a_customer_blanks_their_messages_and_numbers_in_the_contact_cen
     assert ContactEvent.objects.filter(contact_id=filed["contact_id"], kind=ContactEvent.Kind.QUEUED).exists()
     assert Message.objects.get(external_id="sms-e2").body == "你们几点关门？"  # another party's stays
     assert QueuedContact.objects.get(pk=other["contact_id"]).party == "021 5555 0101"
+    claimed = QueuedContact.objects.get(pk=chat.contact_id)
+    assert (claimed.party, claimed.claimed_customer_id, Message.objects.get(pk=chat.pk).body) == ("", None, "")

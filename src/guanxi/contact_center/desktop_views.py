@@ -86,6 +86,7 @@ def contact_card(request, pk: int):
     colleagues, queues = services.transfer_choices(agent, contact.channel) if in_hand else ([], [])
     return render(request, "contact_center/_desktop_card.html", {
         "contact": contact, "customer": customer, "interactions": interactions, "vehicles": vehicles,
+        "claimed": None if customer is not None else _seen(request, contact.claimed_customer_id),
         "more_vehicles": more_vehicles, "in_hand": in_hand, "colleagues": colleagues, "queues": queues,
         "records": services.record_choices(request.user) if in_hand and customer is not None else None,
     })
@@ -107,10 +108,14 @@ def contact_aids(request, pk: int):
 def _customer_seen(request, contact: QueuedContact):
     """The contact's customer as the agent may see them; None for an unknown party, or a customer out of the
     agent's reach (shown as an unknown party)."""
-    if contact.customer_id is None:
+    return _seen(request, contact.customer_id)
+
+
+def _seen(request, customer_id: int | None):
+    if customer_id is None:
         return None
     try:
-        return customer_services.get_customer(request.user, contact.customer_id)
+        return customer_services.get_customer(request.user, customer_id)
     except Http404:
         return None
 
@@ -135,8 +140,8 @@ def set_state(request):
 @login_required
 @require_POST
 def contact_step(request, pk: int, action: str):
-    """Accept or decline an offer, or finish a contact (or wrap up one its channel ended) with what came of it
-    and the agent's notes."""
+    """Accept or decline an offer, tie an unknown party to the customer the agent has checked they are, or finish
+    a contact (or wrap up one its channel ended) with what came of it and the agent's notes."""
     agent = _agent_of(request)
     get_object_or_404(QueuedContact, pk=pk, offered_to=agent)
     try:
@@ -144,6 +149,8 @@ def contact_step(request, pk: int, action: str):
             services.accept_offer(agent, pk)
         elif action == "decline":
             voice.connect_offers(services.decline_offer(agent, pk))
+        elif action == "identify":
+            services.identify_party(agent, pk, _posted_id(request, "customer") or 0)
         elif action == "complete":
             services.wrap_up_contact(agent, pk, request.POST.get("wrap_up", ""), request.POST.get("notes", "").strip())
             contact = QueuedContact.objects.get(pk=pk)
@@ -205,7 +212,11 @@ def consult(request, pk: int):
 
 
 def _colleague(request) -> int | None:
-    chosen = request.POST.get("to_agent", "")
+    return _posted_id(request, "to_agent")
+
+
+def _posted_id(request, field: str) -> int | None:
+    chosen = request.POST.get(field, "")
     # ASCII digits of a database id only ("²".isdigit() is true, and a huge number overflows the column)
     return int(chosen) if chosen.isascii() and chosen.isdigit() and len(chosen) <= 18 else None
 

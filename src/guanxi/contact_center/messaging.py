@@ -17,8 +17,9 @@ several, and it is an unknown party's, the address kept. A WeChat openid differs
 account, so it is rarely stored on the customer: failing that, an openid an agent has already tied
 to a customer (an earlier message of a contact with a customer) names them again. A web chat visitor has no
 address of the customer's: the phone number and e-mail address they typed into the widget (`Incoming.claimed`)
-name the customer instead, when they name the same one; the agent sees the contact as theirs and checks who is
-writing as on a call.
+are only a claim anybody could type, so the customer they name (when they name one) is put to the agent as
+"says they are", to check as on a call and confirm (`services.identify_party`); until then the contact is an
+unknown party's, routed without the customer's tier and kept off their timeline.
 
 A channel's own message id is held once (`Message.external_id`): a provider's retry or a mail
 delivered twice returns the message already filed, nothing more happens.
@@ -96,9 +97,9 @@ def _file(incoming: Incoming) -> tuple[Message, bool]:
     started = contact is None
     if started:
         if customer is None:
-            customer = _customer_of(incoming.channel, incoming.sender, incoming.claimed)
+            customer = _customer_of(incoming.channel, incoming.sender)
         contact = services.enqueue_contact(incoming.channel, arrival=incoming.at, customer=customer,
-                                           party=incoming.sender[:200])
+                                           party=incoming.sender[:200], claimed_customer=_claimed(incoming.claimed))
     message = Message.objects.create(
         contact=contact, channel=incoming.channel, direction=Direction.INBOUND, external_id=incoming.external_id,
         in_reply_to=incoming.in_reply_to, sender=incoming.sender, recipient=incoming.recipient,
@@ -136,12 +137,16 @@ def _same_correspondent(contact: QueuedContact, sender: str) -> bool:
                                                                                                sender))
 
 
-def _customer_of(channel: str, sender: str, claimed: tuple[tuple[str, str], ...] = ()) -> Customer | None:
+def _claimed(claimed: tuple[tuple[str, str], ...]) -> Customer | None:
+    """The one customer every (kind, value) a visitor typed reaches, if there is one."""
+    reached = {customer.pk: customer for kind, value in claimed
+               for customer in customer_services.customers_reached_at(kind, value)}
+    return next(iter(reached.values())) if len(reached) == 1 else None
+
+
+def _customer_of(channel: str, sender: str) -> Customer | None:
     kind = _SENDER_KIND.get(channel)
     reached = customer_services.customers_reached_at(kind, sender) if kind else []
-    if claimed:
-        reached = list({customer.pk: customer for kind, value in claimed
-                        for customer in customer_services.customers_reached_at(kind, value)}.values())
     if len(reached) == 1:
         return reached[0]
     if not reached and channel == ContactChannel.WECHAT:

@@ -164,6 +164,12 @@ class QueuedContact(models.Model):
         Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="queued_contacts",
         verbose_name=_("customer"),
     )
+    # Whom a web chat visitor's typed phone or e-mail names: a claim anybody can type, so it is shown to the
+    # agent to check and confirm (services.identify_party), never taken as the customer (nor their tier).
+    claimed_customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("says they are"),
+    )
     # The customer-timeline entry the contact became once answered (services.accept_offer).
     interaction = models.ForeignKey(
         Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="queued_contacts",

@@ -725,6 +725,7 @@ def enqueue_contact(
     customer: Customer | None = None,
     external_id: str = "",
     party: str = "",
+    claimed_customer: Customer | None = None,
 ) -> QueuedContact:
     """Put a contact in the queue, from `customer` (None: an unknown party), validated with the engine's own
     rules: a contact channel, proficiencies 1-5, and a customer tier the policy knows, since a contact of
@@ -759,7 +760,7 @@ def enqueue_contact(
                                        % {"tier": tier, "tiers": ", ".join(policy.tier_priority)}})
     contact = QueuedContact(channel=channel, requirement=checked_requirement(channel, requirement), tier=tier,
                             value=value, arrival=arrival or timezone.now(), customer=customer,
-                            external_id=external_id, party=party)
+                            external_id=external_id, party=party, claimed_customer=claimed_customer)
     _apply_fallback(contact, policy, _roster_meets())
     contact.save()
     log_event(contact, ContactEvent.Kind.QUEUED, contact.arrival)
@@ -924,6 +925,27 @@ def _complete(agent_id: int, contact_id: int, summary: str, now: dt.datetime) ->
     log_event(contact, ContactEvent.Kind.COMPLETED, now, agent)
     free_if_idle(agent, now)
     return True
+
+
+def identify_party(agent: Agent, contact_id: int, customer_id: int) -> QueuedContact:
+    """The agent has checked who an unknown party is (a web chat visitor who says who they are, a caller from a
+    number no single customer has): the contact becomes that customer's, and once answered it is on their
+    timeline. Only for a contact the agent holds and a customer the agent may see; a contact already someone's
+    is refused (a wrong match is mended on the timeline, not here)."""
+    with transaction.atomic():
+        contact = (QueuedContact.objects.select_for_update()
+                   .filter(pk=contact_id, offered_to=agent, state__in=QueuedContact.ACTIVE).first())
+        if contact is None:
+            raise ValidationError({"contact": _("Only a contact you are handling can be tied to a customer")})
+        if contact.customer_id is not None:
+            raise ValidationError({"customer": _("This contact is already a known customer's")})
+        contact.customer = customer_services.get_customer(agent.user, customer_id)
+        customer_services.refuse_if_erased(contact.customer)
+        contact.claimed_customer = None
+        if contact.state == QueuedContact.State.ASSIGNED:
+            contact.interaction = _timeline_entry(contact, agent.user)
+        contact.save(update_fields=["customer", "claimed_customer", "interaction"])
+    return contact
 
 
 def free_if_idle(agent: Agent, now: dt.datetime | None = None) -> None:
@@ -1388,9 +1410,6 @@ def _in_hand_with(agent_id: int, contact_id: int,
         raise ValidationError({"to_agent": _("Choose a colleague on the roster")})
     if contact.channel == ContactChannel.VOICE and not colleague.extension:
         raise ValidationError({"to_agent": _("%(agent)s has no extension to put the call through to")
-                                           % {"agent": colleague}})
-    if not _may_take(colleague, contact):
-        raise ValidationError({"to_agent": _("%(agent)s may not open this customer's record")
                                            % {"agent": colleague}})
     return source, contact, colleague
 
