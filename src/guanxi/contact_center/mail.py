@@ -4,8 +4,9 @@
 forwarding rule of the company's mail server, at it. Each mail delivered is parsed with the standard
 library (`email`, the modern policy) and filed by messaging.receive: threaded onto an open contact, or
 routed as a new one. The server refuses a mail above GUANXI_MAIL_MAX_BYTES before reading it (SIZE,
-then the data itself) and answers 451 ("try again later") if the mail could not be stored, so the
-sending server keeps it and retries instead of it being lost.
+then the data itself) and answers 451 ("try again later") if the mail could not be stored (the
+database), so the sending server keeps it and retries instead of it being lost; a mail that cannot be
+read at all is bounced (554), since it would fail again on every retry.
 
 Mail comes from anyone, in any shape: a part in an unknown character set, broken base64, a missing
 closing boundary. What can be read is kept; a part that cannot is named in a note at the end of the
@@ -15,6 +16,7 @@ delivery of it is still recognised.
 """
 
 import email
+import email.header
 import email.policy
 import hashlib
 import html
@@ -25,7 +27,7 @@ import unicodedata
 from aiosmtpd.controller import Controller
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
@@ -38,8 +40,15 @@ from guanxi.core.jobs import system_actor
 log = logging.getLogger(__name__)
 
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
+_BETWEEN_ENCODED_WORDS = re.compile(r"\?=\s+=\?")  # whitespace between two encoded words is no text (RFC 2047)
 MAX_PARTS_DEPTH = 20  # nested multiparts read; deeper is no real mail
 ID_LENGTH = 255  # Message.external_id
+# The standard library's header parser takes time growing with the square of a header's length (a 9 MB
+# References header: 315 s): headers are read raw, the message ids found with a regular expression, and only
+# this much of a Subject or From parsed. A long thread's References keeps its first id and the latest ones.
+MAX_HEADER_CHARS = 8_192
+MAX_REFERENCES = 50
 
 
 def receive_mail(raw: bytes, envelope_from: str = "", recipients: tuple[str, ...] = ()) -> Message:
@@ -51,7 +60,10 @@ def receive_mail(raw: bytes, envelope_from: str = "", recipients: tuple[str, ...
 def parse(raw: bytes, envelope_from: str = "", recipients: tuple[str, ...] = ()) -> messaging.Incoming:
     """What the contact center keeps of a mail: who from and to, its references, subject and readable text."""
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
-    own_id = _ids(_header(parsed, "Message-ID"))
+    own_id = _ids(_raw_header(parsed, "Message-ID"))
+    references = _ids(_raw_header(parsed, "References"))
+    if len(references) > MAX_REFERENCES:
+        references = references[:1] + references[1 - MAX_REFERENCES:]
     return messaging.Incoming(
         channel=ContactChannel.EMAIL,
         external_id=own_id[0] if own_id else _fingerprint(raw),
@@ -60,32 +72,58 @@ def parse(raw: bytes, envelope_from: str = "", recipients: tuple[str, ...] = ())
         subject=_visible(" ".join(_header(parsed, "Subject").split()))[:255],
         body=_text(parsed),
         at=timezone.now(),
-        in_reply_to=next(iter(_ids(_header(parsed, "In-Reply-To"))), ""),
-        references=tuple(_ids(_header(parsed, "References"))),
+        in_reply_to=next(iter(_ids(_raw_header(parsed, "In-Reply-To"))), ""),
+        references=tuple(references),
     )
 
 
-def _header(parsed, name: str) -> str:
+def _raw_header(parsed, name: str) -> str:
+    """A header's value as it came (folded lines joined), unparsed; "" if the mail has none."""
+    wanted = name.lower()
+    value = next((value for key, value in parsed.raw_items() if key.lower() == wanted), "")
+    return value.replace("\r", "").replace("\n", "") if isinstance(value, str) else ""
+
+
+def _parsed_header(parsed, name: str):
+    """A header parsed by the modern policy (encoded words decoded, addresses split), from at most
+    MAX_HEADER_CHARS of it; None if the mail has none or the parser chokes on it."""
+    value = _raw_header(parsed, name)
+    if not value:
+        return None
     try:
-        value = parsed.get(name)
+        return email.policy.default.header_factory(name, value[:MAX_HEADER_CHARS])
     except Exception:  # noqa: BLE001 - a header the parser chokes on is a header we do without
-        return ""
+        return None
+
+
+def _header(parsed, name: str) -> str:
+    value = _parsed_header(parsed, name)
     return "" if value is None else str(value)
 
 
 def _address(parsed, name: str) -> str:
     """The first address of an address header, without its display name."""
     try:
-        addresses = getattr(parsed.get(name), "addresses", ())
-    except Exception:  # noqa: BLE001 - as in _header
+        addresses = getattr(_parsed_header(parsed, name), "addresses", ())
+    except Exception:  # noqa: BLE001 - as in _parsed_header
         return ""
     found = next((address.addr_spec for address in addresses if address.username and address.domain), "")
     return _visible(found)[:254]
 
 
 def _ids(value: str) -> list[str]:
-    """The message ids a header names (`<id>` each), as held in Message.external_id."""
+    """The message ids a header names (`<id>` each), as held in Message.external_id. A mailer may have
+    folded a long id into encoded words (Python's own does): those are decoded first."""
+    if "=?" in value:  # word by word: the standard library's decode_header is quadratic too (137 s for 3 MB)
+        value = _ENCODED_WORD.sub(_decoded_word, _BETWEEN_ENCODED_WORDS.sub("?==?", value))
     return [_held_form(found) for found in _MESSAGE_ID.findall(value)]
+
+
+def _decoded_word(word: re.Match) -> str:
+    try:
+        return str(email.header.make_header(email.header.decode_header(word.group())))
+    except Exception:  # noqa: BLE001 - as in _parsed_header: kept as it came
+        return word.group()
 
 
 def _held_form(message_id: str) -> str:
@@ -171,9 +209,12 @@ class Receiver:
     async def handle_DATA(self, server, session, envelope):
         try:
             await sync_to_async(_deliver)(envelope.content, envelope.mail_from, tuple(envelope.rcpt_tos))
-        except Exception:
+        except DatabaseError:
             log.exception("a mail could not be stored (the sending server will try again)")
             return "451 4.3.0 The mail could not be stored; try again later"
+        except Exception:  # noqa: BLE001 - the same mail would fail again: bounced, not retried for days
+            log.exception("a mail could not be read (bounced to its sender)")
+            return "554 5.6.0 The mail could not be read"
         return "250 2.0.0 OK"
 
 
