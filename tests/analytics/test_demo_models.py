@@ -14,7 +14,7 @@ from guanxi.analytics import repurchase
 from guanxi.analytics.models import ScoreModel, ScoringRun
 from guanxi.core.models import User
 from guanxi.core.roles import Role
-from guanxi.customers.models import Vehicle
+from guanxi.customers.models import Consent, Vehicle
 from guanxi.sales import leads as lead_services
 from guanxi.sales.models import Lead, LeadSource, Timeframe
 from tests.analytics.test_repurchase import AUC_FLOOR, LIFT_FLOOR
@@ -65,9 +65,12 @@ def test_the_demo_model_beats_the_age_of_the_car_and_its_leads_go_to_the_owners_
 
     handed = repurchase.create_repurchase_leads(top=30, min_probability=0.2)
     assert len(handed.leads) == 30 and handed.no_model_on_sale == 0
-    chosen = set(repurchase_run.scores.filter(value__gte=0.2).order_by("-value", "pk")
-                 .values_list("customer_id", flat=True)[:30])
+    likeliest = repurchase_run.scores.filter(value__gte=0.2).order_by("-value", "pk")
+    agreed = set(Consent.objects.filter(purpose="marketing", granted=True).values_list("customer_id", flat=True))
+    chosen = set(likeliest.filter(customer_id__in=agreed).values_list("customer_id", flat=True)[:30])
     assert {lead.customer_id for lead in handed.leads} == chosen
+    passed_over = set(likeliest.values_list("customer_id", flat=True)[:30]) - agreed
+    assert passed_over and not passed_over & {lead.customer_id for lead in handed.leads}  # no marketing consent
     for lead in Lead.objects.filter(pk__in=[lead.pk for lead in handed.leads]).select_related("customer"):
         assert lead.repurchase and lead.timeframe == Timeframe.LONG and lead.source == LeadSource.CAMPAIGN
         assert "Repurchase prediction" in lead.note or "复购预测" in lead.note
@@ -82,7 +85,9 @@ def test_the_demo_model_beats_the_age_of_the_car_and_its_leads_go_to_the_owners_
 
 
 def test_a_closed_lead_long_ago_lets_the_owner_be_led_again_and_the_command_reports(repurchase_run):
-    customer_id = repurchase_run.scores.order_by("-value").values_list("customer_id", flat=True).first()
+    agreed = Consent.objects.filter(purpose="marketing", granted=True).values("customer_id")
+    customer_id = (repurchase_run.scores.filter(customer_id__in=agreed).order_by("-value")
+                   .values_list("customer_id", flat=True).first())
     first = repurchase.create_repurchase_leads(top=1, min_probability=0).leads[0]
     assert first.customer_id == customer_id
     assert not repurchase.create_repurchase_leads(top=1, min_probability=0).leads[0].customer_id == customer_id

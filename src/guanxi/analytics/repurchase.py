@@ -6,13 +6,14 @@ distributed like any other lead: a lead about an owner is a repurchase lead, and
 hands it to the dealer that sold them their car while it has room. An owner with an open
 repurchase lead (predicted or not) gets no second one: the dealer is already on it; nor does one
 whose repurchase lead closed within the horizon: a dealer told "not this year" should not be sent
-back the next night.
+back the next night. Nor does an owner who has not agreed to marketing on any channel (a granted
+marketing consent): the lead is a sales call about a new car, which needs it, whatever the model says.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from guanxi.analytics.features import REPURCHASE_HORIZON_DAYS
 from guanxi.analytics.latest import latest_run
 from guanxi.analytics.models import Score, ScoreModel
 from guanxi.core.jobs import as_job, system_actor
-from guanxi.customers.models import Vehicle
+from guanxi.customers.models import Consent, ConsentPurpose, Vehicle
 from guanxi.sales import capture
 from guanxi.sales.models import OPEN_STATUSES, Lead, LeadSource, Product, ProductKind, Timeframe
 
@@ -58,8 +59,10 @@ def _candidates(min_probability: float):
     newest_car = (Vehicle.objects.filter(ownerships__customer_id=OuterRef("customer_id"),
                                          ownerships__end_date__isnull=True)
                   .order_by("-purchase_date", "-pk").values("model")[:1])
-    return (Score.objects.filter(run_id=latest_run(ScoreModel.REPURCHASE), value__gte=min_probability,
-                                 customer__erased_at__isnull=True)
+    may_be_offered = Consent.objects.filter(customer_id=OuterRef("customer_id"), purpose=ConsentPurpose.MARKETING,
+                                            granted=True)
+    return (Score.objects.filter(Exists(may_be_offered), run_id=latest_run(ScoreModel.REPURCHASE),
+                                 value__gte=min_probability, customer__erased_at__isnull=True)
             .exclude(customer_id__in=already_led)
             .annotate(car_model=Subquery(newest_car)).select_related("run").order_by("-value", "pk"))
 
