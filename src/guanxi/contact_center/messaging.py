@@ -174,7 +174,8 @@ def reply(user, contact_id: int, body: str, subject: str = "", now: dt.datetime 
     Only the agent handling the contact may reply (403 for anyone off the roster, 404 for a contact not
     theirs). Answering a customer's own message needs no further consent. The reply is a Message, a line of
     the event log and, for a known customer, an outbound entry of their timeline written as the agent; it is
-    recorded only if the mail server or the gateway took it (one transaction, sent last).
+    recorded only if the mail server or the gateway took it: sent first, outside any transaction (a slow
+    mail server must not hold the database's locks, on SQLite every writer's), then recorded in one.
     """
     now = now or timezone.now()
     contact = _held_by(user, contact_id)
@@ -195,12 +196,16 @@ def reply(user, contact_id: int, body: str, subject: str = "", now: dt.datetime 
         raise ValidationError({"contact": _("WeChat lets an answer go out only within 48 hours of the customer's "
                                             "last message")})
     agent = contact.offered_to
+    message = Message(
+        contact=contact, channel=contact.channel, direction=Direction.OUTBOUND, external_id=_new_id(contact),
+        in_reply_to=answered.external_id, sender=_our_address(contact.channel, answered),
+        recipient=answered.sender, subject=subject or _reply_subject(answered)[:255], body=body, at=now, agent=agent)
+    try:
+        send(message, answered)
+    except Exception as exc:  # the mail server or the provider refused or is down: nothing is recorded
+        raise ValidationError({"contact": _("The reply could not be sent: %(error)s") % {"error": exc}}) from exc
     with transaction.atomic():
-        message = Message.objects.create(
-            contact=contact, channel=contact.channel, direction=Direction.OUTBOUND, external_id=_new_id(contact),
-            in_reply_to=answered.external_id, sender=_our_address(contact.channel, answered),
-            recipient=answered.sender, subject=subject or _reply_subject(answered)[:255], body=body, at=now,
-            agent=agent)
+        message.save()
         if contact.customer_id is not None:
             customer_services.add_interaction(user, contact.customer_id, {
                 "channel": timeline_channel(contact.channel), "direction": Direction.OUTBOUND, "occurred_at": now,
@@ -208,10 +213,6 @@ def reply(user, contact_id: int, body: str, subject: str = "", now: dt.datetime 
                             or _("Reply by %(channel)s") % {"channel": contact.get_channel_display()}),
                 "summary": body})
         services.log_event(contact, ContactEvent.Kind.COMMAND, now, agent, command="reply", message=message.pk)
-        try:
-            send(message, answered)
-        except Exception as exc:  # the mail server or the provider refused or is down: nothing is recorded
-            raise ValidationError({"contact": _("The reply could not be sent: %(error)s") % {"error": exc}}) from exc
     return message
 
 
