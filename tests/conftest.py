@@ -162,3 +162,17 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "browser" in item.keywords:
                 item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The files that take the suite's time (setup, call and teardown together), to keep it within budget."""
+    by_file: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if isinstance(report, pytest.TestReport):
+                path = report.nodeid.split("::")[0]
+                by_file[path] = by_file.get(path, 0.0) + report.duration
+    if by_file:
+        terminalreporter.write_sep("=", "slowest 15 test files")
+        for path, seconds in sorted(by_file.items(), key=lambda item: -item[1])[:15]:
+            terminalreporter.write_line(f"{seconds:8.1f}s {path}")
