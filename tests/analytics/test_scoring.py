@@ -19,7 +19,7 @@ from guanxi.core import outbox
 from guanxi.core.models import User
 from guanxi.core.roles import Role
 from guanxi.customers import services
-from guanxi.customers.models import Customer, Interaction
+from guanxi.customers.models import Consent, Customer, Interaction
 from tests.conftest import shared_demo
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +35,12 @@ def published(model):
 
 def test_the_demo_is_scored_by_every_model_and_each_buyer_has_one_score_per_model(demo):
     buyers = set(Interaction.objects.filter(amount__gt=0).values_list("customer_id", flat=True).distinct())
+    refused = set(Consent.objects.filter(purpose="profiling", granted=False).values_list("customer_id", flat=True))
+    assert buyers & refused  # the demo has buyers who refused analytics and profiling: none of them is scored
     for model in (ScoreModel.RFM, ScoreModel.PYRAMID, ScoreModel.CLV):
         run = published(model).get()
         assert run.customers == len(buyers) > 50
-        assert set(run.scores.values_list("customer_id", flat=True)) == buyers
+        assert set(run.scores.values_list("customer_id", flat=True)) == buyers - refused
     assert published(ScoreModel.CLV).get().figures["bg_nbd"]["log_likelihood"] < 0
 
 
@@ -173,7 +175,7 @@ def test_the_demo_base_gets_a_cluster_score_per_scored_customer_shown_on_the_360
     runs = ScoringRun.objects.filter(state=ScoringRun.State.PUBLISHED)
     rfm, run = runs.get(model=ScoreModel.RFM), runs.get(model=ScoreModel.CLUSTER)
     scored = set(rfm.scores.values_list("customer_id", flat=True))
-    assert run.customers == len(scored) > 50
+    assert run.customers == rfm.customers > len(scored) > 50  # analysed; those who refused profiling not scored
     assert set(run.scores.values_list("customer_id", flat=True)) == scored
     assert 2 <= run.figures["k"] <= 8
     assert sorted(run.scores.values_list("value", flat=True).distinct()) == list(range(1, run.figures["k"] + 1))

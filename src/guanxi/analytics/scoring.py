@@ -2,7 +2,9 @@
 
 Each model's run is written and published in its own transaction: a model that cannot be fitted
 (too little history) or fails its evaluation is recorded as refused with the reason, and the pages
-keep showing its last published run. Scores are written in bulk (COPY on PostgreSQL), never through the customer row.
+keep showing its last published run. Scores are written in bulk (COPY on PostgreSQL), never through the customer row,
+and none for a customer who refused analytics and profiling (`_not_profiled`); a run's `customers` counts whom
+the model analysed.
 """
 
 import datetime as dt
@@ -18,6 +20,7 @@ from guanxi.analytics import scorers, warehouse
 from guanxi.analytics.models import Score, ScoreModel, ScoringRun
 from guanxi.analytics.refusals import FailedEvaluation, TooLittleHistory
 from guanxi.analytics.scorers import Scored
+from guanxi.customers.models import Consent, ConsentPurpose
 
 VERSIONS = {ScoreModel.RFM: "rfm-quintiles-1", ScoreModel.PYRAMID: "pyramid-profit-1", ScoreModel.CLV: "bgnbd-gg-1",
             ScoreModel.CHURN: "churn-tree-blend-1", ScoreModel.REPURCHASE: "repurchase-tree-blend-1",
@@ -88,8 +91,19 @@ def _finish(run: ScoringRun, state: str, **fields) -> ScoringRun:
     return run
 
 
+def _not_profiled() -> set[int]:
+    """Customers who refused analytics and profiling (a consent for the purpose, not granted): nothing is kept
+    of them per person, no score, no level, no cluster. Their purchases still count, without a name, in the
+    figures of the whole base (the pyramid's cut-offs, a model's fit), which are no profile of anyone."""
+    return set(Consent.objects.filter(purpose=ConsentPurpose.PROFILING, granted=False)
+               .values_list("customer_id", flat=True))
+
+
 def _write_scores(run: ScoringRun, scored: Scored) -> None:
-    rows = zip(scored.customer_ids.tolist(), scored.value.tolist(), scored.label.tolist(), scored.reasons)
+    refused = _not_profiled()
+    rows = ((customer_id, *rest) for customer_id, *rest in zip(
+        scored.customer_ids.tolist(), scored.value.tolist(), scored.label.tolist(), scored.reasons)
+        if customer_id not in refused)
     if connection.vendor == "postgresql":
         _copy_scores(run, rows)
         return
