@@ -1,5 +1,6 @@
 """A web chat between two browsers (issue 11, item 2): a visitor on the demo page writes in the widget, the
-agent's desktop pops the contact, the agent accepts and replies, the visitor reads the reply (after a reload
+agent's desktop pops the contact (an unknown party who says they are 张伟), the agent accepts, confirms who they
+are and replies, the visitor reads the reply (after a reload
 too), and once the agent completes the contact the visitor is told and the conversation is on the customer's
 timeline.
 
@@ -42,10 +43,14 @@ def test_a_visitor_s_chat_is_routed_answered_and_ended_by_an_agent_and_kept_on_t
     visitor.locator(".gx-chat-visitor .gx-chat-text", has_text="车灯亮了怎么办？").wait_for()
     visitor.locator(".gx-chat-status", has_text="正在为您安排客服").wait_for()
 
-    page.locator(".desktop-card h2", has_text="张伟").wait_for()  # the pop: the customer the phone names
+    # the pop: an unknown party who says they are the customer the phone names (anybody could type it)
+    page.locator(".desktop-card [data-claimed]", has_text="张伟").wait_for()
     contact = QueuedContact.objects.get(channel="chat")
-    page.click(f"[data-contact='{contact.pk}'] button.btn-primary")  # accept
+    assert contact.customer_id is None
+    page.click(f"#desktop-contacts [data-contact='{contact.pk}'] button.btn-primary")  # accept
     visitor.locator(".gx-chat-notice", has_text="客服已接入").wait_for()
+    page.click(".desktop-card [data-claimed] button")  # asked what only 张伟 would know: confirmed
+    page.locator(".desktop-card h2", has_text="张伟").wait_for()
     reply = page.locator(f"#conversation-{contact.pk} textarea[name=body]")
     reply.fill("请尽快到店检查，我们为您预约。")
     page.click(f"#conversation-{contact.pk} button[type=submit]")

@@ -151,6 +151,8 @@ def contact_step(request, pk: int, action: str):
             voice.connect_offers(services.decline_offer(agent, pk))
         elif action == "identify":
             services.identify_party(agent, pk, _posted_id(request, "customer") or 0)
+            if request.htmx:  # the card again, now the customer's
+                return contact_card(request, pk)
         elif action == "complete":
             services.wrap_up_contact(agent, pk, request.POST.get("wrap_up", ""), request.POST.get("notes", "").strip())
             contact = QueuedContact.objects.get(pk=pk)
@@ -158,6 +160,8 @@ def contact_step(request, pk: int, action: str):
         else:
             raise Http404
     except ValidationError as exc:
+        if action == "identify" and request.htmx:  # said on the card the button is on
+            return _answer(request, {"errors": exc.messages}, status=422)
         return _with_error(request, agent, exc)
     return _list_or_page(request, agent)
 
