@@ -49,6 +49,8 @@ def test_a_visitor_s_chat_is_routed_answered_and_ended_by_an_agent_and_kept_on_t
     assert contact.customer_id is None
     page.click(f"#desktop-contacts [data-contact='{contact.pk}'] button.btn-primary")  # accept
     visitor.locator(".gx-chat-notice", has_text="客服已接入").wait_for()
+    # the card pops again once answered (with the tools of a contact in hand): confirm on that one
+    page.locator(f"#desktop-answer-{contact.pk}").wait_for(state="attached")
     page.click(".desktop-card [data-claimed] button")  # asked what only 张伟 would know: confirmed
     page.locator(".desktop-card h2", has_text="张伟").wait_for()
     reply = page.locator(f"#conversation-{contact.pk} textarea[name=body]")
