@@ -101,9 +101,8 @@ def _not_profiled() -> set[int]:
 
 def _write_scores(run: ScoringRun, scored: Scored) -> None:
     refused = _not_profiled()
-    rows = ((customer_id, *rest) for customer_id, *rest in zip(
-        scored.customer_ids.tolist(), scored.value.tolist(), scored.label.tolist(), scored.reasons)
-        if customer_id not in refused)
+    rows = (row for row in zip(scored.customer_ids.tolist(), scored.value.tolist(), scored.label.tolist(),
+                               scored.reasons) if row[0] not in refused)
     if connection.vendor == "postgresql":
         _copy_scores(run, rows)
         return
