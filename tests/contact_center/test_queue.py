@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from guanxi.analytics.models import Score, ScoreModel, ScoringRun
@@ -17,6 +18,7 @@ from guanxi.contact_center.models import Agent, ContactChannel, QueuedContact, t
 from guanxi.contact_center.policies import FIFO, SLA_AWARE, TIERS, VALUE, default_policy
 from guanxi.contact_center.routing import CHANNELS, Contact, RoutingPolicy
 from guanxi.contact_center.routing import Agent as EngineAgent
+from guanxi.core.models import User
 from guanxi.core.roles import Role
 from guanxi.customers.models import Channel, Customer, Direction, Tier
 
@@ -229,6 +231,30 @@ def test_an_agent_is_offered_only_callers_whose_record_it_may_open(customers, us
     assert services.claim_next_contact(dealer_agent, now=T0) is None
     call_center = make_agent(users[Role.AGENT], extension="8000")  # a call goes to an agent with a telephone
     assert services.dispatch(wang, now=T0) == [(wang, call_center)]
+
+
+def test_push_routing_checks_the_caller_s_record_once_per_scope_not_once_per_agent(org, customers, users):
+    """Every free agent of a dealer shares its scope: finding who may answer a known caller costs the same
+    queries with two of the dealer's agents free as with eight (their memberships are cached, as in service)."""
+    def queries_to_choose_for(contact):
+        services._free_agents_in_choice_order(contact, default_policy(), T0)  # fills the membership cache
+        with CaptureQueriesContext(connection) as queries:
+            chosen = services._free_agents_in_choice_order(contact, default_policy(), T0)
+        return len(queries), chosen
+
+    def gz1_agent(name, extension):
+        return make_agent(User.objects.create_user(name, role=Role.DEALER_SALES, org_unit=org["D-GZ1"]),
+                          extension=extension)
+
+    wang = services.enqueue_contact("voice", customer=customers["wang"], arrival=T0 - dt.timedelta(seconds=5))
+    stranger = make_agent(users[Role.DEALER_SALES], extension="8200")  # another dealer's: never offered wang
+    own = [make_agent(users["other_dealer"], extension="8100"), gz1_agent("gz1_a", "8101")]  # wang's dealer
+    few, chosen = queries_to_choose_for(wang)
+    assert set(chosen) == set(own)
+    own += [gz1_agent(f"gz1_{n}", f"81{n + 2:02d}") for n in range(6)]
+    many, chosen = queries_to_choose_for(wang)
+    assert set(chosen) == set(own) and stranger not in chosen
+    assert many == few
 
 
 def test_a_user_is_on_the_roster_once(users):

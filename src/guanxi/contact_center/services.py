@@ -75,7 +75,7 @@ from guanxi.contact_center.routing.model import MAX_PROFICIENCY
 from guanxi.contact_center.simulator import Arrival, Scenario, simulate
 from guanxi.core.models import Notification
 from guanxi.core.notify import TITLE_LENGTH
-from guanxi.core.scoping import may, require, sees_everything
+from guanxi.core.scoping import may, reach_key, require, sees_everything
 from guanxi.customers import activities
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import ActivityKind, Customer, Direction, Interaction, Tier
@@ -703,8 +703,9 @@ def _free_agents_in_choice_order(contact: QueuedContact, policy: RoutingPolicy, 
     for agent in agents:
         engine_agent = agent.to_engine()
         engine_agent.load = loads[agent.pk]
-        if engine_agent.has_room(contact.channel) and ring.is_met_by(engine_agent) and _may_take(agent, contact):
+        if engine_agent.has_room(contact.channel) and ring.is_met_by(engine_agent):
             free.append(agent)
+    free = _who_may_take(free, contact)
     never = dt.datetime.min.replace(tzinfo=dt.UTC)
     if policy.agent_choice == "fewest_today":
         day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -1154,9 +1155,17 @@ def _within_reach_of(user) -> Q:
     return Q(customer__isnull=True) | Q(customer__in=Customer.objects.restrict(user).values("pk"))
 
 
-def _may_take(agent: Agent, contact: QueuedContact) -> bool:
-    return (contact.customer_id is None or sees_everything(agent.user)
-            or Customer.objects.restrict(agent.user).filter(pk=contact.customer_id).exists())
+def _who_may_take(agents: list[Agent], contact: QueuedContact) -> list[Agent]:
+    """The agents who may be offered the contact, by the claim's own rule (`_within_reach_of`): one query per
+    distinct scope among them (a dealer's agents share one), not one per agent, on the path of every call."""
+    if contact.customer_id is None:
+        return agents
+    verdicts: dict = {}
+    for agent in agents:
+        scope = reach_key(agent.user, Customer.permission_key, "view")
+        if scope not in verdicts:
+            verdicts[scope] = QueuedContact.objects.filter(_within_reach_of(agent.user), pk=contact.pk).exists()
+    return [agent for agent in agents if verdicts[reach_key(agent.user, Customer.permission_key, "view")]]
 
 
 def _candidates(agent: EngineAgent, channels: list[str], policy: RoutingPolicy,

@@ -59,18 +59,27 @@ def require(user, model_key: str, action: str) -> None:
         raise PermissionDenied(_("Your role may not do this."))
 
 
-def reach(user, model_key: str, action: str):
-    """Where the user may do the action: EVERYWHERE, or the ids of the org units (subtrees)."""
+def reach_key(user, model_key: str, action: str):
+    """What the user's reach is made of: EVERYWHERE, or the paths of the org units (subtrees) of the
+    memberships that allow the action, read from the cached memberships without a query. Users with
+    equal keys reach the same rows, so a check made for one holds for all of them."""
     if not _active(user):
-        return []
+        return frozenset()
     if user.is_superuser:
         return EVERYWHERE
     places = _grants(user).get(permission_name(model_key, action), set())
     if any(kind in _SEES_EVERYTHING for _path, kind in places):
         return EVERYWHERE
-    if not places:
+    return frozenset(path for path, _kind in places)
+
+
+def reach(user, model_key: str, action: str):
+    """Where the user may do the action: EVERYWHERE, or the ids of the org units (subtrees)."""
+    paths = reach_key(user, model_key, action)
+    if paths == EVERYWHERE:
+        return EVERYWHERE
+    if not paths:
         return []
-    paths = frozenset(path for path, _kind in places)
     cache = user.__dict__.setdefault("_guanxi_unit_ids", {})
     if paths not in cache:
         under_any = Q()
