@@ -232,3 +232,24 @@ def test_an_agent_row_the_engine_would_refuse_fails_validation_in_the_admin_form
     with pytest.raises(ValidationError) as err:
         agent.full_clean()
     assert "skills" in err.value.message_dict
+
+
+def test_an_operator_signs_agents_out_from_the_admin_and_the_state_log_keeps_it(client, users):
+    """The admin's state field bypassed the state log occupancy is counted from; its actions go through the
+    agents' own service: a free agent goes offline (logged), one with a call in hand is told why not."""
+    free, talking = make_agent(users["supervisor"]), make_agent(users["agent"])
+    queue(5)
+    services.accept_offer(talking, services.claim_next_contact(talking, POLICY, T0).pk, now=T0)
+    users["admin"].is_staff = True
+    users["admin"].save()
+    client.force_login(users["admin"])
+    form = client.get(f"/admin/contact_center/agent/{free.pk}/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "In this state since" in form and 'name="state"' not in form  # shown, not editable
+    response = client.post("/admin/contact_center/agent/", {
+        "action": "set_offline", "_selected_action": [free.pk, talking.pk]}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert "Finish the contacts in hand before going offline" in page
+    free.refresh_from_db()
+    talking.refresh_from_db()
+    assert (free.state, talking.state) == (Agent.State.OFFLINE, Agent.State.BUSY)
+    assert list(free.state_changes.values_list("state", flat=True)) == [Agent.State.OFFLINE]
