@@ -8,10 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from guanxi.contact_center import outbound, services, tasks
 from guanxi.contact_center.models import Agent, CallList, ContactEvent, QueuedContact
+from guanxi.core import outbox
 from guanxi.core.roles import Role
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Channel, Interaction
@@ -249,6 +250,31 @@ def test_an_outcome_said_on_a_call_in_hand_frees_the_line_for_the_next_waiting_c
     offered = QueuedContact.objects.get(external_id="in-1")
     assert (offered.state, offered.offered_to_id) == (QueuedContact.State.OFFERED, agent.pk)
     assert ContactEvent.objects.filter(contact=offered, kind="command", data__command="connect").exists()
+
+
+def test_a_list_call_nobody_picked_up_is_recorded_as_no_answer_and_called_again_later(users, customers, settings):
+    """The PBX ends a dialled list call the customer never answered: it goes back on the list for the retry
+    instead of staying "dialling" until the agent remembers; an answered call still waits for the agent's word."""
+    settings.GUANXI_CALLING_HOURS = (0, 24)
+    for customer in (customers["zhang"], customers["li"]):
+        consent(users, customer)
+    make_agent(users[Role.AGENT], "8001")
+    call_list, _counts = filter_list(users[Role.SUPERVISOR], filters={"q": ""}, retry_minutes=30)
+    first, second = call_list.entries.filter(state="pending").order_by("pk")
+    called = outbound.call_entry(users[Role.AGENT], first.pk)
+    ended_at = timezone.now()
+    pbx("ended", called.last_contact.external_id, at=ended_at.isoformat())
+    outbox.dispatch()
+    first.refresh_from_db()
+    assert (first.state, first.outcome, first.attempts) == ("pending", "no_answer", 1)
+    assert first.next_attempt_at == ended_at + dt.timedelta(minutes=30)
+    assert "No answer" in first.last_contact.interaction.summary
+    called = outbound.call_entry(users[Role.AGENT], second.pk)
+    pbx("answered", called.last_contact.external_id, extension="8001")
+    pbx("ended", called.last_contact.external_id)
+    outbox.dispatch()
+    second.refresh_from_db()
+    assert (second.state, second.outcome) == ("dialling", "")  # they spoke: the agent says what came of it
 
 
 def test_bad_lists_are_refused_naming_the_field_and_nothing_is_kept(users, customers):

@@ -8,7 +8,7 @@ class ContactCenterConfig(AppConfig):
     verbose_name = _("Contact center")
 
     def ready(self):
-        from guanxi.contact_center import consumers, widgets
+        from guanxi.contact_center import consumers, outbound, voice, widgets
         from guanxi.core.registry import EventConsumer, HomeWidget, MenuItem, registry
 
         registry.add_menu_item(MenuItem(
@@ -43,4 +43,7 @@ class ContactCenterConfig(AppConfig):
         ))
         registry.add_event_consumer(EventConsumer(
             "contact_center.forget_erased", ("customers.customer.erased",), consumers.forget_erased,
+        ))
+        registry.add_event_consumer(EventConsumer(
+            "contact_center.settle_unanswered", (voice.UNANSWERED,), outbound.settle_unanswered,
         ))

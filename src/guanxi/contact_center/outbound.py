@@ -56,6 +56,7 @@ CATCH_UP_DAYS = 7
 NOT_AGAIN_WITHIN = dt.timedelta(days=30)
 SKIPS_IN_A_ROW = 20  # progressive: customers found uncallable at dial time passed over in one request
 ENTRIES_SHOWN = 200
+UNANSWERED_OUTCOME = "no_answer"  # what a list call nobody picked up is recorded as (settle_unanswered)
 
 EFFECTS = ("done", "retry", "failed", "do_not_call")
 
@@ -427,6 +428,19 @@ def record_outcome(user, entry_id: int, code: str, notes: str = "", now: dt.date
         for channel in agent.capacity:
             voice.connect_offers(cc_services.dispatch_agent(agent, channel, now))
     return wrapped
+
+
+def settle_unanswered(event) -> None:
+    """A list call the PBX ended before the customer picked up (voice.UNANSWERED) is recorded as not answered,
+    as the agent would record it: called again after the list's wait, or failed once its attempts are spent, and
+    in progressive mode the next customer is dialled. Without this, an agent who moved on left the customer
+    "dialling" on the list for good. An installation without a "no_answer" outcome leaves it to the agent."""
+    entry = (CallListEntry.objects.select_related("agent__user")
+             .filter(last_contact_id=event.object_id, state=Entry.DIALLING).first())
+    if entry is None or UNANSWERED_OUTCOME not in outcomes():
+        return  # the agent said what came of it already
+    record_outcome(entry.agent.user, entry.pk, UNANSWERED_OUTCOME,
+                   now=dt.datetime.fromisoformat(event.payload["at"]))
 
 
 def _write_to_timeline(agent: Agent, contact: QueuedContact | None, code: str, summary: str,

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from guanxi.contact_center import ivr, services
 from guanxi.contact_center.gateways import telephony
 from guanxi.contact_center.models import Agent, ContactChannel, ContactEvent, QueuedContact
+from guanxi.core.outbox import emit
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Channel, ConsentPurpose, ContactKind, Direction
 
@@ -180,10 +181,13 @@ def consult(agent: Agent, contact_id: int, colleague_id: int, question: str = ""
     return contact
 
 
+UNANSWERED = "contact_center.call.unanswered"  # a call the agent dialled ended without the customer picking up
+
+
 def call_ended(call_id: str, at: dt.datetime | None = None) -> dict:
     """The call is over: handled, or abandoned before anyone answered (in the queue or in the voice menu); either
-    way the agent it held is free and takes the next waiting call (connected through the gateway). Said twice,
-    nothing more happens."""
+    way the agent it held is free and takes the next waiting call (connected through the gateway). A call the
+    agent dialled that nobody picked up is announced (UNANSWERED). Said twice, nothing more happens."""
     at = at or timezone.now()
     freed = None
     with transaction.atomic():
@@ -193,6 +197,10 @@ def call_ended(call_id: str, at: dt.datetime | None = None) -> dict:
         contact = _locked_with_its_agent(call_id)
         if contact.state == QueuedContact.State.ASSIGNED:
             freed = contact.offered_to
+            if (contact.direction == Direction.OUTBOUND
+                    and not contact.events.filter(kind=ContactEvent.Kind.ANSWERED).exists()):
+                # nobody picked up: a call list (outbound.py) records it and calls again later
+                emit(UNANSWERED, contact, {"at": at.isoformat()})
             services.complete_contact(freed, contact.pk, now=at)
         elif contact.state in (QueuedContact.State.WAITING, QueuedContact.State.OFFERED):
             freed = contact.offered_to
