@@ -136,6 +136,25 @@ def test_an_erased_customer_loses_their_scores_and_is_not_scored_again(demo):
     assert not Score.objects.filter(customer=customer).exists()
 
 
+def test_a_customer_who_withdraws_consent_to_profiling_loses_their_scores_and_is_not_scored_again(demo):
+    admin = User.objects.get(username=Role.ADMIN)
+    customer = Customer.objects.filter(scores__isnull=False).exclude(consents__purpose="profiling").first()
+    other = Score.objects.exclude(customer=customer).count()
+
+    def answer(granted):
+        services.record_consent(admin, customer.pk, {"channel": "sms", "purpose": "profiling", "granted": granted,
+                                                     "how": "电话"})
+        outbox.dispatch()
+
+    answer(True)
+    assert Score.objects.filter(customer=customer).exists()  # agreeing changes nothing
+    answer(False)
+    assert not Score.objects.filter(customer=customer).exists()  # every run's, not only the latest
+    assert Score.objects.exclude(customer=customer).count() == other
+    scoring.score_all(models=[ScoreModel.RFM])
+    assert not Score.objects.filter(customer=customer).exists()
+
+
 def test_guanxi_score_refuses_a_day_that_is_not_a_date_and_an_unknown_engine(capsys, settings):
     with pytest.raises(SystemExit) as stopped:
         main(["score", "--as-of", "26.11.2026"])

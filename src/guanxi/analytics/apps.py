@@ -24,5 +24,6 @@ class AnalyticsConfig(AppConfig):
         )
         registry.add_export(export_spec(views.RetentionListView))
         registry.add_event_consumer(EventConsumer(
-            "analytics.forget_erased", ("customers.customer.erased",), consumers.forget_scores,
+            "analytics.forget_erased", ("customers.customer.erased", "customers.customer.profiling_refused"),
+            consumers.forget_scores,
         ))

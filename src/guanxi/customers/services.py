@@ -31,6 +31,7 @@ from guanxi.customers.models import (
     TAIL_DIGITS,
     VIN_SERIAL,
     Consent,
+    ConsentPurpose,
     ContactKind,
     ContactPoint,
     Customer,
@@ -205,6 +206,7 @@ def update_customer(user, pk, data: dict) -> Customer:
 
 
 POSSIBLE_DUPLICATE = "customers.customer.possible_duplicate"
+PROFILING_REFUSED = "customers.customer.profiling_refused"
 
 
 def _flag_shared_national_id(customer: Customer, user) -> None:
@@ -306,7 +308,10 @@ def record_consent(user, customer_pk, data: dict) -> Consent:
     consent.how = data.get("how", "")
     consent.recorded_at = data.get("recorded_at") or timezone.now()
     consent.full_clean(validate_unique=False)  # a ValidationError naming each field
-    consent.save()
+    with transaction.atomic():
+        consent.save()
+        if consent.purpose == ConsentPurpose.PROFILING and not consent.granted:
+            emit(PROFILING_REFUSED, customer, actor=user)  # analytics forgets the customer's scores
     return consent
 
 
