@@ -3,16 +3,19 @@ routed chat contact (the customer their phone or e-mail names put to the agent t
 and the end of the contact reach their open widgets, a reload continues the conversation, a flood is refused
 and not filed, and only pages of the allowed sites may open the socket."""
 
+import datetime as dt
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.utils import timezone
 
 from guanxi.asgi import application
 from guanxi.contact_center import chat, messaging, services
 from guanxi.contact_center.chat_views import chat_socket_url
-from guanxi.contact_center.models import Agent, Message, QueuedContact
+from guanxi.contact_center.models import Agent, ContactEvent, Message, QueuedContact
 from guanxi.core.roles import Role
 from guanxi.customers.models import Channel, Direction, Interaction
 
@@ -104,6 +107,45 @@ def test_a_visitor_s_line_is_routed_confirmed_as_the_customer_answered_in_their_
     entries = Interaction.objects.filter(customer=zhang, channel=Channel.CHAT)
     assert {entry.direction: entry.summary for entry in entries} == {
         Direction.INBOUND: "", Direction.OUTBOUND: "请尽快到店检查，我们为您预约。"}
+
+
+@SOCKETS
+def test_a_chat_whose_visitor_left_before_anyone_answered_is_abandoned_and_a_reload_is_not_leaving(users):
+    """A visitor who closes the page while waiting no longer waits in the queue for an agent who would find
+    nobody there; one who reloads within the minute keeps their place, and an agent the chat was being offered
+    to is free again."""
+    agent = on_roster(users[Role.AGENT])
+    agent.state = Agent.State.OFFLINE
+    agent.save()
+
+    async def visit(reload: bool) -> int:
+        socket, token = await started()
+        contact_id = (await said(socket, "在吗？"))["contact"]
+        await socket.disconnect()
+        if reload:
+            again = await widget()
+            await again.send_json_to({"type": "hello", "token": token})
+            assert (await again.receive_json_from())["type"] == "session"
+            await again.receive_json_from()  # the line so far
+            await again.disconnect()  # and gone, but not for long yet
+        return contact_id
+
+    def state_after(contact_id, seconds):
+        messaging.abandon_left_chats(now=timezone.now() + dt.timedelta(seconds=seconds))
+        return QueuedContact.objects.get(pk=contact_id).state
+
+    left = async_to_sync(visit)(reload=False)
+    assert state_after(left, 30) == QueuedContact.State.WAITING  # a minute's grace
+    assert state_after(left, 61) == QueuedContact.State.ABANDONED
+    reloaded = async_to_sync(visit)(reload=True)
+    presence = ContactEvent.objects.filter(contact_id=reloaded, kind__in=("left", "back"))
+    assert list(presence.values_list("kind", flat=True)) == ["left", "back", "left"]
+    # offered to an agent when the visitor goes: abandoned, and the agent free for the next
+    services.set_agent_state(agent, Agent.State.AVAILABLE)
+    assert QueuedContact.objects.get(pk=reloaded).offered_to_id == agent.pk
+    assert state_after(reloaded, 61) == QueuedContact.State.ABANDONED
+    agent.refresh_from_db()
+    assert agent.state == Agent.State.AVAILABLE
 
 
 @SOCKETS

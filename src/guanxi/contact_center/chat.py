@@ -10,7 +10,9 @@ The agent answers from the desktop's conversation panel (messaging.reply). The r
 completing are lines of the contact event log; this process reads them with the desktops' poller (push.follow)
 and hands them to the visitor's open widgets, so a reply reaches the visitor whichever web worker wrote it, with
 or without Redis. Once the agent completes the contact the widget says the conversation is over; the visitor's
-next line starts a new one.
+next line starts a new one. When a visitor's last widget here closes, their open contact is marked "left" in
+that log; a process where another of their widgets is open answers "back", and so does a reload. A chat left
+for a minute before anyone answered is abandoned by the worker (messaging.abandon_left_chats).
 
 Pages of other sites open this socket, so it is not behind the desktop's same-host check: the Origin must be
 one of GUANXI_CHAT_ORIGINS or one of the CRM's own hosts (ALLOWED_HOSTS). Nobody signs in, so a visitor is
@@ -150,17 +152,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code):
-        self._leave()
+        await self._leave()
 
-    def _leave(self) -> None:
+    async def _leave(self) -> None:
+        """This socket's visitor leaves it; if it was their last here, their open contacts are marked left (the
+        other web processes answer for the visitor's widgets open there)."""
         if self.visitor is None:
             return
         mine = _sockets.get(self.visitor.id, set())
         mine.discard(self)
         if not mine:
             _sockets.pop(self.visitor.id, None)
-            for contact_id in [pk for pk, visitor_id in _contacts.items() if visitor_id == self.visitor.id]:
+            gone = [pk for pk, visitor_id in _contacts.items() if visitor_id == self.visitor.id]
+            for contact_id in gone:
                 del _contacts[contact_id]
+            if gone:
+                await database_sync_to_async(messaging.visitor_presence)(gone, ContactEvent.Kind.LEFT)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if len((text_data or "").encode()) > FRAME_BYTES or bytes_data is not None:
@@ -208,7 +215,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self._join(visitor)
 
     async def _join(self, visitor: Visitor) -> None:
-        self._leave()  # one socket, one visitor: a new session leaves the old one
+        await self._leave()  # one socket, one visitor: a new session leaves the old one
         self.visitor = visitor
         _sockets.setdefault(visitor.id, set()).add(self)
         push.start_polling()
@@ -257,6 +264,7 @@ def _open_conversation(visitor: Visitor) -> tuple[int | None, list[dict]]:
                                             state__in=messaging.OPEN).order_by("-arrival", "-pk").first())
     if contact is None:
         return None, []
+    messaging.visitor_presence([contact.pk], ContactEvent.Kind.BACK)
     messages = list(contact.messages.order_by("-at", "-pk")[:HISTORY])[::-1]
     frames = [_frame(message) for message in messages]
     if contact.state == QueuedContact.State.ASSIGNED:
@@ -280,7 +288,9 @@ async def _read(row: dict) -> None:
     if visitor_id is None:
         return
     kind, data = row["kind"], row["data"] or {}
-    if kind == ContactEvent.Kind.COMMAND and data.get("command") == "reply":
+    if kind == ContactEvent.Kind.LEFT:  # their widget closed in another process, but one is open here
+        await database_sync_to_async(messaging.visitor_presence)([row["contact_id"]], ContactEvent.Kind.BACK)
+    elif kind == ContactEvent.Kind.COMMAND and data.get("command") == "reply":
         message = await database_sync_to_async(Message.objects.filter(pk=data.get("message")).first)()
         if message is not None:
             await _tell(visitor_id, _frame(message))

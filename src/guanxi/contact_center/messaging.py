@@ -36,6 +36,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,6 +58,8 @@ REPLY_LIMITS = {ContactChannel.EMAIL: 20_000, ContactChannel.SMS: 500, ContactCh
                 ContactChannel.CHAT: 2_000}
 # WeChat lets an official account answer a user only within 48 hours of the user's last message.
 WECHAT_REPLY_WINDOW = dt.timedelta(hours=48)
+# A chat visitor whose widgets all closed this long ago, before an agent answered, has gone (a reload is back sooner).
+CHAT_GONE_AFTER = dt.timedelta(seconds=60)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -297,3 +300,43 @@ def _left_for_the_chat_socket(message: Message, answered: Message) -> None:
 
 _SENDERS = {ContactChannel.EMAIL: _send_mail, ContactChannel.SMS: _send_by_gateway,
             ContactChannel.WECHAT: _send_by_gateway, ContactChannel.CHAT: _left_for_the_chat_socket}
+
+
+def visitor_presence(contact_ids, kind: str, now: dt.datetime | None = None) -> None:
+    """A chat visitor's last widget closed (LEFT), or one opened again (BACK), for their open contacts: the event
+    log is how every web process learns it (chat.py), and how the worker's sweep (`abandon_left_chats`) does."""
+    now = now or timezone.now()
+    for contact in QueuedContact.objects.filter(pk__in=list(contact_ids), channel=ContactChannel.CHAT, state__in=OPEN):
+        latest = _presence(contact.pk).values_list("kind", flat=True).first()
+        if kind == ContactEvent.Kind.LEFT or latest == ContactEvent.Kind.LEFT:  # BACK only after a LEFT
+            services.log_event(contact, kind, now)
+
+
+def _presence(contact) -> QuerySet:
+    """The contact's LEFT and BACK lines, latest first (`contact`: an id, or OuterRef in a subquery)."""
+    return ContactEvent.objects.filter(contact=contact, kind__in=(ContactEvent.Kind.LEFT, ContactEvent.Kind.BACK)
+                                       ).order_by("-at", "-pk")
+
+
+def abandon_left_chats(now: dt.datetime | None = None) -> list[tuple[QueuedContact, Agent]]:
+    """Chats whose visitor left (no widget open anywhere for CHAT_GONE_AFTER) before an agent answered are
+    abandoned, as a call is when the caller hangs up: no agent is offered a conversation nobody is in, and the
+    figures count it. An agent it was being offered to takes the next waiting contact (the offers are returned).
+    A chat being answered stays with its agent, who sees the visitor left and ends it."""
+    now = now or timezone.now()
+    presence = _presence(OuterRef("pk"))
+    deserted = (QueuedContact.objects.filter(channel=ContactChannel.CHAT,
+                                             state__in=(QueuedContact.State.WAITING, QueuedContact.State.OFFERED))
+                .annotate(presence=Subquery(presence.values("kind")[:1]), since=Subquery(presence.values("at")[:1]))
+                .filter(presence=ContactEvent.Kind.LEFT, since__lte=now - CHAT_GONE_AFTER))
+    offers = []
+    for contact_id in deserted.values_list("pk", flat=True):
+        with transaction.atomic():
+            rows = QueuedContact.objects.filter(pk=contact_id)
+            contact = services.locked_with_its_agent(rows)
+            if contact is None or contact.state not in (QueuedContact.State.WAITING, QueuedContact.State.OFFERED):
+                continue  # answered meanwhile, or changing hands: the next sweep looks again
+            freed = services.abandon(contact, now)
+        if freed is not None:
+            offers += services.dispatch_agent(freed, ContactChannel.CHAT, now)
+    return offers

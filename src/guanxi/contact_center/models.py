@@ -253,6 +253,8 @@ class ContactEvent(models.Model):
         DIALLED = "dialled", _("Dialled out")
         COMMAND = "command", _("Sent to the channel")
         MESSAGE = "message", _("Message received")
+        LEFT = "left", _("Visitor left the chat")  # their last widget closed (chat.py)
+        BACK = "back", _("Visitor back in the chat")
 
     contact = models.ForeignKey(QueuedContact, on_delete=models.CASCADE, related_name="events",
                                 verbose_name=_("contact"))

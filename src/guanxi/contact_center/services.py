@@ -50,7 +50,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
-from django.db.models import BooleanField, Count, F, Func, Q
+from django.db.models import BooleanField, Count, F, Func, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -1094,6 +1094,33 @@ def lock_agents(*agent_ids) -> list[Agent]:
     """Row locks on agents, always taken before any contact's and in id order, by every operation that locks both:
     two operations never wait for each other's rows in opposite orders (no deadlock on PostgreSQL)."""
     return list(Agent.objects.select_for_update().filter(pk__in=[pk for pk in agent_ids if pk]).order_by("pk"))
+
+
+def locked_with_its_agent(rows: QuerySet, *other_agent_ids) -> QueuedContact | None:
+    """The one contact of `rows` locked after the row of the agent who has it (and of `other_agent_ids`), in
+    the lock order of `lock_agents`; read again if it changed hands between the two. None if it keeps changing
+    hands (the caller says so); the caller makes sure the contact exists."""
+    for _attempt in range(5):
+        holder = rows.values_list("offered_to_id", flat=True).first()
+        lock_agents(holder, *other_agent_ids)
+        contact = rows.select_for_update(of=("self",)).select_related("offered_to").first()
+        if contact is not None and contact.offered_to_id == holder:
+            return contact
+    return None
+
+
+def abandon(contact: QueuedContact, at: dt.datetime) -> Agent | None:
+    """The party went before an agent answered (a caller hung up, a chat visitor closed the page): the contact
+    leaves the queue as abandoned, and an agent it was being offered to is free again. Returns that agent, to
+    be offered the next contact. The caller holds the agent's and the contact's row locks (`locked_with_its_agent`)."""
+    freed = contact.offered_to
+    contact.state, contact.ended_at, contact.offered_to, contact.offered_at = (
+        QueuedContact.State.ABANDONED, at, None, None)
+    contact.save(update_fields=["state", "ended_at", "offered_to", "offered_at"])
+    log_event(contact, ContactEvent.Kind.ABANDONED, at, freed)
+    if freed is not None:
+        free_if_idle(freed, at)
+    return freed
 
 
 def take_over(agent: Agent, contact: QueuedContact, now: dt.datetime) -> None:

@@ -203,13 +203,7 @@ def call_ended(call_id: str, at: dt.datetime | None = None) -> dict:
                 emit(UNANSWERED, contact, {"at": at.isoformat()})
             services.complete_contact(freed, contact.pk, now=at)
         elif contact.state in (QueuedContact.State.WAITING, QueuedContact.State.OFFERED):
-            freed = contact.offered_to
-            contact.state, contact.ended_at, contact.offered_to, contact.offered_at = (
-                QueuedContact.State.ABANDONED, at, None, None)
-            contact.save(update_fields=["state", "ended_at", "offered_to", "offered_at"])
-            services.log_event(contact, ContactEvent.Kind.ABANDONED, at, freed)
-            if freed is not None:
-                services.free_if_idle(freed, at)
+            freed = services.abandon(contact, at)
     if freed is not None:
         connect_offers(services.dispatch_agent(freed, VOICE, now=at))
     return decision(_call(call_id))
@@ -286,17 +280,14 @@ def connect_offers(offers, but: QueuedContact | None = None) -> None:
 
 
 def _locked_with_its_agent(call_id: str, *others: Agent | None) -> QueuedContact:
-    """The call's row locked after the row of the agent who has it (and of `others`), in the claim layer's lock
-    order (services.lock_agents); read again if it changed hands between the two."""
-    for _attempt in range(5):
-        holder = _call(call_id).offered_to_id
-        services.lock_agents(holder, *(other.pk for other in others if other is not None))
-        contact = (QueuedContact.objects.select_for_update(of=("self",)).select_related("offered_to")
-                   .get(channel=VOICE, external_id=call_id))
-        if contact.offered_to_id == holder:
-            return contact
-    raise ValidationError({"call_id": _("Call “%(call)s” is changing hands; send the event again")
-                                      % {"call": call_id}})
+    """The call's row locked after the row of the agent who has it (and of `others`): services.locked_with_its_agent."""
+    _call(call_id)  # an unknown call id is refused naming it
+    contact = services.locked_with_its_agent(QueuedContact.objects.filter(channel=VOICE, external_id=call_id),
+                                             *(other.pk for other in others if other is not None))
+    if contact is None:
+        raise ValidationError({"call_id": _("Call “%(call)s” is changing hands; send the event again")
+                                          % {"call": call_id}})
+    return contact
 
 
 def _call(call_id: str, missing_ok: bool = False) -> QueuedContact | None:
