@@ -341,3 +341,48 @@ def test_events_after_the_day_of_a_contact_queued_in_it_count_and_other_kinds_ar
     services.log_event(late, ContactEvent.Kind.DTMF, at("23:59:51"), digits="1")
     last = figures(users[Role.SUPERVISOR])["rows"][-1]
     assert (last["label"], last["offered"], last["answered"], last["asa_seconds"]) == ("23:30", 1, 1, 15.0)
+
+
+# ---- first-contact resolution
+
+
+def test_a_contact_is_resolved_when_the_customer_does_not_come_back_within_seven_days():
+    day = dt.datetime(2026, 10, 1, 10, tzinfo=SHANGHAI)
+    arrivals = [(1, 100, day), (2, 100, day + dt.timedelta(days=7)),  # back on the 7th day: not resolved
+                (3, 100, day + dt.timedelta(days=20)),
+                (4, 200, day), (5, 300, day + dt.timedelta(days=2))]
+    now = day + dt.timedelta(days=9)
+    assert kpis.customer_returns(arrivals, now) == {1: True, 4: False, 5: False}  # 2, 3: not known yet
+    assert kpis.customer_returns(arrivals, day + dt.timedelta(days=30)) == {1: True, 2: False, 3: False, 4: False,
+                                                                            5: False}
+
+
+def test_first_contact_resolution_counts_answered_contacts_of_known_customers_whose_answer_is_known(users, customers):
+    """Zhang calls, is answered, and calls again two days later; Li calls once; an unknown caller is answered; a
+    call of Zhang's nobody answered counts for nothing. Five weeks on: Zhang's first call was not resolved, Li's
+    was, Zhang's second was: 2 of 3."""
+    first = dt.date(2026, 10, 1)
+    agent = Agent.objects.create(user=users[Role.AGENT], extension="8001", capacity={"voice": 1})
+    services.set_agent_state(agent, Agent.State.AVAILABLE, now=dt.datetime.combine(first, dt.time(9), SHANGHAI))
+
+    def call(customer, days, clock, answer=True):
+        when = dt.datetime.combine(first + dt.timedelta(days=days), dt.time.fromisoformat(clock), SHANGHAI)
+        contact = services.enqueue_contact("voice", customer=customer, arrival=when, external_id=f"fcr-{when}")
+        if not answer:
+            voice.call_ended(contact.external_id, when + dt.timedelta(seconds=30))
+            return
+        assert services.claim_next_contact(agent, now=when).pk == contact.pk
+        services.accept_offer(agent, contact.pk, now=when + dt.timedelta(seconds=5))
+        services.complete_contact(agent, contact.pk, now=when + dt.timedelta(minutes=3))
+
+    call(customers["zhang"], 0, "10:00:00")
+    call(customers["li"], 0, "10:10:00")
+    call(None, 0, "10:20:00")
+    call(customers["zhang"], 0, "10:30:00", answer=False)  # came back, unanswered: a return all the same
+    call(customers["zhang"], 2, "10:00:00")
+    week = kpis.contact_center_kpis(users[Role.SUPERVISOR], first, days=7, by="channel")
+    assert week["total"]["first_contact_resolution"] == pytest.approx(2 / 3)
+    [voice_row] = week["rows"]
+    assert voice_row["first_contact_resolution"] == pytest.approx(2 / 3)
+    assert kpis.contact_center_kpis(users[Role.SUPERVISOR], first, by="channel")["total"][
+        "first_contact_resolution"] == 0.5  # the first day's: Zhang's and Li's first calls

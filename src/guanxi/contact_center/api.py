@@ -241,6 +241,9 @@ class KpiRowOut(Schema):
     aht_seconds: float | None = Field(description="Mean seconds from answered to completed (talk time).")
     abandonment: float | None = Field(description="abandoned / (offered - short_abandoned).")
     transfer_rate: float | None = Field(description="Answered contacts transferred / answered.")
+    first_contact_resolution: float | None = Field(
+        description="Answered contacts of known customers who did not come back (another inbound contact, any "
+                    "channel) within 7 days / those whose answer is known: came back, or 7 days passed (kpis.py).")
     contacts_per_hour: float | None = Field(description="answered / the row's hours.")
     outbound_dialled: int
     outbound_answered: int

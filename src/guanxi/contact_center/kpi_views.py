@@ -49,6 +49,7 @@ COLUMNS = [
     (gettext_lazy("AHT (s)"), lambda r: _number(r["aht_seconds"])),
     (gettext_lazy("Abandonment"), lambda r: _percent(r["abandonment"])),
     (gettext_lazy("Transfers"), lambda r: _percent(r["transfer_rate"])),
+    (gettext_lazy("First-contact resolution"), lambda r: _percent(r["first_contact_resolution"])),
     (gettext_lazy("Per hour"), lambda r: _number(r["contacts_per_hour"])),
     (gettext_lazy("Dialled out"), lambda r: str(r["outbound_dialled"])),
     (gettext_lazy("Answered out"), lambda r: str(r["outbound_answered"])),

@@ -56,8 +56,12 @@ state lasts until the agent's next change) and the event log, over the part of t
 * utilisation = handling / logged in: how much of the time they were logged in went to contacts (breaks
   lower it, not occupancy).
 
-Not here yet: first-contact resolution needs a rule for what resolves a contact (no repeat contact from the
-same customer within N days is the usual proxy) and is left for the next step.
+First-contact resolution, the usual proxy: an answered inbound contact of a known customer is resolved when the
+customer does not come back (another inbound contact, on any channel) within FCR_WITHIN (7 days). Counted over the
+answered contacts whose answer is known: those the customer came back after, and those whose seven days have
+passed; the others are still open and left out, so today's figure is provisional and firms up over the week.
+
+* first_contact_resolution = resolved / (answered contacts of known customers whose answer is known).
 """
 
 from __future__ import annotations
@@ -73,12 +77,13 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.contact_center.models import Agent, AgentStateChange, ContactChannel, ContactEvent
+from guanxi.contact_center.models import Agent, AgentStateChange, ContactChannel, ContactEvent, QueuedContact
 from guanxi.core.scoping import require
 from guanxi.customers.models import Direction, Tier
 from guanxi.service.slots import Interval, merged
 
 SHORT_ABANDON_SECONDS = 5.0
+FCR_WITHIN = dt.timedelta(days=7)
 MAX_DAYS = 31  # bounded work per request
 DIMENSIONS = ("interval", "channel", "tier", "agent", "queue")
 INTERVALS = (15, 30, 60)
@@ -119,6 +124,7 @@ class _Contact:
     completed: dt.datetime | None = None
     abandoned: dt.datetime | None = None
     transferred: bool = False
+    id: int = 0
 
 
 def _contacts(events: list[EventRow]) -> list[_Contact]:
@@ -126,7 +132,7 @@ def _contacts(events: list[EventRow]) -> list[_Contact]:
     contacts: dict[int, _Contact] = {}
     for event in sorted(events, key=lambda e: e.at):
         contact = contacts.setdefault(event.contact, _Contact(
-            event.direction == Direction.INBOUND, event.channel, event.tier, event.queue))
+            event.direction == Direction.INBOUND, event.channel, event.tier, event.queue, id=event.contact))
         if event.kind in (_QUEUED, _DIALLED) and contact.arrived is None:
             contact.arrived = event.at
         elif event.kind == _ANSWERED and contact.answered is None:
@@ -148,9 +154,10 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _row(contacts: list[_Contact], hours: float, target_seconds: float) -> dict[str, Any]:
+def _row(contacts: list[_Contact], hours: float, target_seconds: float, came_back: dict[int, bool]) -> dict[str, Any]:
     inbound = [c for c in contacts if c.inbound]
     answered = [c for c in inbound if c.answered is not None]
+    known = [c.id for c in answered if c.id in came_back]
     waits = [(c.answered - c.arrived).total_seconds() for c in answered]
     gone = [(c.abandoned - c.arrived).total_seconds() for c in inbound if c.abandoned is not None]
     short = sum(1 for wait in gone if wait <= SHORT_ABANDON_SECONDS)
@@ -170,6 +177,7 @@ def _row(contacts: list[_Contact], hours: float, target_seconds: float) -> dict[
         "aht_seconds": _mean([(c.completed - c.answered).total_seconds() for c in answered if c.completed]),
         "abandonment": _ratio(abandoned, len(inbound) - short),
         "transfer_rate": _ratio(sum(1 for c in answered if c.transferred), len(answered)),
+        "first_contact_resolution": _ratio(sum(1 for pk in known if not came_back[pk]), len(known)),
         "contacts_per_hour": _ratio(len(answered), hours),
         "outbound_dialled": len(outbound),
         "outbound_answered": sum(1 for c in outbound if c.answered is not None),
@@ -178,11 +186,12 @@ def _row(contacts: list[_Contact], hours: float, target_seconds: float) -> dict[
 
 def figures(events: list[EventRow], start: dt.datetime, end: dt.datetime, by: str = "interval",
             interval_minutes: int = 30, target_seconds: float = 20,
-            agents: dict[int, AgentTime] | None = None) -> dict[str, Any]:
+            agents: dict[int, AgentTime] | None = None, came_back: dict[int, bool] | None = None) -> dict[str, Any]:
     """The figures of the contacts in `events` and of the agents' time in `agents` (`agent_time`; see the module
-    docstring), one row per group of `by` and the total. Rows: {"key": the group (an interval's start as an
-    aware datetime in `start`'s time zone, else a name or id), ...figures}; sorted by key."""
-    agents = agents or {}
+    docstring), one row per group of `by` and the total; `came_back` (`customer_returns`) says which contacts the
+    customer came back after. Rows: {"key": the group (an interval's start as an aware datetime in `start`'s time
+    zone, else a name or id), ...figures}; sorted by key."""
+    agents, came_back = agents or {}, came_back or {}
     contacts = _contacts(events)
     period_hours = (end - start).total_seconds() / 3600
     groups: dict[Any, list[_Contact]] = defaultdict(list)
@@ -197,7 +206,7 @@ def figures(events: list[EventRow], start: dt.datetime, end: dt.datetime, by: st
             first, last = min(groups), max(groups)
             for i in range((last - first) // step + 1):
                 groups.setdefault(first + i * step, [])
-        rows = [{"key": key, **_row(groups[key], interval_minutes / 60, target_seconds),
+        rows = [{"key": key, **_row(groups[key], interval_minutes / 60, target_seconds, came_back),
                  **_time_row(*spread.get(key, (0.0, 0.0, 0.0)))} for key in sorted(groups)]
     else:
         for contact in contacts:
@@ -205,10 +214,29 @@ def figures(events: list[EventRow], start: dt.datetime, end: dt.datetime, by: st
         if by == "agent":
             for agent in agents:
                 groups.setdefault(agent, [])
-        rows = [{"key": key, **_row(groups[key], period_hours, target_seconds), **_time_of(key, by, agents)}
+        rows = [{"key": key, **_row(groups[key], period_hours, target_seconds, came_back), **_time_of(key, by, agents)}
                 for key in sorted(groups, key=lambda k: (k == NO_AGENT, str(k)))]
     total = [sum(parts) for parts in zip((0.0, 0.0, 0.0), *(time.seconds() for time in agents.values()))]
-    return {"rows": rows, "total": _row(contacts, period_hours, target_seconds) | _time_row(*total)}
+    return {"rows": rows, "total": _row(contacts, period_hours, target_seconds, came_back) | _time_row(*total)}
+
+
+def customer_returns(arrivals: Iterable[tuple[int, int, dt.datetime]], now: dt.datetime,
+              within: dt.timedelta = FCR_WITHIN) -> dict[int, bool]:
+    """Of inbound contacts of known customers, (contact, customer, arrival): True where the customer came back
+    (another inbound contact) within `within`, False where that long has passed without; a contact whose time is
+    not yet up and after which nothing came yet is left out (not known yet)."""
+    by_customer: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
+    for contact, customer, arrival in arrivals:
+        by_customer[customer].append((arrival, contact))
+    known = {}
+    for visits in by_customer.values():
+        visits.sort()
+        for (arrival, contact), following in zip(visits, [*visits[1:], None], strict=True):
+            if following is not None and following[0] - arrival <= within:
+                known[contact] = True
+            elif arrival + within <= now:
+                known[contact] = False
+    return known
 
 
 def _time_of(key, by: str, agents: dict[int, AgentTime]) -> dict[str, Any]:
@@ -387,6 +415,15 @@ def read_events(start: dt.datetime, end: dt.datetime) -> list[EventRow]:
             for contact, kind, at, agent, channel, direction, tier, requirement in rows.iterator(chunk_size=5000)]
 
 
+def read_returns(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[int, bool]:
+    """`customer_returns` for the inbound contacts of known customers that arrived in [start, end), in one query (the
+    contacts of the FCR_WITHIN after `end` read too, as the returns they may be)."""
+    arrivals = (QueuedContact.objects.filter(arrival__gte=start, arrival__lt=end + FCR_WITHIN,
+                                             direction=Direction.INBOUND, customer__isnull=False)
+                .order_by().values_list("pk", "customer_id", "arrival"))
+    return customer_returns(arrivals.iterator(chunk_size=5000), now)
+
+
 def read_agent_time(start: dt.datetime, until: dt.datetime) -> dict[int, AgentTime]:
     """The agents' time in [start, until) from the state log and the event log, in three queries: the state each
     agent was in at `start`, the changes after it, and the hold events of the contacts alive in the period."""
@@ -419,8 +456,10 @@ def contact_center_kpis(user, day: dt.date | None = None, days: int = 1, by: str
             not 0 <= target_seconds <= 3600:
         raise ValidationError({"target_seconds": _("A target of 0 to 3600 seconds")})
     start, end = period(day or timezone.localdate(), days)
-    times = read_agent_time(start, min(end, timezone.now()))
-    result = figures(read_events(start, end), start, end, by, interval_minutes, target_seconds, times)
+    now = timezone.now()
+    times = read_agent_time(start, min(end, now))
+    result = figures(read_events(start, end), start, end, by, interval_minutes, target_seconds, times,
+                     read_returns(start, end, now))
     names = {}
     if by == "agent":
         ids = [row["key"] for row in result["rows"] if row["key"] != NO_AGENT]
