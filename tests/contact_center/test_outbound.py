@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from guanxi.contact_center import outbound, services, tasks
+from guanxi.contact_center import desktop_tools, outbound, tasks
 from guanxi.contact_center.models import Agent, CallList, ContactEvent, QueuedContact
 from guanxi.core import outbox
 from guanxi.core.roles import Role
@@ -135,7 +135,7 @@ def test_preview_the_agent_calls_the_pbx_connects_and_the_outcome_lands_on_the_t
     assert pbx("answered", contact.external_id, extension="8001")["state"] == "assigned"
     assert pbx("ended", contact.external_id)["state"] == "done"
     assert "Outcome" in client.get(work).content.decode()  # the call waits for what came of it
-    assert [c.pk for c in services.to_wrap_up(agent)] == [contact.pk]
+    assert [c.pk for c in desktop_tools.to_wrap_up(agent)] == [contact.pk]
 
     response = client.post(reverse("contact_center:call_list_entry", args=[entry.pk, "outcome"]),
                            {"outcome": "resolved", "notes": "Happy with the repair"})
@@ -145,7 +145,7 @@ def test_preview_the_agent_calls_the_pbx_connects_and_the_outcome_lands_on_the_t
     timeline = Interaction.objects.get(customer=zhang)
     assert timeline.summary == "Outbound Satisfaction: Reached, resolved. Happy with the repair"
     assert timeline.user_id == users[Role.AGENT].pk
-    assert services.to_wrap_up(agent) == []  # the desktop does not ask for a second wrap-up
+    assert desktop_tools.to_wrap_up(agent) == []  # the desktop does not ask for a second wrap-up
     assert "Nobody on this list is due" in client.get(work).content.decode()
     progress = outbound.progress(call_list)
     assert ("resolved", "Reached, resolved", 1) in progress["outcomes"] and ("done", "Done", 1) in progress["states"]

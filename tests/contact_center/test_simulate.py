@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from guanxi.contact_center import services
+from guanxi.contact_center import planning
 from guanxi.contact_center.policies import FIFO, SLA_AWARE
 from guanxi.core.roles import Role
 
@@ -197,14 +197,14 @@ def test_api_refuses_a_bad_schedule_or_history_with_422(client, users, change, f
 
 def test_tiny_intervals_end_instead_of_looping_forever():
     """(i+1)*s // s rounds back to i for s = 0.6 s: the arrival loop once spun there for ever."""
-    result = services.run_simulation(agents=1, calls_per_interval=1, interval_minutes=0.01, hours=0.05, seed=3)
+    result = planning.run_simulation(agents=1, calls_per_interval=1, interval_minutes=0.01, hours=0.05, seed=3)
     assert result["intervals"] == 300  # 3 minutes of 0.6-second intervals
 
 
 def test_a_run_of_millions_of_intervals_is_refused_before_it_is_built():
     with pytest.raises(ValidationError) as err:
-        services.run_simulation(agents=1, calls_per_interval=0, interval_minutes=0.01, hours=24 * 365, seed=1)
+        planning.run_simulation(agents=1, calls_per_interval=0, interval_minutes=0.01, hours=24 * 365, seed=1)
     assert "interval_minutes" in err.value.message_dict
     with pytest.raises(ValidationError) as err:
-        services.run_simulation(agents=1, arrivals=[{"seconds": 3e7, "tier": "standard"}], interval_minutes=0.1, seed=1)
+        planning.run_simulation(agents=1, arrivals=[{"seconds": 3e7, "tier": "standard"}], interval_minutes=0.1, seed=1)
     assert "arrivals" in err.value.message_dict

@@ -5,7 +5,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from guanxi.contact_center import services
+from guanxi.contact_center import planning
 from guanxi.core.roles import Role
 
 URL = "/api/contact-center/staffing"
@@ -148,7 +148,7 @@ def test_page_sends_anonymous_users_to_login(client, db):
 @pytest.mark.parametrize("goal, patience, volume", [(0.995, 1, 400), (0.999, 5, 50)])
 def test_erlang_a_staffing_reaches_the_goal_even_when_it_needs_more_than_erlang_c(goal, patience, volume):
     """Abandoned callers count as missed: with little patience and a high goal Erlang A needs more agents."""
-    (row,) = services.staffing_plan([volume], target_service_level=goal, patience_seconds=patience)
+    (row,) = planning.staffing_plan([volume], target_service_level=goal, patience_seconds=patience)
     assert row["service_level"] >= goal
 
 
@@ -172,13 +172,13 @@ def test_erlang_a_far_below_erlang_c_is_found_in_well_under_the_budget(client, u
     client.force_login(users[Role.SUPERVISOR])
     started = time.monotonic()
     response = post(client, {**REFERENCE, "volumes": [20000], "patience_seconds": 1, "target_service_level": 0.2})
-    assert time.monotonic() - started < services.STAFFING_BUDGET_SECONDS / 2
+    assert time.monotonic() - started < planning.STAFFING_BUDGET_SECONDS / 2
     [row] = response.json()["intervals"]
     assert row["agents"] == 401 and row["service_level"] >= 0.2
 
 
 def test_a_plan_over_its_time_budget_is_422_not_a_timeout(client, users, monkeypatch):
-    monkeypatch.setattr(services, "STAFFING_BUDGET_SECONDS", -1.0)
+    monkeypatch.setattr(planning, "STAFFING_BUDGET_SECONDS", -1.0)
     client.force_login(users[Role.SUPERVISOR])
     response = post(client, REFERENCE)
     assert response.status_code == 422 and response.json()["detail"][0]["field"] == "volumes"

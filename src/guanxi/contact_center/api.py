@@ -16,7 +16,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from guanxi.contact_center import kpis, messaging, outbound, services, voice, wallboard, webhooks
+from guanxi.contact_center import kpis, messaging, outbound, planning, voice, wallboard, webhooks
 from guanxi.core.audit import Channel, audit_context
 from guanxi.core.jobs import system_actor
 from guanxi.core.scoping import require
@@ -58,7 +58,7 @@ class StaffingOut(Schema):
 def staffing(request, payload: StaffingIn):
     """Agents needed per interval for a service-level target (Erlang C; Erlang A with `patience_seconds`)."""
     require(request.user, "contact_center.staffing", "view")
-    rows = services.staffing_plan(**payload.model_dump())
+    rows = planning.staffing_plan(**payload.model_dump())
     return {"model": "erlang_a" if payload.patience_seconds else "erlang_c", "intervals": rows}
 
 
@@ -122,11 +122,11 @@ def simulate(request, payload: SimulateIn):
     contacts x agents (422 above, naming the field); the `guanxi simulate` command has no bound.
     """
     require(request.user, "contact_center.staffing", "view")
-    return services.run_simulation(
+    return planning.run_simulation(
         **payload.model_dump(),
-        max_contacts=services.API_MAX_CONTACTS,
-        max_agents=services.API_MAX_AGENTS,
-        max_work=services.API_MAX_WORK,
+        max_contacts=planning.API_MAX_CONTACTS,
+        max_agents=planning.API_MAX_AGENTS,
+        max_work=planning.API_MAX_WORK,
     )
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import retarget
 
-from guanxi.contact_center import services, voice
+from guanxi.contact_center import desktop_tools, services, voice
 from guanxi.contact_center.models import Agent, QueuedContact
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Interaction, Vehicle
@@ -83,12 +83,12 @@ def contact_card(request, pk: int):
         vehicles = list(owned[:CARS_SHOWN])
         more_vehicles = owned.count() - len(vehicles) if len(vehicles) == CARS_SHOWN else 0
     in_hand = contact.state == QueuedContact.State.ASSIGNED
-    colleagues, queues = services.transfer_choices(agent, contact.channel) if in_hand else ([], [])
+    colleagues, queues = desktop_tools.transfer_choices(agent, contact.channel) if in_hand else ([], [])
     return render(request, "contact_center/_desktop_card.html", {
         "contact": contact, "customer": customer, "interactions": interactions, "vehicles": vehicles,
         "claimed": None if customer is not None else _seen(request, contact.claimed_customer_id),
         "more_vehicles": more_vehicles, "in_hand": in_hand, "colleagues": colleagues, "queues": queues,
-        "records": services.record_choices(request.user) if in_hand and customer is not None else None,
+        "records": desktop_tools.record_choices(request.user) if in_hand and customer is not None else None,
     })
 
 
@@ -100,8 +100,8 @@ def contact_aids(request, pk: int):
     customer = _customer_seen(request, contact)
     cars = [] if customer is None else list(_cars(request, customer).values_list("model", flat=True)[:CARS_SHOWN])
     return render(request, "contact_center/_desktop_aids.html", {
-        "script": services.script_for(request.user, contact),
-        "articles": services.suggested_articles(request.user, contact, cars),
+        "script": desktop_tools.script_for(request.user, contact),
+        "articles": desktop_tools.suggested_articles(request.user, contact, cars),
     })
 
 
@@ -154,7 +154,8 @@ def contact_step(request, pk: int, action: str):
             if request.htmx:  # the card again, now the customer's
                 return contact_card(request, pk)
         elif action == "complete":
-            services.wrap_up_contact(agent, pk, request.POST.get("wrap_up", ""), request.POST.get("notes", "").strip())
+            desktop_tools.wrap_up_contact(agent, pk, request.POST.get("wrap_up", ""),
+                                          request.POST.get("notes", "").strip())
             contact = QueuedContact.objects.get(pk=pk)
             voice.connect_offers(services.dispatch_agent(agent, contact.channel))
         else:
@@ -174,7 +175,7 @@ def make_record(request, pk: int, kind: str):
     agent = _agent_of(request)
     get_object_or_404(QueuedContact, pk=pk, offered_to=agent)
     try:
-        made = services.record_from_contact(agent, pk, kind, request.POST)
+        made = desktop_tools.record_from_contact(agent, pk, kind, request.POST)
     except ValidationError as exc:
         return _answer(request, {"errors": exc.messages}, status=422)
     if not request.htmx:
@@ -231,8 +232,8 @@ def _answer(request, context: dict, status: int = 200):
 
 def _list(agent: Agent, **extra) -> dict:
     """The contact list's context: the contacts in hand, those to wrap up, and the wrap-up codes."""
-    return {"agent": agent, "contacts": _in_hand(agent), "to_wrap_up": services.to_wrap_up(agent),
-            "wrap_up_codes": services.wrap_up_codes(), **extra}
+    return {"agent": agent, "contacts": _in_hand(agent), "to_wrap_up": desktop_tools.to_wrap_up(agent),
+            "wrap_up_codes": desktop_tools.wrap_up_codes(), **extra}
 
 
 def _in_hand(agent: Agent):

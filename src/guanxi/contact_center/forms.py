@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.contact_center.services import MAX_INTERVALS, MAX_VOLUME
+from guanxi.contact_center.planning import MAX_INTERVALS, MAX_VOLUME
 
 # A car brand's customer hotline on a weekday, 8:00-20:00 in 30-minute intervals: the morning peak
 # after opening (service bookings, roadside questions), a lunch dip, a smaller afternoon peak.
@@ -154,7 +154,7 @@ class PolicyForm(forms.Form):
         return data
 
     def scenario(self) -> dict:
-        """The dry run's scenario, as services.run_simulation takes it."""
+        """The dry run's scenario, as planning.run_simulation takes it."""
         data = self.cleaned_data
         return {
             "agents": data["agents"],

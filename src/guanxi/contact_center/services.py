@@ -1,4 +1,5 @@
-"""Contact-center domain operations: staffing plans, simulations, and claiming contacts across processes.
+"""Contact-center domain operations: the routing policy in force, and claiming contacts across processes
+(staffing plans and simulations are in planning.py, the agent desktop's tools in desktop_tools.py).
 
 What the page, the API and the CLI call. Bad input is a Django ValidationError naming the field
 (the API turns it into a 422, the page into a form error), whatever layer found it.
@@ -38,7 +39,6 @@ import functools
 import hashlib
 import itertools
 import json
-import math
 import operator
 import random
 import re
@@ -47,418 +47,37 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
 from django.db.models import BooleanField, Count, F, Func, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from guanxi.analytics import latest as analytics_latest
-from guanxi.contact_center import erlang
 from guanxi.contact_center.models import (
     Agent,
     AgentStateChange,
     ContactChannel,
     ContactEvent,
-    Message,
     QueuedContact,
     RoutingPolicyVersion,
     timeline_channel,
 )
-from guanxi.contact_center.policies import VALUE, default_policy
+from guanxi.contact_center.planning import (
+    API_MAX_AGENTS,
+    API_MAX_CONTACTS,
+    API_MAX_WORK,
+    run_simulation,
+    skills_named_in,
+)
+from guanxi.contact_center.policies import VALUE
 from guanxi.contact_center.routing import Agent as EngineAgent
 from guanxi.contact_center.routing import Contact, RoutingPolicy
 from guanxi.contact_center.routing.model import MAX_PROFICIENCY
-from guanxi.contact_center.simulator import Arrival, Scenario, simulate
-from guanxi.core.models import Notification
-from guanxi.core.notify import TITLE_LENGTH
-from guanxi.core.scoping import may, reach_key, require, sees_everything
-from guanxi.customers import activities
+from guanxi.core.scoping import reach_key, require, sees_everything
 from guanxi.customers import services as customer_services
-from guanxi.customers.models import ActivityKind, Customer, Direction, Interaction, Tier
-from guanxi.knowledge import services as knowledge_services
-from guanxi.knowledge.models import Article, ArticleStatus
-from guanxi.sales import capture
-from guanxi.sales.models import LeadSource, Product, ProductKind
-from guanxi.service import tickets
-from guanxi.service.models import TicketKind
-
-# ---- staffing ------------------------------------------------------------------------------------
-
-MAX_INTERVALS = 7 * 96  # a week of 15-minute intervals
-MAX_VOLUME = 100_000  # contacts in one interval
-MIN_INTERVAL_MINUTES = 1
-MIN_OCCUPANCY = 0.01  # a cap below 1% busy is no plan: it would ask for 100 agents per Erlang
-# Bounded work. Each Erlang evaluation costs in proportion to the agents it considers (about
-# 0.6 us each for Erlang C, 2 us for Erlang A here), so a plan's cost is estimated before any
-# work as the agents its intervals start from, and refused above the budget; a wall-clock budget
-# covers what the estimate cannot see (Erlang A walking up when callers have little patience).
-MAX_AGENTS_PER_INTERVAL = 20_000
-MAX_PLAN_AGENTS = 1_000_000  # summed over the intervals
-STAFFING_BUDGET_SECONDS = 1.0
-
-
-def staffing_plan(
-    volumes: list[float],
-    interval_minutes: float = 30,
-    aht_seconds: float = 180,
-    target_answer_seconds: float = 20,
-    target_service_level: float = 0.8,
-    max_occupancy: float = 1.0,
-    shrinkage: float = 0.0,
-    patience_seconds: float | None = None,
-) -> list[dict[str, Any]]:
-    """Agents needed in each interval: Erlang C, or Erlang A when a mean patience is given.
-
-    Each row: volume, traffic (Erlang), agents (on the phones), scheduled_agents (after shrinkage),
-    service_level, p_wait, asa_seconds, occupancy, abandonment (0 under Erlang C).
-    """
-    _check_list("volumes", volumes, MAX_INTERVALS, MAX_VOLUME)
-    _check_number("interval_minutes", interval_minutes, low=MIN_INTERVAL_MINUTES, high=24 * 60)
-    _check_number("aht_seconds", aht_seconds, low=0, high=24 * 3600, low_open=True)
-    _check_number("target_answer_seconds", target_answer_seconds, low=0, high=24 * 3600)
-    _check_number("target_service_level", target_service_level, low=0, high=1, high_open=True)
-    _check_number("max_occupancy", max_occupancy, low=MIN_OCCUPANCY, high=1)
-    _check_number("shrinkage", shrinkage, low=0, high=1, high_open=True)
-    if patience_seconds is not None:
-        _check_number("patience_seconds", patience_seconds, low=0, high=24 * 3600, low_open=True)
-    interval_seconds = interval_minutes * 60.0
-    _check_plan_size(volumes, interval_seconds, aht_seconds, max_occupancy)
-    deadline = time.monotonic() + STAFFING_BUDGET_SECONDS
-    rows = []
-    for volume in volumes:
-        rows.append(_interval(volume, interval_seconds, aht_seconds, target_answer_seconds, target_service_level,
-                              max_occupancy, shrinkage, patience_seconds, deadline))
-    return rows
-
-
-def _fewest_agents_erlang_a(start, traffic, aht, patience, target, goal, max_occupancy, deadline):
-    """The fewest agents meeting the goal under Erlang A, with that Erlang A result.
-
-    Starts from Erlang C's answer. Usually fewer agents do (callers who hang up shorten the
-    queue), but Erlang A counts abandoned callers as missed, so with little patience and a high
-    goal it can need more. The service level grows and the occupancy falls with every agent
-    added, so the answer is found by widening steps up, then halving: a few dozen evaluations
-    where walking one agent at a time took thousands (7 s for 20,000 calls of 1 s patience).
-    Above 2 x Erlang C + 100 agents the goal counts as out of reach and the row shows what
-    that many achieve.
-    """
-
-    def meets(agents):
-        _within_budget(deadline)
-        result = erlang.erlang_a(agents, traffic, aht, patience, target)
-        return result.service_level >= goal and result.occupancy <= max_occupancy, result
-
-    ceiling = 2 * start + 100
-    failing, agents = 0, start
-    enough, result = meets(agents)
-    step = 1
-    while not enough and agents < ceiling:
-        failing, agents, step = agents, min(ceiling, agents + step), step * 2
-        enough, result = meets(agents)
-    if not enough:
-        return agents, result
-    while agents - failing > 1:
-        middle = (failing + agents) // 2
-        middle_enough, middle_result = meets(middle)
-        if middle_enough:
-            agents, result = middle, middle_result
-        else:
-            failing = middle
-    return agents, result
-
-
-def _check_plan_size(volumes, interval_seconds: float, aht_seconds: float, max_occupancy: float) -> None:
-    """Refuses, before any work, a plan larger than a request may compute (see MAX_PLAN_AGENTS)."""
-    total = 0
-    for i, volume in enumerate(volumes):
-        agents = math.ceil(erlang.offered_traffic(volume, interval_seconds, aht_seconds) / max_occupancy)
-        if agents > MAX_AGENTS_PER_INTERVAL:
-            raise ValidationError({f"volumes[{i}]": f"needs over {MAX_AGENTS_PER_INTERVAL:,} agents in one interval "
-                                                    f"(about {agents:,}); check the volume and the handle time"})
-        total += agents
-    if total > MAX_PLAN_AGENTS:
-        raise ValidationError({"volumes": f"too large to plan at once (about {total:,} agent-intervals, at most "
-                                          f"{MAX_PLAN_AGENTS:,}): plan fewer intervals at a time"})
-
-
-def _within_budget(deadline: float) -> None:
-    if time.monotonic() > deadline:
-        raise ValidationError({"volumes": f"this plan needs more than {STAFFING_BUDGET_SECONDS:g} s of computing: "
-                                          "plan fewer intervals at a time, or give callers more patience"})
-
-
-def _interval(volume, interval_seconds, aht, target, goal, max_occupancy, shrinkage, patience,
-              deadline: float) -> dict[str, Any]:
-    _within_budget(deadline)
-    traffic = erlang.offered_traffic(volume, interval_seconds, aht)
-    row = {"volume": volume, "traffic": traffic}
-    if traffic == 0:
-        return row | {
-            "agents": 0,
-            "scheduled_agents": 0,
-            "service_level": 1.0,
-            "p_wait": 0.0,
-            "asa_seconds": 0.0,
-            "occupancy": 0.0,
-            "abandonment": 0.0,
-        }
-    plan = erlang.agents_needed(traffic, aht, target, goal, max_occupancy, shrinkage)
-    if patience is None:
-        return row | {
-            "agents": plan.agents,
-            "scheduled_agents": plan.scheduled_agents,
-            "service_level": plan.service_level,
-            "p_wait": plan.p_wait,
-            "asa_seconds": plan.average_speed_of_answer,
-            "occupancy": plan.occupancy,
-            "abandonment": 0.0,
-        }
-    agents, result = _fewest_agents_erlang_a(plan.agents, traffic, aht, patience, target, goal, max_occupancy,
-                                             deadline)
-    return row | {
-        "agents": agents,
-        "scheduled_agents": math.ceil(agents / (1.0 - shrinkage) - 1e-9),
-        "service_level": result.service_level,
-        "p_wait": result.p_wait,
-        "asa_seconds": result.mean_wait_seconds,
-        "occupancy": result.occupancy,
-        "abandonment": result.abandonment,
-    }
-
-
-# ---- simulation ----------------------------------------------------------------------------------
-
-# One request must not hold a worker for minutes: a few seconds of simulation at most. A routing
-# decision costs up to the number of idle agents, so the product of contacts and agents is bounded
-# too (measured: 200,000 contacts with 2,000 mostly idle agents take a minute).
-API_MAX_CONTACTS = 100_000
-API_MAX_AGENTS = 2_000
-API_MAX_WORK = 10_000_000  # contacts x agents
-
-
-def run_simulation(
-    agents: int | list[int],
-    calls_per_interval: float | list[float] | None = None,
-    interval_minutes: float = 30,
-    aht_seconds: float = 180,
-    patience_seconds: float | None = None,
-    vip_share: float = 0.2,
-    policy: dict[str, Any] | None = None,
-    hours: float = 8,
-    seed: int = 1,
-    target_seconds: float = 20,
-    arrivals: list[dict[str, Any]] | None = None,
-    max_contacts: int | None = None,
-    max_agents: int | None = None,
-    max_work: int | None = None,
-    tier_mix: dict[str, float] | None = None,
-) -> dict[str, Any]:
-    """Simulate the center under a routing policy (default: the value policy) and report per tier, overall
-    and per interval.
-
-    `agents` is one number for the whole run or a schedule, one number per interval (agents going off
-    duty finish the contact in hand). `calls_per_interval` is one number (repeated over `hours`, or over
-    the schedule's intervals) or a list (one per interval, `hours` ignored). `arrivals` replays history
-    instead: a list of {"seconds": from the start, "tier": ..., "handle_seconds": optional}; then
-    `calls_per_interval`, `hours` and `vip_share` are not used. `tier_mix` ({tier: share}, any scale)
-    replaces `vip_share`'s VIP and standard callers with callers of those tiers. `max_contacts`,
-    `max_agents` and `max_work` (contacts x agents) bound the run (the API passes them, the CLI does not).
-    """
-    schedule = _schedule(agents, max_agents)
-    _check_number("interval_minutes", interval_minutes, low=0, high=24 * 60, low_open=True)
-    _check_number("aht_seconds", aht_seconds, low=0, high=24 * 3600, low_open=True)
-    _check_number("vip_share", vip_share, low=0, high=1)
-    _check_number("seed", seed, low=0, high=2**63, integer=True)
-    _check_number("target_seconds", target_seconds, low=0, high=24 * 3600)
-    if patience_seconds is not None:
-        _check_number("patience_seconds", patience_seconds, low=0, high=24 * 3600, low_open=True)
-    routing = _policy(policy)
-    interval_seconds = interval_minutes * 60.0
-    options = {"patience_seconds": patience_seconds, "target_seconds": target_seconds}
-    if arrivals is not None:
-        history = _arrivals(arrivals, routing, max_contacts)
-        _check_interval_count(max(a.seconds for a in history) / interval_seconds + 1, "arrivals")
-        if isinstance(schedule, list) and max(a.seconds for a in history) >= len(schedule) * interval_seconds:
-            raise ValidationError(
-                {
-                    "agents": f"the schedule covers {len(schedule)} intervals; the arrivals "
-                    f"run to {max(a.seconds for a in history):g} s"
-                }
-            )
-        _check_work(len(history), schedule, max_work)
-        scenario = Scenario.replay(history, interval_seconds, aht_seconds, schedule, **options)
-    else:
-        volumes = _volumes(calls_per_interval, schedule, hours, interval_minutes)
-        _check_interval_count(len(volumes), "interval_minutes")
-        if isinstance(schedule, list) and len(schedule) != len(volumes):
-            raise ValidationError(
-                {
-                    "agents": f"{len(schedule)} numbers for {len(volumes)} intervals of "
-                    "calls_per_interval; give one per interval"
-                }
-            )
-        if max_contacts is not None and sum(volumes) > max_contacts:
-            raise ValidationError(
-                {
-                    "calls_per_interval": (
-                        f"the run would simulate about {sum(volumes):,.0f} contacts; "
-                        f"at most {max_contacts:,} per request "
-                        "(run larger scenarios with the `guanxi simulate` command)"
-                    )
-                }
-            )
-        _check_work(sum(volumes), schedule, max_work)
-        mix = {"vip": vip_share, "standard": 1.0 - vip_share} if tier_mix is None else _tier_mix(tier_mix)
-        missing = [tier for tier, share in mix.items() if share > 0 and tier not in routing.tier_priority]
-        if missing:
-            raise ValidationError({"policy": f"tier_priority must give a priority to tiers {', '.join(missing)}"})
-        mix = {tier: share for tier, share in mix.items() if share > 0}
-        scenario = Scenario(volumes, interval_seconds, aht_seconds, schedule, mix, **options)
-    started = time.perf_counter()
-    result = simulate(scenario, routing, seed)
-    elapsed = time.perf_counter() - started
-    rows = {tier: _tier_row(figures) for tier, figures in sorted(result.tiers.items())}
-    rows["overall"] = _tier_row(result.overall)
-    by_interval = [
-        {"agents": on_duty, **_tier_row(figures)}
-        for on_duty, figures in zip(scenario.schedule, result.intervals, strict=True)
-    ]
-    return {
-        "tiers": rows,
-        "occupancy": result.occupancy,
-        "overtime_seconds": result.overtime_seconds,
-        "decisions": result.decisions,
-        "intervals": len(by_interval),
-        "by_interval": by_interval,
-        "seconds": elapsed,
-    }
-
-
-def _check_interval_count(count: float, field: str) -> None:
-    """Every interval costs memory and a report row: a run is at most ten weeks of 15-minute intervals."""
-    if count > MAX_INTERVALS * 10:
-        raise ValidationError({field: f"the run would have {count:,.0f} intervals; at most {MAX_INTERVALS * 10:,}"})
-
-
-def _schedule(agents, max_agents) -> int | list[int]:
-    """One number, or one per interval (each may be 0, not all)."""
-    high = max_agents or 10**6
-    if not isinstance(agents, list | tuple):
-        _check_number("agents", agents, low=1, high=high, integer=True)
-        return int(agents)
-    _check_list("agents", agents, MAX_INTERVALS * 10, high, integer=True)
-    if not any(agents):
-        raise ValidationError({"agents": "at least one interval needs an agent on duty"})
-    return [int(n) for n in agents]
-
-
-def _volumes(calls_per_interval, schedule, hours, interval_minutes) -> list[float]:
-    if isinstance(calls_per_interval, list):
-        _check_list("calls_per_interval", calls_per_interval, MAX_INTERVALS * 10, MAX_VOLUME)
-        return [float(v) for v in calls_per_interval]
-    if calls_per_interval is None:
-        raise ValidationError({"calls_per_interval": "give calls per interval, or arrivals to replay"})
-    _check_number("calls_per_interval", calls_per_interval, low=0, high=MAX_VOLUME)
-    if isinstance(schedule, list):
-        count = len(schedule)
-    else:
-        _check_number("hours", hours, low=0, high=24 * 365, low_open=True)
-        count = max(1, round(hours * 60 / interval_minutes))
-        _check_interval_count(count, "interval_minutes")  # before the list is built
-    return [float(calls_per_interval)] * count
-
-
-def _arrivals(rows, policy: RoutingPolicy, max_contacts: int | None) -> list[Arrival]:
-    """History to replay, checked row by row so the error names the row."""
-    if not isinstance(rows, list | tuple) or not rows:
-        raise ValidationError({"arrivals": "must be a non-empty list of {seconds, tier, handle_seconds}"})
-    if max_contacts is not None and len(rows) > max_contacts:
-        raise ValidationError(
-            {
-                "arrivals": f"{len(rows):,} contacts; at most {max_contacts:,} per request "
-                "(replay larger files with the `guanxi simulate` command)"
-            }
-        )
-    history = []
-    for i, row in enumerate(rows):
-        field = f"arrivals[{i}]"
-        if not isinstance(row, dict) or "seconds" not in row:
-            raise ValidationError({field: "must give seconds (from the start), tier and optionally handle_seconds"})
-        _check_number(f"{field}.seconds", row["seconds"], low=0, high=24 * 3600 * 366)
-        tier = row.get("tier", "standard")
-        if tier not in policy.tier_priority:
-            raise ValidationError(
-                {f"{field}.tier": f"{tier!r} is not a tier of the routing policy ({', '.join(policy.tier_priority)})"}
-            )
-        handle = row.get("handle_seconds")
-        if handle is not None:
-            _check_number(f"{field}.handle_seconds", handle, low=0, high=24 * 3600, low_open=True)
-        history.append(Arrival(float(row["seconds"]), tier, None if handle is None else float(handle)))
-    return history
-
-
-def _tier_mix(mix: Any) -> dict[str, float]:
-    if not isinstance(mix, dict) or not mix:
-        raise ValidationError({"tier_mix": _("must give each tier a share")})
-    for tier, share in mix.items():
-        _check_number(f"tier_mix[{tier!r}]", share, low=0, high=1e6)
-    if not sum(mix.values()):
-        raise ValidationError({"tier_mix": _("at least one tier must have a share above 0")})
-    return {tier: float(share) for tier, share in mix.items()}
-
-
-def _check_work(contacts: float, schedule, max_work: int | None) -> None:
-    most = schedule if isinstance(schedule, int) else max(schedule)
-    if max_work is not None and contacts * most > max_work:
-        raise ValidationError(
-            {
-                "agents": (
-                    f"{most} agents x about {contacts:,.0f} contacts is over the {max_work:,} a request may simulate; "
-                    "use fewer agents or a shorter run, or the `guanxi simulate` command"
-                )
-            }
-        )
-
-
-def _tier_row(figures) -> dict[str, Any]:
-    def finite(x):
-        return None if math.isnan(x) else x
-
-    return {
-        "offered": figures.offered,
-        "answered": figures.answered,
-        "abandoned": figures.abandoned,
-        "service_level": finite(figures.service_level),
-        "asa_seconds": finite(figures.average_speed_of_answer),
-        "abandonment": finite(figures.abandonment),
-    }
-
-
-def _policy(data: dict[str, Any] | None) -> RoutingPolicy:
-    if data is None:
-        return default_policy()
-    try:
-        return RoutingPolicy.from_dict(data, _skills_named_in(data))
-    except ValueError as exc:
-        raise ValidationError({"policy": str(exc)}) from exc
-
-
-def _skills_named_in(data: Any) -> set[str]:
-    """The simulator's agents have no skills; a policy may still name some (its fallback, its rings)."""
-    names: set[str] = set()
-    if isinstance(data, dict):
-        fallback = data.get("fallback")
-        if isinstance(fallback, dict) and isinstance(fallback.get("skills"), dict):
-            names |= set(fallback["skills"])
-        for step in data.get("expansion_steps") or []:
-            if isinstance(step, dict) and isinstance(step.get("drop_skills"), list):
-                names |= {s for s in step["drop_skills"] if isinstance(s, str)}
-    return names
-
+from guanxi.customers.models import Customer, Direction, Interaction, Tier
 
 # ---- the routing policy in force -----------------------------------------------------------------
 
@@ -470,7 +89,7 @@ def current_policy() -> RoutingPolicy:
     """The policy in force: the latest saved, else the value policy. Its skills were checked against the roster
     when it was saved; a skill the roster has lost since must not stop every claim, so it is not checked again."""
     data = policy_data()
-    return RoutingPolicy.from_dict(data, _skills_named_in(data))
+    return RoutingPolicy.from_dict(data, skills_named_in(data))
 
 
 def policy_data() -> dict[str, Any]:
@@ -552,10 +171,10 @@ def claim_next_contact(agent: Agent, policy: RoutingPolicy | None = None, now: d
     The contact moves to "offered" with `offered_to = agent`; see the module docstring for why no
     two callers, in any number of processes, can reserve the same contact or overfill an agent.
     """
-    return _serialised(_claim, agent.pk, policy or current_policy(), now or timezone.now())
+    return serialised(_claim, agent.pk, policy or current_policy(), now or timezone.now())
 
 
-def _serialised(operation, *args, **kwargs):
+def serialised(operation, *args, **kwargs):
     """Run `operation` in one transaction; on SQLite, try again while the write lock is taken.
 
     A file database waits for the lock itself (the `timeout` in settings), so this only matters
@@ -582,7 +201,7 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime, only: tuple[s
     if agent is None:  # skip_locked: another transaction is working with this agent right now
         return None
     engine_agent = agent.to_engine()
-    engine_agent.load = _load(agent)
+    engine_agent.load = agent_load(agent)
     channels = [channel for channel in engine_agent.capacity
                 if engine_agent.has_room(channel) and (only is None or channel in only)]
     if not channels:
@@ -631,7 +250,7 @@ def dispatch(contact: QueuedContact, policy: RoutingPolicy | None = None,
     for agent in _free_agents_in_choice_order(contact, policy, now):
         # an agent another transaction holds is passed over, not waited for: a caller may hold several agents'
         # locks until it commits (a webhook is one transaction), and waiting in choice order could deadlock
-        offered = _serialised(_claim, agent.pk, policy, now, (contact.channel,), True)
+        offered = serialised(_claim, agent.pk, policy, now, (contact.channel,), True)
         if offered is None:
             continue
         offers.append((offered, agent))
@@ -649,7 +268,7 @@ def offer_to_free_agents(now: dt.datetime | None = None) -> list[tuple[QueuedCon
     offers = []
     for agent in Agent.objects.filter(state__in=(Agent.State.AVAILABLE, Agent.State.BUSY)).order_by("pk"):
         for channel in agent.capacity:
-            offered = _serialised(_claim, agent.pk, policy, now, (channel,), True)
+            offered = serialised(_claim, agent.pk, policy, now, (channel,), True)
             if offered is not None:
                 offers.append((offered, agent))
     return offers
@@ -657,7 +276,7 @@ def offer_to_free_agents(now: dt.datetime | None = None) -> list[tuple[QueuedCon
 
 def dispatch_agent(agent: Agent, channel: str, now: dt.datetime | None = None) -> list[tuple[QueuedContact, Agent]]:
     """An agent just freed a slot of `channel`: the best waiting contact they may take is offered to them."""
-    offered = _serialised(_claim, agent.pk, current_policy(), now or timezone.now(), (channel,))
+    offered = serialised(_claim, agent.pk, current_policy(), now or timezone.now(), (channel,))
     return [] if offered is None else [(offered, agent)]
 
 
@@ -665,13 +284,13 @@ def start_outbound(agent: Agent, customer: Customer, channel: str, party: str, e
                    now: dt.datetime, **details) -> QueuedContact:
     """A contact the agent starts (click-to-dial): in the agent's hands from the start, holding a slot of the
     channel like an answered one, on the customer's timeline as outbound, and in the event log."""
-    return _serialised(_start_outbound, agent.pk, customer, channel, party, external_id, now, details)
+    return serialised(_start_outbound, agent.pk, customer, channel, party, external_id, now, details)
 
 
 def _start_outbound(agent_id, customer, channel, party, external_id, now, details) -> QueuedContact:
     agent = Agent.objects.select_for_update().select_related("user").get(pk=agent_id)
     engine_agent = agent.to_engine()
-    engine_agent.load = _load(agent)
+    engine_agent.load = agent_load(agent)
     if not engine_agent.has_room(channel):
         raise ValidationError({"extension": _("The agent has no free %(channel)s line (on another contact?)")
                                             % {"channel": ContactChannel(channel).label}})
@@ -818,7 +437,7 @@ def report_unroutable(policy: RoutingPolicy | None = None) -> list[QueuedContact
     in the queue unseen. Run it after roster changes or periodically, like `release_expired_offers`.
     """
     policy = policy or current_policy()
-    _serialised(_sweep_unroutable, policy)
+    serialised(_sweep_unroutable, policy)
     return list(QueuedContact.objects.exclude(unroutable_reason="").order_by("arrival", "pk"))
 
 
@@ -881,7 +500,7 @@ def accept_offer(agent: Agent, contact_id: int, policy: RoutingPolicy | None = N
     """
     policy = policy or current_policy()
     now = now or timezone.now()
-    outcome = _serialised(_accept, agent.pk, contact_id, policy, now)
+    outcome = serialised(_accept, agent.pk, contact_id, policy, now)
     if outcome == "expired":
         raise ValidationError({"contact": _("The offer of contact %(id)s expired (not answered within %(seconds)s s): "
                                             "it went back to the queue")
@@ -915,11 +534,11 @@ def complete_contact(agent: Agent, contact_id: int, summary: str = "", now: dt.d
     `summary` (the agent's notes) goes on the customer's timeline entry; a customer identified during the
     contact gets the entry now if answering did not write one.
     """
-    if not _serialised(_complete, agent.pk, contact_id, summary, now or timezone.now()):
+    if not serialised(complete_locked, agent.pk, contact_id, summary, now or timezone.now()):
         raise ValidationError({"contact": _("Contact %(id)s is not being handled by this agent") % {"id": contact_id}})
 
 
-def _complete(agent_id: int, contact_id: int, summary: str, now: dt.datetime) -> bool:
+def complete_locked(agent_id: int, contact_id: int, summary: str, now: dt.datetime) -> bool:
     agent = Agent.objects.select_for_update().select_related("user").get(pk=agent_id)
     active = QueuedContact.objects.filter(offered_to=agent, state__in=QueuedContact.ACTIVE)
     contact = active.filter(pk=contact_id).first()
@@ -997,8 +616,8 @@ def set_agent_skills(user, agent_id: int, skills: Any,
     if misnamed:
         raise ValidationError({"skills": _("A skill is one word of letters, digits, _ or - (at most 40): %(names)s")
                                          % {"names": ", ".join(misnamed)}})
-    agent = _serialised(_set_skills, agent_id, skills)
-    _serialised(_sweep_unroutable, current_policy())
+    agent = serialised(_set_skills, agent_id, skills)
+    serialised(_sweep_unroutable, current_policy())
     if agent.state not in (Agent.State.AVAILABLE, Agent.State.BUSY):
         return []
     return [offer for channel in agent.capacity for offer in dispatch_agent(agent, channel, now)]
@@ -1034,7 +653,7 @@ def set_agent_state(agent: Agent, state: str, now: dt.datetime | None = None) ->
     if state not in SETTABLE_STATES:
         raise ValidationError({"state": _("An agent sets themselves available, on a break or offline")})
     now = now or timezone.now()
-    channels = _serialised(_set_state, agent.pk, state, now)
+    channels = serialised(_set_state, agent.pk, state, now)
     return [offer for channel in channels for offer in dispatch_agent(agent, channel, now)]
 
 
@@ -1051,7 +670,7 @@ def decline_offer(agent: Agent, contact_id: int, now: dt.datetime | None = None)
     """The agent turns an offer down: the contact goes back to the queue and on to someone else (the offers made
     are returned), and the agent goes on a break, as when an offer lapses, until they say they are available."""
     now = now or timezone.now()
-    contact = _serialised(_decline, agent.pk, contact_id, now)
+    contact = serialised(_decline, agent.pk, contact_id, now)
     if contact is None:
         raise ValidationError({"contact": _("Contact %(id)s has no pending offer to this agent") % {"id": contact_id}})
     return dispatch(contact, now=now)
@@ -1079,7 +698,7 @@ def release_expired_offers(policy: RoutingPolicy | None = None, now: dt.datetime
     now = now or timezone.now()
     lapsed = (QueuedContact.objects.filter(offered_at__lte=_expiry_cutoff(policy, now))
               .exclude(QueuedContact.RINGING_AT_THE_PBX))
-    released = _serialised(_release_offers, lapsed, now)
+    released = serialised(_release_offers, lapsed, now)
     for contact in QueuedContact.objects.filter(pk__in=released, state=QueuedContact.State.WAITING):
         dispatch(contact, policy, now)
     return len(released)
@@ -1087,7 +706,7 @@ def release_expired_offers(policy: RoutingPolicy | None = None, now: dt.datetime
 
 def release_offer(contact: QueuedContact, now: dt.datetime) -> None:
     """One offer released as if it had lapsed (the channel says it went unanswered)."""
-    _serialised(_release_offers, QueuedContact.objects.filter(pk=contact.pk), now)
+    serialised(_release_offers, QueuedContact.objects.filter(pk=contact.pk), now)
 
 
 def lock_agents(*agent_ids) -> list[Agent]:
@@ -1128,7 +747,7 @@ def take_over(agent: Agent, contact: QueuedContact, now: dt.datetime) -> None:
     its channel. The caller holds the agents' and then the contact's row locks (`lock_agents`)."""
     agent = Agent.objects.get(pk=agent.pk)
     engine_agent = agent.to_engine()
-    engine_agent.load = _load(agent)
+    engine_agent.load = agent_load(agent)
     if agent.state == Agent.State.OFFLINE or not engine_agent.has_room(contact.channel):
         raise ValidationError({"extension": _("%(agent)s has no free %(channel)s line")
                                             % {"agent": agent, "channel": contact.get_channel_display()}})
@@ -1167,7 +786,7 @@ def _release_offers(offers, now: dt.datetime) -> list[int]:
     return [pk for pk, _agent in lapsed]
 
 
-def _load(agent: Agent) -> dict[str, int]:
+def agent_load(agent: Agent) -> dict[str, int]:
     load: dict[str, int] = {}
     for channel in agent.contacts.filter(state__in=QueuedContact.ACTIVE).values_list("channel", flat=True):
         load[channel] = load.get(channel, 0) + 1
@@ -1306,320 +925,3 @@ class _SkillsWithin(Func):
         return (f"(CASE WHEN json_type({column}, '$.skills') = 'object' "
                 f"THEN json_remove(json_extract({column}, '$.skills'){paths}) = '{{}}' ELSE 1 END)",
                 [*params, *params, *(f"$.{json.dumps(name)}" for name in self.names)])
-
-
-# ---- the agent desktop's tools: wrap-up, transfer, consult, knowledge, records from a contact -------------------
-
-# What came of a contact, chosen when the agent presses Done: kept on the contact's COMPLETED line of the event
-# log ({"wrap_up": code}) for the KPIs to count, and in words on the customer's timeline. A deployment replaces
-# the list with the setting GUANXI_WRAP_UP_CODES ({code: label}); an empty one makes the code optional.
-WRAP_UP_CODES = {
-    "resolved": gettext_lazy("Resolved"),
-    "information": gettext_lazy("Information given"),
-    "follow_up": gettext_lazy("Follow-up needed"),
-    "complaint": gettext_lazy("Complaint logged"),
-    "repair": gettext_lazy("Repair or maintenance booked"),
-    "sales_lead": gettext_lazy("Sales lead"),
-    "callback": gettext_lazy("Call-back promised"),
-    "wrong_number": gettext_lazy("Wrong number"),
-}
-# A contact its channel ended before the agent pressed Done (the caller hung up) stays on the desktop this long
-# for its wrap-up; at most this many at once.
-WRAP_UP_WITHIN = dt.timedelta(hours=12)
-WRAP_UP_SHOWN = 10
-SUGGESTED_ARTICLES = 5
-SUBJECT_CHARS = 200  # of a message without a subject (an SMS, a chat line): its first words say what it is about
-# A script is a published knowledge article tagged SCRIPT_TAG and with the key of the contact's purpose: a skill
-# it asks ("warranty"), an outbound call's consent purpose ("survey"), else GENERAL_SCRIPT. Reviewed, published
-# and versioned like any article, written by supervisors without a release.
-SCRIPT_TAG = "script"
-GENERAL_SCRIPT = "general"
-RECORDS = ("lead", "ticket", "activity")
-
-
-def wrap_up_codes() -> dict[str, str]:
-    """The wrap-up codes offered when a contact is done, {code: label}."""
-    return getattr(settings, "GUANXI_WRAP_UP_CODES", WRAP_UP_CODES)
-
-
-def wrap_up_contact(agent: Agent, contact_id: int, code: str = "", notes: str = "",
-                    now: dt.datetime | None = None) -> QueuedContact:
-    """The agent's Done: what came of the contact (one of `wrap_up_codes()`, required while there are any) and the
-    notes go on its COMPLETED line and on its customer's timeline entry. A contact in hand is completed as
-    `complete_contact` does (its slot frees up); one its channel ended first (the caller hung up) is wrapped up
-    after the fact, once."""
-    codes = wrap_up_codes()
-    if code not in codes and (code or codes):
-        raise ValidationError({"wrap_up": _("“%(code)s” is not a wrap-up code") % {"code": code} if code
-                               else _("Choose what came of the contact (the wrap-up code)")})
-    summary = notes
-    if code:
-        outcome = str(codes[code])
-        summary = _("%(outcome)s: %(notes)s") % {"outcome": outcome, "notes": notes} if notes else outcome
-    contact = _serialised(_wrap_up, agent.pk, contact_id, code, summary, now or timezone.now())
-    if contact is None:
-        raise ValidationError({"contact": _("Contact %(id)s is neither in this agent's hands nor waiting for their "
-                                            "wrap-up") % {"id": contact_id}})
-    return contact
-
-
-def _wrap_up(agent_id: int, contact_id: int, code: str, summary: str, now: dt.datetime) -> QueuedContact | None:
-    user = Agent.objects.select_related("user").get(pk=agent_id).user
-    entry = (QueuedContact.objects.filter(pk=contact_id, offered_to_id=agent_id)
-             .values_list("interaction_id", flat=True).first())
-    if entry is not None and not Interaction.objects.restrict(user, "change").filter(pk=entry).exists():
-        summary = ""  # a timeline entry the agent may not write (a contact passed on from outside their scope)
-    if _complete(agent_id, contact_id, summary, now):
-        line = ContactEvent.objects.filter(contact_id=contact_id, kind=ContactEvent.Kind.COMPLETED).latest("pk")
-    else:
-        line = _unwrapped(agent_id, now).select_for_update().filter(contact_id=contact_id).first()
-        if line is None:
-            return None
-        if summary and entry is not None:
-            customer_services.update_interaction(user, entry, {"summary": summary})
-    line.data = {**line.data, "wrap_up": code}
-    line.save(update_fields=["data"])
-    return QueuedContact.objects.get(pk=contact_id)
-
-
-def _unwrapped(agent_id: int, now: dt.datetime):
-    """The COMPLETED lines of the agent's recent contacts that no Done wrapped up (their channel ended them)."""
-    return (ContactEvent.objects.filter(kind=ContactEvent.Kind.COMPLETED, agent_id=agent_id,
-                                        at__gte=now - WRAP_UP_WITHIN).exclude(data__has_key="wrap_up"))
-
-
-def to_wrap_up(agent: Agent, now: dt.datetime | None = None) -> list[QueuedContact]:
-    """The agent's contacts their channel ended before the agent pressed Done, oldest first: the desktop keeps
-    them until they are wrapped up (while there are wrap-up codes to choose)."""
-    if not wrap_up_codes():
-        return []
-    lines = _unwrapped(agent.pk, now or timezone.now()).order_by("at", "pk")
-    ids = list(lines.values_list("contact_id", flat=True)[:WRAP_UP_SHOWN])
-    return list(QueuedContact.objects.filter(pk__in=ids).select_related("customer").order_by("ended_at", "pk"))
-
-
-def transfer_contact(agent: Agent, contact_id: int, to_agent_id: int | None = None, skill: str = "",
-                     now: dt.datetime | None = None) -> tuple[QueuedContact, list[tuple[QueuedContact, Agent]]]:
-    """The agent passes a contact in hand on: to a colleague, who has it at once if on duty with a free line of
-    its channel (refused, saying so, otherwise), or to the queue of a skill someone on the roster has (routed
-    again, keeping its place by arrival). Logged as a transfer, which the KPIs count. Returns the contact as it
-    is now and the offers made (the contact's, if someone took it from the queue, and the next contact of the
-    agent left free), so that the channels can be told."""
-    now = now or timezone.now()
-    if bool(to_agent_id) == bool(skill):
-        raise ValidationError({"to_agent": _("Choose either a colleague or a queue to transfer to")})
-    if skill and skill not in roster_skills():
-        raise ValidationError({"skill": _("Nobody on the roster has the skill “%(skill)s”") % {"skill": skill}})
-    contact = _serialised(_transfer, agent.pk, contact_id, to_agent_id, skill, now)
-    offers = dispatch(contact, now=now) if contact.state == QueuedContact.State.WAITING else []
-    offers += dispatch_agent(agent, contact.channel, now)
-    contact.refresh_from_db()
-    return contact, offers
-
-
-def _transfer(agent_id: int, contact_id: int, to_agent_id: int | None, skill: str, now: dt.datetime) -> QueuedContact:
-    source, contact, target = _in_hand_with(agent_id, contact_id, to_agent_id)
-    pass_on(contact, source, target, skill, now)
-    return contact
-
-
-def pass_on(contact: QueuedContact, source: Agent, target: Agent | None, skill: str, now: dt.datetime) -> None:
-    """A transfer, wherever it was asked (the desktop, the PBX): the colleague takes the contact over, or it goes
-    back to the queue for `skill`; logged, and the agent left is free if nothing else is in hand. The caller holds
-    the agents' and the contact's locks."""
-    if target is not None:
-        take_over(target, contact, now)
-    else:
-        contact.requirement = checked_requirement(contact.channel, {"skills": {skill: 1}})
-        contact.state, contact.offered_to, contact.offered_at = QueuedContact.State.WAITING, None, None
-        contact.save(update_fields=["offered_to", "offered_at", "requirement", "state"])
-    log_event(contact, ContactEvent.Kind.TRANSFERRED, now, source, to_extension=target.extension if target else "",
-              to_skill=skill, to_agent=target.pk if target else None)
-    free_if_idle(source, now)
-
-
-def _in_hand_with(agent_id: int, contact_id: int,
-                  colleague_id: int | None) -> tuple[Agent, QueuedContact, Agent | None]:
-    """The agent, the contact they are handling and the colleague named, locked in the claim layer's order
-    (agents, then the contact); refused when the agent is not handling the contact, or the colleague is nobody
-    else on the roster, or cannot take a call without an extension."""
-    lock_agents(agent_id, colleague_id)
-    contact = (QueuedContact.objects.select_for_update()
-               .filter(pk=contact_id, offered_to_id=agent_id, state=QueuedContact.State.ASSIGNED).first())
-    if contact is None:
-        raise ValidationError({"contact": _("Only a contact you are handling can be passed on or discussed")})
-    source = Agent.objects.select_related("user").get(pk=agent_id)
-    if not colleague_id:
-        return source, contact, None
-    colleague = Agent.objects.select_related("user").filter(pk=colleague_id).exclude(pk=agent_id).first()
-    if colleague is None:
-        raise ValidationError({"to_agent": _("Choose a colleague on the roster")})
-    if contact.channel == ContactChannel.VOICE and not colleague.extension:
-        raise ValidationError({"to_agent": _("%(agent)s has no extension to put the call through to")
-                                           % {"agent": colleague}})
-    return source, contact, colleague
-
-
-def consult(agent: Agent, contact_id: int, colleague_id: int, question: str = "",
-            now: dt.datetime | None = None) -> tuple[QueuedContact, Agent]:
-    """The agent asks a colleague about a contact in hand and keeps it: the customer stays with the agent (on a
-    call the PBX holds the caller and rings the colleague, voice.consult). The colleague must be on duty with a
-    free line of the contact's channel, as answering takes one; they are notified (with a link to the customer
-    when they may see them), and the request is a line of the contact's event log."""
-    now = now or timezone.now()
-    if not colleague_id:
-        raise ValidationError({"to_agent": _("Choose a colleague to consult")})
-    return _serialised(_consult, agent.pk, contact_id, colleague_id, question.strip()[:500], now)
-
-
-def _consult(agent_id: int, contact_id: int, colleague_id: int, question: str, now: dt.datetime):
-    source, contact, colleague = _in_hand_with(agent_id, contact_id, colleague_id)
-    engine_agent = colleague.to_engine()
-    engine_agent.load = _load(colleague)
-    if colleague.state not in (Agent.State.AVAILABLE, Agent.State.BUSY):
-        raise ValidationError({"to_agent": _("%(agent)s is not taking contacts now (%(state)s)")
-                                           % {"agent": colleague, "state": colleague.get_state_display()}})
-    if not engine_agent.has_room(contact.channel):
-        raise ValidationError({"to_agent": _("%(agent)s has no free %(channel)s line")
-                                           % {"agent": colleague, "channel": contact.get_channel_display()}})
-    log_event(contact, ContactEvent.Kind.COMMAND, now, source, command="consult", to_agent=colleague.pk,
-              to_extension=colleague.extension, question=question)
-    reader = colleague.user
-    sees_customer = (contact.customer_id is not None
-                     and Customer.objects.restrict(reader, "view").filter(pk=contact.customer_id).exists())
-    with translation.override(reader.language or settings.LANGUAGE_CODE):
-        asked = {"agent": source, "channel": contact.get_channel_display(), "question": question}
-        title = (_("%(agent)s asks for your help (%(channel)s): %(question)s") if question
-                 else _("%(agent)s asks for your help (%(channel)s)")) % asked
-    Notification.objects.create(user=reader, title=title[:TITLE_LENGTH],
-                                link=contact.customer.get_absolute_url() if sees_customer else "")
-    return contact, colleague
-
-
-def transfer_choices(agent: Agent, channel: str) -> tuple[list[Agent], list[str]]:
-    """Whom a contact of `channel` may be passed to or discussed with: the agent's colleagues on duty (a call:
-    those with an extension; the transfer checks their room), and the queues, the skills the roster has."""
-    colleagues = (Agent.objects.exclude(pk=agent.pk).filter(state__in=(Agent.State.AVAILABLE, Agent.State.BUSY))
-                  .select_related("user").order_by("user__username", "pk"))
-    if channel == ContactChannel.VOICE:
-        colleagues = colleagues.exclude(extension="")
-    return list(colleagues), sorted(roster_skills())
-
-
-def _purposes(contact: QueuedContact) -> list[str]:
-    """What the contact is for, as script keys: the skills it asks, the most asked first, then the consent purpose
-    an outbound call was made for."""
-    skills = (contact.requirement or {}).get("skills") or {}
-    keys = sorted(skills, key=lambda skill: (-skills[skill], skill))
-    if contact.direction == Direction.OUTBOUND:
-        dialled = contact.events.filter(kind=ContactEvent.Kind.DIALLED).values_list("data", flat=True).first() or {}
-        keys += [dialled["purpose"]] if dialled.get("purpose") else []
-    return keys
-
-
-def _subject_of(contact: QueuedContact) -> str:
-    """What the customer wrote about: the subject of their first message, or its first words (an SMS, a chat)."""
-    first = (Message.objects.filter(contact=contact, direction=Direction.INBOUND).order_by("at", "pk")
-             .values("subject", "body").first())
-    return "" if first is None else first["subject"] or first["body"][:SUBJECT_CHARS]
-
-
-def suggested_articles(user, contact: QueuedContact, car_models: list[str]) -> list[Article]:
-    """Published articles the agent may answer this contact from: the knowledge base's own search, in the user's
-    scope, for the words of the contact's purpose (its skill), the customer's cars and what the customer wrote;
-    scripts are left out (the card shows the contact's own). None for a user who may not read articles."""
-    if not may(user, Article.permission_key, "view"):
-        return []
-    words = [*(key.replace("_", " ") for key in _purposes(contact)), *car_models, _subject_of(contact)]
-    found = knowledge_services.search(" ".join(words), user, limit=SUGGESTED_ARTICLES * 4)
-    scripts = set(Article.objects.filter(pk__in=[article.pk for article in found], tags__name=SCRIPT_TAG)
-                  .values_list("pk", flat=True))
-    return [article for article in found if article.pk not in scripts][:SUGGESTED_ARTICLES]
-
-
-def script_for(user, contact: QueuedContact) -> Article | None:
-    """The script for the contact's purpose (see SCRIPT_TAG), the first purpose that has one, else the general
-    script; the newest when several are tagged alike. None when there is none the user may read."""
-    if not may(user, Article.permission_key, "view"):
-        return None
-    keys = [*_purposes(contact), GENERAL_SCRIPT]
-    scripts = Article.objects.restrict(user, "view").filter(status=ArticleStatus.PUBLISHED, tags__name=SCRIPT_TAG)
-    tagged = (Article.tags.through.objects.filter(article__in=scripts.values("pk"), tag__name__in=keys)
-              .order_by("-article_id").values_list("tag__name", "article_id"))
-    newest: dict[str, int] = {}
-    for key, article_id in tagged:
-        newest.setdefault(key, article_id)
-    chosen = next((newest[key] for key in keys if key in newest), None)
-    return None if chosen is None else Article.objects.get(pk=chosen)
-
-
-def record_choices(user) -> dict[str, Any]:
-    """What the card's one-click records offer the user: the kinds they may create (their permissions), the
-    ticket and activity types, and the catalog's car models for a lead."""
-    return {
-        "lead": may(user, "sales.lead", "add"), "ticket": may(user, "service.ticket", "add"),
-        "activity": may(user, "customers.activity", "add"), "ticket_kinds": TicketKind.choices,
-        "activity_kinds": ActivityKind.choices,
-        "car_models": list(Product.objects.filter(kind=ProductKind.MODEL, active=True).order_by("name")
-                           .values_list("name", flat=True)),
-    }
-
-
-def record_from_contact(agent: Agent, contact_id: int, kind: str, data: dict):
-    """A sales lead, a service ticket or a follow-up activity (due tomorrow morning) for the customer of a
-    contact in hand, with the agent's notes, made by the owning app's own service as the agent: their
-    permissions and scope apply there (a customer the agent may not see is refused as on any page), and the
-    record is audited and announced like any other. `data`: notes, and model (a lead's car model of interest),
-    ticket_kind or activity_kind."""
-    if kind not in RECORDS:
-        raise ValidationError({"kind": _("One of: %(kinds)s") % {"kinds": ", ".join(RECORDS)}})
-    contact = (QueuedContact.objects.select_related("offered_to__user", "interaction")
-               .filter(pk=contact_id, offered_to=agent, state__in=QueuedContact.ACTIVE).first())
-    if contact is None:
-        raise ValidationError({"contact": _("Contact %(id)s is not being handled by this agent") % {"id": contact_id}})
-    if contact.customer_id is None:
-        raise ValidationError({"customer": _("Find or add the customer first: the record will be theirs")})
-    user, notes = contact.offered_to.user, (data.get("notes") or "").strip()
-    headline = (notes.splitlines()[0][:200] if notes
-                else _("Contact center: %(channel)s") % {"channel": contact.get_channel_display()})
-    if kind == "lead":
-        model = (data.get("model") or "").strip()
-        if not model:
-            raise ValidationError({"model": _("Name the car model the customer is interested in")})
-        return capture.capture_lead(user, {"customer_id": contact.customer_id, "model": model, "note": notes,
-                                           "source": LeadSource.HOTLINE})
-    if kind == "ticket":
-        return tickets.open_ticket(user, {"customer_id": contact.customer_id, "kind": data.get("ticket_kind"),
-                                          "subject": headline, "description": notes,
-                                          "channel": timeline_channel(contact.channel)})
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
-    return activities.schedule_activity(
-        user, {"kind": data.get("activity_kind") or None, "summary": headline, "note": notes,
-               "due_at": timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(10)))},
-        customer_pk=contact.customer_id, link=contact.interaction)
-
-
-# ---- helpers -------------------------------------------------------------------------------------
-
-
-def _check_number(field, value, low=None, high=None, low_open=False, high_open=False, integer=False) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValidationError({field: f"must be a number, got {value!r}"})
-    if integer and value != int(value):
-        raise ValidationError({field: f"must be a whole number, got {value!r}"})
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValidationError({field: f"must be {'more than' if low_open else 'at least'} {low:g}, got {value:g}"})
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValidationError({field: f"must be {'less than' if high_open else 'at most'} {high:g}, got {value:g}"})
-
-
-def _check_list(field, values, max_items, max_value, integer=False) -> None:
-    if not isinstance(values, list | tuple) or not values:
-        raise ValidationError({field: "must be a non-empty list of numbers"})
-    if len(values) > max_items:
-        raise ValidationError({field: f"at most {max_items} intervals, got {len(values)}"})
-    for i, value in enumerate(values):
-        try:
-            _check_number(field, value, low=0, high=max_value, integer=integer)
-        except ValidationError as exc:
-            raise ValidationError({f"{field}[{i}]": exc.message_dict[field]}) from exc

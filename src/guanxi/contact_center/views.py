@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.contact_center import ivr, services
+from guanxi.contact_center import ivr, planning, services
 from guanxi.contact_center.forms import IvrMenuForm, PolicyForm, StaffingForm, initial_data, policy_initial
 from guanxi.contact_center.policies import TIERS
 from guanxi.core.generic import form_errors_from
@@ -30,7 +30,7 @@ def staffing(request):
     rows, totals = [], None
     if form.is_valid():
         try:
-            rows = services.staffing_plan(**form.plan_arguments())
+            rows = planning.staffing_plan(**form.plan_arguments())
         except ValidationError as exc:  # the form's ranges should prevent it; show it if not
             form.add_error(None, exc)
     if rows:

@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.contact_center import ivr, services
+from guanxi.contact_center import desktop_tools, ivr, services
 from guanxi.contact_center.gateways import telephony
 from guanxi.contact_center.models import Agent, ContactChannel, ContactEvent, QueuedContact
 from guanxi.core.outbox import emit
@@ -149,7 +149,7 @@ def call_transferred(call_id: str, extension: str = "", skill: str = "", at: dt.
         if target is not None and target.pk == contact.offered_to_id:
             return decision(_call(call_id))  # to the agent who has it: nothing to do
         source = contact.offered_to
-        services.pass_on(contact, source, target, skill, at)
+        desktop_tools.pass_on(contact, source, target, skill, at)
     if target is None:
         connect_offers(services.dispatch(contact, now=at), but=contact)
     connect_offers(services.dispatch_agent(source, VOICE, now=at))
@@ -158,11 +158,11 @@ def call_transferred(call_id: str, extension: str = "", skill: str = "", at: dt.
 
 def transfer(agent: Agent, contact_id: int, to_agent_id: int | None = None, skill: str = "",
              now: dt.datetime | None = None) -> QueuedContact:
-    """A transfer the agent makes from the desktop (services.transfer_contact). Unlike `call_transferred`, the
+    """A transfer the agent makes from the desktop (desktop_tools.transfer_contact). Unlike `call_transferred`, the
     PBX has not done it: a call is put through to the colleague's extension, or taken off the agent's and held
     in the queue until someone is offered it, through the gateway once committed; every offer made on the way
     is connected as usual."""
-    contact, offers = services.transfer_contact(agent, contact_id, to_agent_id, skill, now)
+    contact, offers = desktop_tools.transfer_contact(agent, contact_id, to_agent_id, skill, now)
     if contact.channel == VOICE and contact.state == QueuedContact.State.ASSIGNED:
         transaction.on_commit(functools.partial(telephony().connect, contact, contact.offered_to.extension))
     elif contact.channel == VOICE and contact.state == QueuedContact.State.WAITING:
@@ -173,9 +173,9 @@ def transfer(agent: Agent, contact_id: int, to_agent_id: int | None = None, skil
 
 def consult(agent: Agent, contact_id: int, colleague_id: int, question: str = "",
             now: dt.datetime | None = None) -> QueuedContact:
-    """The agent consults a colleague from the desktop (services.consult); on a call the PBX does the audio: it
+    """The agent consults a colleague from the desktop (desktop_tools.consult); on a call the PBX does the audio: it
     holds the caller and rings the colleague's extension from the agent's, told through the gateway."""
-    contact, colleague = services.consult(agent, contact_id, colleague_id, question, now)
+    contact, colleague = desktop_tools.consult(agent, contact_id, colleague_id, question, now)
     if contact.channel == VOICE:
         transaction.on_commit(functools.partial(telephony().consult, contact, agent.extension, colleague.extension))
     return contact

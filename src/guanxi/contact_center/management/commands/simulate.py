@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from guanxi.contact_center import services
+from guanxi.contact_center import planning
 
 _OPTION = {"aht_seconds": "aht", "patience_seconds": "patience", "target_seconds": "target"}  # service -> option
 
@@ -122,7 +122,7 @@ class Command(BaseCommand):
         volumes = _numbers("--calls-per-interval", options["calls_per_interval"])
         arrivals = None if options["arrivals"] is None else _arrivals(options["arrivals"])
         try:
-            result = services.run_simulation(
+            result = planning.run_simulation(
                 agents=agents,
                 calls_per_interval=volumes,
                 arrivals=arrivals,
