@@ -3,7 +3,10 @@ generic API isolation tests (tests/isolation.py, ApiIsolation) by declaring a fe
 
 from guanxi.core.roles import Role
 from guanxi.customers import api, services
+from tests.conftest import shared_people
 from tests.isolation import ApiIsolation
+
+people, org, users, customers = shared_people()
 
 
 class TestCustomerApiIsolation(ApiIsolation):

@@ -5,7 +5,10 @@ from django.urls import reverse
 
 from guanxi.core.roles import Role
 from guanxi.customers.models import Consent, ContactPoint, Interaction
+from tests.conftest import shared_people
 from tests.isolation import ChildAddPageIsolation, PageIsolation
+
+people, org, users, customers = shared_people()
 
 
 def test_a_dealer_adds_a_phone_and_it_is_stored_normalised(client, users, customers):

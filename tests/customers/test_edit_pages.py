@@ -10,7 +10,10 @@ from guanxi.core.models import User
 from guanxi.core.roles import Role
 from guanxi.customers import services
 from guanxi.customers.models import Customer, CustomerRelationship, Vehicle
+from tests.conftest import shared_people
 from tests.isolation import USER_KEYS, AddPageIsolation, PageIsolation
+
+people, org, users, customers = shared_people()
 
 FORM = {"name": "", "name_latin": "", "kind": "person", "gender": "u", "birth_date": "", "segment": "individual",
         "tier": "standard", "source": "dealer", "home_dealer": "", "province": "", "city": "", "national_id": ""}

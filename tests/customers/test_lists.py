@@ -9,7 +9,10 @@ from django.urls import reverse
 from guanxi.core.roles import Role
 from guanxi.customers import services
 from guanxi.customers.models import Consent, Interaction
+from tests.conftest import shared_people
 from tests.isolation import ListPageIsolation
+
+people, org, users, customers = shared_people()
 
 
 def _timeline(users, customers):

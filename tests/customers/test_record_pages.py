@@ -13,7 +13,10 @@ from guanxi.core.models import User
 from guanxi.core.roles import Role
 from guanxi.customers import services
 from guanxi.customers.models import Consent, ContactPoint, Customer, Interaction, Vehicle
+from tests.conftest import shared_people
 from tests.isolation import BulkEditIsolation, ListPageIsolation, PageIsolation
+
+people, org, users, customers = shared_people()
 
 
 def _user(role: str) -> User:

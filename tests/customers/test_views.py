@@ -11,6 +11,9 @@ from django.urls import reverse
 from guanxi.core.roles import Role
 from guanxi.customers import services
 from guanxi.customers.normalize import vin_check_digit
+from tests.conftest import shared_people
+
+people, org, users, customers = shared_people()
 
 EVERYONE = ["zhang", "li", "wang"]
 # user key -> the fixture customers whose 360 page the user may open (everything else is a 404)

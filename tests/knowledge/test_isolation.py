@@ -10,10 +10,12 @@ from guanxi.core.models import User
 from guanxi.core.scoping import may
 from guanxi.knowledge import api
 from guanxi.knowledge.models import Article, Category
+from tests.conftest import shared_people
 from tests.isolation import USER_KEYS, AddPageIsolation, ApiIsolation, ListPageIsolation, expected
 from tests.knowledge.articles import make_articles
 
 pytestmark = pytest.mark.django_db
+people, org, users, customers = shared_people()
 
 
 def articles(customers) -> list[Article]:

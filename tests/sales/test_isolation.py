@@ -27,6 +27,7 @@ from guanxi.sales.models import (
     SalesTarget,
     StageProbability,
 )
+from tests.conftest import shared_people
 from tests.isolation import (
     USER_KEYS,
     AddPageIsolation,
@@ -38,6 +39,7 @@ from tests.isolation import (
 )
 
 pytestmark = pytest.mark.django_db
+people, org, users, customers = shared_people()
 
 
 def leads(customers) -> list[Lead]:

@@ -10,10 +10,12 @@ from guanxi.core.models import OrgUnit, User
 from guanxi.core.scoping import may, within_reach
 from guanxi.service import booking_api
 from guanxi.service.models import Bay, Booking, Technician
+from tests.conftest import shared_people
 from tests.isolation import USER_KEYS, AddPageIsolation, ApiIsolation, ListPageIsolation, expected
 from tests.service.test_bookings import at, working_day, workshop
 
 pytestmark = pytest.mark.django_db
+people, org, users, customers = shared_people()
 
 
 def booking_rows(users, customers) -> list[Booking]:

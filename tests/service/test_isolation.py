@@ -12,6 +12,7 @@ from guanxi.core.roles import Role
 from guanxi.core.scoping import may
 from guanxi.service import api
 from guanxi.service.models import SlaTarget, SupportHours, Ticket, TicketEntry, TicketStatus
+from tests.conftest import shared_people
 from tests.isolation import (
     USER_KEYS,
     AddPageIsolation,
@@ -24,6 +25,7 @@ from tests.isolation import (
 from tests.knowledge.articles import make_articles
 
 pytestmark = pytest.mark.django_db
+people, org, users, customers = shared_people()
 
 
 def tickets(customers) -> list[Ticket]:

@@ -12,6 +12,7 @@ from guanxi.core.models import OrgUnit, User
 from guanxi.core.roles import Role
 from guanxi.service import workshop_api
 from guanxi.service.models import Part, ServiceContract, Stock, WorkOrder, WorkOrderStatus
+from tests.conftest import shared_people
 from tests.isolation import (
     USER_KEYS,
     AddPageIsolation,
@@ -21,6 +22,7 @@ from tests.isolation import (
 )
 
 pytestmark = pytest.mark.django_db
+people, org, users, customers = shared_people()
 
 
 def _car(customer):
