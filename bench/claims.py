@@ -51,6 +51,7 @@ import argparse
 import collections
 import cProfile
 import datetime as dt
+import json
 import multiprocessing
 import os
 import pstats
@@ -362,10 +363,38 @@ class Session:
                 process.join(60)
                 if process.is_alive():
                     process.kill()
-        result = {"burst": burst, "cycle": cycle, "failures": self.failures, "offers_checked": self.offers_checked()}
+        result = {"burst": burst, "cycle": cycle, "failures": self.failures, "offers_checked": self.offers_checked(),
+                  "roster": self.roster_check()}
         if profile:
             result["profile"] = self.profile()
         return result
+
+    def roster_check(self, times: int = 15) -> dict:
+        """What each arrival asks of the roster, "could anyone ever serve this" (`services._roster_meets`, then
+        one requirement), beside the way it was asked before (every agent made into the engine's agent, then
+        the same requirement): medians of `times` calls each, ms, taken in turns."""
+        from guanxi.contact_center import services
+        from guanxi.contact_center.models import Agent
+
+        first = self.population.waiting[0]  # at the widest ring, as the fallback asks
+        need = self.population.policy.ladder(engine_requirement(first["channel"], first["requirement"]))[-1]
+
+        def distinct_profiles():
+            return services._roster_meets()(need)
+
+        def every_agent():
+            return any(need.is_met_by(agent.to_engine()) for agent in Agent.objects.all())
+
+        timings: dict[str, list[float]] = {"ours": [], "before": []}
+        for _ in range(times):
+            for name, check in (("ours", distinct_profiles), ("before", every_agent)):
+                started = time.perf_counter()
+                answer = check()
+                timings[name].append((time.perf_counter() - started) * 1e3)
+                assert answer, "every contact of the population can be served"
+        profiles = Agent.objects.order_by().values_list("skills", "languages", "regions", "capacity").distinct()
+        return {name: statistics.median(ms) for name, ms in timings.items()} | {"profiles": len(set(
+            json.dumps(row, sort_keys=True) for row in profiles))}
 
     def runs(self, mode: str, before_each, queues) -> list[dict]:
         """A warm-up (a third as long) and `--runs` runs of one measurement, each checked; the runs' figures."""
@@ -770,6 +799,12 @@ def report(results: list[tuple[str, dict]], engine: dict, args) -> None:
           "any other work): "
           + "; ".join(f"{label} {statistics.median(r['busy'] for r in result['burst'] + result['cycle']):.0%}"
                       for label, result in results) + ".")
+    for label, result in results:
+        roster = result["roster"]
+        print(f"\n{label}: the roster check of each arrival (could anyone ever serve it) with {args.agents:,} agents "
+              f"of {roster['profiles']:,} distinct profiles: {roster['ours']:.1f} ms, {roster['before']:.1f} ms when "
+              f"every agent was made into the engine's agent ({roster['before'] / roster['ours']:.1f}x; medians "
+              "of 15 each, in turns).")
     for label, result in results:
         failures = result["failures"]
         print(f"\n{label}: {result['offers_checked']:,} offers in the event log at the end; "
