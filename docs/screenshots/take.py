@@ -144,6 +144,40 @@ def agent_desktop(page, url: str, language: str) -> None:
     call_event(url, {"event": "ended", "call_id": call})
 
 
+def chat_claim(browser, url: str, language: str) -> None:
+    """The agent's card for a web chat whose visitor typed a customer's phone number: an unknown party who
+    "says they are" that customer, for the agent to check and confirm."""
+    page = browser.new_context(locale=LOCALES[language], viewport=DESKTOP).new_page()
+    sign_in(page, url, "agent")
+    page.goto(f"{url}/customers/{a_customer(page, url)}/")
+    phone = next(text for text in page.locator(".contact-value").all_inner_texts()
+                 if re.fullmatch(r"\+?[0-9][0-9 -]{6,}", text.strip()))
+    page.goto(f"{url}/contact-center/desktop/")
+    page.wait_for_function("() => { const l = document.getElementById('desktop-link');"
+                           " return l.textContent === l.dataset.online; }")
+    visitor = browser.new_context(locale=LOCALES[language]).new_page()
+    visitor.goto(f"{url}/chat-demo/")
+    visitor.click(".gx-chat-button")
+    visitor.fill(".gx-chat-who input[name=name]", "张先生" if language == "zh" else "Mr Zhang")
+    visitor.fill(".gx-chat-who input[name=phone]", phone)
+    visitor.click(".gx-chat-who button[type=submit]")
+    question = "车灯亮了怎么办？" if language == "zh" else "A warning light is on. What now?"
+    visitor.fill(".gx-chat-say textarea", question)
+    visitor.press(".gx-chat-say textarea", "Enter")
+    page.locator(".desktop-card [data-claimed]").wait_for()
+    contact = page.locator("#desktop-contacts [data-contact]").first.get_attribute("data-contact")
+    page.click(f"#desktop-contacts [data-contact='{contact}'] button.btn-primary")  # accept: the card with the tools
+    page.locator(f"#desktop-answer-{contact}").wait_for(state="attached")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)  # the articles and the conversation load into the card
+    page.screenshot(path=str(HERE / f"chat-says-they-are-{language}.png"), full_page=True)
+    page.select_option(f"[data-contact='{contact}'] select[name=wrap_up]", "information")
+    page.click(f"#desktop-contacts [data-contact='{contact}'] button[type=submit]")  # done: the desk is free again
+    visitor.context.close()
+    page.context.close()
+    print(f"chat-says-they-are-{language}.png")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:8000")
@@ -179,6 +213,8 @@ def main() -> None:
                 agent_desktop(context.new_page(), url, language)
                 context.close()
                 print(f"agent-desktop-{language}.png")
+            if "chat-says-they-are".startswith(arguments.only):
+                chat_claim(browser, url, language)
         browser.close()
 
 
