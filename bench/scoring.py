@@ -56,6 +56,7 @@ def main(argv=None) -> int:
     parser.add_argument("--customers", type=int, help="customers (3,000,000; 300,000 with --quick)")
     parser.add_argument("--lines", type=int, help="interactions (30,000,000; 3,000,000 with --quick)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs (3, at least 3)")
+    parser.add_argument("--prepare-only", action="store_true", help="fill the database, measure nothing")
     args = parser.parse_args(argv)
     if args.runs < 3:
         parser.error("--runs: at least 3, so that a median means something")
@@ -72,6 +73,8 @@ def main(argv=None) -> int:
         django.setup()
         load, busy = ", ".join(f"{figure:.2f}" for figure in os.getloadavg()), busy_share()
         counts = fill(customers, lines)
+        if args.prepare_only:
+            return 0
         print(f"\n# Scoring end to end (issue 12)\n\n{os.cpu_count()} cores, {busy:.0%} busy with other work just "
               f"before the start, load average {load} (1, 5, 15 min); {counts['customers']:,} customers, "
               f"{counts['owners']:,} owners, {counts['lines']:,} interactions ({counts['spend']:,} with an "
