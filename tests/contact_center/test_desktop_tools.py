@@ -310,6 +310,7 @@ def test_an_unknown_party_is_tied_to_the_customer_the_agent_checked_and_only_one
     client.post(reverse_("contact_center:desktop_step", contact_id, "accept"))
     card = client.get(reverse_("contact_center:desktop_card", contact_id)).content.decode()
     assert "Unknown party" in card and "Says they are <strong>张伟</strong>" in card and "Confirmed: it is 张伟" in card
+    assert "Writing from" in card and "Calling from" not in card  # a chat is not a call
     assert not Interaction.objects.filter(customer=customers["zhang"]).exists()
 
     identify = reverse_("contact_center:desktop_step", contact_id, "identify")
