@@ -321,8 +321,9 @@ def _presence(contact) -> QuerySet:
 def abandon_left_chats(now: dt.datetime | None = None) -> list[tuple[QueuedContact, Agent]]:
     """Chats whose visitor left (no widget open anywhere for CHAT_GONE_AFTER) before an agent answered are
     abandoned, as a call is when the caller hangs up: no agent is offered a conversation nobody is in, and the
-    figures count it. An agent it was being offered to takes the next waiting contact (the offers are returned).
-    A chat being answered stays with its agent, who sees the visitor left and ends it."""
+    figures count it (as abandoned at the sweep, up to two minutes after the visitor went). An agent it was being
+    offered to takes the next waiting contact (the offers are returned). A chat already answered stays with its
+    agent, who ends it (the desktop does not show yet that the visitor left)."""
     now = now or timezone.now()
     presence = _presence(OuterRef("pk"))
     deserted = (QueuedContact.objects.filter(channel=ContactChannel.CHAT,
