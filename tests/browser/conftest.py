@@ -35,7 +35,9 @@ def browser(live_server):
 
 def new_page(browser, **context_options):
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", **context_options)
-    context.set_default_timeout(5000)
+    # CI runs the two databases' suites side by side on two cores: a pushed update (the desktop's list after a
+    # pop) once took over 5 s there (CI 2026-11-28), so an element gets 10 s to appear
+    context.set_default_timeout(10_000)
     # a page load may wait on a busy machine (the first request of a fresh server process imports the app)
     context.set_default_navigation_timeout(15000)
     page = context.new_page()
