@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import cProfile
 import os
 import pstats
@@ -86,17 +87,8 @@ def main(argv=None) -> int:
     leads = args.leads or (500 if args.quick else 2_000)
     decisions = args.decisions or (20_000 if args.quick else 100_000)
 
-    data_dir = tempfile.mkdtemp(prefix="gx-bench-funnel-")
-    os.environ.update(GUANXI_DATABASE_URL=args.database_url, GUANXI_DATA_DIR=data_dir, GUANXI_DEBUG="0",
-                      GUANXI_ALLOWED_HOSTS="testserver",
-                      DJANGO_SETTINGS_MODULE="guanxi.settings")
-    os.environ.pop("GUANXI_TEST_DATABASE_URL", None)
     os.environ.pop("GUANXI_HUEY_IMMEDIATE", None)  # the worker runs the consumers, not the assigning process
-    try:
-        create_database(args.database_url, args.reuse)
-        import django
-
-        django.setup()
+    with django_on(args.database_url, args.reuse, args.drop, "funnel", GUANXI_ALLOWED_HOSTS="testserver"):
         bench = Bench(random.Random(args.seed))
         load, busy = ", ".join(f"{figure:.2f}" for figure in os.getloadavg()), busy_share()
         version = f"{bench.server_version // 10_000}.{bench.server_version % 10_000}"
@@ -107,10 +99,6 @@ def main(argv=None) -> int:
             assignment_table(bench, leads, decisions, args)
         if args.only != "assignment":
             funnel_table(bench, args)
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if args.drop:
-            drop_database(args.database_url)
     return 0
 
 
@@ -137,6 +125,26 @@ def drop_database(database_url: str) -> None:
     with psycopg.connect(maintenance, autocommit=True) as conn:
         log(f"dropping database {name}")
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def django_on(database_url: str, reuse: bool, drop: bool, name: str, **environment):
+    """Django set up on the bench's own PostgreSQL database (made when missing, dropped first without `reuse`,
+    dropped at the end with `drop`) and a throw-away GUANXI_DATA_DIR, never the instance's or the tests'."""
+    data_dir = tempfile.mkdtemp(prefix=f"gx-bench-{name}-")
+    os.environ.update(GUANXI_DATABASE_URL=database_url, GUANXI_DATA_DIR=data_dir, GUANXI_DEBUG="0",
+                      DJANGO_SETTINGS_MODULE="guanxi.settings", **environment)
+    os.environ.pop("GUANXI_TEST_DATABASE_URL", None)
+    try:
+        create_database(database_url, reuse)
+        import django
+
+        django.setup()
+        yield
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if drop:
+            drop_database(database_url)
 
 
 class Bench:

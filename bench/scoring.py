@@ -32,10 +32,9 @@ import resource
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 
-from funnel import clone_rows, create_database, drop_database
+from funnel import clone_rows, django_on
 from lookup import busy_share, log
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/gx_bench_scoring"
@@ -62,15 +61,7 @@ def main(argv=None) -> int:
         parser.error("--runs: at least 3, so that a median means something")
     customers = args.customers or (300_000 if args.quick else 3_000_000)
     lines = args.lines or customers * 10
-    data_dir = tempfile.mkdtemp(prefix="gx-bench-scoring-")
-    os.environ.update(GUANXI_DATABASE_URL=args.database_url, GUANXI_DATA_DIR=data_dir, GUANXI_DEBUG="0",
-                      DJANGO_SETTINGS_MODULE="guanxi.settings")
-    os.environ.pop("GUANXI_TEST_DATABASE_URL", None)
-    try:
-        create_database(args.database_url, args.reuse)
-        import django
-
-        django.setup()
+    with django_on(args.database_url, args.reuse, args.drop, "scoring"):
         load, busy = ", ".join(f"{figure:.2f}" for figure in os.getloadavg()), busy_share()
         counts = fill(customers, lines)
         if args.prepare_only:
@@ -80,10 +71,6 @@ def main(argv=None) -> int:
               f"{counts['owners']:,} cars owned, {counts['lines']:,} interactions ({counts['spend']:,} with an "
               f"amount); medians of {args.runs} runs")
         report([score_once(number, args.runs) for number in range(1, args.runs + 1)])
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if args.drop:
-            drop_database(args.database_url)
     return 0
 
 

@@ -32,13 +32,11 @@ import argparse
 import datetime as dt
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 
-from funnel import create_database, drop_database
+from funnel import django_on
 from lookup import busy_share, log, percentile
 from service_sweep import sweep_table
 
@@ -64,15 +62,7 @@ def main(argv=None) -> int:
         parser.error("--runs: at least 3 (medians, never a single timing)")
     calls = args.calls or (50 if args.quick else 200)
 
-    data_dir = tempfile.mkdtemp(prefix="gx-bench-service-")
-    os.environ.update(GUANXI_DATABASE_URL=args.database_url, GUANXI_DATA_DIR=data_dir, GUANXI_DEBUG="0",
-                      DJANGO_SETTINGS_MODULE="guanxi.settings")
-    os.environ.pop("GUANXI_TEST_DATABASE_URL", None)
-    try:
-        create_database(args.database_url, args.reuse)
-        import django
-
-        django.setup()
+    with django_on(args.database_url, args.reuse, args.drop, "service"):
         network = Network(random.Random(args.seed))
         load, busy = ", ".join(f"{figure:.2f}" for figure in os.getloadavg()), busy_share()
         print(f"\n# Service benchmark (issue 10)\n\n{os.cpu_count()} cores, {busy:.0%} busy with other work just "
@@ -82,10 +72,6 @@ def main(argv=None) -> int:
               "after a warm-up")
         slots_table(network, calls, args.runs)
         print(sweep_table(args.tickets, max(3, args.runs - 2)))
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if args.drop:
-            drop_database(args.database_url)
     return 0
 
 

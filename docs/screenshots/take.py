@@ -127,8 +127,8 @@ def call_event(url: str, event: dict) -> dict:
         return json.loads(response.read())
 
 
-def agent_desktop(page, url: str, language: str) -> None:
-    """The demo agent's desktop the moment a customer's call is routed to it (the screen pop)."""
+def live_desktop(page, url: str) -> str:
+    """The demo agent signed in on a live desktop; the phone number of a customer the agent may see."""
     sign_in(page, url, "agent")
     page.goto(f"{url}/customers/{a_customer(page, url)}/")
     phone = next(text for text in page.locator(".contact-value").all_inner_texts()
@@ -136,6 +136,12 @@ def agent_desktop(page, url: str, language: str) -> None:
     page.goto(f"{url}/contact-center/desktop/")
     page.wait_for_function("() => { const l = document.getElementById('desktop-link');"
                            " return l.textContent === l.dataset.online; }")
+    return phone
+
+
+def agent_desktop(page, url: str, language: str) -> None:
+    """The demo agent's desktop the moment a customer's call is routed to it (the screen pop)."""
+    phone = live_desktop(page, url)
     call = f"screenshot-{language}-{uuid.uuid4().hex[:8]}"
     call_event(url, {"event": "offered", "call_id": call, "caller": phone})
     page.wait_for_selector(".desktop-card h2 a")
@@ -148,13 +154,7 @@ def chat_claim(browser, url: str, language: str) -> None:
     """The agent's card for a web chat whose visitor typed a customer's phone number: an unknown party who
     "says they are" that customer, for the agent to check and confirm."""
     page = browser.new_context(locale=LOCALES[language], viewport=DESKTOP).new_page()
-    sign_in(page, url, "agent")
-    page.goto(f"{url}/customers/{a_customer(page, url)}/")
-    phone = next(text for text in page.locator(".contact-value").all_inner_texts()
-                 if re.fullmatch(r"\+?[0-9][0-9 -]{6,}", text.strip()))
-    page.goto(f"{url}/contact-center/desktop/")
-    page.wait_for_function("() => { const l = document.getElementById('desktop-link');"
-                           " return l.textContent === l.dataset.online; }")
+    phone = live_desktop(page, url)
     visitor = browser.new_context(locale=LOCALES[language]).new_page()
     visitor.goto(f"{url}/chat-demo/")
     visitor.click(".gx-chat-button")
