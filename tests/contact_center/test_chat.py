@@ -10,6 +10,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from guanxi.asgi import application
@@ -18,6 +19,7 @@ from guanxi.contact_center.chat_views import chat_socket_url
 from guanxi.contact_center.models import Agent, ContactEvent, Message, QueuedContact
 from guanxi.core.roles import Role
 from guanxi.customers.models import Channel, Direction, Interaction
+from tests.contact_center.test_desktop import _socket_for as desktop_socket
 
 # committed rows (the socket's poller reads them from another thread), and the roles the migrations seeded kept
 SOCKETS = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -146,6 +148,41 @@ def test_a_chat_whose_visitor_left_before_anyone_answered_is_abandoned_and_a_rel
     assert state_after(reloaded, 61) == QueuedContact.State.ABANDONED
     agent.refresh_from_db()
     assert agent.state == Agent.State.AVAILABLE
+
+
+@SOCKETS
+def test_the_agent_in_a_chat_is_told_at_once_that_its_visitor_left_and_that_they_came_back(users):
+    """The visitor's last widget closes mid-conversation: the agent's desktop socket hears it and the conversation
+    panel says when (a reply still waits for them); their widget open again, the panel no longer says it."""
+    agent_user = users[Role.AGENT]
+    agent = on_roster(agent_user)
+    panel = Client(HTTP_ACCEPT_LANGUAGE="en")
+    panel.force_login(agent_user)
+
+    def says_left(contact_id) -> bool:
+        page = panel.get(reverse("contact_center:desktop_conversation", args=[contact_id])).content.decode()
+        return "The visitor closed the chat at" in page
+
+    async def session():
+        socket, token = await started()
+        contact_id = (await said(socket, "在吗？"))["contact"]
+        await _in_thread(services.accept_offer, agent, contact_id)
+        assert (await socket.receive_json_from(timeout=5))["type"] == "joined"
+        desktop = await desktop_socket(agent_user)
+        await socket.disconnect()
+        told = await desktop.receive_json_from(timeout=5)
+        assert (told["kind"], told["contact"]) == ("left", contact_id)
+        assert await _in_thread(says_left, contact_id)
+        again = await widget()
+        await again.send_json_to({"type": "hello", "token": token})
+        assert (await again.receive_json_from())["type"] == "session"
+        told = await desktop.receive_json_from(timeout=5)
+        assert (told["kind"], told["contact"]) == ("back", contact_id)
+        assert not await _in_thread(says_left, contact_id)
+        await again.disconnect()
+        await desktop.disconnect()
+
+    async_to_sync(session)()
 
 
 @SOCKETS

@@ -1,5 +1,5 @@
-"""The agent desktop's conversation panel for a text contact (e-mail, SMS, WeChat): the messages so far and a
-reply form, loaded into the caller's card and answered in place.
+"""The agent desktop's conversation panel for a text contact (e-mail, SMS, WeChat, chat): the messages so far
+(and whether a chat's visitor has left) and a reply form, loaded into the caller's card and answered in place.
 
 Thin: messaging.thread and messaging.reply decide who may see and answer (403 for a user off the roster,
 404 for a contact not the agent's); a refused reply shows its reason above the form, the text kept.
@@ -29,5 +29,6 @@ def conversation(request, pk: int):
             draft = {}
     contact, messages = messaging.thread(request.user, pk)
     return render(request, "contact_center/_desktop_thread.html",
-                  {"contact": contact, "thread": messages, "errors": errors, "draft": draft},
+                  {"contact": contact, "thread": messages, "errors": errors, "draft": draft,
+                   "left_at": messaging.visitor_left_at(contact)},
                   status=422 if errors else 200)

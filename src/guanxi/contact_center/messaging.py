@@ -306,10 +306,20 @@ def visitor_presence(contact_ids, kind: str, now: dt.datetime | None = None) -> 
     """A chat visitor's last widget closed (LEFT), or one opened again (BACK), for their open contacts: the event
     log is how every web process learns it (chat.py), and how the worker's sweep (`abandon_left_chats`) does."""
     now = now or timezone.now()
-    for contact in QueuedContact.objects.filter(pk__in=list(contact_ids), channel=ContactChannel.CHAT, state__in=OPEN):
+    for contact in (QueuedContact.objects.select_related("offered_to")
+                    .filter(pk__in=list(contact_ids), channel=ContactChannel.CHAT, state__in=OPEN)):
         latest = _presence(contact.pk).values_list("kind", flat=True).first()
         if kind == ContactEvent.Kind.LEFT or latest == ContactEvent.Kind.LEFT:  # BACK only after a LEFT
-            services.log_event(contact, kind, now)
+            # to the agent the chat is with, if any: their desktop is told (push.py) and says so (`visitor_left_at`)
+            services.log_event(contact, kind, now, contact.offered_to)
+
+
+def visitor_left_at(contact: QueuedContact) -> dt.datetime | None:
+    """When a chat's visitor closed their last widget, if they have not come back since."""
+    if contact.channel != ContactChannel.CHAT:
+        return None
+    latest = _presence(contact.pk).values_list("kind", "at").first()
+    return latest[1] if latest and latest[0] == ContactEvent.Kind.LEFT else None
 
 
 def _presence(contact) -> QuerySet:
@@ -323,7 +333,7 @@ def abandon_left_chats(now: dt.datetime | None = None) -> list[tuple[QueuedConta
     abandoned, as a call is when the caller hangs up: no agent is offered a conversation nobody is in, and the
     figures count it (as abandoned at the sweep, up to two minutes after the visitor went). An agent it was being
     offered to takes the next waiting contact (the offers are returned). A chat already answered stays with its
-    agent, who ends it (the desktop does not show yet that the visitor left)."""
+    agent, who ends it (their desktop says the visitor left: `visitor_left_at`)."""
     now = now or timezone.now()
     presence = _presence(OuterRef("pk"))
     deserted = (QueuedContact.objects.filter(channel=ContactChannel.CHAT,

@@ -39,7 +39,8 @@ POLL_SECONDS = 0.05
 GAP_SECONDS = 10.0
 PUSHED = frozenset({ContactEvent.Kind.OFFERED, ContactEvent.Kind.EXPIRED, ContactEvent.Kind.DECLINED,
                     ContactEvent.Kind.ANSWERED, ContactEvent.Kind.TRANSFERRED, ContactEvent.Kind.COMPLETED,
-                    ContactEvent.Kind.ABANDONED, ContactEvent.Kind.DIALLED, ContactEvent.Kind.MESSAGE})
+                    ContactEvent.Kind.ABANDONED, ContactEvent.Kind.DIALLED, ContactEvent.Kind.MESSAGE,
+                    ContactEvent.Kind.LEFT, ContactEvent.Kind.BACK})
 REFUSED = 4403  # the close code of a socket refused: not signed in (fully), or not on the roster
 
 _desktops: dict[int, set["DesktopConsumer"]] = {}  # agent id -> this process's open desktops of that agent

@@ -16,7 +16,8 @@
     var url = root.dataset.card.replace(/\/0\/$/, "/" + contactId + "/");
     htmx.ajax("GET", url, { target: "#desktop-pop" });
   }
-  // A customer wrote again on a conversation on screen: its messages are read again, the reply being typed kept.
+  // A customer wrote again on a conversation on screen, or a chat's visitor left or came back: its messages are
+  // read again, the reply being typed kept.
   function newMessage(contactId) {
     var panel = document.getElementById("conversation-" + contactId);
     var thread = document.getElementById("thread-" + contactId);
@@ -37,7 +38,7 @@
       var event = JSON.parse(message.data);
       refresh();
       if (POPS[event.kind]) pop(event.contact);
-      if (event.kind === "message") newMessage(event.contact);
+      if (event.kind === "message" || event.kind === "left" || event.kind === "back") newMessage(event.contact);
     };
     socket.onclose = function (closed) {
       link.textContent = link.dataset.offline;
