@@ -269,6 +269,9 @@ def test_a_list_call_nobody_picked_up_is_recorded_as_no_answer_and_called_again_
     assert (first.state, first.outcome, first.attempts) == ("pending", "no_answer", 1)
     assert first.next_attempt_at == ended_at + dt.timedelta(minutes=30)
     assert "No answer" in first.last_contact.interaction.summary
+    with pytest.raises(ValidationError) as late:  # the agent's own word, a moment after the PBX's
+        outbound.record_outcome(users[Role.AGENT], first.pk, "no_answer")
+    assert late.value.messages == ["The outcome of this call is recorded already: No answer."]
     called = outbound.call_entry(users[Role.AGENT], second.pk)
     pbx("answered", called.last_contact.external_id, extension="8001")
     pbx("ended", called.last_contact.external_id)

@@ -404,7 +404,7 @@ def record_outcome(user, entry_id: int, code: str, notes: str = "", now: dt.date
         entry = (CallListEntry.objects.select_for_update(of=("self",)).select_related("call_list", "last_contact")
                  .filter(pk=entry_id, agent=agent, state=Entry.DIALLING).first())
         if entry is None:
-            raise ValidationError({"entry": _("This is not a call of yours waiting for its outcome")})
+            raise ValidationError({"entry": _already_settled(agent, entry_id)})
         summary = _("Outbound %(list)s: %(outcome)s") % {"list": entry.call_list, "outcome": label}
         summary = f"{summary}. {notes.strip()}" if notes.strip() else summary
         _write_to_timeline(agent, entry.last_contact, code, summary, now)
@@ -428,6 +428,15 @@ def record_outcome(user, entry_id: int, code: str, notes: str = "", now: dt.date
         for channel in agent.capacity:
             voice.connect_offers(cc_services.dispatch_agent(agent, channel, now))
     return wrapped
+
+
+def _already_settled(agent, entry_id: int) -> str:
+    """Why an outcome cannot be recorded: most often the PBX ended the call unanswered and `settle_unanswered`
+    recorded it a moment before the agent pressed a button, which the agent is told in those words."""
+    settled = CallListEntry.objects.filter(pk=entry_id, agent=agent).exclude(outcome="").first()
+    if settled is None or settled.outcome not in outcomes():
+        return _("This is not a call of yours waiting for its outcome")
+    return _("The outcome of this call is recorded already: %(outcome)s.") % {"outcome": outcomes()[settled.outcome][0]}
 
 
 def settle_unanswered(event) -> None:
