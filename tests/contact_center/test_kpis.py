@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from guanxi.contact_center import kpis, services, voice
+from guanxi.contact_center import desktop_tools, kpis, services, voice
 from guanxi.contact_center.models import Agent, ContactEvent
 from guanxi.core.roles import Role
 
@@ -43,6 +43,7 @@ def day(users, customers):
     C4       voice   standard general   10:10:00  -                     -                    gone 10:10:40 (40 s)
     C5       chat    standard general   10:30:00  10:30:05 by A (5 s)   10:40:05 (600 s)
     C6       voice   vip      general   10:45:00  10:45:15 by B (15 s)  10:50:15 by A (300 s) to A 10:47
+             on hold 10:46:00-10:46:40 (40 s); A's Done 10:51:15, after the call ended (60 s of wrap)
     C7       voice   standard general   10:50:00  -                     -                    gone 10:50:12 (12 s)
     O1       voice   outbound by A, dialled 10:55:00, the customer answers 10:55:20, ends 10:58:20
     C0       voice   standard general   the day before, 23:50, hangs up 23:51: not in the day
@@ -82,10 +83,13 @@ def day(users, customers):
     services.complete_contact(a, c5.pk, now=at("10:40:05"))
     c6 = call("c6", "10:45:00", tier="vip")
     answered(b, c6, "10:45:10", "10:45:15")
+    voice.call_held("c6", at("10:46:00"))
+    voice.call_retrieved("c6", at("10:46:40"))
     voice.call_transferred("c6", extension="8001", at=at("10:47:00"))
     call("c7", "10:50:00")
     voice.call_ended("c7", at("10:50:12"))
     voice.call_ended("c6", at("10:50:15"))
+    desktop_tools.wrap_up_contact(a, c6.pk, "resolved", now=at("10:51:15"))
     services.start_outbound(a, customers["zhang"], "voice", party="13800138000", external_id="o1", now=at("10:55:00"))
     voice.call_answered("o1", "8001", at("10:55:20"))
     voice.call_ended("o1", at("10:58:20"))
@@ -124,7 +128,8 @@ def test_the_seeded_day_s_figures_by_interval_equal_the_hand_computed_ones(users
         "offered": 3, "answered": 2, "answered_in_time": 2, "abandoned": 1, "short_abandoned": 0,
         "service_level": 1.0, "service_level_with_abandons": 1.0,
         "asa_seconds": 10.0,  # (5 + 15) / 2
-        "aht_seconds": 450.0,  # (600 + 300) / 2, C6 from B's answer to A's end
+        "aht_seconds": 480.0,  # (600 + 360) / 2, C6 from B's answer to A's end and A's wrap-up after it
+        "hold_seconds": 20.0, "wrap_seconds": 30.0,  # C6's 40 s on hold and 60 s of wrap, over C5 and C6
         "abandonment": 1 / 3, "transfer_rate": 1 / 2, "contacts_per_hour": 4.0,
         "outbound_dialled": 1, "outbound_answered": 1,
     })
@@ -132,7 +137,8 @@ def test_the_seeded_day_s_figures_by_interval_equal_the_hand_computed_ones(users
         "offered": 7, "answered": 4, "answered_in_time": 3, "abandoned": 2, "short_abandoned": 1,
         "service_level": 3 / 4, "service_level_with_abandons": 3 / 5,  # 3 / (4 answered + C4)
         "asa_seconds": 15.0,  # (10 + 30 + 5 + 15) / 4
-        "aht_seconds": 330.0,  # (300 + 120 + 600 + 300) / 4
+        "aht_seconds": 345.0,  # (300 + 120 + 600 + 360) / 4
+        "hold_seconds": 10.0, "wrap_seconds": 15.0,
         "abandonment": 2 / 6, "transfer_rate": 1 / 4,
         "contacts_per_hour": 4 / 24,  # 4 answered over the day's 24 hours
         "outbound_dialled": 1, "outbound_answered": 1,
@@ -151,9 +157,9 @@ def test_quarter_hours_keep_the_empty_interval_between_busy_ones_and_the_target_
 def test_by_tier_channel_agent_and_queue(users, day):
     user = users[Role.SUPERVISOR]
     tiers = {r["key"]: r for r in figures(user, by="tier")["rows"]}
-    # vip: C2 (30 s, 120 s), C6 (15 s, 300 s, transferred)
+    # vip: C2 (30 s, 120 s), C6 (15 s, 360 s with its wrap, transferred)
     assert picked(tiers["vip"], {
-        "offered": 2, "answered": 2, "service_level": 1 / 2, "asa_seconds": 22.5, "aht_seconds": 210.0,
+        "offered": 2, "answered": 2, "service_level": 1 / 2, "asa_seconds": 22.5, "aht_seconds": 240.0,
         "abandonment": 0.0, "transfer_rate": 1 / 2, "label": "VIP"})
     # standard: C1 (10 s, 300 s), C5 (5 s, 600 s); C3 short; C4 (40 s), C7 (12 s) abandoned; O1 the customer's tier
     assert picked(tiers["standard"], {
@@ -164,7 +170,7 @@ def test_by_tier_channel_agent_and_queue(users, day):
     # voice: C1 (10 s), C2 (30 s), C6 (15 s) answered; C4, C7 abandoned, C3 short; chat: C5
     assert picked(channels["voice"], {
         "offered": 6, "answered": 3, "service_level": 2 / 3, "service_level_with_abandons": 2 / 4,
-        "asa_seconds": 55 / 3, "aht_seconds": 240.0, "abandonment": 2 / 5, "transfer_rate": 1 / 3})
+        "asa_seconds": 55 / 3, "aht_seconds": 260.0, "abandonment": 2 / 5, "transfer_rate": 1 / 3})
     assert picked(channels["chat"], {
         "offered": 1, "answered": 1, "service_level": 1.0, "asa_seconds": 5.0, "aht_seconds": 600.0,
         "label": "Web chat"})

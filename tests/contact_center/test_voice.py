@@ -186,7 +186,7 @@ def test_a_call_answered_after_long_ringing_is_the_agent_s_and_one_that_rings_ou
     assert (first.state, second.state) == (Agent.State.BUSY, Agent.State.BREAK)  # on the long call; rang out
 
 
-def test_keys_recordings_and_transfers_are_logged_and_bad_ones_refused_by_field(users, customers):
+def test_keys_holds_recordings_and_transfers_are_logged_and_bad_ones_refused_by_field(users, customers):
     first = make_agent(users[Role.AGENT], "8001", idle_since=T0 - dt.timedelta(hours=1))
     second = make_agent(users[Role.SUPERVISOR], "8002", idle_since=T0, skills={"warranty": 3})
     pbx("offered", "call", caller="13800138000")
@@ -196,11 +196,14 @@ def test_keys_recordings_and_transfers_are_logged_and_bad_ones_refused_by_field(
                         ({"event": "recording", "call_id": "call", "url": "file:///etc/passwd"}, "url"),
                         ({"event": "answered", "call_id": "call", "extension": "9999"}, "extension"),
                         ({"event": "ended", "call_id": "no-such-call"}, "call_id"),
+                        ({"event": "held", "call_id": "call"}, "call_id"),  # nobody has it yet to hold it
                         ({"event": "transferred", "call_id": "call", "extension": "8002"}, "call_id")):
         response = client.post(URL, **signed(body), HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 422, body
         assert response.json()["detail"][0]["field"] == field
     pbx("answered", "call", extension="8001")
+    pbx("held", "call")
+    pbx("retrieved", "call")
     pbx("recording", "call", url="https://pbx.example.cn/rec/call.wav")
 
     assert pbx("transferred", "call", extension="8001")["extension"] == "8001"  # to the one who has it: no-op
@@ -220,8 +223,8 @@ def test_keys_recordings_and_transfers_are_logged_and_bad_ones_refused_by_field(
     contact = QueuedContact.objects.get(external_id="call")
     assert contact.recording == "https://pbx.example.cn/rec/call.wav"
     assert contact.requirement == {"skills": {"warranty": 1}}
-    assert kinds(contact.pk) == ["queued", "offered", "dtmf", "answered", "recording", "transferred", "transferred",
-                                 "offered"]
+    assert kinds(contact.pk) == ["queued", "offered", "dtmf", "answered", "held", "retrieved", "recording",
+                                 "transferred", "transferred", "offered"]
     assert ContactEvent.objects.get(contact=contact, kind="dtmf").data == {"digits": "2#"}
 
 

@@ -146,7 +146,8 @@ class SignedBy:
 
 
 class CallEventIn(Schema):
-    event: Literal["offered", "answered", "missed", "dtmf", "no_input", "transferred", "ended", "recording"]
+    event: Literal["offered", "answered", "held", "retrieved", "missed", "dtmf", "no_input", "transferred", "ended",
+                   "recording"]
     call_id: str = Field(max_length=100, description="The PBX's own id of the call, the same in each event.")
     caller: str = Field("", max_length=40, description="offered: the calling number (caller ID).")
     skill: str = Field("", max_length=40, description="offered: the skill the PBX's menu chose; transferred: "
@@ -178,6 +179,8 @@ class CallDecisionOut(Schema):
 _CALL_EVENTS = {
     "offered": lambda e: voice.call_offered(e.call_id, e.caller, e.at, e.skill),
     "answered": lambda e: voice.call_answered(e.call_id, e.extension, e.at),
+    "held": lambda e: voice.call_held(e.call_id, e.at),
+    "retrieved": lambda e: voice.call_retrieved(e.call_id, e.at),
     "missed": lambda e: voice.call_missed(e.call_id, e.at),
     "dtmf": lambda e: voice.keys_pressed(e.call_id, e.digits, e.at),
     "no_input": lambda e: voice.no_input(e.call_id, e.at),
@@ -238,7 +241,10 @@ class KpiRowOut(Schema):
     service_level_with_abandons: float | None = Field(
         description="answered_in_time / (answered + abandoned after target_seconds).")
     asa_seconds: float | None = Field(description="Mean seconds from queued to answered.")
-    aht_seconds: float | None = Field(description="Mean seconds from answered to completed (talk time).")
+    aht_seconds: float | None = Field(description="Mean handle time: seconds from answered to completed (talk and "
+                                                  "hold), plus the wrap-up after the channel ended it.")
+    hold_seconds: float | None = Field(description="Mean seconds on hold (the PBX's held to retrieved).")
+    wrap_seconds: float | None = Field(description="Mean seconds from the end of the channel to the agent's Done.")
     abandonment: float | None = Field(description="abandoned / (offered - short_abandoned).")
     transfer_rate: float | None = Field(description="Answered contacts transferred / answered.")
     first_contact_resolution: float | None = Field(

@@ -116,6 +116,8 @@ def _wrap_up(agent_id: int, contact_id: int, code: str, summary: str, now: dt.da
             return None
         if summary and entry is not None:
             customer_services.update_interaction(user, entry, {"summary": summary})
+        # the after-call work the handle time counts (kpis.py): from the channel's end to this Done
+        log_event(line.contact, ContactEvent.Kind.WRAPPED, now, line.agent)
     line.data = {**line.data, "wrap_up": code}
     line.save(update_fields=["data"])
     return QueuedContact.objects.get(pk=contact_id)

@@ -47,6 +47,8 @@ COLUMNS = [
     (gettext_lazy("With abandons"), lambda r: _percent(r["service_level_with_abandons"])),
     (gettext_lazy("ASA (s)"), lambda r: _number(r["asa_seconds"])),
     (gettext_lazy("AHT (s)"), lambda r: _number(r["aht_seconds"])),
+    (gettext_lazy("Hold (s)"), lambda r: _number(r["hold_seconds"])),
+    (gettext_lazy("Wrap (s)"), lambda r: _number(r["wrap_seconds"])),
     (gettext_lazy("Abandonment"), lambda r: _percent(r["abandonment"])),
     (gettext_lazy("Transfers"), lambda r: _percent(r["transfer_rate"])),
     (gettext_lazy("First-contact resolution"), lambda r: _percent(r["first_contact_resolution"])),

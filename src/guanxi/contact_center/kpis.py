@@ -32,9 +32,13 @@ The figures of each row, for inbound contacts (T is `target_seconds`, the wait i
 * service_level_with_abandons = answered within T / (answered + abandoned after T): a caller who hung up
   after waiting longer than T counts as missed, one who hung up sooner counts neither way;
 * asa_seconds (average speed of answer) = mean wait from queued to the first answer, over answered contacts;
-* aht_seconds (average handle time) = mean time from the first answer to "completed", over the answered
-  contacts completed. It is talk time only: the event log has no hold or after-call-work (wrap) states yet,
-  so the hold and wrap parts of the usual talk + hold + wrap are not in it;
+* aht_seconds (average handle time) = talk + hold + wrap, over the answered contacts completed: from the first
+  answer to "completed" (talk and hold: the caller is on the line throughout), plus, when the channel ended the
+  contact before the agent's Done (the caller hung up, then the agent wrote the wrap-up), the time from that end
+  to the Done ("wrapped");
+* hold_seconds, wrap_seconds: the hold and wrap parts of it, averaged over the same contacts: hold from the PBX's
+  "held" to "retrieved" (a hold still on at the end lasts until it), wrap as above (0 for a contact the agent's
+  Done completed itself, the notes written while it was in hand);
 * abandonment = abandoned / (offered - short abandons);
 * transfer_rate = answered contacts with a "transferred" event / answered;
 * contacts_per_hour = answered / the row's hours (an interval row: its length; any other row: the period's);
@@ -93,6 +97,7 @@ NO_AGENT = ""
 # the event kinds the figures read
 _QUEUED, _DIALLED, _ANSWERED, _ABANDONED = "queued", "dialled", "answered", "abandoned"
 _COMPLETED, _TRANSFERRED = "completed", "transferred"
+_HELD, _RETRIEVED, _WRAPPED = "held", "retrieved", "wrapped"
 # the agent states the agents' time reads (Agent.State)
 _OFFLINE, _AVAILABLE, _AFTER_CALL_WORK = "offline", "available", "acw"
 _TIME_FIGURES = ("handling_seconds", "available_seconds", "logged_in_seconds", "occupancy", "utilisation")
@@ -125,6 +130,22 @@ class _Contact:
     abandoned: dt.datetime | None = None
     transferred: bool = False
     id: int = 0
+    held_since: dt.datetime | None = None
+    hold_seconds: float = 0.0
+    wrapped: dt.datetime | None = None
+
+    def hold_until(self, at: dt.datetime) -> None:
+        if self.held_since is not None:
+            self.hold_seconds += (at - self.held_since).total_seconds()
+            self.held_since = None
+
+    @property
+    def wrap_seconds(self) -> float:
+        return max(0.0, (self.wrapped - self.completed).total_seconds()) if self.wrapped and self.completed else 0.0
+
+    @property
+    def handle_seconds(self) -> float:
+        return (self.completed - self.answered).total_seconds() + self.wrap_seconds
 
 
 def _contacts(events: list[EventRow]) -> list[_Contact]:
@@ -139,6 +160,13 @@ def _contacts(events: list[EventRow]) -> list[_Contact]:
             contact.answered, contact.answered_by = event.at, event.agent
         elif event.kind == _COMPLETED:
             contact.completed = event.at
+            contact.hold_until(event.at)
+        elif event.kind == _HELD and contact.held_since is None:
+            contact.held_since = event.at
+        elif event.kind == _RETRIEVED:
+            contact.hold_until(event.at)
+        elif event.kind == _WRAPPED:
+            contact.wrapped = event.at
         elif event.kind == _ABANDONED and contact.answered is None:
             contact.abandoned = event.at
         elif event.kind == _TRANSFERRED:
@@ -164,6 +192,7 @@ def _row(contacts: list[_Contact], hours: float, target_seconds: float, came_bac
     abandoned = len(gone) - short
     in_time = sum(1 for wait in waits if wait <= target_seconds)
     outbound = [c for c in contacts if not c.inbound]
+    handled = [c for c in answered if c.completed]
     return {
         "offered": len(inbound),
         "answered": len(answered),
@@ -174,7 +203,9 @@ def _row(contacts: list[_Contact], hours: float, target_seconds: float, came_bac
         "service_level_with_abandons": _ratio(  # short abandons count neither way, whatever the target
             in_time, len(answered) + sum(1 for w in gone if w > max(target_seconds, SHORT_ABANDON_SECONDS))),
         "asa_seconds": _mean(waits),
-        "aht_seconds": _mean([(c.completed - c.answered).total_seconds() for c in answered if c.completed]),
+        "aht_seconds": _mean([c.handle_seconds for c in handled]),
+        "hold_seconds": _mean([c.hold_seconds for c in handled]),
+        "wrap_seconds": _mean([c.wrap_seconds for c in handled]),
         "abandonment": _ratio(abandoned, len(inbound) - short),
         "transfer_rate": _ratio(sum(1 for c in answered if c.transferred), len(answered)),
         "first_contact_resolution": _ratio(sum(1 for pk in known if not came_back[pk]), len(known)),
@@ -407,7 +438,7 @@ def period(day: dt.date, days: int = 1) -> tuple[dt.datetime, dt.datetime]:
 
 def read_events(start: dt.datetime, end: dt.datetime) -> list[EventRow]:
     """The events of the contacts that arrived in [start, end), in one query."""
-    kinds = (_QUEUED, _DIALLED, _ANSWERED, _ABANDONED, _COMPLETED, _TRANSFERRED)
+    kinds = (_QUEUED, _DIALLED, _ANSWERED, _ABANDONED, _COMPLETED, _TRANSFERRED, _HELD, _RETRIEVED, _WRAPPED)
     rows = (ContactEvent.objects.filter(contact__arrival__gte=start, contact__arrival__lt=end, kind__in=kinds)
             .order_by().values_list("contact_id", "kind", "at", "agent_id", "contact__channel",
                                     "contact__direction", "contact__tier", "contact__requirement"))

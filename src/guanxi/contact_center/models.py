@@ -255,6 +255,9 @@ class ContactEvent(models.Model):
         MESSAGE = "message", _("Message received")
         LEFT = "left", _("Visitor left the chat")  # their last widget closed (chat.py)
         BACK = "back", _("Visitor back in the chat")
+        HELD = "held", _("Put on hold")  # the PBX says so (voice.call_held)
+        RETRIEVED = "retrieved", _("Taken off hold")
+        WRAPPED = "wrapped", _("Wrapped up after it ended")  # the agent's Done after the channel ended it
 
     contact = models.ForeignKey(QueuedContact, on_delete=models.CASCADE, related_name="events",
                                 verbose_name=_("contact"))

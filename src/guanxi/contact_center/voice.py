@@ -88,6 +88,24 @@ def call_answered(call_id: str, extension: str, at: dt.datetime | None = None) -
     return decision(_call(call_id))
 
 
+def call_held(call_id: str, at: dt.datetime | None = None) -> dict:
+    """The agent put the caller on hold (music, a consult): the hold part of the handle time (kpis.py)."""
+    return _on_hold(call_id, ContactEvent.Kind.HELD, at)
+
+
+def call_retrieved(call_id: str, at: dt.datetime | None = None) -> dict:
+    """The agent took the caller off hold."""
+    return _on_hold(call_id, ContactEvent.Kind.RETRIEVED, at)
+
+
+def _on_hold(call_id: str, kind: str, at: dt.datetime | None) -> dict:
+    contact = _call(call_id)
+    if contact.state != QueuedContact.State.ASSIGNED:
+        raise ValidationError({"call_id": _("Call “%(call)s” is not in an agent's hands") % {"call": call_id}})
+    services.log_event(contact, kind, at or timezone.now(), contact.offered_to)
+    return decision(contact)
+
+
 def call_missed(call_id: str, at: dt.datetime | None = None) -> dict:
     """The extension rang out unanswered: the agent goes on a break (as when an offer lapses) and the call is
     routed again; the answer says where it goes now."""
