@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from guanxi.analytics import repurchase
+from guanxi.analytics import repurchase, scorers, scoring
 from guanxi.analytics.models import ScoreModel, ScoringRun
 from guanxi.core.models import User
 from guanxi.core.roles import Role
@@ -97,3 +97,18 @@ def test_a_closed_lead_long_ago_lets_the_owner_be_led_again_and_the_command_repo
     call_command("repurchase_leads", top=1, min_probability=0, stdout=out)
     assert "1 repurchase leads captured" in out.getvalue()
     assert Lead.objects.filter(customer_id=customer_id, repurchase=True).count() == 2
+
+
+def test_churn_learns_from_a_sample_of_owners_and_still_scores_every_owner(demo, monkeypatch):
+    """A big base fits on FIT_OWNERS owners drawn at random (here a third of the demo's): the model is
+    still judged on a later period, still beats months since the last service, and every owner gets a
+    score, not only those drawn."""
+    everyone = published(ScoreModel.CHURN).get()
+    monkeypatch.setattr(scorers, "FIT_OWNERS", everyone.figures["held_out_owners"] // 3)
+    sampled = scoring.score_all(models=[ScoreModel.CHURN])[0]
+    assert sampled.state == ScoringRun.State.PUBLISHED, sampled.message
+    assert sampled.figures["held_out_owners"] == scorers.FIT_OWNERS
+    assert sampled.figures["auc"] > sampled.figures["baseline_auc"]
+    assert sampled.customers == everyone.customers
+    assert set(sampled.scores.values_list("customer_id", flat=True)) == set(
+        everyone.scores.values_list("customer_id", flat=True))

@@ -193,9 +193,16 @@ def duckdb_engine(warehouse_root):
 
 
 @pytest.fixture(scope="module")
+def duckdb_in_memory(warehouse_root):
+    with engines.duckdb_query(warehouse_root, VIEWS, in_memory=True) as query:
+        yield query
+
+
+@pytest.fixture(scope="module")
 def spark_engine(warehouse_root):
+    """In memory, as the nightly scoring opens it: the scores compared with DuckDB's views check both ways."""
     pytest.importorskip("pyspark")
-    with engines.spark_query(warehouse_root, VIEWS) as query:
+    with engines.spark_query(warehouse_root, VIEWS, in_memory=True) as query:
         yield query
 
 
@@ -233,7 +240,7 @@ def spark_results(spark_engine):
     return everything(spark_engine)
 
 
-@pytest.mark.parametrize("engine", ["duckdb_engine", "spark_engine"])
+@pytest.mark.parametrize("engine", ["duckdb_engine", "duckdb_in_memory", "spark_engine"])
 def test_views_keep_the_newest_row_of_each_id_and_only_live_customers(engine, request, warehouse_root):
     query = request.getfixturevalue(engine)
     customers = query("SELECT id, segment, active FROM dim_customer ORDER BY id")

@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from guanxi.analytics import clusters, latest, scoring, warehouse
+from guanxi.analytics import clusters, latest, scorers, scoring, warehouse
 from guanxi.analytics.cards import cluster_name
 from guanxi.analytics.models import Score, ScoreModel, ScoringRun
 from guanxi.cli import main
@@ -19,7 +19,7 @@ from guanxi.core import outbox
 from guanxi.core.models import User
 from guanxi.core.roles import Role
 from guanxi.customers import services
-from guanxi.customers.models import Consent, Customer, Interaction
+from guanxi.customers.models import Consent, Customer, Interaction, Ownership
 from tests.conftest import shared_demo
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +180,27 @@ def test_a_customer_deleted_since_the_last_copy_is_not_scored(demo):
     runs = scoring.score_all()
     owner_models = (ScoreModel.CHURN, ScoreModel.REPURCHASE)
     assert all(run.state == ScoringRun.State.PUBLISHED for run in runs if run.model not in owner_models)
+    assert not Score.objects.filter(customer_id=gone.pk).exists()
+
+
+def test_a_customer_merged_away_while_the_models_run_gets_no_score_and_the_run_is_published(demo, monkeypatch):
+    """The copy was made before the merge; the scores are written after it, with no key constraint to refuse
+    them, so the writer leaves out customers who are gone by then."""
+    before = published(ScoreModel.RFM).get()
+    gone, scored_before = before.scores.order_by("pk").first().customer, before.scores.count()
+    score_them = scorers.rfm_scores
+
+    def merged_meanwhile(summary):
+        Interaction.objects.filter(customer=gone).delete()
+        Ownership.objects.filter(customer=gone).delete()
+        gone.delete()
+        return score_them(summary)
+
+    monkeypatch.setattr(scorers, "rfm_scores", merged_meanwhile)
+    run = scoring.score_all(models=[ScoreModel.RFM])[0]
+    assert run.state == ScoringRun.State.PUBLISHED
+    assert run.customers == before.customers
+    assert run.scores.count() == scored_before - 1
     assert not Score.objects.filter(customer_id=gone.pk).exists()
 
 

@@ -5,13 +5,12 @@ scores from DuckDB here and from Spark when one machine is outgrown; the caller 
 Reasons are [code, value] pairs that the 360 page words in the reader's language.
 """
 
-import contextlib
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
+from sklearn.utils import resample
 
 from guanxi.analytics import churn, clusters, clv, features, rfm
 from guanxi.analytics.refusals import FailedEvaluation
@@ -27,6 +26,11 @@ CHURN_BANDS = (("high", 0.5), ("medium", 0.2), ("low", 0.0))
 # Repurchase bands, as probabilities of buying a new car within the horizon: replacing is rarer than
 # lapsing (a car is kept about six years), so a third is already a strong sign.
 REPURCHASE_BANDS = (("high", 0.3), ("medium", 0.1), ("low", 0.0))
+# The owners the churn and repurchase models learn from, and are judged on, at most: a random sample of
+# this size (the outcome's rate kept) ranks the whole base as well as every owner does. On bench/scoring.py's
+# 3 million customers, churn fitted on 200,000 of 1,312,099 owners: held-out AUC 0.7999 against 0.8005,
+# top-decile lift 3.05 against 3.06, the fit 6.4 s against 43.7 s.
+FIT_OWNERS = 200_000
 
 
 @dataclass(frozen=True)
@@ -110,25 +114,10 @@ def cluster_scores(query: Query, summary: dict, as_of_day: int) -> Scored:
     clustering, figures = clusters.cluster(raw)
     traits = [[list(trait) for trait in found] for found in clustering.traits]
     own = zip(*(_kept(raw[:, column], CLUSTER_DIGITS[name]) for column, name in enumerate(clusters.FEATURES)))
-    with _no_cycle_collection():
-        reasons = [[["traits", traits[number - 1]], ["figures", list(values)]]
-                   for number, values in zip(clustering.labels.tolist(), own)]
+    reasons = [[["traits", traits[number - 1]], ["figures", list(values)]]
+               for number, values in zip(clustering.labels.tolist(), own)]
     return Scored(summary["customer_id"], clustering.labels.astype(float),
                   clustering.labels.astype(str).astype(object), reasons, figures)
-
-
-@contextlib.contextmanager
-def _no_cycle_collection():
-    """For building millions of small lists at once, none of which can be part of a cycle: Python's
-    cycle collector would walk all of them again and again as they pile up (13 s instead of 1.5 s for
-    a million customers here)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _kept(values: np.ndarray, digits: int) -> list:
@@ -182,16 +171,17 @@ def owner_scores(query: Query, as_of_day: int, outcome: OwnerOutcome) -> Scored:
     on the latest complete horizon."""
     horizon = outcome.horizon_days
     past, recent, now = (query(features.owners(as_of_day - back, as_of_day)) for back in (2 * horizon, horizon, 0))
-    happened = recent[outcome.column]
-    evaluation = churn.evaluate(_fit(past, outcome), _features(recent, outcome), happened)
-    baseline = float(roc_auc_score(happened, np.ma.filled(np.ma.asarray(recent[outcome.baseline], dtype=float), 0)))
+    held_out = _sample(recent, outcome)
+    happened = held_out[outcome.column]
+    evaluation = churn.evaluate(_fit(_sample(past, outcome), outcome), _features(held_out, outcome), happened)
+    baseline = float(roc_auc_score(happened, np.ma.filled(np.ma.asarray(held_out[outcome.baseline], dtype=float), 0)))
     shortfalls = evaluation.shortfalls()
     if evaluation.strong_auc <= baseline:
         shortfalls.append(f"AUC {evaluation.strong_auc:.3f} does not beat {outcome.baseline_words} alone "
                           f"({baseline:.3f})")
     if shortfalls:
         raise FailedEvaluation("; ".join(shortfalls))
-    models = _fit(recent, outcome)
+    models = _fit(_sample(recent, outcome), outcome)
     scored = churn.risk_with_reasons(models, _features(now, outcome))
     value = np.array([probability for probability, _ in scored])
     label = np.array([next(name for name, floor in outcome.bands if probability >= floor) for probability in value],
@@ -203,6 +193,17 @@ def owner_scores(query: Query, as_of_day: int, outcome: OwnerOutcome) -> Scored:
         "rules": churn.tree_rules(models, outcome.name).splitlines(),
     }
     return Scored(now["customer_id"], value, label, [[["why", reasons]] for _, reasons in scored], figures)
+
+
+def _sample(rows: dict, outcome: OwnerOutcome) -> dict:
+    """At most FIT_OWNERS owners drawn at random with a fixed seed, the outcome's rate kept, in their
+    original order; all of them when they are fewer."""
+    everyone = np.arange(len(rows["customer_id"]))
+    if len(everyone) <= FIT_OWNERS:
+        return rows
+    kept = np.sort(resample(everyone, replace=False, n_samples=FIT_OWNERS, random_state=0,
+                            stratify=np.ma.filled(np.ma.asarray(rows[outcome.column]), 0)))
+    return {name: column[kept] for name, column in rows.items()}
 
 
 def _fit(rows: dict, outcome: OwnerOutcome) -> churn.ChurnModels:
