@@ -150,9 +150,13 @@ def agent_desktop(page, url: str, language: str) -> None:
     call_event(url, {"event": "ended", "call_id": call})
 
 
+CHAT_SHOTS = ("chat-says-they-are", "chat-visitor-left")
+
+
 def chat_claim(browser, url: str, language: str) -> None:
     """The agent's card for a web chat whose visitor typed a customer's phone number: an unknown party who
-    "says they are" that customer, for the agent to check and confirm."""
+    "says they are" that customer, for the agent to check and confirm; then the same chat once the visitor
+    closed the page (the conversation says so)."""
     page = browser.new_context(locale=LOCALES[language], viewport=DESKTOP).new_page()
     phone = live_desktop(page, url)
     visitor = browser.new_context(locale=LOCALES[language]).new_page()
@@ -171,11 +175,13 @@ def chat_claim(browser, url: str, language: str) -> None:
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1500)  # the articles and the conversation load into the card
     page.screenshot(path=str(HERE / f"chat-says-they-are-{language}.png"), full_page=True)
+    visitor.context.close()  # the visitor leaves
+    page.locator(f"#conversation-{contact} .desktop-presence").wait_for()
+    page.screenshot(path=str(HERE / f"chat-visitor-left-{language}.png"), full_page=True)
     page.select_option(f"[data-contact='{contact}'] select[name=wrap_up]", "information")
     page.click(f"#desktop-contacts [data-contact='{contact}'] button[type=submit]")  # done: the desk is free again
-    visitor.context.close()
     page.context.close()
-    print(f"chat-says-they-are-{language}.png")
+    print(f"chat-says-they-are-{language}.png, chat-visitor-left-{language}.png")
 
 
 def main() -> None:
@@ -213,7 +219,7 @@ def main() -> None:
                 agent_desktop(context.new_page(), url, language)
                 context.close()
                 print(f"agent-desktop-{language}.png")
-            if "chat-says-they-are".startswith(arguments.only):
+            if any(name.startswith(arguments.only) for name in CHAT_SHOTS):
                 chat_claim(browser, url, language)
         browser.close()
 
