@@ -16,8 +16,9 @@
     var url = root.dataset.card.replace(/\/0\/$/, "/" + contactId + "/");
     htmx.ajax("GET", url, { target: "#desktop-pop" });
   }
-  // A customer wrote again on a conversation on screen, or a chat's visitor left or came back: its messages are
-  // read again, the reply being typed kept.
+  // A customer wrote again on a conversation on screen: its messages are read again, the reply being typed kept.
+  // (Not when a chat's visitor leaves or comes back: a second reload of the thread in flight swapped into the
+  // thread the first had replaced, and a message went missing; the panel says they left when next loaded.)
   function newMessage(contactId) {
     var panel = document.getElementById("conversation-" + contactId);
     var thread = document.getElementById("thread-" + contactId);
@@ -38,7 +39,7 @@
       var event = JSON.parse(message.data);
       refresh();
       if (POPS[event.kind]) pop(event.contact);
-      if (event.kind === "message" || event.kind === "left" || event.kind === "back") newMessage(event.contact);
+      if (event.kind === "message") newMessage(event.contact);
     };
     socket.onclose = function (closed) {
       link.textContent = link.dataset.offline;
