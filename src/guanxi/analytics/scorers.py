@@ -181,7 +181,7 @@ def owner_scores(query: Query, as_of_day: int, outcome: OwnerOutcome) -> Scored:
                           f"({baseline:.3f})")
     if shortfalls:
         raise FailedEvaluation("; ".join(shortfalls))
-    models = _fit(_sample(recent, outcome), outcome)
+    models = _fit(held_out, outcome)  # the same owners: the latest complete horizon, sampled once
     scored = churn.risk_with_reasons(models, _features(now, outcome))
     value = np.array([probability for probability, _ in scored])
     label = np.array([next(name for name, floor in outcome.bands if probability >= floor) for probability in value],
