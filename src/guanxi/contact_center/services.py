@@ -55,6 +55,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.analytics import latest as analytics_latest
+from guanxi.contact_center import claim_sql
 from guanxi.contact_center.models import (
     Agent,
     AgentStateChange,
@@ -206,8 +207,13 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime, only: tuple[s
                 if engine_agent.has_room(channel) and (only is None or channel in only)]
     if not channels:
         return None
+    within_reach = _within_reach_of(agent.user)
+    if connection.vendor == "postgresql":
+        found = claim_sql.ranked_candidates(engine_agent, channels, policy, now, within_reach, CANDIDATES_PER_QUEUE)
+    else:
+        found = _candidates(engine_agent, channels, policy, now, within_reach)
     eligible = []
-    for contact in _candidates(engine_agent, channels, policy, now, _within_reach_of(agent.user)):
+    for contact in found:
         waited = (now - contact.arrival).total_seconds()
         rings = policy.ladder(contact.requirement_for_engine())
         # SQL narrowed the rows; the engine's own rule decides
@@ -216,7 +222,21 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime, only: tuple[s
             # arrival, then the lowest id, as in the engine
             eligible.append(((*policy.rank(contact.tier, contact.value, waited), contact.arrival, contact.pk), contact))
     eligible.sort(key=lambda pair: pair[0])
-    for _key, contact in eligible:
+    offered = _reserve_first(agent, [contact for _key, contact in eligible], now)
+    if offered is not None:
+        enter_state([agent], Agent.State.BUSY, now)
+        offered.offered_to = agent
+    return offered
+
+
+def _reserve_first(agent: Agent, ranked: list[QueuedContact], now: dt.datetime) -> QueuedContact | None:
+    """The first of `ranked` still waiting and not being reserved by another process, offered to the agent (its
+    OFFERED event logged, its last assignment stamped); None if every one was taken meanwhile."""
+    if not ranked:
+        return None
+    if connection.vendor == "postgresql":
+        return claim_sql.reserve_first(agent.pk, [contact.pk for contact in ranked], now)
+    for contact in ranked:
         locked = (
             QueuedContact.objects.select_for_update(skip_locked=True)
             .filter(pk=contact.pk, state=QueuedContact.State.WAITING)
@@ -228,7 +248,6 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime, only: tuple[s
         locked.offered_to = agent
         locked.offered_at = now
         locked.save(update_fields=["state", "offered_to", "offered_at"])
-        enter_state([agent], Agent.State.BUSY, now)
         agent.last_assignment_at = now
         agent.save(update_fields=["last_assignment_at"])
         log_event(locked, ContactEvent.Kind.OFFERED, now, agent)
@@ -822,7 +841,8 @@ def _candidates(agent: EngineAgent, channels: list[str], policy: RoutingPolicy,
     Within a tier the score grows with waiting time alone (value aside), so the oldest are the best;
     reading a bounded number per tier and channel keeps a claim cheap however long the queue, and since
     eligibility is narrowed in SQL, contacts this agent may not take never crowd out those it may. One
-    query on databases that can bound each part of a UNION ALL (PostgreSQL), one per group otherwise.
+    query per group: the path of SQLite, whose single writer bounds the claims anyway (PostgreSQL's is
+    claim_sql's one statement, ranked by the database).
     """
     asked, eligible = _eligible_for(agent, policy, now)
     waiting = QueuedContact.objects.alias(**asked).filter(eligible, within_reach, state=QueuedContact.State.WAITING)
@@ -835,12 +855,8 @@ def _candidates(agent: EngineAgent, channels: list[str], policy: RoutingPolicy,
             if target is not None:
                 in_time = oldest.filter(arrival__gt=now - dt.timedelta(seconds=target))
                 groups.append(in_time[:CANDIDATES_PER_QUEUE])
-    if len(groups) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        found = groups[0].union(*groups[1:], all=True)
-    else:
-        found = [row for group in groups for row in group]
     rows: dict[int, QueuedContact] = {}
-    for row in found:
+    for row in (row for group in groups for row in group):
         rows.setdefault(row.pk, row)
     return list(rows.values())
 
