@@ -55,6 +55,7 @@ SHOTS = [
     ("ticket-service-advisor", "service_advisor", "/service/tickets/{ticket}/"),
     ("service-levels", "supervisor", "/service/service-levels/?by=unit"),
     ("wallboard", "supervisor", "/contact-center/wallboard/"),
+    ("staffing", "supervisor", "/contact-center/staffing/"),
     ("contact-center-kpis", "supervisor", "/contact-center/kpis/"),
     ("voice-menu", "supervisor", "/contact-center/ivr/"),
     ("work-order-service-advisor", "service_advisor", "/service/work-orders/{work_order}/"),

@@ -5,13 +5,14 @@ included) equal to values computed by hand, the page, its CSV and the API, and w
 import csv
 import datetime as dt
 import io
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
 from guanxi.contact_center import desktop_tools, kpis, services, voice
-from guanxi.contact_center.models import Agent, ContactEvent
+from guanxi.contact_center.models import Agent, ContactEvent, StaffingPlan
 from guanxi.core.roles import Role
 
 DAY = dt.date(2026, 11, 23)
@@ -287,12 +288,60 @@ def test_the_page_shows_the_table_and_chart_and_the_csv_equals_the_table(client,
     assert 'id="kpi-chart"' in page and "contact_center/kpis.js" in page and "format=csv" in page
     assert f'href="{reverse("contact_center:kpis")}" class="nav-item active"' in page
     assert response.context["chart"]["service_level"] == [50.0, 100.0]
+    # the tiles: C4 and C7 abandoned of 6 (C3 a short abandon), ASA (10 + 30 + 5 + 15) / 4
+    assert response.context["summary"] == {"service_level": "75.0%", "asa_seconds": "15.0", "abandonment": "33.3%",
+                                           "forecast_error": None, "staffed_share": None}
 
     download = client.get(reverse("contact_center:kpis"), {**query, "format": "csv"}, HTTP_ACCEPT_LANGUAGE="en")
     assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
     assert "attachment" in download["Content-Disposition"]
     lines = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert lines == [table["head"], *table["rows"], table["total"]]
+
+
+PLAN = {"volumes": "6", "start": "10:00", "interval_minutes": "60", "aht_seconds": "180", "target_answer_seconds": "20",
+        "target_percent": "80", "max_occupancy_percent": "100", "shrinkage_percent": "0"}
+
+
+def test_a_plan_saved_for_the_day_is_set_beside_what_happened(client, users, day):
+    """The supervisor saves a one-hour plan of 6 contacts for the seeded day; the figures by 30 minutes show its
+    forecast spread over the hour (3 and 3) beside the 4 and 3 contacts offered, the agents planned beside the two
+    logged in, and the day's forecast error (|4 - 3| + |3 - 3|) / 6; on the page, the API and in the chart."""
+    client.force_login(users[Role.SUPERVISOR])
+    staffing = reverse("contact_center:staffing")
+    response = client.post(f"{staffing}?{urlencode(PLAN)}", {"day": DAY.isoformat(), "note": "forecast v1"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302 and response.url == f"{staffing}?{urlencode(PLAN)}"
+    plan = StaffingPlan.objects.get()
+    assert (plan.day, plan.interval_minutes, plan.arguments["volumes"], plan.saved_by) == (
+        DAY, 60, [6.0], users[Role.SUPERVISOR])
+    [scheduled] = plan.scheduled
+    assert scheduled >= 1
+
+    query = {"day": DAY.isoformat(), "days": "1", "by": "interval", "interval_minutes": "30", "target_seconds": "20"}
+    response = client.get(reverse("contact_center:kpis"), query, HTTP_ACCEPT_LANGUAGE="en")
+    compared = response.context["result"]["plan"]
+    rows = [(row["label"], row["forecast"], row["offered"], row["planned_agents"], row["staffed_agents"])
+            for row in compared["rows"]]
+    # A and B logged in from 10:00 to 11:00 (B's break counts as logged in): 2 agents on average in each half hour
+    assert rows == [("10:00", 3.0, 4, scheduled, 2.0), ("10:30", 3.0, 3, scheduled, 2.0)]
+    assert (compared["forecast"], compared["offered"]) == (6.0, 7)
+    assert compared["forecast_error"] == pytest.approx(1 / 6)
+    assert compared["staffed_share"] == pytest.approx(2 / scheduled)
+    assert response.context["summary"]["forecast_error"] == "16.7%"
+    page = response.content.decode()
+    assert 'id="plan-chart"' in page and "forecast v1" in page
+    assert response.context["plan_chart"]["forecast"] == [3.0, 3.0]
+
+    body = client.get(API, {"day": DAY.isoformat()}).json()
+    assert body["plan"]["forecast_error"] == pytest.approx(1 / 6)
+    assert body["plan"]["saved_by"] == str(users[Role.SUPERVISOR])
+    assert [row["offered"] for row in body["plan"]["rows"]] == [4, 3]
+    assert client.get(API, {"day": DAY.isoformat(), "by": "channel"}).json()["plan"] is None  # by interval only
+
+    # saved again, the later plan is the day's
+    client.post(f"{staffing}?{urlencode({**PLAN, 'volumes': '7'})}", {"day": DAY.isoformat()})
+    assert client.get(API, {"day": DAY.isoformat()}).json()["plan"]["forecast"] == pytest.approx(7.0)
 
 
 def test_the_page_opens_on_today_and_names_a_bad_field(client, users, db):

@@ -262,6 +262,29 @@ class KpiRowOut(Schema):
     utilisation: float | None = Field(description="handling_seconds / logged_in_seconds.")
 
 
+class PlanRowOut(Schema):
+    key: dt.datetime = Field(description="The interval's start.")
+    label: str
+    forecast: float = Field(description="Contacts the plan forecast in the interval (a plan interval's forecast "
+                                        "spread evenly over its minutes).")
+    offered: int | None = Field(description="Inbound contacts queued in the interval (None: not begun yet).")
+    planned_agents: float = Field(description="Agents the plan scheduled, on average over the interval.")
+    staffed_agents: float | None = Field(description="Agents logged in, on average over the interval (None: not "
+                                                     "begun yet).")
+
+
+class PlanComparisonOut(Schema):
+    rows: list[PlanRowOut]
+    forecast: float = Field(description="Contacts forecast in the intervals begun so far.")
+    offered: int = Field(description="Contacts offered in the intervals begun so far.")
+    forecast_error: float | None = Field(description="Sum of |offered - forecast| over the intervals begun / their "
+                                                     "forecast (weighted absolute percentage error, as a fraction).")
+    staffed_share: float | None = Field(description="Agent-hours logged in / agent-hours the plan scheduled.")
+    saved_at: dt.datetime
+    saved_by: str
+    note: str
+
+
 class KpisOut(Schema):
     start: dt.datetime
     end: dt.datetime
@@ -270,6 +293,8 @@ class KpisOut(Schema):
     target_seconds: float
     rows: list[KpiRowOut]
     total: KpiRowOut
+    plan: PlanComparisonOut | None = Field(
+        None, description="One day by interval with a staffing plan saved for it: the day against the plan.")
 
 
 @router.get("/kpis", response=KpisOut)

@@ -110,6 +110,13 @@ class StaffingForm(forms.Form):
         }
 
 
+class SavePlanForm(forms.Form):
+    """Save the plan on the staffing page as a day's plan, which the figures page then sets the day beside."""
+
+    day = forms.DateField(label=_("Plan for"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
 def initial_data() -> dict:
     """The form as first shown: the sample day, 80 % in 20 s, 85 % occupancy cap, 30 % shrinkage."""
     data = {name: field.initial for name, field in StaffingForm.base_fields.items() if field.initial is not None}

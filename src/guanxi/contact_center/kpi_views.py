@@ -113,11 +113,36 @@ def contact_center_kpis(request):
                       "answered": pgettext("contact-center figures", "Answered"), "service_level": _("Service level"),
                       "occupancy": _("Occupancy"), "contacts": _("Contacts"), "percent": "%"},
         }
+    plan = result and result["plan"]
+    total = result and result["total"]
+    summary = result and {  # the tiles above the chart
+        "service_level": _percent(total["service_level"]), "asa_seconds": _number(total["asa_seconds"]),
+        "abandonment": _percent(total["abandonment"]),
+        "forecast_error": plan and _percent(plan["forecast_error"]),
+        "staffed_share": plan and _percent(plan["staffed_share"]),
+    }
     return render(request, "contact_center/kpis.html", {
-        "form": form, "result": result, "table": grid, "chart": chart,
+        "form": form, "result": result, "table": grid, "chart": chart, "plan_chart": plan and _plan_chart(plan),
+        "summary": summary,
         "csv_query": _as_csv(query), "short_abandon_seconds": f"{kpis.SHORT_ABANDON_SECONDS:g}",
         "may_watch_wallboard": may(request.user, "contact_center.wallboard", "view"),
     })
+
+
+def _plan_chart(plan: dict) -> dict:
+    """The day against its staffing plan: forecast and offered contacts (bars), agents planned and logged in
+    (lines, right axis)."""
+    rows = plan["rows"]
+    return {
+        "labels": [row["label"] for row in rows],
+        "forecast": [round(row["forecast"], 1) for row in rows],
+        "offered": [row["offered"] for row in rows],
+        "planned": [round(row["planned_agents"], 1) for row in rows],
+        "staffed": [None if row["staffed_agents"] is None else round(row["staffed_agents"], 1) for row in rows],
+        "names": {"forecast": _("Forecast"), "offered": pgettext("contact-center figures", "Offered"),
+                  "planned": _("Agents planned"), "staffed": _("Agents logged in"), "contacts": _("Contacts"),
+                  "agents": _("Agents")},
+    }
 
 
 def _percents(rows: list[dict], figure: str) -> list[float | None]:

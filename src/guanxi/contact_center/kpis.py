@@ -66,6 +66,9 @@ answered contacts whose answer is known: those the customer came back after, and
 passed; the others are still open and left out, so today's figure is provisional and firms up over the week.
 
 * first_contact_resolution = resolved / (answered contacts of known customers whose answer is known).
+
+One day by interval, with a staffing plan saved for the day: the day beside the plan under "plan"
+(staffing_plans.against_plan: forecast against offered, agents planned against logged in).
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.contact_center import staffing_plans
 from guanxi.contact_center.models import Agent, AgentStateChange, ContactChannel, ContactEvent, QueuedContact
 from guanxi.core.scoping import require
 from guanxi.customers.models import Direction, Tier
@@ -498,7 +502,23 @@ def contact_center_kpis(user, day: dt.date | None = None, days: int = 1, by: str
     for row in result["rows"]:
         row["label"] = _label(row["key"], by, names, days)
     return result | {"start": start, "end": end, "by": by, "interval_minutes": interval_minutes,
-                     "target_seconds": target_seconds}
+                     "target_seconds": target_seconds,
+                     "plan": _against_the_plan(result["rows"], start, by, days, interval_minutes, now)}
+
+
+def _against_the_plan(rows: list[dict], start: dt.datetime, by: str, days: int, interval_minutes: int,
+                      now: dt.datetime):
+    """A one-day view by interval, with a plan saved for the day: the day beside it (staffing_plans.against_plan),
+    each row labelled, and who saved the plan when; else None."""
+    if by != "interval" or days != 1:
+        return None
+    plan = staffing_plans.plan_for(timezone.localdate(start))
+    if plan is None:
+        return None
+    compared = staffing_plans.against_plan(plan, rows, start, interval_minutes, now)
+    for row in compared["rows"]:
+        row["label"] = _label(row["key"], by, {}, days)
+    return compared | {"saved_at": plan.saved_at, "saved_by": str(plan.saved_by or ""), "note": plan.note}
 
 
 def _label(key, by: str, names: dict, days: int) -> str:

@@ -234,6 +234,34 @@ class RoutingPolicyVersion(models.Model):
         return f"{self.saved_at:%Y-%m-%d %H:%M} {self.saved_by or ''}".strip()
 
 
+class StaffingPlan(models.Model):
+    """The staffing plan a supervisor saved for a day (staffing_plans.save_plan): the forecast contacts per
+    interval and the agents Erlang asked for, kept so that the figures page can set what happened beside them.
+    The day's latest plan is the one in force; earlier ones stay as its history."""
+
+    day = models.DateField(_("day"), db_index=True)
+    start = models.TimeField(_("first interval starts at"))
+    interval_minutes = models.PositiveSmallIntegerField(_("interval (minutes)"))
+    # planning.staffing_plan's arguments as the page passed them: "volumes" is the forecast
+    arguments = models.JSONField(_("inputs"))
+    agents = models.JSONField(_("agents needed per interval"))
+    scheduled = models.JSONField(_("agents to schedule per interval"))  # after shrinkage
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("saved by"),
+    )
+    saved_at = models.DateTimeField(_("saved"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("staffing plan")
+        verbose_name_plural = _("staffing plans")
+        ordering = ["-day", "-saved_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.start:%H:%M} ({self.saved_at:%Y-%m-%d %H:%M})"
+
+
 class ContactEvent(models.Model):
     """What happened to a contact, when, with which agent: the log the KPIs are counted from (service level,
     ASA, handle time, abandonment, transfers) and the trail of what a channel reported (DTMF digits,

@@ -7,12 +7,21 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from guanxi.contact_center import ivr, planning, services
-from guanxi.contact_center.forms import IvrMenuForm, PolicyForm, StaffingForm, initial_data, policy_initial
+from guanxi.contact_center import ivr, planning, services, staffing_plans
+from guanxi.contact_center.forms import (
+    IvrMenuForm,
+    PolicyForm,
+    SavePlanForm,
+    StaffingForm,
+    initial_data,
+    policy_initial,
+)
 from guanxi.contact_center.policies import TIERS
 from guanxi.core.generic import form_errors_from
 from guanxi.core.scoping import may, require
@@ -21,12 +30,29 @@ from guanxi.core.scoping import may, require
 @login_required
 def staffing(request):
     """Agents needed per interval. A GET form (the figures are computed, nothing is stored), so a plan
-    is a link a supervisor can share; the first visit shows the sample day already computed.
+    is a link a supervisor can share; the first visit shows the sample day already computed. A POST saves
+    the plan the query string describes as a day's plan (staffing_plans), for the figures page to compare
+    the day with (supervisors and administrators).
 
     Roles without the "staffing" permission get 403 (and never see the menu entry).
     """
     require(request.user, "contact_center.staffing", "view")
     form = StaffingForm(request.GET if "volumes" in request.GET else initial_data())
+    save_form = SavePlanForm(initial={"day": timezone.localdate()})
+    if request.method == "POST":
+        require(request.user, "contact_center.staffingplan", "add")
+        save_form = SavePlanForm(request.POST)
+        if form.is_valid() and save_form.is_valid():
+            day = save_form.cleaned_data["day"]
+            try:
+                staffing_plans.save_plan(request.user, day, form.cleaned_data["start"], form.plan_arguments(),
+                                         save_form.cleaned_data["note"])
+            except ValidationError as exc:
+                form_errors_from(save_form, exc)
+            else:
+                messages.success(request, _("Saved as the plan for %(day)s: the contact-center figures of that day "
+                                            "show it beside what happened.") % {"day": date_format(day)})
+                return redirect(f"{request.path}?{_query_of(form)}")
     rows, totals = [], None
     if form.is_valid():
         try:
@@ -57,7 +83,18 @@ def staffing(request):
     return render(request, "contact_center/staffing.html", {
         "form": form, "rows": rows, "totals": totals, "chart": chart,
         "erlang_a": bool(form.is_valid() and form.cleaned_data.get("patience_seconds")),
+        "save_form": save_form, "may_save_plan": may(request.user, "contact_center.staffingplan", "add"),
+        "plan_query": _query_of(form),
     })
+
+
+def _query_of(form: StaffingForm) -> str:
+    """The staffing form's inputs as a query string: the page that shows (and saves) this plan."""
+    query = QueryDict(mutable=True)
+    for name in StaffingForm.base_fields:
+        if form.data.get(name) not in (None, ""):
+            query[name] = str(form.data[name])
+    return query.urlencode()
 
 
 @login_required

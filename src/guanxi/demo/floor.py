@@ -17,9 +17,10 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from guanxi.contact_center import services, voice
+from guanxi.contact_center import services, staffing_plans, voice
 from guanxi.contact_center.models import Agent, QueuedContact
 from guanxi.core.models import User
+from guanxi.core.roles import Role
 
 # username, name, skills (1-5), capacity per channel, extension
 ROSTER = [
@@ -61,7 +62,30 @@ def seed_demo_floor(seed: int = 11) -> int:
     for username, name, skills, capacity, extension in ROSTER:
         user = User.objects.create(username=username, first_name=name, password=password)
         agents[username] = Agent.objects.create(user=user, skills=skills, capacity=capacity, extension=extension)
-    return _Floor(agents, random.Random(seed), timezone.now()).play()
+    now = timezone.now()
+    played = _Floor(agents, random.Random(seed), now).play()
+    _plan_the_hours_around(now)
+    return played
+
+
+# The day's staffing plan, as the demo supervisor saved it: from the floor's first hour on, the floor's own rates
+# with a busier middle, so that the figures page has a plan to set the hour played (and the hours to come) beside.
+PLAN_SHAPE = (0.9, 1.0, 1.1, 1.2, 1.2, 1.1, 1.0, 0.9)  # of the floor's contacts per 30 minutes
+
+
+def _plan_the_hours_around(now: dt.datetime) -> None:
+    supervisor = User.objects.filter(username=Role.SUPERVISOR).first()
+    if supervisor is None:
+        return
+    first = timezone.localtime(now - dt.timedelta(hours=HOURS)).replace(second=0, microsecond=0)
+    first = first.replace(minute=first.minute - first.minute % 30)
+    rates = [(1 / every, handle) for _channel, _skill, every, handle in QUEUES]  # contacts a second, their handle
+    per_interval = 30 * 60 * sum(rate for rate, _handle in rates)
+    handle = sum(rate * handle for rate, handle in rates) / sum(rate for rate, _handle in rates)
+    arguments = {"volumes": [round(per_interval * share) for share in PLAN_SHAPE], "interval_minutes": 30,
+                 "aht_seconds": round(handle), "target_answer_seconds": 20, "target_service_level": 0.8,
+                 "max_occupancy": 0.85, "shrinkage": 0.3, "patience_seconds": None}
+    staffing_plans.save_plan(supervisor, first.date(), first.time(), arguments, "示例排班 demo plan")
 
 
 class _Floor:

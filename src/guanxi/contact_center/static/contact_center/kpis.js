@@ -1,19 +1,9 @@
 // The figures chart: contacts offered and answered per group (bars), the service level and the agents' occupancy
-// (lines, right axis).
-(function () {
-  var node = document.getElementById("kpi-chart");
-  var source = document.getElementById("kpi-data");
-  if (!node || !source || typeof echarts === "undefined") return;
-  var data = JSON.parse(source.textContent);
-  var n = data.names;
-  var chart = echarts.init(node, null, { renderer: "svg" });
-  chart.setOption({
-    animation: false,
+// (lines, right axis); and, with a staffing plan saved for the day, the day against it: forecast and offered
+// contacts (bars), agents planned and logged in (lines, right axis).
+window.guanxiContactCenterChart("kpi-chart", "kpi-data", function (data, n) {
+  return {
     color: ["#c5d3f6", "#2458d6", "#c8102e", "#1f8a5b"],
-    tooltip: { trigger: "axis" },
-    legend: { top: 0, data: [n.offered, n.answered, n.service_level, n.occupancy] },
-    grid: { left: 48, right: 48, top: 36, bottom: 28 },
-    xAxis: { type: "category", data: data.labels, axisTick: { alignWithLabel: true } },
     yAxis: [
       { type: "value", name: n.contacts, minInterval: 1, splitLine: { lineStyle: { color: "#eef1f6" } } },
       { type: "value", name: n.percent, min: 0, max: 100, splitLine: { show: false } }
@@ -26,6 +16,22 @@
       { name: n.occupancy, type: "line", yAxisIndex: 1, data: data.occupancy, connectNulls: false,
         symbolSize: 6, lineStyle: { width: 2, type: "dashed" } }
     ]
-  });
-  window.addEventListener("resize", function () { chart.resize(); });
-})();
+  };
+});
+
+window.guanxiContactCenterChart("plan-chart", "plan-data", function (data, n) {
+  return {
+    color: ["#d9dee8", "#2458d6", "#c8102e", "#1f8a5b"],
+    yAxis: [
+      { type: "value", name: n.contacts, minInterval: 1, splitLine: { lineStyle: { color: "#eef1f6" } } },
+      { type: "value", name: n.agents, minInterval: 1, splitLine: { show: false } }
+    ],
+    series: [
+      { name: n.forecast, type: "bar", data: data.forecast, barMaxWidth: 22 },
+      { name: n.offered, type: "bar", data: data.offered, barMaxWidth: 22 },
+      { name: n.planned, type: "line", step: "middle", yAxisIndex: 1, data: data.planned, symbol: "none",
+        lineStyle: { width: 2, type: "dashed" } },
+      { name: n.staffed, type: "line", yAxisIndex: 1, data: data.staffed, symbolSize: 5, lineStyle: { width: 2.5 } }
+    ]
+  };
+});
