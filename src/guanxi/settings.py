@@ -296,6 +296,10 @@ GUANXI_EXPORT_MAX_ROWS = int(os.environ.get("GUANXI_EXPORT_MAX_ROWS", "10000"))
 # (the birth date and region narrow it to a few hundred), so beyond this the search is refused
 # and the administrators are told (customers.services.guard_national_id_lookup).
 GUANXI_ID_LOOKUPS_PER_HOUR = int(os.environ.get("GUANXI_ID_LOOKUPS_PER_HOUR", "10"))
+# Vehicle registrations refused per user and hour because the VIN is on record outside the user's scope: trying
+# VINs would tell which cars exist elsewhere, so beyond this every registration by the user waits for the hour
+# and the administrators are told (customers.services.add_vehicle).
+GUANXI_VIN_REFUSALS_PER_HOUR = int(os.environ.get("GUANXI_VIN_REFUSALS_PER_HOUR", "10"))
 # Tickets: the assignee is warned this long before the resolution falls due; a resolved ticket the
 # customer does not reopen is closed after this many days.
 GUANXI_TICKET_WARNING_MINUTES = int(os.environ.get("GUANXI_TICKET_WARNING_MINUTES", "60"))

@@ -222,13 +222,13 @@ def test_the_duplicate_warning_names_only_customers_the_user_may_see(client, use
 def test_the_duplicate_check_spends_an_id_number_once_and_keeps_warning_past_the_limit(client, users, customers):
     """The form asks again whenever another field changes; each ask once counted as a search by ID
     number, and past the hourly limit the check answered 500 and stopped warning even of phones."""
-    from guanxi.customers.models import NationalIdLookup
+    from guanxi.customers.models import GuardedLookup
 
     client.force_login(users[Role.AGENT])
     same = {"national_id": "11010519491231002X"}
     for extra in ({}, {"phone": "13900139000"}, {"email": "x@example.cn"}):
         assert "张伟" in client.post(reverse("customers:duplicates"), {**same, **extra}).content.decode()
-    assert NationalIdLookup.objects.filter(user=users[Role.AGENT]).count() == 1
+    assert GuardedLookup.objects.filter(user=users[Role.AGENT]).count() == 1
     client.post(reverse("customers:duplicates"), {"national_id": "110105194912310038"})
     past_limit = client.post(reverse("customers:duplicates"), {"national_id": "110105195001010012",
                                                               "phone": "13900139000"}, HTTP_ACCEPT_LANGUAGE="en")

@@ -323,7 +323,7 @@ def test_each_hit_shows_what_it_was_found_by_masked_where_personal(client, users
 
 
 def test_typeahead_suggests_customers_but_never_spends_an_id_number_search(client, users, customers):
-    from guanxi.customers.models import NationalIdLookup
+    from guanxi.customers.models import GuardedLookup
 
     client.force_login(users["agent"])
     page = client.get(reverse("home")).content.decode()
@@ -334,7 +334,7 @@ def test_typeahead_suggests_customers_but_never_spends_an_id_number_search(clien
     assert "138****8000" in client.post(reverse("customers:suggest"), {"q": "8000"}).content.decode()
     text = client.post(reverse("customers:suggest"), {"q": "11010519491231002X"},
                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "张伟" not in text and "Enter" in text and not NationalIdLookup.objects.exists()
+    assert "张伟" not in text and "Enter" in text and not GuardedLookup.objects.exists()
     assert client.get(reverse("customers:suggest"), {"q": "zhang"}).status_code == 405  # numbers stay out of URLs
 
 

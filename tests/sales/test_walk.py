@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from guanxi.core.jobs import system_actor
 from guanxi.core.roles import Role
-from guanxi.customers.models import Ownership, Stage, Vehicle
+from guanxi.customers.models import GuardedLookup, Ownership, Stage, Vehicle
 from guanxi.sales import assignment
 from guanxi.sales.forms import STAMP_SALT
 from guanxi.sales.models import DealerDesk, Lead, Price, PriceList, Product
@@ -74,6 +74,12 @@ def test_from_the_web_form_to_a_delivered_car(client, users, org, rules):
     client.force_login(dealer)
     early = client.post(f"/api/orders/{order['id']}/step", {"step": "deliver"}, content_type="application/json")
     assert early.status_code == 422 and early.json()["detail"][0]["field"] == "step"
+    # a VIN another car has is refused, and the refusal recorded: trying VINs would tell which cars exist elsewhere
+    Vehicle.objects.create(vin="LSVCC6A48PN000007", model="途观L Tiguan L", model_year=2023)
+    taken = client.post(f"/api/orders/{order['id']}/step", {"step": "allocate", "vin": "LSVCC6A48PN000007"},
+                        content_type="application/json")
+    assert taken.status_code == 422 and taken.json()["detail"][0]["field"] == "vin"
+    assert GuardedLookup.objects.filter(user=dealer, kind="vin_refused", subject="LSVCC6A48PN000007").count() == 1
     call(client, dealer, "post", f"/api/orders/{order['id']}/step", {"step": "allocate", "vin": "LSVAU218XN2183294"})
     call(client, dealer, "post", f"/api/orders/{order['id']}/step", {"step": "ship"})
     call(client, dealer, "post", f"/api/orders/{order['id']}/step", {"step": "arrive"})

@@ -39,6 +39,7 @@ from ninja import PatchDict, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from guanxi.core.api import KeysetPagination, filter_params, filtered
+from guanxi.core.limits import undone_then_recorded
 from guanxi.core.scoping import ensure_in_scope, get_restricted
 
 
@@ -116,7 +117,7 @@ class ModelApi:
         )
 
     def _checked_write(self, user, write: Callable[[], Model], action: str = "change") -> Model:
-        with transaction.atomic():
+        with undone_then_recorded():
             saved = write()
             ensure_in_scope(user, saved, action, self.scope_field)
         return saved

@@ -30,6 +30,7 @@ from django_filters import FilterSet
 from django_tables2 import CheckBoxColumn, RequestConfig, Table
 from django_tables2.paginators import LazyPaginator
 
+from guanxi.core.limits import RateLimited, undone_then_recorded
 from guanxi.core.paging import page_number
 from guanxi.core.registry import ExportSpec
 from guanxi.core.scoping import ensure_in_scope, get_restricted, may, require
@@ -235,9 +236,10 @@ class ObjectEditView(LoginRequiredMixin, View):
         instance = self._instance(request, pk)
         form = self._form(request, instance, request.POST)
         version = request.POST.get("version", "")
+        status = 422
         if form.is_valid():
             try:
-                with transaction.atomic():
+                with undone_then_recorded():
                     version = _refuse_if_changed_since(instance, version)
                     saved = self.save(request.user, form)
                     ensure_in_scope(request.user, saved, "change" if instance else self.created_action, "__all__")
@@ -246,9 +248,12 @@ class ObjectEditView(LoginRequiredMixin, View):
                 version = changed.version
             except ValidationError as error:
                 form_errors_from(form, error)
+            except RateLimited as refusal:
+                form.add_error(None, str(refusal))
+                status = RateLimited.status_code
             else:
                 return self.saved_response(request, saved)
-        return self._render(request, form, instance, version, status=422)
+        return self._render(request, form, instance, version, status=status)
 
 
 class InlineEditView(ObjectEditView):
@@ -437,15 +442,19 @@ class StepView(LoginRequiredMixin, View):
         form_class, permission, _states = self.actions[action]
         obj = get_restricted(request.user, self.model, pk, permission)
         form = form_class(request.POST, request.FILES, **_for(form_class, request.user))
+        status = 422
         if form.is_valid():
             try:
                 self.act(request.user, obj.pk, action, form.cleaned_data)
             except ValidationError as error:
                 form_errors_from(form, error)
+            except RateLimited as refusal:
+                form.add_error(None, str(refusal))
+                status = RateLimited.status_code
             else:
                 return redirect(obj.get_absolute_url())
         view = self.detail_view()
         obj = get_restricted(request.user, self.model, pk)
         context = {"object": obj, "model_name": self.model._meta.verbose_name, "may_change": True,
                    "facts": facts(obj, view.fields), **view.context(request.user, obj, {action: form})}
-        return render(request, view.template_name, context, status=422)
+        return render(request, view.template_name, context, status=status)

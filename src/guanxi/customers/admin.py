@@ -1,14 +1,15 @@
-"""What administrators review in Django's admin: the searches by ID number (read only)."""
+"""What administrators review in Django's admin: the guarded look-ups (read only): searches by ID number and
+vehicle registrations refused because the VIN is on record elsewhere."""
 
 from django.contrib import admin
 
-from guanxi.customers.models import NationalIdLookup
+from guanxi.customers.models import GuardedLookup
 
 
-@admin.register(NationalIdLookup)
-class NationalIdLookupAdmin(admin.ModelAdmin):
-    list_display = ("at", "user")
-    list_filter = ("user",)
+@admin.register(GuardedLookup)
+class GuardedLookupAdmin(admin.ModelAdmin):
+    list_display = ("at", "user", "kind", "subject")
+    list_filter = ("kind", "user")
     date_hierarchy = "at"
 
     def has_add_permission(self, request):

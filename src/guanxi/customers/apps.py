@@ -58,8 +58,8 @@ class CustomersConfig(AppConfig):
             consumers.notify_unit_of_new_customer,
         ))
         registry.add_event_consumer(EventConsumer(
-            "customers.notify_administrators_of_id_search_burst", (services.ID_BURST,),
-            consumers.notify_administrators_of_id_search_burst,
+            "customers.notify_administrators_of_id_search_burst", tuple(services.LOOKUP_BURST.values()),
+            consumers.notify_administrators_of_lookup_burst,
         ))
         registry.add_event_consumer(EventConsumer(
             "customers.notify_administrators_of_possible_duplicate", (services.POSSIBLE_DUPLICATE,),

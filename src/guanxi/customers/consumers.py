@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.models import Notification, OrgUnit, User, administrators
 from guanxi.core.notify import TITLE_LENGTH
-from guanxi.customers.models import Customer, CustomerRelationship, RelationshipKind
+from guanxi.customers.models import Customer, CustomerRelationship, GuardedLookup, RelationshipKind
 
 
 def notify_unit_of_new_customer(event) -> None:
@@ -49,17 +49,24 @@ def notify_unit_of_new_customer(event) -> None:
     Notification.objects.bulk_create(notifications)
 
 
-def notify_administrators_of_id_search_burst(event) -> None:
-    """Someone reached the limit of searches by ID number in an hour (services.guard_national_id_lookup):
-    every administrator hears of it, in their own language, with a link to that user's searches."""
-    searcher = User.objects.filter(pk=event.payload["user_id"]).first()
-    if searcher is None:
+def notify_administrators_of_lookup_burst(event) -> None:
+    """Someone reached the hour's limit of searches by ID number, or of vehicle registrations refused because the
+    VIN is on record elsewhere (services.refuse_past_the_limit): every administrator hears of it, in their own
+    language, with a link to that user's look-ups of the kind."""
+    user = User.objects.filter(pk=event.payload["user_id"]).first()
+    if user is None:
         return
-    link = reverse("admin:customers_nationalidlookup_changelist") + f"?user__id__exact={searcher.pk}"
+    kind = event.payload.get("kind", GuardedLookup.Kind.NATIONAL_ID)
+    count = event.payload.get("count", event.payload.get("searches"))  # "searches": events written before VINs
+    link = reverse("admin:customers_guardedlookup_changelist") + f"?kind__exact={kind}&user__id__exact={user.pk}"
     for admin in administrators():
         with translation.override(admin.language or settings.LANGUAGE_CODE):
-            title = _("%(user)s searched by ID number %(count)d times within an hour and was stopped") % {
-                "user": searcher.get_username(), "count": event.payload["searches"]}
+            if kind == GuardedLookup.Kind.NATIONAL_ID:
+                title = _("%(user)s searched by ID number %(count)d times within an hour and was stopped")
+            else:
+                title = _("%(user)s tried to register %(count)d vehicles on record elsewhere within an hour and "
+                          "was stopped")
+            title %= {"user": user.get_username(), "count": count}
         Notification.objects.get_or_create(event=event, user=admin, defaults={"title": title[:TITLE_LENGTH],
                                                                              "link": link})
 

@@ -514,18 +514,28 @@ class Interaction(models.Model):
     scope_q = staticmethod(timeline_scope_q)
 
 
-class NationalIdLookup(models.Model):
-    """One search by national ID number, by whom and when: the audit trail of the one identifier
-    that can be recovered by trying candidates, and what limits it (services.guard_national_id_lookup)."""
+class GuardedLookup(models.Model):
+    """A look-up that could tell a user what their scope hides, by whom and when: a search by national ID
+    number (the one identifier that can be recovered by trying candidates), or a vehicle registration refused
+    because the VIN is on record outside the user's scope (trying VINs would tell which cars exist elsewhere).
+    The audit trail administrators review, and what limits each kind per user and hour
+    (services.guard_lookup)."""
+
+    class Kind(models.TextChoices):
+        NATIONAL_ID = "national_id", _("search by ID number")
+        VIN_REFUSED = "vin_refused", _("VIN registered elsewhere")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
                              verbose_name=_("by"))
     at = models.DateTimeField(_("when"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NATIONAL_ID)
+    # the VIN a refused registration named (never an ID number: its searches keep no subject)
+    subject = models.CharField(_("what"), max_length=17, blank=True, default="")
 
     class Meta:
-        verbose_name = _("search by ID number")
-        verbose_name_plural = _("searches by ID number")
-        indexes = [models.Index(fields=["user", "at"], name="id_lookups_by_user")]
+        verbose_name = _("guarded look-up")
+        verbose_name_plural = _("guarded look-ups")
+        indexes = [models.Index(fields=["user", "kind", "at"], name="guarded_lookups_by_user")]
 
 
 class ActivityKind(models.TextChoices):

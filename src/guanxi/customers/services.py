@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.audit import current_channel
-from guanxi.core.limits import RateLimited
+from guanxi.core.limits import RateLimited, RecordedRefusal, undone_then_recorded
 from guanxi.core.models import DomainEvent, OrgUnit, OrgUnitKind
 from guanxi.core.outbox import emit
 from guanxi.core.scoping import EVERYWHERE, ensure_in_scope, get_restricted, may, reach, require, sees_everything
@@ -35,8 +35,8 @@ from guanxi.customers.models import (
     ContactKind,
     ContactPoint,
     Customer,
+    GuardedLookup,
     Interaction,
-    NationalIdLookup,
     Ownership,
     Stage,
     StageChange,
@@ -330,7 +330,13 @@ def vehicle_known(vin: str) -> bool:
 
 
 def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
-    """Registers a vehicle to a customer; a VIN already known is transferred (trade-in, second owner)."""
+    """Registers a vehicle to a customer; a VIN already known is transferred (trade-in, second owner).
+
+    A VIN on record outside the user's scope is refused, and the refusal recorded: registering VINs one after
+    another would tell which cars exist elsewhere (a 201 for an unknown VIN, a 422 for a foreign one; no answer
+    can be the same for both while the unknown one is registered). So past GUANXI_VIN_REFUSALS_PER_HOUR such
+    refusals in an hour, every registration by the user waits for the hour to pass, and the administrators
+    are told (docs/operators.md)."""
     customer = get_customer(user, customer_pk, "change")
     require(user, "customers.vehicle", "add")
     errors: dict = {}
@@ -338,11 +344,15 @@ def add_vehicle(user, customer_pk, data: dict) -> Vehicle:
     plate = _check(errors, "plate", norm.normalize_plate, data["plate"]) if data.get("plate") else ""
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    refuse_past_the_limit(user, GuardedLookup.Kind.VIN_REFUSED)  # before anything tells whether the VIN exists
+    with undone_then_recorded():
         vehicle = Vehicle.objects.select_for_update().filter(vin=vin).first() or Vehicle(vin=vin)
         if vehicle.pk and not _may_take_over(user, vehicle, customer):
             # Neither this vehicle's data nor its owner are shown; a transfer between dealers is HQ's.
-            raise ValidationError({"vin": _("This VIN is registered outside your scope; head office can transfer it.")})
+            raise RecordedRefusal(
+                {"vin": _("This VIN is registered outside your scope; head office can transfer it.")},
+                record=lambda: GuardedLookup.objects.create(user=user, kind=GuardedLookup.Kind.VIN_REFUSED,
+                                                            subject=vin))
         for field in VEHICLE_FIELDS:
             if data.get(field) is not None:
                 setattr(vehicle, field, data[field])
@@ -609,7 +619,10 @@ def _guard_once_an_hour(user, national_id_hash: str) -> None:
         cache.set(key, True, 3600)
 
 
-ID_BURST = "customers.national_id_lookup.limit_reached"
+# the domain event of a user's first refusal in an hour, per kind of guarded look-up (consumers.py tells the
+# administrators)
+LOOKUP_BURST = {GuardedLookup.Kind.NATIONAL_ID: "customers.national_id_lookup.limit_reached",
+                GuardedLookup.Kind.VIN_REFUSED: "customers.vin_refused.limit_reached"}
 
 
 def guard_national_id_lookup(user) -> None:
@@ -617,21 +630,37 @@ def guard_national_id_lookup(user) -> None:
     in the last hour.
 
     An ID number is the one identifier that can be found by trying candidates: the birth date and
-    the region leave a few hundred (364 in a test once, found after 86 tries). The first refusal
-    of an hour is a domain event, and the administrators are told (consumers.py). Refusals are not
+    the region leave a few hundred (364 in a test once, found after 86 tries). Refusals are not
     recorded as searches, so asking again does not push the limit further out.
     """
+    refuse_past_the_limit(user, GuardedLookup.Kind.NATIONAL_ID)
+    GuardedLookup.objects.create(user=user, kind=GuardedLookup.Kind.NATIONAL_ID)
+
+
+def refuse_past_the_limit(user, kind: str) -> None:
+    """RateLimited once the user has the hour's limit of guarded look-ups of `kind` (GUANXI_ID_LOOKUPS_PER_HOUR,
+    GUANXI_VIN_REFUSALS_PER_HOUR); the first refusal of an hour is a domain event (LOOKUP_BURST)."""
     since = timezone.now() - dt.timedelta(hours=1)
-    limit = settings.GUANXI_ID_LOOKUPS_PER_HOUR
-    done = NationalIdLookup.objects.filter(user=user, at__gte=since).count()
-    if done >= limit:
-        with transaction.atomic():
-            if not DomainEvent.objects.filter(name=ID_BURST, actor=user, occurred_at__gte=since).exists():
-                emit(ID_BURST, None, {"user_id": user.pk, "searches": done, "limit": limit}, actor=user)
-        raise RateLimited(_("You have searched by ID number %(limit)d times in the last hour, the most allowed. "
-                            "Search by phone or name, or try again later; your administrators have been told.")
-                          % {"limit": limit})
-    NationalIdLookup.objects.create(user=user)
+    limit = (settings.GUANXI_ID_LOOKUPS_PER_HOUR if kind == GuardedLookup.Kind.NATIONAL_ID
+             else settings.GUANXI_VIN_REFUSALS_PER_HOUR)
+    done = GuardedLookup.objects.filter(user=user, kind=kind, at__gte=since).count()
+    if done < limit:
+        return
+
+    def tell_once_an_hour():
+        if not DomainEvent.objects.filter(name=LOOKUP_BURST[kind], actor=user, occurred_at__gte=since).exists():
+            emit(LOOKUP_BURST[kind], None, {"user_id": user.pk, "kind": kind, "count": done, "limit": limit},
+                 actor=user)
+
+    if kind == GuardedLookup.Kind.NATIONAL_ID:
+        message = _("You have searched by ID number %(limit)d times in the last hour, the most allowed. "
+                    "Search by phone or name, or try again later; your administrators have been told.")
+    else:
+        message = _("%(limit)d vehicles you registered in the last hour were on record outside your scope, the most "
+                    "allowed: registering vehicles pauses until an hour has passed. Ask head office to transfer a "
+                    "car; your administrators have been told.")
+    with undone_then_recorded():  # the event is emitted once whatever the caller's transaction does
+        raise RateLimited(message % {"limit": limit}, record=tell_once_an_hour)
 
 
 SEARCH_COUNTED_UP_TO = 100  # the search page counts this many hits, then says "more than 100"

@@ -10,11 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core.limits import RecordedRefusal, undone_then_recorded
 from guanxi.core.outbox import emit
 from guanxi.core.scoping import get_restricted, require
 from guanxi.customers import normalize as norm
 from guanxi.customers import services as customer_services
-from guanxi.customers.models import Ownership, Stage, Vehicle
+from guanxi.customers.models import GuardedLookup, Ownership, Stage, Vehicle
 from guanxi.sales import opportunities, quotes
 from guanxi.sales.models import OpportunityStage, Order, OrderState, ProductKind, Quote, QuoteStatus
 
@@ -87,13 +88,13 @@ def step(user, pk, name: str, data: dict | None = None) -> Order:
     if name not in STEPS:
         raise ValidationError({"step": _("Unknown step %(step)s.") % {"step": name}})
     target, sources = STEPS[name]
-    with transaction.atomic():
+    with undone_then_recorded():
         order = _locked(user, pk)
         if order.state not in sources:
             raise ValidationError({"step": _("An order that is %(state)s cannot be %(step)s.") % {
                 "state": order.get_state_display().lower(), "step": OrderState(target).label.lower()}})
         if name == "allocate":
-            order.vin = _free_vin(data.get("vin", ""))
+            order.vin = _free_vin(user, data.get("vin", ""))
         elif name == "cancel":
             if not (data.get("reason") or "").strip():
                 raise ValidationError({"reason": _("Say why the order is cancelled.")})
@@ -108,14 +109,19 @@ def step(user, pk, name: str, data: dict | None = None) -> Order:
     return order
 
 
-def _free_vin(raw: str) -> str:
+def _free_vin(user, raw: str) -> str:
+    """The VIN allocated to an order: no car on record has it, nor any other order. A refusal tells that the VIN
+    exists, maybe outside the user's scope, so refusals are recorded and limited as a vehicle registration's
+    (customers.services.add_vehicle)."""
     try:
         vin = norm.normalize_vin(raw)
     except norm.InvalidValue as error:
         raise ValidationError({"vin": str(error)}) from None
+    customer_services.refuse_past_the_limit(user, GuardedLookup.Kind.VIN_REFUSED)
     if Vehicle.objects.filter(vin=vin).exists() or Order.objects.filter(vin=vin).exclude(
             state=OrderState.CANCELLED).exists():
-        raise ValidationError({"vin": _("This VIN is another car's.")})
+        raise RecordedRefusal({"vin": _("This VIN is another car's.")}, record=lambda: GuardedLookup.objects.create(
+            user=user, kind=GuardedLookup.Kind.VIN_REFUSED, subject=vin))
     return vin
 
 
