@@ -300,6 +300,10 @@ GUANXI_ID_LOOKUPS_PER_HOUR = int(os.environ.get("GUANXI_ID_LOOKUPS_PER_HOUR", "1
 # VINs would tell which cars exist elsewhere, so beyond this every registration by the user waits for the hour
 # and the administrators are told (customers.services.add_vehicle).
 GUANXI_VIN_REFUSALS_PER_HOUR = int(os.environ.get("GUANXI_VIN_REFUSALS_PER_HOUR", "10"))
+# Score history (guanxi.analytics.history): each model's latest runs kept whole, and each month's last run for
+# this many months; older runs keep their figures but not their scores.
+GUANXI_SCORE_RUNS_KEPT = max(1, int(os.environ.get("GUANXI_SCORE_RUNS_KEPT", "14")))
+GUANXI_SCORE_MONTHS_KEPT = int(os.environ.get("GUANXI_SCORE_MONTHS_KEPT", "24"))
 # Tickets: the assignee is warned this long before the resolution falls due; a resolved ticket the
 # customer does not reopen is closed after this many days.
 GUANXI_TICKET_WARNING_MINUTES = int(os.environ.get("GUANXI_TICKET_WARNING_MINUTES", "60"))

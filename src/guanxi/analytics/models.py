@@ -43,6 +43,8 @@ class ScoringRun(models.Model):
     message = models.TextField(_("message"), blank=True)  # why it was refused or failed
     figures = models.JSONField(_("figures"), default=dict, blank=True)  # fitted parameters, counts, shares
     customers = models.PositiveIntegerField(_("customers scored"), default=0)
+    # When its scores were deleted by the history rule (history.drop_old_scores): the run and its figures stay.
+    scores_dropped_at = models.DateTimeField(_("scores deleted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("scoring run")

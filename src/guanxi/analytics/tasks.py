@@ -22,3 +22,14 @@ def score_customers_nightly() -> int:
         runs = scoring.score_all(full_extract=timezone.localdate().isoweekday() == 7)
     repurchase.create_repurchase_leads()
     return sum(run.state == run.State.PUBLISHED for run in runs)
+
+
+@db_periodic_task(crontab(hour="4", minute="45"))
+@lock_task("analytics-score-history")
+def drop_old_scores_nightly() -> int:
+    """Every night after the scoring: the scores of runs the history rule does not keep are deleted
+    (analytics.history)."""
+    from guanxi.analytics import history
+
+    with as_job():
+        return len(history.drop_old_scores())
