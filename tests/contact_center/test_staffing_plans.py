@@ -86,8 +86,8 @@ def test_a_bad_day_or_bad_figures_save_nothing_and_say_why(client, users):
     client.force_login(users[Role.SUPERVISOR])
     staffing = reverse("contact_center:staffing")
     response = client.post(f"{staffing}?{urlencode(PLAN)}", {"day": "2026-02-30"}, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200 and "day" in response.context["save_form"].errors
+    assert response.status_code == 422 and "day" in response.context["save_form"].errors
     response = client.post(f"{staffing}?{urlencode({**PLAN, 'aht_seconds': '-5'})}", {"day": DAY.isoformat()},
                            HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200 and "aht_seconds" in response.context["form"].errors
+    assert response.status_code == 422 and "aht_seconds" in response.context["form"].errors
     assert not StaffingPlan.objects.exists()

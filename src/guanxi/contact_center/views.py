@@ -38,8 +38,9 @@ def staffing(request):
     """
     require(request.user, "contact_center.staffing", "view")
     form = StaffingForm(request.GET if "volumes" in request.GET else initial_data())
-    save_form = SavePlanForm(initial={"day": timezone.localdate()})
+    save_form, status = SavePlanForm(initial={"day": timezone.localdate()}), 200
     if request.method == "POST":
+        status = 422  # unless it is saved
         require(request.user, "contact_center.staffingplan", "add")
         save_form = SavePlanForm(request.POST)
         if form.is_valid() and save_form.is_valid():
@@ -85,7 +86,7 @@ def staffing(request):
         "erlang_a": bool(form.is_valid() and form.cleaned_data.get("patience_seconds")),
         "save_form": save_form, "may_save_plan": may(request.user, "contact_center.staffingplan", "add"),
         "plan_query": _query_of(form),
-    })
+    }, status=status)
 
 
 def _query_of(form: StaffingForm) -> str:
