@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from guanxi.analytics import engines, features, scorers
+from guanxi.analytics import engines, evaluation, features, scorers
 
 AS_OF = 19_900  # 2024-06-26 as a day number
 FIRST_DAY = AS_OF - 7 * 365
@@ -42,7 +42,7 @@ VIEWS = [
 
 # Integer sums: DuckDB sums integers as HUGEINT, which fetchnumpy hands over as float64; Spark sums them as
 # BIGINT (int64). The values are the same and the scorers read both as numbers.
-INTEGER_SUMS = {"service_visits_1y", "service_visits_2y", "inbound_1y", "outbound_1y"}
+INTEGER_SUMS = {"service_visits_1y", "service_visits_2y", "inbound_1y", "outbound_1y", "sale_days", "service_days_2y"}
 
 
 def _moment(day: int, hour: int) -> dt.datetime:
@@ -67,6 +67,8 @@ def _customer_rows(ids, rng, segments, active, day_of_change):
         "birth_year": [None if i % 5 == 0 else 1960 + i % 40 for i in ids],
         "created_at": [_moment(FIRST_DAY, 1)] * len(ids), "updated_at": [_moment(day_of_change, 1)] * len(ids),
         "active": [active[i] for i in ids], "created_day": [FIRST_DAY] * len(ids),
+        # every fourth customer came by referral, a few referrers bringing several
+        "referred_by_id": [FIRST_ID + (i * 7) % 60 if i % 4 == 0 else None for i in ids],
     }
 
 
@@ -74,7 +76,7 @@ CUSTOMER_SCHEMA = {
     "id": pa.int64(), "kind": pa.string(), "segment": pa.string(), "lifecycle_stage": pa.string(), "tier": pa.string(),
     "source": pa.string(), "home_dealer_id": pa.int64(), "province": pa.string(), "city": pa.string(),
     "gender": pa.string(), "birth_year": pa.int32(), "created_at": UTC, "updated_at": UTC, "active": pa.bool_(),
-    "created_day": DAYS,
+    "created_day": DAYS, "referred_by_id": pa.int64(),
 }
 INTERACTION_SCHEMA = {
     "id": pa.int64(), "customer_id": pa.int64(), "channel": pa.string(), "direction": pa.string(),
@@ -225,6 +227,7 @@ def everything(query) -> dict:
         "clv": scorers.clv_scores(summary),
         "churn": scorers.churn_scores(remembering, AS_OF),
     }
+    results["evaluation"] = scorers.evaluation_scores(summary, results["clv"], evaluation.DEFAULT_WEIGHTS)
     horizon = features.CHURN_HORIZON_DAYS
     results["owners"] = [answers[features.owners(AS_OF - back, AS_OF)] for back in (2 * horizon, horizon, 0)]
     return results
@@ -296,6 +299,7 @@ def test_the_small_warehouse_is_rich_enough_for_every_model(duckdb_results):
     summary, churn = duckdb_results["summary"], duckdb_results["churn"]
     assert 250 < len(summary["customer_id"]) and GONE not in summary["customer_id"]
     assert (summary["repeat_purchases"] > 0).sum() > 100
+    assert (summary["referrals"] > 1).sum() > 5 and (summary["sale_days"] > 1).sum() > 20
     assert churn.figures["auc"] > churn.figures["baseline_auc"] and len(churn.customer_ids) > 150
     for owners in duckdb_results["owners"][:2]:
         churned = np.ma.filled(owners["churned"], -1)
@@ -309,7 +313,7 @@ def test_spark_computes_the_same_features_as_duckdb(duckdb_results, spark_result
         same_columns(duck, spark)
 
 
-@pytest.mark.parametrize("model", ["rfm", "pyramid", "clv", "churn"])
+@pytest.mark.parametrize("model", ["rfm", "pyramid", "clv", "churn", "evaluation"])
 def test_spark_gives_the_same_scores_as_duckdb(model, duckdb_results, spark_results):
     duck, spark = duckdb_results[model], spark_results[model]
     assert np.array_equal(duck.customer_ids, spark.customer_ids)

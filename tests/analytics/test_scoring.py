@@ -2,9 +2,11 @@
 runs with their history, and the scores on the 360 page."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 from io import StringIO
 
+import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
@@ -243,3 +245,81 @@ def test_the_demo_base_gets_a_cluster_score_per_scored_customer_shown_on_the_360
     newest = runs.filter(model=ScoreModel.CLUSTER).order_by("-id")
     assert newest.count() == 2  # the history is kept; the page shows the newest
     assert client.get(reverse("analytics:clusters")).context["seen"].run == newest.first()
+
+
+def test_the_evaluation_ranks_each_buyer_on_profit_loyalty_potential_and_influence(demo):
+    """The quantified evaluation: four ranks from 0 to 100 and their weighted mean; the figures behind loyalty and
+    influence are the customer's own, as the live database holds them."""
+    run = published(ScoreModel.EVALUATION).get()
+    clv = {score.customer_id: score for score in published(ScoreModel.CLV).get().scores.all()}
+    scores = list(run.scores.select_related("customer"))
+    assert len(scores) == len(clv) > 50
+    weights = run.figures["weights"]
+    assert weights == {"profit": 0.4, "loyalty": 0.25, "potential": 0.25, "influence": 0.1}
+    for score in scores:
+        facts = dict(score.reasons)
+        referred = Customer.objects.filter(referred_by=score.customer, erased_at__isnull=True).count()
+        assert facts["referrals"] == referred
+        assert facts["cars_bought"] <= score.customer.ownerships.count()
+        mean = sum(facts[name] * weight for name, weight in weights.items()) / sum(weights.values())
+        assert score.value == pytest.approx(mean, abs=0.5)  # the ranks are kept rounded to whole numbers
+        assert all(0 <= facts[name] <= 100 for name in weights)
+    referrers = [score for score in scores if dict(score.reasons)["referrals"] > 0]
+    buyers = Interaction.objects.filter(amount__gt=0).values("customer_id")
+    assert referrers and run.figures["referrals"] == Customer.objects.filter(
+        referred_by__in=buyers, erased_at__isnull=True).count()  # the whole base's, those who refused profiling too
+    def ranked(key, dimension):  # a rank never falls as the figure behind it grows
+        ordered = sorted(scores, key=key)
+        return all(dict(a.reasons)[dimension] <= dict(b.reasons)[dimension] for a, b in zip(ordered, ordered[1:]))
+
+    assert ranked(lambda s: dict(s.reasons)["referrals"], "influence")
+    assert ranked(lambda s: clv[s.customer_id].value, "potential")
+    assert {dict(s.reasons)["influence"] for s in scores if dict(s.reasons)["referrals"] == 0} == {0}
+    assert max(dict(s.reasons)["influence"] for s in scores) > 90
+
+
+def test_the_evaluation_weights_are_a_setting_and_bad_ones_fail_the_run_with_the_reason(demo, settings):
+    settings.GUANXI_EVALUATION_WEIGHTS = {"influence": 1}
+    run = scoring.score_all(models=[ScoreModel.EVALUATION])[0]
+    assert run.state == ScoringRun.State.PUBLISHED
+    for score in run.scores.all():
+        assert score.value == pytest.approx(dict(score.reasons)["influence"], abs=0.5)
+    settings.GUANXI_EVALUATION_WEIGHTS = {"profit": 1, "charm": 2}
+    with pytest.raises(ValueError, match="unknown evaluation dimensions"):
+        scoring.score_all(models=[ScoreModel.EVALUATION])
+    failed = ScoringRun.objects.filter(model=ScoreModel.EVALUATION).latest("pk")
+    assert failed.state == ScoringRun.State.FAILED and "charm" in failed.message
+    assert latest.latest_scores(run.scores.first().customer_id)[-1][0] == run  # the page keeps the last good run
+
+
+def test_the_360_page_words_the_evaluation_in_the_readers_language(demo, client):
+    score = published(ScoreModel.EVALUATION).get().scores.order_by("-value").first()
+    facts = dict(score.reasons)
+    client.force_login(User.objects.get(username=Role.ADMIN))
+    url = reverse("customers:detail", args=[score.customer_id])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Customer evaluation" in page and f"{round(score.value)} of 100" in page
+    assert f"profit {facts['profit']} · loyalty {facts['loyalty']}" in page
+    assert f"referred {facts['referrals']} customers" in page
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "客户综合评价" in chinese and f"利润 {facts['profit']}" in chinese
+
+
+def test_a_warehouse_copied_by_an_earlier_release_is_copied_again_where_its_columns_changed(demo):
+    """An earlier release copied customers without `referred_by_id` and wrote no column list: parts of the old
+    shape are not mixed with new ones: that table is copied whole once, and the models run."""
+    root = warehouse.directory()
+    for part in (root / "dim_customer").glob("part-*.parquet"):
+        pq.write_table(pq.read_table(part).drop_columns(["referred_by_id"]), part)
+    manifest = json.loads((root / "manifest.json").read_text())
+    for state in manifest["tables"].values():
+        del state["columns"]
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    copied = warehouse.extract()["tables"]["dim_customer"]
+    assert copied["parts"] == 1 and copied["rows"] == Customer.objects.count()
+    assert len(list((root / "dim_customer").glob("part-*.parquet"))) == 1
+    con = warehouse.open_warehouse()
+    assert con.execute("SELECT count(referred_by_id) FROM dim_customer").fetchone() == (
+        Customer.objects.filter(referred_by__isnull=False).count(),)
+    run = scoring.score_all(models=[ScoreModel.EVALUATION])[0]
+    assert run.state == ScoringRun.State.PUBLISHED

@@ -16,7 +16,8 @@ from tests.isolation import USER_KEYS, AddPageIsolation, PageIsolation
 people, org, users, customers = shared_people()
 
 FORM = {"name": "", "name_latin": "", "kind": "person", "gender": "u", "birth_date": "", "segment": "individual",
-        "tier": "standard", "source": "dealer", "home_dealer": "", "province": "", "city": "", "national_id": ""}
+        "tier": "standard", "source": "dealer", "home_dealer": "", "province": "", "city": "", "national_id": "",
+        "referred_by": ""}
 
 
 def form(**values):
@@ -359,3 +360,46 @@ def test_roles_that_may_not_change_customers_see_a_plain_tier(client, users, cus
     client.force_login(users[Role.ANALYST])
     listing = client.get(reverse("customers:list")).content.decode()
     assert "badge-tier-standard" in listing and "inline-edit" not in listing
+
+
+def test_a_referral_names_who_sent_the_customer_and_both_360_pages_show_it(client, users, customers):
+    zhang = customers["zhang"]
+    client.force_login(users[Role.DEALER_SALES])
+    response = client.post(reverse("customers:add"), form(name="吴磊", source="referral", referred_by=zhang.pk))
+    friend = Customer.objects.get(name="吴磊")
+    assert response.status_code == 302 and friend.referred_by == zhang
+    page = client.get(friend.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'referred by <a href="{zhang.get_absolute_url()}">张伟</a>' in page
+    page = client.get(zhang.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<dt>Referred</dt>" in page and f'<a href="{friend.get_absolute_url()}">吴磊</a>' in page
+    edit = client.get(reverse("customers:edit", args=[friend.pk]))
+    assert edit.context["form"]["referred_by"].value() == zhang.pk
+    services.erase_customer(users[Role.ADMIN], friend.pk)  # who sent them is a tie to a person: it goes too
+    friend.refresh_from_db()
+    assert friend.referred_by is None
+
+
+def test_a_referrer_the_user_may_not_see_or_the_customer_themselves_is_refused(client, users, customers):
+    zhang, wang = customers["zhang"], customers["wang"]  # wang is a Guangzhou dealer's customer
+    client.force_login(users[Role.DEALER_SALES])
+    response = client.post(reverse("customers:add"), form(name="郑爽", referred_by=wang.pk), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    assert f"No customer number {wang.pk} that you may see" in " ".join(response.context["form"].errors["referred_by"])
+    assert not Customer.objects.filter(name="郑爽").exists()
+    data = form(name="张伟", home_dealer=zhang.home_dealer_id, referred_by=zhang.pk)
+    response = client.post(reverse("customers:edit", args=[zhang.pk]), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422 and "cannot have referred themselves" in response.content.decode()
+    zhang.refresh_from_db()
+    assert zhang.referred_by is None
+
+
+def test_the_api_sets_and_clears_who_referred_a_customer_in_scope_only(client, users, customers):
+    zhang, li, wang = customers["zhang"], customers["li"], customers["wang"]
+    client.force_login(users[Role.ADMIN])
+    changed = client.patch(f"/api/customers/{li.pk}", {"referred_by_id": zhang.pk}, content_type="application/json")
+    assert changed.status_code == 200 and changed.json()["referred_by_id"] == zhang.pk
+    client.force_login(users["region_manager"])  # East: sees zhang and li, not wang (Guangzhou)
+    refused = client.patch(f"/api/customers/{zhang.pk}", {"referred_by_id": wang.pk}, content_type="application/json")
+    assert refused.status_code == 422 and "referred_by_id" in refused.content.decode()
+    cleared = client.patch(f"/api/customers/{li.pk}", {"referred_by_id": None}, content_type="application/json")
+    assert cleared.status_code == 200 and cleared.json()["referred_by_id"] is None

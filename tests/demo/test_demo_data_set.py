@@ -73,3 +73,12 @@ def test_the_demo_users_are_who_logged_their_units_interactions(demo, client):
     client.login(request=HttpRequest(), username=Role.AGENT.value, password=DEMO_PASSWORD)
     timeline = client.get(reverse("customers:detail", args=[customer.pk]), {"timeline_page": 1}, HTTP_HX_REQUEST="true")
     assert Role.DEALER_SALES.value in timeline.content.decode()
+
+
+def test_customers_who_came_by_referral_name_an_owner_of_their_dealer(demo):
+    referred = Customer.objects.filter(referred_by__isnull=False).select_related("referred_by")
+    assert referred.count() >= 5  # a tenth come by referral; the first of each dealer had nobody to name yet
+    for customer in referred:
+        assert customer.source == "referral" and customer.referred_by_id < customer.pk
+        assert customer.referred_by.home_dealer_id == customer.home_dealer_id
+        assert customer.referred_by.lifecycle_stage in ("owner", "loyal")

@@ -34,6 +34,13 @@ LIKELIHOOD_NAMES = {
     "medium": pgettext_lazy("repurchase likelihood", "Medium"),
     "low": pgettext_lazy("repurchase likelihood", "Low"),
 }
+# The quantified evaluation's dimensions (analytics.evaluation.DIMENSIONS), each a rank from 0 to 100
+EVALUATION_NAMES = {
+    "profit": pgettext_lazy("customer evaluation", "profit"),
+    "loyalty": pgettext_lazy("customer evaluation", "loyalty"),
+    "potential": pgettext_lazy("customer evaluation", "potential"),
+    "influence": pgettext_lazy("customer evaluation", "influence"),
+}
 # The owner models' features as their reasons name them (analytics.features.CHURN_FEATURES and
 # REPURCHASE_FEATURES)
 FEATURE_NAMES = {
@@ -134,6 +141,15 @@ def _describe(run, score, currency: str) -> dict:
         detail = _("cluster %(number)s of %(count)s") % {"number": int(score.value), "count": run.figures["k"]}
         own = dict(zip(run.figures["scale"]["names"], facts["figures"]))
         reasons = [cluster_figure(feature, own[feature], currency) for feature, _direction in facts["traits"]]
+    elif run.model == ScoreModel.EVALUATION:
+        headline = _("%(score)s of 100") % {"score": number_format(score.value, 0)}
+        detail = pgettext("between the parts of a customer evaluation", " · ").join(
+            f"{EVALUATION_NAMES[name]} {facts[name]}" for name in EVALUATION_NAMES)
+        reasons = [
+            _("cars bought on %(days)s days") % {"days": facts["cars_bought"]},
+            _("%(visits)s paid service visits in 2 years") % {"visits": facts["service_visits_2y"]},
+            _("referred %(count)s customers") % {"count": facts["referrals"]},
+        ]
     else:
         headline = money(round(score.value, 2), currency)
         detail = _("profit over %(months)s months") % {"months": run.figures["months"]}

@@ -457,6 +457,8 @@ MEASURES = {measure.key: measure for measure in (
             _scores(ScoreModel.CHURN), lambda: Avg(AT_RISK), scale=100, additive=False),
     Measure("repurchase_likelihood", gettext_lazy("Average likelihood to replace the car"), SCORES_SECTION, PERCENT,
             _scores(ScoreModel.REPURCHASE), lambda: Avg("value"), scale=100, additive=False),
+    Measure("evaluation", gettext_lazy("Average customer evaluation (0-100)"), SCORES_SECTION, NUMBER,
+            _scores(ScoreModel.EVALUATION), lambda: Avg("value"), additive=False),
     _provided("deals", gettext_lazy("Deals"), SALES_SECTION, COUNT, _funnel("count"), DEALS,
               ("sales.opportunity", "view")),
     _provided("deal_amount", gettext_lazy("Deal amount"), SALES_SECTION, MONEY, _funnel("amount"), DEALS,

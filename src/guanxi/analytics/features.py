@@ -22,7 +22,9 @@ WHERE i.amount > 0
 # One row per customer who bought anything up to the day {as_of} (a day number). Purchases are
 # counted per day, as BG/NBD expects: x = days with a purchase after the first, t_x = days from the
 # first to the last, T = days from the first to {as_of}; repeat_profit is the mean profit of those later
-# days (spend times the margin of its kind), which lifetime value is counted in.
+# days (spend times the margin of its kind), which lifetime value is counted in. For the quantified
+# evaluation: days with a car bought, days with paid service in the last two years, and how many customers
+# on file by then they referred.
 CUSTOMER_SUMMARY = """
 WITH spent AS (
     SELECT customer_id, day, SUM(amount) AS spend,
@@ -34,6 +36,10 @@ WITH spent AS (
     SELECT spent.*, sale_spend * {sale_margin} + service_spend * {service_margin} AS profit FROM spent
 ), firsts AS (
     SELECT customer_id, MIN(day) AS first_day FROM days GROUP BY customer_id
+), referred AS (
+    SELECT referred_by_id, COUNT(*) AS referrals FROM dim_customer
+    WHERE active AND referred_by_id IS NOT NULL AND created_day <= {as_of}
+    GROUP BY referred_by_id
 )
 SELECT d.customer_id,
        COUNT(*) - 1 AS repeat_purchases,
@@ -46,9 +52,13 @@ SELECT d.customer_id,
        SUM(d.service_spend) AS service_spend,
        SUM(d.profit) AS profit,
        COALESCE(SUM(CASE WHEN d.day > f.first_day THEN d.profit ELSE 0 END) / NULLIF(COUNT(*) - 1, 0), 0)
-           AS repeat_profit
+           AS repeat_profit,
+       SUM(CASE WHEN d.sale_spend > 0 THEN 1 ELSE 0 END) AS sale_days,
+       SUM(CASE WHEN d.service_spend > 0 AND d.day > {as_of} - 730 THEN 1 ELSE 0 END) AS service_days_2y,
+       COALESCE(r.referrals, 0) AS referrals
 FROM days d JOIN firsts f ON f.customer_id = d.customer_id
-GROUP BY d.customer_id, f.first_day
+LEFT JOIN referred r ON r.referred_by_id = d.customer_id
+GROUP BY d.customer_id, f.first_day, r.referrals
 ORDER BY d.customer_id
 """
 

@@ -22,6 +22,7 @@ class ScoreModel(models.TextChoices):
     CHURN = "churn", _("Churn risk")
     REPURCHASE = "repurchase", _("Likely to replace the car")
     CLUSTER = "cluster", _("Customer cluster")
+    EVALUATION = "evaluation", _("Customer evaluation")
 
 
 class ScoringRun(models.Model):

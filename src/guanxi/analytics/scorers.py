@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 from sklearn.utils import resample
 
-from guanxi.analytics import churn, clusters, clv, features, rfm
+from guanxi.analytics import churn, clusters, clv, evaluation, features, rfm
 from guanxi.analytics.refusals import FailedEvaluation
 
 Query = Callable[[str], dict]
@@ -93,6 +93,31 @@ def clv_scores(summary: dict) -> Scored:
         "months": CLV_MONTHS, "yearly_discount": YEARLY_DISCOUNT, "total": float(value.sum()),
     }
     return Scored(summary["customer_id"], value, np.full(len(value), "", dtype=object), reasons, figures)
+
+
+def evaluation_scores(summary: dict, lifetime: Scored, weights: dict) -> Scored:
+    """The quantified evaluation of each buyer (evaluation.py): value the weighted rank from 0 to 100; reasons
+    the four ranks and the figures behind loyalty and influence. Potential is the lifetime value scored from the
+    same summary (`lifetime`, in its order)."""
+    if not np.array_equal(lifetime.customer_ids, summary["customer_id"]):
+        raise ValueError("the lifetime values and the customer summary list different customers")
+    counts = {name: np.asarray(summary[name], dtype=np.int64) for name in ("sale_days", "service_days_2y",
+                                                                         "referrals")}
+    graded = evaluation.evaluate(profit=summary["profit"], potential=lifetime.value, weights=weights, **counts)
+    ranks = [np.rint(graded.dimensions[name]).astype(np.int64).tolist() for name in evaluation.DIMENSIONS]
+    figures = [counts[name].tolist() for name in ("sale_days", "service_days_2y", "referrals")]
+    reasons = [[*([name, rank] for name, rank in zip(evaluation.DIMENSIONS, own_ranks)),
+                ["cars_bought", cars], ["service_visits_2y", visits], ["referrals", referred]]
+               for *own_ranks, cars, visits, referred in zip(*ranks, *figures)]
+    summary_figures = {
+        "weights": evaluation.checked_weights(weights),
+        "referrals": int(counts["referrals"].sum()),
+        "referrers": int((counts["referrals"] > 0).sum()),
+        "repurchased_share": float((counts["sale_days"] >= 2).mean()) if len(counts["sale_days"]) else 0.0,
+        "mean": float(graded.overall.mean()) if len(graded.overall) else 0.0,
+    }
+    return Scored(summary["customer_id"], np.round(graded.overall, 1), np.full(len(graded.overall), "", dtype=object),
+                  reasons, summary_figures)
 
 
 # How a customer's own figures are kept in the reasons of their cluster score: whole counts, money to the

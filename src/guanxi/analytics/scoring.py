@@ -10,6 +10,7 @@ the model analysed.
 import contextlib
 import csv
 import datetime as dt
+import functools
 import gc
 import io
 import itertools
@@ -17,12 +18,13 @@ from collections.abc import Callable, Collection
 
 import numpy as np
 import orjson
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from threadpoolctl import threadpool_limits
 
-from guanxi.analytics import scorers, warehouse
+from guanxi.analytics import evaluation, scorers, warehouse
 from guanxi.analytics.models import Score, ScoreModel, ScoringRun
 from guanxi.analytics.refusals import FailedEvaluation, TooLittleHistory
 from guanxi.analytics.scorers import Scored
@@ -30,7 +32,7 @@ from guanxi.customers.models import Consent, ConsentPurpose, Customer
 
 VERSIONS = {ScoreModel.RFM: "rfm-quintiles-1", ScoreModel.PYRAMID: "pyramid-profit-1", ScoreModel.CLV: "bgnbd-gg-1",
             ScoreModel.CHURN: "churn-tree-blend-1", ScoreModel.REPURCHASE: "repurchase-tree-blend-1",
-            ScoreModel.CLUSTER: "kmeans-silhouette-1"}
+            ScoreModel.CLUSTER: "kmeans-silhouette-1", ScoreModel.EVALUATION: "ranks-weighted-1"}
 WRITE_ROWS = 20_000
 EPOCH = dt.date(1970, 1, 1)
 
@@ -54,15 +56,17 @@ def score_all(*, as_of: dt.date | None = None, full_extract: bool = False,
 def _score_models(query, as_of: dt.date, say, models: Collection[str] | None = None) -> list[ScoringRun]:
     day = (as_of - EPOCH).days
     summary = scorers.customer_summary(query, day)
+    lifetime = functools.cache(lambda: scorers.clv_scores(summary))  # the evaluation's potential: fitted once
     steps = (
         (ScoreModel.RFM, lambda: scorers.rfm_scores(summary)),
         (ScoreModel.PYRAMID, lambda: scorers.pyramid_scores(summary)),
-        (ScoreModel.CLV, lambda: scorers.clv_scores(summary)),
+        (ScoreModel.CLV, lambda: lifetime()),
         (ScoreModel.CHURN, lambda: scorers.churn_scores(query, day)),
         (ScoreModel.REPURCHASE, lambda: scorers.repurchase_scores(query, day)),
         (ScoreModel.CLUSTER, lambda: scorers.cluster_scores(query, summary, day)),
+        (ScoreModel.EVALUATION, lambda: scorers.evaluation_scores(summary, lifetime(), _evaluation_weights())),
     )
-    refused = _not_profiled()  # read once for the six models: ~750,000 ids at 3M customers if a quarter refuse
+    refused = _not_profiled()  # read once for the seven models: ~750,000 ids at 3M customers if a quarter refuse
     runs = []
     # One thread for numpy and scikit-learn: the worker shares the machine with the web server, and
     # OpenMP threads competing with other processes made a churn fit 20 times slower (46 s, not 2 s).
@@ -73,6 +77,12 @@ def _score_models(query, as_of: dt.date, say, models: Collection[str] | None = N
             say(model)
             runs.append(_run(model, as_of, compute, refused))
     return runs
+
+
+def _evaluation_weights() -> dict:
+    """The weights of the quantified evaluation's four dimensions (GUANXI_EVALUATION_WEIGHTS; analytics.evaluation
+    has the defaults)."""
+    return getattr(settings, "GUANXI_EVALUATION_WEIGHTS", evaluation.DEFAULT_WEIGHTS)
 
 
 def _run(model: str, as_of: dt.date, compute, refused: set[int]) -> ScoringRun:

@@ -61,7 +61,7 @@ def _customers():
     return Customer.objects.values_list(
         "id", "kind", "segment", "lifecycle_stage", "tier", "source", "home_dealer_id", "province", "city", "gender",
         "birth_date__year", "created_at", "updated_at",
-        ExpressionWrapper(Q(erased_at__isnull=True), output_field=BooleanField()),
+        ExpressionWrapper(Q(erased_at__isnull=True), output_field=BooleanField()), "referred_by_id",
     )
 
 
@@ -100,7 +100,7 @@ TABLES = (
         "tier": pa.string(), "source": pa.string(), "home_dealer_id": pa.int64(), "province": pa.string(),
         "city": pa.string(), "gender": pa.string(), "birth_year": pa.int32(),
         "created_at": pa.timestamp("us", tz="UTC"), "updated_at": pa.timestamp("us", tz="UTC"),
-        "active": pa.bool_(),
+        "active": pa.bool_(), "referred_by_id": pa.int64(),
     }, incremental_by="updated_at", local_days={"created_day": "created_at"}, still_in="live_customer_ids"),
     Table("dim_vehicle", _vehicles, {
         "id": pa.int64(), "model": pa.string(), "model_year": pa.int32(), "purchase_day": DAYS,
@@ -140,6 +140,10 @@ def extract(*, full: bool = False, progress=None) -> dict:
     started = timezone.now()
     for table in TABLES:
         state = manifest["tables"].get(table.name, {"parts": 0})
+        columns = list(_schema(table).names)
+        if state["parts"] and state.get("columns") != columns:  # a release that copies more: old parts go
+            shutil.rmtree(root / table.name, ignore_errors=True)
+            state = {"parts": 0}
         # in no order: the models' default one (an interaction's newest first) made PostgreSQL sort 30 million
         # rows on disk before the first was copied, most of the copy's time at 3 million customers
         rows = table.rows().order_by()
@@ -151,7 +155,7 @@ def extract(*, full: bool = False, progress=None) -> dict:
         part = state["parts"] + 1 if table.incremental_by else 1
         copied, newest = _write_part(table, rows, root / table.name, part, progress)
         state = {"parts": part, "rows": state.get("rows", 0) + copied if table.incremental_by else copied,
-                 "watermark": _newer(watermark, newest, table.incremental_by)}
+                 "watermark": _newer(watermark, newest, table.incremental_by), "columns": columns}
         manifest["tables"][table.name] = state
     manifest["extracted_at"] = started.isoformat()
     manifest["full_at"] = started.isoformat() if full or "full_at" not in manifest else manifest["full_at"]

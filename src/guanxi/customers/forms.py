@@ -45,6 +45,11 @@ class CustomerForm(forms.ModelForm):
     )
     phone = forms.CharField(label=_("Mobile number"), required=False, max_length=40)
     email = forms.CharField(label=_("E-mail"), required=False, max_length=254)
+    # typed, not picked: a list of every customer would not fit a page
+    referred_by = forms.IntegerField(
+        label=_("Referred by (customer number)"), required=False, min_value=1,
+        help_text=_("The number on the 360 page of the customer who sent them."),
+    )
 
     class Meta:
         model = Customer
@@ -61,11 +66,13 @@ class CustomerForm(forms.ModelForm):
             del self.fields["birth_date"]  # not shown to this role (customers.identity), so not editable either
         if self.instance.pk:  # contact points are changed on the 360 page, one by one
             del self.fields["phone"], self.fields["email"]
+            self.initial.setdefault("referred_by", self.instance.referred_by_id)
 
     def service_data(self) -> dict:
         """What the customer services take: the model's fields, the dealer by id, the ID number."""
         data = {name: value for name, value in self.cleaned_data.items() if name in self.Meta.fields}
         data["home_dealer_id"] = data.pop("home_dealer").pk if data.get("home_dealer") else None
+        data["referred_by_id"] = self.cleaned_data.get("referred_by")
         if self.cleaned_data.get("national_id"):
             data["national_id"] = self.cleaned_data["national_id"]
         return data

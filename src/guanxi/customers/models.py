@@ -174,6 +174,9 @@ class Customer(models.Model):
         on_delete=models.PROTECT,
         related_name="customers",
     )
+    # who brought them (source "referral"): the referrer's influence counts it (analytics' evaluation)
+    referred_by = models.ForeignKey("self", verbose_name=_("referred by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="referrals")
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     province = models.CharField(_("province"), max_length=40, blank=True, validators=[V.printable_line])
     city = models.CharField(_("city"), max_length=40, blank=True, validators=[V.printable_line])

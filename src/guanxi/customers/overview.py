@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
@@ -37,6 +37,8 @@ class Customer360:
     stage_changes: QuerySet
     timeline: Page
     open_items: list
+    referrer: Customer | None
+    referrals: list
     may_change: bool
     may_delete: bool
     may_log: bool
@@ -56,12 +58,26 @@ def customer_360(user, pk, timeline_page=1) -> Customer360:
         stage_changes=customer.stage_changes.select_related("changed_by")[:STAGE_HISTORY_LIMIT],
         timeline=timeline(user, customer, timeline_page),
         open_items=activities.open_items(user, customer),
+        **_referral_ties(user, customer),
         may_change=may_change,
         may_delete=may(user, Customer.permission_key, "delete"),
         may_log=may(user, Interaction.permission_key, "add"),
         may_register=may_change and may(user, Vehicle.permission_key, "add"),
         may_schedule=may(user, Activity.permission_key, "add"),
     )
+
+
+REFERRALS_SHOWN = 12
+
+
+def _referral_ties(user, customer) -> dict:
+    """Who referred the customer and whom they referred (at most REFERRALS_SHOWN), among the customers the user
+    may see: one query whatever the ties."""
+    ties = list(Customer.objects.restrict(user, "view")
+                .filter(Q(pk=customer.referred_by_id or 0) | Q(referred_by=customer))
+                .only("pk", "name", "referred_by_id").order_by("-pk")[:REFERRALS_SHOWN + 1])
+    referrer = next((tie for tie in ties if tie.pk == customer.referred_by_id), None)
+    return {"referrer": referrer, "referrals": [tie for tie in ties if tie is not referrer][:REFERRALS_SHOWN]}
 
 
 def _owners_named_if_visible(user):

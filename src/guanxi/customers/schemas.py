@@ -63,6 +63,7 @@ class CustomerOut(ModelSchema):
     (customers.identity); everybody else gets the birth year and whether an ID number is on file."""
 
     home_dealer_id: int | None
+    referred_by_id: int | None = None
     birth_year: int | None = None
     national_id_on_file: bool = False
 
@@ -91,6 +92,7 @@ class CustomerIn(ModelSchema):
     source: Source = Source.DEALER
     national_id: str | None = Field(None, max_length=24, description="PRC resident ID; stored hashed and masked")
     home_dealer_id: int | None = Field(None, description="Dealer users may leave it out: their own dealer")
+    referred_by_id: int | None = Field(None, description="The customer who referred them (source referral)")
     stage_reason: str = Field("", max_length=500, description="Why lifecycle_stage changes: kept in its history")
 
     class Meta:

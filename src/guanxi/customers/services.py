@@ -119,7 +119,7 @@ CUSTOMER_FIELDS = (
 )
 
 
-CHANGEABLE_FIELDS = (*CUSTOMER_FIELDS, "home_dealer_id", "national_id", "lifecycle_stage")
+CHANGEABLE_FIELDS = (*CUSTOMER_FIELDS, "home_dealer_id", "national_id", "lifecycle_stage", "referred_by_id")
 
 
 def _apply_customer_fields(customer: Customer, data: dict, errors: dict) -> None:
@@ -132,9 +132,27 @@ def _apply_customer_fields(customer: Customer, data: dict, errors: dict) -> None
             customer.national_id_hash = norm.hash_national_id(number, settings.GUANXI_PII_KEY)
             customer.national_id_masked = norm.mask_national_id(number)
     try:
-        customer.full_clean(exclude=["home_dealer"])
+        customer.full_clean(exclude=["home_dealer", "referred_by"])
     except ValidationError as exc:
         errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+
+
+def _apply_referrer(user, customer: Customer, data: dict, errors: dict) -> None:
+    """Who referred the customer: another customer the user may see and whose record was not erased (None
+    clears it)."""
+    if "referred_by_id" not in data:
+        return
+    referrer_id = data["referred_by_id"]
+    if referrer_id is None:
+        customer.referred_by = None
+        return
+    referrer = Customer.objects.restrict(user, "view").filter(pk=referrer_id, erased_at__isnull=True).first()
+    if referrer is None:
+        errors["referred_by_id"] = _("No customer number %(id)s that you may see.") % {"id": referrer_id}
+    elif referrer.pk == customer.pk:
+        errors["referred_by_id"] = _("A customer cannot have referred themselves.")
+    else:
+        customer.referred_by = referrer
 
 
 def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Customer:
@@ -142,6 +160,7 @@ def create_customer(user, data: dict, contacts: list[dict] | None = None) -> Cus
     errors: dict = {}
     customer = Customer(lifecycle_stage=data.get("lifecycle_stage") or "prospect")
     _apply_customer_fields(customer, data, errors)
+    _apply_referrer(user, customer, data, errors)
     prepared = []
     for i, contact in enumerate(contacts or []):
         normalized = _check(
@@ -189,6 +208,7 @@ def update_customer(user, pk, data: dict) -> Customer:
         refuse_if_erased(customer)
         errors: dict = {}
         _apply_customer_fields(customer, data, errors)
+        _apply_referrer(user, customer, data, errors)
         if errors:
             raise ValidationError(errors)
         if "home_dealer_id" in data and data["home_dealer_id"] != customer.home_dealer_id:
@@ -511,6 +531,7 @@ ERASED_FIELDS = {
     "national_id_masked": "",
     "province": "",
     "city": "",
+    "referred_by": None,  # who brought them is a tie to another person
 }
 
 

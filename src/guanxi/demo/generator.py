@@ -69,7 +69,7 @@ class CustomerDraft:
     """A customer being generated: the row is written once the whole history is known."""
 
     __slots__ = ("id", "segment", "dealer", "stage", "name", "latin_name", "gender", "birth_day", "source",
-                 "spend", "first_day", "last_day", "milestones", "national_id")
+                 "spend", "first_day", "last_day", "milestones", "national_id", "referred_by")
 
     def __init__(self, customer_id: int, segment: str, dealer: Site, stage: str):
         self.id = customer_id
@@ -78,6 +78,7 @@ class CustomerDraft:
         self.stage = stage
         self.spend = 0
         self.national_id = ""
+        self.referred_by: int | None = None
         self.milestones: list[tuple[int, str]] = []
         self.first_day = self.last_day = 0
 
@@ -125,13 +126,14 @@ class DemoGenerator:
         seed = f"guanxi-demo/{self.settings.seed}/{self.ids['customers'].value}"
         rng = random.Random(seed)
         self.fake.seed_instance(seed)
-        return _Chunk(self, rng).build(count)
+        # who referred whom is drawn from a stream of its own, so the rest of the demo is what it was before
+        return _Chunk(self, rng, random.Random(f"{seed}/referrals")).build(count)
 
 
 class _Chunk:
     """One chunk of customers; cars traded in within the chunk go to second owners of the chunk."""
 
-    def __init__(self, generator: DemoGenerator, rng: random.Random):
+    def __init__(self, generator: DemoGenerator, rng: random.Random, referral_rng: random.Random):
         settings = generator.settings
         self.generator = generator
         self.network = settings.network
@@ -145,6 +147,8 @@ class _Chunk:
         self.garage = Garage(rng, self.timeline, self.network, self.today, self.ids["vehicles"],
                              self.ids["ownerships"])
         self.customers: list[CustomerDraft] = []
+        self.referral_rng = referral_rng
+        self.owners_by_dealer: dict[int, list[int]] = {}  # who a customer who came by referral was sent by
 
     # -- the chunk ---------------------------------------------------------------------------
 
@@ -157,6 +161,8 @@ class _Chunk:
             else:
                 self._individual_history(customer)
             self.contacts.add_customer(customer)
+            if customer.stage in ("owner", "loyal"):
+                self.owners_by_dealer.setdefault(customer.dealer.id, []).append(customer.id)
         self.garage.resell([c for c in self.customers if c.segment == "individual" and c.stage in ("owner", "loyal")])
         return {
             "customers": [self._customer_row(customer) for customer in self.customers],
@@ -175,6 +181,9 @@ class _Chunk:
         stage = _weighted(rng, INDIVIDUAL_STAGE_WEIGHTS) if segment == "individual" else "owner"
         customer = CustomerDraft(self.ids["customers"](), segment, dealer, stage)
         customer.source = _weighted(rng, SOURCE_WEIGHTS)
+        referrers = self.owners_by_dealer.get(dealer.id)
+        if customer.source == "referral" and referrers:  # an owner of the same dealer, told a friend
+            customer.referred_by = self.referral_rng.choice(referrers)
         if customer.is_company:
             trades = names.FLEET_TRADES if segment == "fleet" else names.CORPORATE_TRADES
             customer.name, customer.latin_name = names.company_name(rng, dealer.city.name, dealer.city.name_en, trades)
@@ -345,7 +354,7 @@ class _Chunk:
             customer.id, "company" if customer.is_company else "person", customer.name, customer.latin_name,
             customer.gender, birth_date, hashed, masked, customer.segment, customer.stage, tier_for(customer.spend),
             customer.source, dealer.id, "zh-hans", dealer.city.province, dealer.city.name, customer.spend, "CNY",
-            created_at, updated_at, *name_search_keys(customer.name, not customer.is_company),
+            created_at, updated_at, *name_search_keys(customer.name, not customer.is_company), customer.referred_by,
         )
 
     def _stage_rows(self, customer: CustomerDraft):

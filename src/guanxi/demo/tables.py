@@ -18,6 +18,7 @@ CUSTOMERS = Table("customers", "customers.Customer", (
     "id", "kind", "name", "name_latin", "gender", "birth_date", "national_id_hash", "national_id_masked",
     "segment", "lifecycle_stage", "tier", "source", "home_dealer_id", "language", "province", "city",
     "lifetime_spend", "currency", "created_at", "updated_at", "name_pinyin", "name_initials", "given_name",
+    "referred_by_id",
 ))
 CONTACT_POINTS = Table("contact_points", "customers.ContactPoint", (
     "id", "customer_id", "kind", "value", "normalized", "province", "city", "district", "is_primary",
