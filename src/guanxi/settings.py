@@ -274,6 +274,9 @@ GUANXI_ANSWER_TARGET_SECONDS = int(os.environ.get("GUANXI_ANSWER_TARGET_SECONDS"
 GUANXI_SERVICE_LEVEL_GOAL = int(os.environ.get("GUANXI_SERVICE_LEVEL_GOAL", "80")) / 100
 GUANXI_BREAK_ALERT_MINUTES = int(os.environ.get("GUANXI_BREAK_ALERT_MINUTES", "15"))
 GUANXI_WRAP_UP_ALERT_MINUTES = int(os.environ.get("GUANXI_WRAP_UP_ALERT_MINUTES", "3"))
+# After a call the caller ended, the agent is in after-call work this long (notes, wrap-up code) before the next
+# call is put through; their Done or "Available" ends it sooner. 0: the next call at once.
+GUANXI_AFTER_CALL_WORK_SECONDS = int(os.environ.get("GUANXI_AFTER_CALL_WORK_SECONDS", "30"))
 # What came of a call-list call (contact_center.outbound), chosen by the agent at wrap-up: each code's label and what
 # it does to the customer's entry: "done" (reached), "retry" (called again after the list's wait, up to its attempts),
 # "failed" (not called again), "do_not_call" (failed, and the customer's phones are opted out of calls).

@@ -96,3 +96,27 @@ def test_a_call_pops_the_caller_on_the_agent_s_desktop_and_is_answered_and_finis
     page.wait_for_url("**/customers/new/?phone=*")
     assert page.input_value("input[name=phone]") == "021 6555 0101"
     assert not page.csp_refusals
+
+
+def test_after_a_caller_hangs_up_the_desktop_counts_down_the_after_call_work_then_takes_the_next_call(
+        socket_server, page, live_server, users, customers, settings):
+    settings.GUANXI_AFTER_CALL_WORK_SECONDS = 4
+    agent = Agent.objects.create(user=users[Role.AGENT], extension="8001", state=Agent.State.AVAILABLE,
+                                 capacity={"voice": 1})
+    sign_in(page, live_server, users[Role.AGENT])
+    page.goto(f"{live_server.url}/contact-center/desktop/")
+    page.wait_for_function("() => { const l = document.getElementById('desktop-link');"
+                           " return l.textContent === l.dataset.online; }")
+    pbx(live_server, {"event": "offered", "call_id": "pbx-1", "caller": "+86 138 0013 8000"})
+    pbx(live_server, {"event": "answered", "call_id": "pbx-1", "extension": "8001"})
+    assert pbx(live_server, {"event": "offered", "call_id": "pbx-2", "caller": "021 6555 0101"})["action"] == "queue"
+
+    pbx(live_server, {"event": "ended", "call_id": "pbx-1"})  # the caller hangs up
+    page.locator("#desktop-state [data-after-call-work]").wait_for()  # pushed: the countdown shows
+    assert page.locator("#desktop-state [data-state=acw]").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "agent-desktop-after-call-work.png"), full_page=True)
+    # at zero the desktop says the agent is available, and the waiting call rings them
+    page.locator("#desktop-contacts [data-contact][data-state=offered]").wait_for(timeout=15_000)
+    assert list(agent.state_changes.order_by("pk").values_list("state", flat=True))[-3:] == \
+        ["acw", "available", "busy"]
+    assert not page.csp_refusals

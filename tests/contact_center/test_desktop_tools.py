@@ -257,7 +257,12 @@ def test_a_call_is_transferred_to_a_colleague_with_a_free_line_or_to_a_queue_and
     assert (contact.state, contact.requirement) == ("waiting", {"skills": {"warranty": 1}})
     assert commands(contact_id, "hold")
     with django_capture_on_commit_callbacks(execute=True):
-        voice.call_ended("c-2")  # the warranty agent is free: the held call is put through to them
+        voice.call_ended("c-2")  # the warranty agent's call ended: after-call work first, the held call waits
+    contact.refresh_from_db()
+    assert contact.state == "waiting"
+    with django_capture_on_commit_callbacks(execute=True):  # "Available" ends it: the held call is put through
+        signed_in(users[Role.SUPERVISOR]).post(reverse_("contact_center:desktop_state"), {"state": "available"},
+                                               HTTP_HX_REQUEST="true")
     contact.refresh_from_db()
     assert (contact.state, contact.offered_to_id) == ("offered", full.pk)
     assert commands(contact_id, "connect")[-1]["extension"] == "8003"

@@ -60,10 +60,10 @@ def test_a_caller_walks_the_menu_to_the_skill_they_chose_and_rings_that_agent(sa
     session = IvrSession.objects.get(call_id="m-1")
     assert (session.outcome, session.contact_id) == (IvrSession.Outcome.QUEUED, contact.pk)
     assert [step["step"] for step in session.path] == ["menu", "menu", "queue"]
-    # from here it is an ordinary call: answered, ended, the agent free again
+    # from here it is an ordinary call: answered, ended, the agent in after-call work
     pbx("answered", "m-1", extension="8002")
     assert pbx("ended", "m-1")["action"] == "hangup"
-    assert Agent.objects.get(pk=floor["service"].pk).state == Agent.State.AVAILABLE
+    assert Agent.objects.get(pk=floor["service"].pk).state == Agent.State.AFTER_CALL_WORK
 
 
 def test_a_standard_answer_is_read_out_and_a_caller_who_then_hangs_up_is_contained(saved, floor):

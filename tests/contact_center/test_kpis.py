@@ -33,9 +33,10 @@ def _in_english():
 
 
 @pytest.fixture
-def day(users, customers):
+def day(users, customers, settings):
     """One morning of the center, two agents on voice (A also on chat), every step through the services. Both log
-    in at 10:00 and out at 11:00; B takes a break from 10:15 to 10:40.
+    in at 10:00 and out at 11:00; B takes a break from 10:15 to 10:40. No after-call work: an agent is free when
+    the caller hangs up (time in after-call work counts as handling: test_occupancy_counts_after_call_work).
 
     contact  channel tier     queue     queued    answered (wait)       completed (handle)   else
     C1       voice   standard warranty  10:00:00  10:00:10 by A (10 s)  10:05:10 (300 s)
@@ -50,6 +51,7 @@ def day(users, customers):
     C0       voice   standard general   the day before, 23:50, hangs up 23:51: not in the day
     ("gone": the caller hung up before an answer; 3 s is a short abandon; "to A": B transfers the call to A)
     """
+    settings.GUANXI_AFTER_CALL_WORK_SECONDS = 0
     a = Agent.objects.create(user=users[Role.AGENT], extension="8001",
                              skills={"warranty": 3, "sales": 3}, capacity={"voice": 1, "chat": 1})
     b = Agent.objects.create(user=users[Role.SUPERVISOR], extension="8002",

@@ -3,15 +3,17 @@ and click-to-dial with consent and calling hours, on whichever database the suit
 
 import datetime as dt
 import json
+import re
 import time
 import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
 
-from guanxi.contact_center import services, voice, webhooks
+from guanxi.contact_center import desktop_tools, services, tasks, voice, webhooks
 from guanxi.contact_center.models import Agent, ContactEvent, QueuedContact, WebhookReceipt
 from guanxi.core.roles import Role
 from guanxi.customers import services as customer_services
@@ -120,7 +122,7 @@ def test_a_known_caller_rings_the_longest_idle_agent_and_the_call_lands_on_the_c
     ended = pbx("ended", "call-1", at=(T0 + dt.timedelta(minutes=4)).isoformat())
     assert (ended["action"], ended["state"]) == ("hangup", "done")
     longest_idle.refresh_from_db()
-    assert longest_idle.state == Agent.State.AVAILABLE
+    assert longest_idle.state == Agent.State.AFTER_CALL_WORK
     contact = QueuedContact.objects.get(external_id="call-1")
     assert kinds(contact.pk) == ["queued", "offered", "answered", "completed"]
     assert contact.ended_at == T0 + dt.timedelta(minutes=4)
@@ -129,7 +131,9 @@ def test_a_known_caller_rings_the_longest_idle_agent_and_the_call_lands_on_the_c
 
 
 def test_an_unknown_caller_waits_and_is_put_through_when_an_agent_frees_up(
-        users, customers, django_capture_on_commit_callbacks):
+        users, customers, settings, django_capture_on_commit_callbacks):
+    """With no after-call work set, the moment the agent's caller hangs up."""
+    settings.GUANXI_AFTER_CALL_WORK_SECONDS = 0
     agent = make_agent(users[Role.AGENT], "8001")
     pbx("offered", "busy-call", caller="13900139000", at=T0.isoformat())
     pbx("answered", "busy-call", extension="8001", at=T0.isoformat())
@@ -148,6 +152,63 @@ def test_an_unknown_caller_waits_and_is_put_through_when_an_agent_frees_up(
     assert pbx("offered", "new-call", caller="021 5555 0101")["extension"] == "8001"
     agent.refresh_from_db()
     assert agent.state == Agent.State.BUSY
+
+
+def busy_with_a_caller_waiting(users, since: dt.datetime) -> Agent:
+    """Agent 8001 on a call since `since`, answered; a second caller waiting since 10 s later."""
+    agent = make_agent(users[Role.AGENT], "8001")
+    pbx("offered", "first", caller="13800138000", at=since.isoformat())
+    pbx("answered", "first", extension="8001", at=since.isoformat())
+    second = pbx("offered", "second", caller="13900139000", at=(since + dt.timedelta(seconds=10)).isoformat())
+    assert second["action"] == "queue"
+    return agent
+
+
+def put_through(call_id: str):
+    commands = ContactEvent.objects.filter(kind=ContactEvent.Kind.COMMAND, contact__external_id=call_id)
+    return [command.data for command in commands]
+
+
+def test_after_a_call_the_agent_wraps_up_before_the_next_call_is_put_through(
+        users, customers, client, django_capture_on_commit_callbacks):
+    """The caller hangs up: the agent has GUANXI_AFTER_CALL_WORK_SECONDS (30) for the notes and the wrap-up code
+    before the waiting call rings them; their Done ends it sooner."""
+    ended_at = timezone.now().replace(microsecond=0) - dt.timedelta(seconds=10)
+    agent = busy_with_a_caller_waiting(users, since=ended_at - dt.timedelta(minutes=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        pbx("ended", "first", at=ended_at.isoformat())
+    agent.refresh_from_db()
+    assert (agent.state, agent.state_since) == (Agent.State.AFTER_CALL_WORK, ended_at)
+    assert put_through("second") == []  # still waiting
+    client.force_login(users[Role.AGENT])
+    page = client.get(reverse("contact_center:desktop_contacts"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    left = int(re.search(r'data-after-call-work="(\d+)"', page).group(1))
+    assert "After-call work" in page and 10 <= left <= 20  # 30 s from the hang-up, 10 s ago
+    first = QueuedContact.objects.get(external_id="first")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("contact_center:desktop_step", args=[first.pk, "complete"]),
+                    {"wrap_up": next(iter(desktop_tools.wrap_up_codes())), "notes": "问保养价格"},
+                    HTTP_HX_REQUEST="true")
+    assert put_through("second") == [{"command": "connect", "call_id": "second", "extension": "8001"}]
+    states = list(agent.state_changes.order_by("pk").values_list("state", flat=True))
+    assert states[-3:] == ["acw", "available", "busy"]
+    assert kinds(first.pk)[-2:] == ["completed", "wrapped"]
+
+
+def test_after_call_work_that_runs_out_is_ended_by_the_worker_and_the_waiting_call_rings(
+        users, customers, django_capture_on_commit_callbacks):
+    """The desktop counts down and presses Available itself; for a desktop that was closed, the worker's minute
+    job does it once the time is up, and not for a new round of after-call work begun since."""
+    agent = busy_with_a_caller_waiting(users, since=T0)
+    ended_at = T0 + dt.timedelta(minutes=2)
+    pbx("ended", "first", at=ended_at.isoformat())
+    assert services.end_overdue_after_call_work(now=ended_at + dt.timedelta(seconds=29)) == 0
+    assert not services.end_after_call_work(agent.pk, ended_at, entered_by=ended_at - dt.timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.release_expired_offers.call_local()  # the worker's job, run now: long after T0
+    agent.refresh_from_db()
+    assert agent.state == Agent.State.BUSY
+    assert put_through("second") == [{"command": "connect", "call_id": "second", "extension": "8001"}]
 
 
 def test_a_caller_who_hangs_up_while_ringing_is_abandoned_and_the_agent_takes_the_next_call(

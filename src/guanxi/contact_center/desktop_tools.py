@@ -27,6 +27,7 @@ from guanxi.contact_center.services import (
     complete_locked,
     dispatch,
     dispatch_agent,
+    enter_state,
     free_if_idle,
     lock_agents,
     log_event,
@@ -111,6 +112,7 @@ def _wrap_up(agent_id: int, contact_id: int, code: str, summary: str, now: dt.da
     if complete_locked(agent_id, contact_id, summary, now):
         line = ContactEvent.objects.filter(contact_id=contact_id, kind=ContactEvent.Kind.COMPLETED).latest("pk")
     else:
+        agents = lock_agents(agent_id)  # before the log's rows, in the lock order
         line = _unwrapped(agent_id, now).select_for_update().filter(contact_id=contact_id).first()
         if line is None:
             return None
@@ -118,6 +120,8 @@ def _wrap_up(agent_id: int, contact_id: int, code: str, summary: str, now: dt.da
             customer_services.update_interaction(user, entry, {"summary": summary})
         # the after-call work the handle time counts (kpis.py): from the channel's end to this Done
         log_event(line.contact, ContactEvent.Kind.WRAPPED, now, line.agent)
+        if agents[0].state == Agent.State.AFTER_CALL_WORK:  # the notes are in: the next contact may come
+            enter_state(agents, Agent.State.AVAILABLE, now)
     line.data = {**line.data, "wrap_up": code}
     line.save(update_fields=["data"])
     return QueuedContact.objects.get(pk=contact_id)

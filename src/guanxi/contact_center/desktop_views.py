@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import retarget
@@ -156,8 +157,9 @@ def contact_step(request, pk: int, action: str):
         elif action == "complete":
             desktop_tools.wrap_up_contact(agent, pk, request.POST.get("wrap_up", ""),
                                           request.POST.get("notes", "").strip())
-            contact = QueuedContact.objects.get(pk=pk)
-            voice.connect_offers(services.dispatch_agent(agent, contact.channel))
+            # the slot freed, or the after-call work ended: what the agent may take now, on any channel
+            voice.connect_offers([offer for channel in agent.capacity
+                                  for offer in services.dispatch_agent(agent, channel)])
         else:
             raise Http404
     except ValidationError as exc:
@@ -231,9 +233,13 @@ def _answer(request, context: dict, status: int = 200):
 
 
 def _list(agent: Agent, **extra) -> dict:
-    """The contact list's context: the contacts in hand, those to wrap up, and the wrap-up codes."""
+    """The contact list's context: the contacts in hand, those to wrap up, the wrap-up codes, and when the
+    after-call work runs out (the page counts down to it, then says the agent is available)."""
+    ends = services.after_call_work_ends(agent)
     return {"agent": agent, "contacts": _in_hand(agent), "to_wrap_up": desktop_tools.to_wrap_up(agent),
-            "wrap_up_codes": desktop_tools.wrap_up_codes(), **extra}
+            "wrap_up_codes": desktop_tools.wrap_up_codes(),
+            "after_call_work_left": None if ends is None else max(0, round((ends - timezone.now()).total_seconds())),
+            **extra}
 
 
 def _in_hand(agent: Agent):
@@ -243,6 +249,7 @@ def _in_hand(agent: Agent):
 
 def _list_or_page(request, agent: Agent):
     if request.htmx:
+        agent.refresh_from_db()  # the step changed its state
         return render(request, "contact_center/_desktop_contacts.html", _list(agent))
     return redirect("contact_center:desktop")
 

@@ -47,6 +47,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
 from django.db.models import BooleanField, Count, F, Func, Q, QuerySet
@@ -75,7 +76,7 @@ from guanxi.contact_center.planning import (
 from guanxi.contact_center.policies import VALUE
 from guanxi.contact_center.routing import Agent as EngineAgent
 from guanxi.contact_center.routing import Contact, RoutingPolicy
-from guanxi.contact_center.routing.model import MAX_PROFICIENCY
+from guanxi.contact_center.routing.model import MAX_PROFICIENCY, AgentState
 from guanxi.core.scoping import reach_key, require, sees_everything
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Customer, Direction, Interaction, Tier
@@ -310,6 +311,8 @@ def _start_outbound(agent_id, customer, channel, party, external_id, now, detail
     agent = Agent.objects.select_for_update().select_related("user").get(pk=agent_id)
     engine_agent = agent.to_engine()
     engine_agent.load = agent_load(agent)
+    if agent.state == Agent.State.AFTER_CALL_WORK:  # calling the customer back is wrapping up too
+        engine_agent.state = AgentState.BUSY
     if not engine_agent.has_room(channel):
         raise ValidationError({"extension": _("The agent has no free %(channel)s line (on another contact?)")
                                             % {"channel": ContactChannel(channel).label}})
@@ -547,17 +550,20 @@ def _accept(agent_id: int, contact_id: int, policy: RoutingPolicy, now: dt.datet
     return contact
 
 
-def complete_contact(agent: Agent, contact_id: int, summary: str = "", now: dt.datetime | None = None) -> None:
-    """The agent is done: the slot frees up (the contact is never offered again); idle again, it is available.
+def complete_contact(agent: Agent, contact_id: int, summary: str = "", now: dt.datetime | None = None,
+                     after_call_work: bool = False) -> None:
+    """The agent is done: the slot frees up (the contact is never offered again); idle again, it is available,
+    or, for a call the caller ended (`after_call_work`), in after-call work first (`hold_for_after_call_work`).
 
     `summary` (the agent's notes) goes on the customer's timeline entry; a customer identified during the
     contact gets the entry now if answering did not write one.
     """
-    if not serialised(complete_locked, agent.pk, contact_id, summary, now or timezone.now()):
+    if not serialised(complete_locked, agent.pk, contact_id, summary, now or timezone.now(), after_call_work):
         raise ValidationError({"contact": _("Contact %(id)s is not being handled by this agent") % {"id": contact_id}})
 
 
-def complete_locked(agent_id: int, contact_id: int, summary: str, now: dt.datetime) -> bool:
+def complete_locked(agent_id: int, contact_id: int, summary: str, now: dt.datetime,
+                    after_call_work: bool = False) -> bool:
     agent = Agent.objects.select_for_update().select_related("user").get(pk=agent_id)
     active = QueuedContact.objects.filter(offered_to=agent, state__in=QueuedContact.ACTIVE)
     contact = active.filter(pk=contact_id).first()
@@ -572,8 +578,50 @@ def complete_locked(agent_id: int, contact_id: int, summary: str, now: dt.dateti
             customer_services.update_interaction(agent.user, contact.interaction_id, {"summary": summary})
     contact.save(update_fields=["state", "interaction", "ended_at"])
     log_event(contact, ContactEvent.Kind.COMPLETED, now, agent)
-    free_if_idle(agent, now)
+    if after_call_work and settings.GUANXI_AFTER_CALL_WORK_SECONDS > 0:
+        hold_for_after_call_work(agent, now)
+    else:
+        free_if_idle(agent, now)
     return True
+
+
+def hold_for_after_call_work(agent: Agent, now: dt.datetime) -> None:
+    """The caller hung up: with nothing else in hand the agent gets GUANXI_AFTER_CALL_WORK_SECONDS to finish the
+    notes and wrap-up before the next call is put through (ended by their Done, their "Available", or
+    `end_overdue_after_call_work`); an agent still on other contacts stays busy with them."""
+    if agent.state == Agent.State.BUSY and not QueuedContact.objects.filter(
+            offered_to=agent, state__in=QueuedContact.ACTIVE).exists():
+        enter_state([agent], Agent.State.AFTER_CALL_WORK, now)
+
+
+def after_call_work_ends(agent: Agent) -> dt.datetime | None:
+    """When the agent's after-call work runs out (None when they are not in it)."""
+    if agent.state != Agent.State.AFTER_CALL_WORK or agent.state_since is None:
+        return None
+    return agent.state_since + dt.timedelta(seconds=settings.GUANXI_AFTER_CALL_WORK_SECONDS)
+
+
+def end_after_call_work(agent_id: int, now: dt.datetime, entered_by: dt.datetime | None = None) -> bool:
+    """The agent is available again if still in after-call work (entered by `entered_by`, if given: not a new
+    round of it begun since it was found overdue); True if so. The caller holds no lock."""
+    def end() -> bool:
+        agents = lock_agents(agent_id)
+        if not agents or agents[0].state != Agent.State.AFTER_CALL_WORK:
+            return False
+        if entered_by is not None and agents[0].state_since > entered_by:
+            return False
+        enter_state(agents, Agent.State.AVAILABLE, now)
+        return True
+    return serialised(end)
+
+
+def end_overdue_after_call_work(now: dt.datetime | None = None) -> int:
+    """Agents whose after-call work ran out become available (the worker's minute job, then offers them the
+    waiting contacts): the desktop ends it on time itself, this catches a desktop that was closed."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.GUANXI_AFTER_CALL_WORK_SECONDS)
+    overdue = Agent.objects.filter(state=Agent.State.AFTER_CALL_WORK, state_since__lte=cutoff)
+    return sum(end_after_call_work(agent_id, now, cutoff) for agent_id in overdue.values_list("pk", flat=True))
 
 
 def identify_party(agent: Agent, contact_id: int, customer_id: int) -> QueuedContact:

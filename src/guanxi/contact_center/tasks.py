@@ -1,11 +1,11 @@
 """The contact center's periodic jobs, run by `guanxi worker` as the system actor.
 
-Every minute: offers nobody answered within the reservation timeout go back to the queue (their
-agents on break), web chats whose visitor left before anyone answered are abandoned, any agent with a
-free slot is offered the best waiting contact for it (a call is then put through by the telephony
-gateway), and the waiting queue is checked against the roster so that no contact waits
-unseen for an agent who no longer exists. Every ten minutes: the nonces of signed webhooks too old
-to be replayed are forgotten. Every morning: the call lists filled by a rule get the customers it finds that day.
+Every minute: offers nobody answered within the reservation timeout go back to the queue (their agents on
+break), agents whose after-call work ran out are available again, web chats whose visitor left before anyone
+answered are abandoned, any agent with a free slot is offered the best waiting contact for it (a call is then
+put through by the telephony gateway), and the waiting queue is checked against the roster so that no contact
+waits unseen for an agent who no longer exists. Every ten minutes: the nonces of signed webhooks too old to be
+replayed are forgotten. Every morning: the call lists filled by a rule get the customers it finds that day.
 """
 
 import logging
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 def release_expired_offers() -> int:
     with as_job():
         released = services.release_expired_offers()
+        services.end_overdue_after_call_work()
         messaging.abandon_left_chats()
         voice.connect_offers(services.offer_to_free_agents())
     if released:

@@ -203,8 +203,9 @@ UNANSWERED = "contact_center.call.unanswered"  # a call the agent dialled ended 
 
 
 def call_ended(call_id: str, at: dt.datetime | None = None) -> dict:
-    """The call is over: handled, or abandoned before anyone answered (in the queue or in the voice menu); either
-    way the agent it held is free and takes the next waiting call (connected through the gateway). A call the
+    """The call is over: handled, or abandoned before anyone answered (in the queue or in the voice menu). The
+    agent of a call that was answered goes into after-call work (services.hold_for_after_call_work); otherwise
+    the agent it held is free and takes the next waiting call (connected through the gateway). A call the
     agent dialled that nobody picked up is announced (UNANSWERED). Said twice, nothing more happens."""
     at = at or timezone.now()
     freed = None
@@ -215,11 +216,12 @@ def call_ended(call_id: str, at: dt.datetime | None = None) -> dict:
         contact = _locked_with_its_agent(call_id)
         if contact.state == QueuedContact.State.ASSIGNED:
             freed = contact.offered_to
-            if (contact.direction == Direction.OUTBOUND
-                    and not contact.events.filter(kind=ContactEvent.Kind.ANSWERED).exists()):
+            answered = contact.events.filter(kind=ContactEvent.Kind.ANSWERED).exists()
+            if contact.direction == Direction.OUTBOUND and not answered:
                 # nobody picked up: a call list (outbound.py) records it and calls again later
                 emit(UNANSWERED, contact, {"at": at.isoformat()})
-            services.complete_contact(freed, contact.pk, now=at)
+            # a conversation took place: the agent gets the after-call work time before the next call
+            services.complete_contact(freed, contact.pk, now=at, after_call_work=answered)
         elif contact.state in (QueuedContact.State.WAITING, QueuedContact.State.OFFERED):
             freed = services.abandon(contact, at)
     if freed is not None:

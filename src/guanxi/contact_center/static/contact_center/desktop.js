@@ -58,6 +58,31 @@
       event.detail.isError = false;
     }
   });
+  // After-call work: counted down here, then the Available button is pressed for the agent (the worker's
+  // minute job does it for a desktop that was closed).
+  var countdown = null;
+  function afterCallWork() {
+    window.clearInterval(countdown);
+    var note = root.querySelector("[data-after-call-work]");
+    if (!note) return;
+    var left = parseInt(note.dataset.afterCallWork, 10);
+    var shown = note.querySelector(".after-call-work-left");
+    function tick() {
+      if (shown) shown.textContent = Math.max(left, 0);
+      if (left <= 0) {
+        window.clearInterval(countdown);
+        var available = root.querySelector("form[data-state-button='available']");
+        if (available) available.requestSubmit();
+      }
+      left -= 1;
+    }
+    tick();
+    countdown = window.setInterval(tick, 1000);
+  }
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target && event.detail.target.id === "desktop-contacts") afterCallWork();
+  });
+  afterCallWork();
   root.addEventListener("click", function (event) {
     var target = event.target.closest("a[data-card]");
     if (target) {
