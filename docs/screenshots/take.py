@@ -177,9 +177,7 @@ def chat_claim(browser, url: str, language: str) -> None:
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1500)  # the articles and the conversation load into the card
     page.screenshot(path=str(HERE / f"chat-says-they-are-{language}.png"), full_page=True)
-    visitor.context.close()  # the visitor leaves; the card opened again says so
-    page.wait_for_timeout(1500)
-    page.click(f"#desktop-contacts a[data-card='{contact}']")
+    visitor.context.close()  # the visitor leaves; the conversation on screen says so
     page.locator(f"#conversation-{contact} .desktop-presence").wait_for()
     page.screenshot(path=str(HERE / f"chat-visitor-left-{language}.png"), full_page=True)
     page.select_option(f"[data-contact='{contact}'] select[name=wrap_up]", "information")

@@ -66,6 +66,18 @@ def test_a_visitor_s_chat_is_routed_answered_and_ended_by_an_agent_and_kept_on_t
     visitor.fill(".gx-chat-say textarea", "好的，明天上午可以吗？")
     visitor.press(".gx-chat-say textarea", "Enter")
     page.locator(f"#thread-{contact.pk}", has_text="明天上午").wait_for()  # the desktop's thread reloads itself
+    refusals = visitor.csp_refusals
+    visitor.close()  # the visitor leaves: the thread on screen says so by itself, and keeps every message
+    page.locator(f"#thread-{contact.pk} .desktop-presence").wait_for()
+    assert page.locator(f"#thread-{contact.pk}", has_text="请尽快到店检查").count() == 1
+    assert page.locator(f"#thread-{contact.pk}", has_text="明天上午").count() == 1
+    visitor = visitor.context.new_page()  # and comes back: the note goes
+    visitor.csp_refusals = refusals
+    visitor.on("console", lambda message: "Content Security Policy" in message.text and refusals.append(message.text))
+    visitor.goto(f"{live_server.url}/chat-demo/")
+    visitor.click(".gx-chat-button")
+    visitor.locator(".gx-chat-agent .gx-chat-text", has_text="请尽快到店检查").wait_for()
+    page.locator(f"#thread-{contact.pk} .desktop-presence").wait_for(state="detached")
 
     page.select_option(f"[data-contact='{contact.pk}'] select[name=wrap_up]", "information")
     page.click(f"#desktop-contacts [data-contact='{contact.pk}'] button[type=submit]")

@@ -9,25 +9,46 @@
   var REFUSED = 4403; // signed out, second factor still due, or no longer on the roster: reload to sign in
   var wait = 1000;
 
+  // Each reload names its own element as the source: htmx keeps one request per source and, while one is in
+  // flight, only the last one asked for after it, so reloads of different parts sharing the page body as their
+  // source dropped one another (a thread's reload lost to the contact list's).
   function refresh() {
-    htmx.ajax("GET", root.dataset.contacts, { target: "#desktop-contacts" });
+    htmx.ajax("GET", root.dataset.contacts, { source: "#desktop-contacts", target: "#desktop-contacts" });
   }
   function pop(contactId) {
     var url = root.dataset.card.replace(/\/0\/$/, "/" + contactId + "/");
-    htmx.ajax("GET", url, { target: "#desktop-pop" });
+    htmx.ajax("GET", url, { source: "#desktop-pop", target: "#desktop-pop" });
   }
-  // A customer wrote again on a conversation on screen: its messages are read again, the reply being typed kept.
-  // (Not when a chat's visitor leaves or comes back: a second reload of the thread in flight swapped into the
-  // thread the first had replaced, and a message went missing; the panel says they left when next loaded.)
-  function newMessage(contactId) {
+  // A customer wrote again, or a chat's visitor left or came back, on a conversation on screen: its thread is read
+  // again (the reply being typed kept). One reload per conversation at a time, and one more after it if something
+  // happened meanwhile: two in flight swapped into a thread the first had already replaced, losing a message. A
+  // reload not settled within 5 s (its panel replaced by a new card meanwhile) frees the way for the next.
+  var reloading = {}; // contact id -> true while a reload is in flight, "again" if another is due after it
+  function reloadThread(contactId) {
+    if (reloading[contactId]) {
+      reloading[contactId] = "again";
+      return;
+    }
     var panel = document.getElementById("conversation-" + contactId);
     var thread = document.getElementById("thread-" + contactId);
-    if (panel && thread) {
-      htmx.ajax("GET", panel.dataset.url, { target: thread, select: "#thread-" + contactId, swap: "outerHTML" });
-    } else if (panel) {
-      htmx.ajax("GET", panel.dataset.url, { target: panel, swap: "outerHTML" });
+    if (!panel) return;
+    reloading[contactId] = true;
+    var loaded = thread
+      ? htmx.ajax("GET", panel.dataset.url,
+                  { source: panel, target: thread, select: "#thread-" + contactId, swap: "outerHTML" })
+      : htmx.ajax("GET", panel.dataset.url, { source: panel, target: panel, swap: "outerHTML" });
+    var done = false;
+    function settled() {
+      if (done) return;
+      done = true;
+      var again = reloading[contactId] === "again";
+      delete reloading[contactId];
+      if (again) reloadThread(contactId);
     }
+    Promise.resolve(loaded).then(settled, settled);
+    window.setTimeout(settled, 5000);
   }
+  var THREAD = { message: true, left: true, back: true };
   function connect() {
     var socket = new WebSocket(root.dataset.socket);
     socket.onopen = function () {
@@ -39,7 +60,7 @@
       var event = JSON.parse(message.data);
       refresh();
       if (POPS[event.kind]) pop(event.contact);
-      if (event.kind === "message") newMessage(event.contact);
+      if (THREAD[event.kind]) reloadThread(event.contact);
     };
     socket.onclose = function (closed) {
       link.textContent = link.dataset.offline;
