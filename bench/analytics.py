@@ -362,7 +362,11 @@ def write_warehouse(root: Path, customers: int, lines: int, seed: int = 7) -> No
         "amount": pa.array(amount[order]),
         "vehicle_id": pa.array(owner[order] + 1, mask=no_vehicle[order]),
     })
-    _write(root / "dim_customer.parquet", {"id": pa.array(ids), "active": pa.array(rng.random(customers) >= 0.01)})
+    _write(root / "dim_customer.parquet", {
+        "id": pa.array(ids), "active": pa.array(rng.random(customers) >= 0.01),
+        # what the customer summary also reads (who referred whom, for the evaluation): nobody here
+        "created_day": pa.array(np.zeros(customers, dtype=np.int32)), "referred_by_id": pa.nulls(customers, pa.int64()),
+    })
     _write(root / "bridge_ownership.parquet", {
         "id": pa.array(ids), "vehicle_id": pa.array(ids), "customer_id": pa.array(ids),
         "start_day": pa.array(first_day.astype(np.int32)),
