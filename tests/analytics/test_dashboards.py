@@ -71,7 +71,7 @@ def seeded(org, customers):
     entry(wang, _at("2024-01-20"), 600)
     day = dt.date(2026, 11, 1)
     runs = {model: ScoringRun.objects.create(model=model, version="test", as_of=day, state=ScoringRun.State.PUBLISHED)
-            for model in (ScoreModel.CLV, ScoreModel.PYRAMID, ScoreModel.CHURN, ScoreModel.RFM)}
+            for model in (ScoreModel.CLV, ScoreModel.PYRAMID, ScoreModel.CHURN, ScoreModel.RFM, ScoreModel.EVALUATION)}
     stale = ScoringRun.objects.create(model=ScoreModel.CLV, version="old", as_of=dt.date(2026, 10, 1),
                                       state=ScoringRun.State.PUBLISHED)
     for customer, clv, level, risk, band, segment in ((zhang, 1000, "vip", 0.8, "high", "champions"),
@@ -82,6 +82,8 @@ def seeded(org, customers):
         Score.objects.create(run=runs[ScoreModel.PYRAMID], customer=customer, value=clv / 10, label=level)
         Score.objects.create(run=runs[ScoreModel.CHURN], customer=customer, value=risk, label=band)
         Score.objects.create(run=runs[ScoreModel.RFM], customer=customer, value=555, label=segment)
+        Score.objects.create(run=runs[ScoreModel.EVALUATION], customer=customer, value=clv / 40,
+                             label="abcd"[min(3, 3 - int(clv / 40 // 25))])  # 25 b, 75 a, 12.5 d
     return customers
 
 
@@ -106,6 +108,8 @@ def test_a_chart_counts_what_a_hand_count_gives(users, seeded, org):
     assert figures(hq, "churn_risk", "rfm") == {"Champions": 80.0, "Loyal": 30.0, "Lost": 10.0}
     assert figures(hq, "customers", "churn", {"dealer": [org["D-GZ1"].pk]}) == {"Low": 1}
     assert figures(hq, "profit", "tier") == {"Standard": 450.0}
+    assert figures(hq, "customers", "evaluation") == {"A": 1, "C": 1, "D": 1}
+    assert figures(hq, "evaluation", "region") == {"R-EAST": 50.0, "R-SOUTH": 12.5}
 
 
 @pytest.mark.parametrize("user_key", USER_KEYS)

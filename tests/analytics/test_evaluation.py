@@ -37,3 +37,8 @@ def test_the_overall_score_is_the_weighted_mean_of_the_four_ranks():
 def test_weights_that_cannot_be_used_are_refused_with_the_reason(weights, complaint):
     with pytest.raises(ValueError, match=complaint.replace("[", r"\[").replace("]", r"\]")):
         evaluation.checked_weights(weights)
+
+
+def test_the_grade_is_the_quarter_of_the_scale_the_overall_score_falls_in():
+    assert evaluation.grades([100, 75, 74.9, 50, 49.9, 25, 24.9, 0]).tolist() == ["a", "a", "b", "b", "c", "c", "d",
+                                                                                 "d"]

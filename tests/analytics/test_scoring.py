@@ -263,6 +263,7 @@ def test_the_evaluation_ranks_each_buyer_on_profit_loyalty_potential_and_influen
         assert facts["cars_bought"] <= score.customer.ownerships.count()
         mean = sum(facts[name] * weight for name, weight in weights.items()) / sum(weights.values())
         assert score.value == pytest.approx(mean, abs=0.5)  # the ranks are kept rounded to whole numbers
+        assert score.label == "abcd"[min(3, 3 - int(score.value // 25))]  # a from 75, b from 50, c from 25
         assert all(0 <= facts[name] <= 100 for name in weights)
     referrers = [score for score in scores if dict(score.reasons)["referrals"] > 0]
     buyers = Interaction.objects.filter(amount__gt=0).values("customer_id")
@@ -298,11 +299,11 @@ def test_the_360_page_words_the_evaluation_in_the_readers_language(demo, client)
     client.force_login(User.objects.get(username=Role.ADMIN))
     url = reverse("customers:detail", args=[score.customer_id])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Customer evaluation" in page and f"{round(score.value)} of 100" in page
+    assert "Customer evaluation" in page and f"{score.label.upper()} · {round(score.value)} of 100" in page
     assert f"profit {facts['profit']} · loyalty {facts['loyalty']}" in page
     assert f"referred {facts['referrals']} customers" in page
     chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "客户综合评价" in chinese and f"利润 {facts['profit']}" in chinese
+    assert "客户综合评价" in chinese and f"利润 {facts['profit']}" in chinese and "（满分 100）" in chinese
 
 
 def test_a_warehouse_copied_by_an_earlier_release_is_copied_again_where_its_columns_changed(demo):

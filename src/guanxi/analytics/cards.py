@@ -41,6 +41,7 @@ EVALUATION_NAMES = {
     "potential": pgettext_lazy("customer evaluation", "potential"),
     "influence": pgettext_lazy("customer evaluation", "influence"),
 }
+EVALUATION_GRADES = {"a": "A", "b": "B", "c": "C", "d": "D"}  # analytics.evaluation.GRADES
 # The owner models' features as their reasons name them (analytics.features.CHURN_FEATURES and
 # REPURCHASE_FEATURES)
 FEATURE_NAMES = {
@@ -142,7 +143,8 @@ def _describe(run, score, currency: str) -> dict:
         own = dict(zip(run.figures["scale"]["names"], facts["figures"]))
         reasons = [cluster_figure(feature, own[feature], currency) for feature, _direction in facts["traits"]]
     elif run.model == ScoreModel.EVALUATION:
-        headline = _("%(score)s of 100") % {"score": number_format(score.value, 0)}
+        headline = _("%(grade)s · %(score)s of 100") % {"grade": EVALUATION_GRADES.get(score.label, score.label),
+                                                        "score": number_format(score.value, 0)}
         detail = pgettext("between the parts of a customer evaluation", " · ").join(
             f"{EVALUATION_NAMES[name]} {facts[name]}" for name in EVALUATION_NAMES)
         reasons = [

@@ -41,7 +41,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from guanxi.analytics.cards import LEVEL_NAMES, RISK_NAMES, SEGMENT_NAMES
+from guanxi.analytics.cards import EVALUATION_GRADES, LEVEL_NAMES, RISK_NAMES, SEGMENT_NAMES
 from guanxi.analytics.latest import latest_run
 from guanxi.analytics.models import Chart, ChartType, Dashboard, Score, ScoreModel
 from guanxi.contact_center import kpis
@@ -229,7 +229,8 @@ class UnitField(Dimension):
 
 
 class ScoreLabel(Dimension):
-    """The customer's label in the latest published run of a model (RFM segment, value level, churn risk)."""
+    """The customer's label in the latest published run of a model (RFM segment, value level, churn risk,
+    evaluation grade)."""
 
     none = NOT_SCORED
     permission = Score.permission_key
@@ -336,6 +337,7 @@ DIMENSIONS = {dimension.key: dimension for dimension in (
     ScoreLabel("rfm", gettext_lazy("RFM segment"), ScoreModel.RFM, SEGMENT_NAMES),
     ScoreLabel("pyramid", gettext_lazy("value level"), ScoreModel.PYRAMID, LEVEL_NAMES),
     ScoreLabel("churn", gettext_lazy("churn risk"), ScoreModel.CHURN, RISK_NAMES),
+    ScoreLabel("evaluation", gettext_lazy("evaluation grade"), ScoreModel.EVALUATION, EVALUATION_GRADES),
     CarModel("car_model", gettext_lazy("car model")),
     TimelineField("channel", gettext_lazy("channel"), "channel", _labels(Channel)),
     TimelineField("direction", gettext_lazy("direction"), "direction", _labels(Direction)),

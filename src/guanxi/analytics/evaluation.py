@@ -17,6 +17,8 @@ DIMENSIONS = ("profit", "loyalty", "potential", "influence")
 DEFAULT_WEIGHTS = {"profit": 0.4, "loyalty": 0.25, "potential": 0.25, "influence": 0.1}
 # Service retention: an owner with a paid visit a year over the last two years is fully retained.
 VISITS_KEPT_IN_TWO_YEARS = 2
+# The grade of the overall score, for segments, dashboards and call lists: its quarters of the 0-100 scale.
+GRADES = (("a", 75.0), ("b", 50.0), ("c", 25.0), ("d", 0.0))
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,13 @@ def loyalty(sale_days, service_days_2y) -> np.ndarray:
     repurchased = (np.asarray(sale_days) >= 2).astype(float)
     retained = np.minimum(np.asarray(service_days_2y, dtype=float) / VISITS_KEPT_IN_TWO_YEARS, 1.0)
     return (repurchased + retained) / 2
+
+
+def grades(overall) -> np.ndarray:
+    """"a" from 75, "b" from 50, "c" from 25, else "d"."""
+    overall = np.asarray(overall, dtype=float)
+    return np.select([overall >= floor for _grade, floor in GRADES], [grade for grade, _floor in GRADES],
+                     default=GRADES[-1][0]).astype(object)
 
 
 def evaluate(*, profit, potential, sale_days, service_days_2y, referrals, weights: dict) -> Evaluation:

@@ -96,9 +96,9 @@ def clv_scores(summary: dict) -> Scored:
 
 
 def evaluation_scores(summary: dict, lifetime: Scored, weights: dict) -> Scored:
-    """The quantified evaluation of each buyer (evaluation.py): value the weighted rank from 0 to 100; reasons
-    the four ranks and the figures behind loyalty and influence. Potential is the lifetime value scored from the
-    same summary (`lifetime`, in its order)."""
+    """The quantified evaluation of each buyer (evaluation.py): value the weighted rank from 0 to 100, label its
+    grade; reasons the four ranks and the figures behind loyalty and influence. Potential is the lifetime value
+    scored from the same summary (`lifetime`, in its order)."""
     if not np.array_equal(lifetime.customer_ids, summary["customer_id"]):
         raise ValueError("the lifetime values and the customer summary list different customers")
     counts = {name: np.asarray(summary[name], dtype=np.int64) for name in ("sale_days", "service_days_2y",
@@ -109,15 +109,17 @@ def evaluation_scores(summary: dict, lifetime: Scored, weights: dict) -> Scored:
     reasons = [[*([name, rank] for name, rank in zip(evaluation.DIMENSIONS, own_ranks)),
                 ["cars_bought", cars], ["service_visits_2y", visits], ["referrals", referred]]
                for *own_ranks, cars, visits, referred in zip(*ranks, *figures)]
+    overall = np.round(graded.overall, 1)
+    labels = evaluation.grades(overall)
     summary_figures = {
         "weights": evaluation.checked_weights(weights),
+        "grades": {grade: int((labels == grade).sum()) for grade, _floor in evaluation.GRADES},
         "referrals": int(counts["referrals"].sum()),
         "referrers": int((counts["referrals"] > 0).sum()),
         "repurchased_share": float((counts["sale_days"] >= 2).mean()) if len(counts["sale_days"]) else 0.0,
         "mean": float(graded.overall.mean()) if len(graded.overall) else 0.0,
     }
-    return Scored(summary["customer_id"], np.round(graded.overall, 1), np.full(len(graded.overall), "", dtype=object),
-                  reasons, summary_figures)
+    return Scored(summary["customer_id"], overall, labels, reasons, summary_figures)
 
 
 # How a customer's own figures are kept in the reasons of their cluster score: whole counts, money to the
