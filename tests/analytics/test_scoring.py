@@ -301,7 +301,8 @@ def test_the_360_page_words_the_evaluation_in_the_readers_language(demo, client)
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Customer evaluation" in page and f"{score.label.upper()} · {round(score.value)} of 100" in page
     assert f"profit {facts['profit']} · loyalty {facts['loyalty']}" in page
-    assert f"referred {facts['referrals']} customers" in page
+    referred = facts["referrals"]
+    assert f"referred {referred} customer{'' if referred == 1 else 's'}" in page
     chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "客户综合评价" in chinese and f"利润 {facts['profit']}" in chinese and "（满分 100）" in chinese
 

@@ -6,7 +6,7 @@ and number format; this module turns them into sentences.
 
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from guanxi.analytics.features import CHURN_HORIZON_DAYS, REPURCHASE_HORIZON_DAYS
 from guanxi.analytics.latest import latest_scores
@@ -148,9 +148,12 @@ def _describe(run, score, currency: str) -> dict:
         detail = pgettext("between the parts of a customer evaluation", " · ").join(
             f"{EVALUATION_NAMES[name]} {facts[name]}" for name in EVALUATION_NAMES)
         reasons = [
-            _("cars bought on %(days)s days") % {"days": facts["cars_bought"]},
-            _("%(visits)s paid service visits in 2 years") % {"visits": facts["service_visits_2y"]},
-            _("referred %(count)s customers") % {"count": facts["referrals"]},
+            ngettext("cars bought on %(days)s day", "cars bought on %(days)s days", facts["cars_bought"])
+            % {"days": facts["cars_bought"]},
+            ngettext("%(visits)s paid service visit in 2 years", "%(visits)s paid service visits in 2 years",
+                     facts["service_visits_2y"]) % {"visits": facts["service_visits_2y"]},
+            ngettext("referred %(count)s customer", "referred %(count)s customers", facts["referrals"])
+            % {"count": facts["referrals"]},
         ]
     else:
         headline = money(round(score.value, 2), currency)
