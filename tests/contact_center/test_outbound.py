@@ -210,6 +210,26 @@ def test_progressive_the_next_customer_is_dialled_when_the_agent_says_what_came_
     assert outbound.record_outcome(agent_user, wrapped.next_entry.pk, "reached", now=T0).next_entry is None
 
 
+def test_progressive_a_call_the_customer_ended_goes_on_to_the_next_once_its_outcome_is_said(users, customers):
+    """The customer hangs up: the agent is in after-call work until they say what came of the call; saying it is
+    the wrap-up, and the next customer due is dialled."""
+    zhang, wang = customers["zhang"], customers["wang"]
+    for customer in (zhang, wang):
+        consent(users, customer)
+    agent_user = users[Role.AGENT]
+    agent = make_agent(agent_user, "8001")
+    call_list, _counts = filter_list(users[Role.SUPERVISOR], mode="progressive", filters={"tier": "standard"})
+    first = outbound.dial_next(agent_user, call_list.pk, now=T0)
+    call_id = first.last_contact.external_id
+    pbx("answered", call_id, extension="8001", at=T0.isoformat())
+    pbx("ended", call_id, at=(T0 + dt.timedelta(minutes=3)).isoformat())
+    agent.refresh_from_db()
+    assert agent.state == Agent.State.AFTER_CALL_WORK
+    wrapped = outbound.record_outcome(agent_user, first.pk, "reached", now=T0 + dt.timedelta(minutes=4))
+    assert wrapped.next_refused == ""
+    assert (wrapped.next_entry.customer_id, wrapped.next_entry.state) == (wang.pk, "dialling")
+
+
 def test_a_dealer_user_builds_lists_only_over_its_own_customers(users, customers, org):
     for customer in customers.values():
         consent(users, customer)

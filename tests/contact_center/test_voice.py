@@ -195,6 +195,25 @@ def test_after_a_call_the_agent_wraps_up_before_the_next_call_is_put_through(
     assert kinds(first.pk)[-2:] == ["completed", "wrapped"]
 
 
+def test_wrapping_up_an_older_call_leaves_the_after_call_work_of_the_latest_running(users, customers):
+    agent = make_agent(users[Role.AGENT], "8001")
+    code = next(iter(desktop_tools.wrap_up_codes()))
+    start = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=30)
+    for number, call in enumerate(("older", "latest")):
+        at = start + dt.timedelta(minutes=10 * number)
+        pbx("offered", call, caller="13800138000", at=at.isoformat())
+        pbx("answered", call, extension="8001", at=at.isoformat())
+        pbx("ended", call, at=(at + dt.timedelta(minutes=2)).isoformat())
+        if call == "older":
+            assert services.end_after_call_work(agent.pk, at + dt.timedelta(minutes=3))  # "Available", no Done
+    desktop_tools.wrap_up_contact(agent, QueuedContact.objects.get(external_id="older").pk, code)
+    agent.refresh_from_db()
+    assert agent.state == Agent.State.AFTER_CALL_WORK  # the latest call's notes are still to come
+    desktop_tools.wrap_up_contact(agent, QueuedContact.objects.get(external_id="latest").pk, code)
+    agent.refresh_from_db()
+    assert agent.state == Agent.State.AVAILABLE
+
+
 def test_after_call_work_that_runs_out_is_ended_by_the_worker_and_the_waiting_call_rings(
         users, customers, django_capture_on_commit_callbacks):
     """The desktop counts down and presses Available itself; for a desktop that was closed, the worker's minute

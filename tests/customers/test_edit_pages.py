@@ -2,10 +2,13 @@
 views: the same services and scope checks as the API, errors beside their fields, nothing
 half-written."""
 
+import datetime as dt
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from guanxi.analytics.models import Score, ScoreModel, ScoringRun
 from guanxi.core.models import User
 from guanxi.core.roles import Role
 from guanxi.customers import services
@@ -403,3 +406,54 @@ def test_the_api_sets_and_clears_who_referred_a_customer_in_scope_only(client, u
     assert refused.status_code == 422 and "referred_by_id" in refused.content.decode()
     cleared = client.patch(f"/api/customers/{li.pk}", {"referred_by_id": None}, content_type="application/json")
     assert cleared.status_code == 200 and cleared.json()["referred_by_id"] is None
+
+
+def test_a_referrer_out_of_sight_or_erased_since_is_neither_shown_nor_lost_when_the_customer_is_edited(
+        client, users, customers):
+    zhang, wang = customers["zhang"], customers["wang"]  # wang is a Guangzhou dealer's customer
+    admin = users[Role.ADMIN]
+    services.update_customer(admin, zhang.pk, {"referred_by_id": wang.pk})
+    client.force_login(users[Role.DEALER_SALES])
+    edit = client.get(reverse("customers:edit", args=[zhang.pk]))
+    assert "referred_by" not in edit.context["form"].fields and str(wang.pk) not in edit.context["form"].as_p()
+    data = {key: value for key, value in form(name="张伟", home_dealer=zhang.home_dealer_id).items()
+            if key != "referred_by"}
+    assert client.post(reverse("customers:edit", args=[zhang.pk]), data).status_code == 302
+    zhang.refresh_from_db()
+    assert zhang.referred_by_id == wang.pk
+    services.erase_customer(admin, wang.pk)
+    client.force_login(admin)  # sees everyone: the erased referrer stays as it was when the rest is edited
+    data = form(name="张伟", home_dealer=zhang.home_dealer_id, referred_by=wang.pk, city="上海")
+    assert client.post(reverse("customers:edit", args=[zhang.pk]), data).status_code == 302
+    zhang.refresh_from_db()
+    assert (zhang.referred_by_id, zhang.city) == (wang.pk, "上海")
+
+
+def test_the_referrer_is_shown_however_many_the_customer_referred(client, users, customers):
+    zhang, li = customers["zhang"], customers["li"]
+    admin = users[Role.ADMIN]
+    services.update_customer(admin, li.pk, {"referred_by_id": zhang.pk})
+    for number in range(14):
+        services.create_customer(admin, {"name": f"朋友{number}", "home_dealer_id": li.home_dealer_id,
+                                         "source": "referral", "referred_by_id": li.pk})
+    client.force_login(admin)
+    page = client.get(li.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'referred by <a href="{zhang.get_absolute_url()}">张伟</a>' in page
+    assert page.count("朋友") == 12  # the newest twelve listed
+
+
+def test_the_evaluation_counts_only_the_referrals_the_reader_may_see(client, users, customers):
+    zhang, wang = customers["zhang"], customers["wang"]
+    services.update_customer(users[Role.ADMIN], wang.pk, {"referred_by_id": zhang.pk})  # across regions
+    run = ScoringRun.objects.create(model=ScoreModel.EVALUATION, version="test", as_of=dt.date(2026, 11, 1),
+                                    state=ScoringRun.State.PUBLISHED)
+    Score.objects.create(run=run, customer=zhang, value=62.5, label="b", reasons=[
+        ["profit", 70], ["loyalty", 50], ["potential", 60], ["influence", 100], ["cars_bought", 1],
+        ["service_visits_2y", 2], ["referrals", 1]])
+
+    def card(user):
+        client.force_login(user)
+        return client.get(zhang.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "B · 62 of 100" in card(users[Role.ADMIN]) and "referred 1 customer<" in card(users[Role.ADMIN])
+    assert "referred 0 customers" in card(users[Role.DEALER_SALES])  # Guangzhou's customer is not theirs to know

@@ -12,6 +12,7 @@ from guanxi.analytics.features import CHURN_HORIZON_DAYS, REPURCHASE_HORIZON_DAY
 from guanxi.analytics.latest import latest_scores
 from guanxi.analytics.models import ScoreModel
 from guanxi.core.formatting import money
+from guanxi.customers.models import Customer
 
 SEGMENT_NAMES = {
     "champions": pgettext_lazy("RFM segment", "Champions"),
@@ -108,10 +109,16 @@ def cluster_figure(feature: str, value, currency: str) -> str:
 
 
 def scores_card(user, customer) -> dict:
-    return {"scores": [_describe(run, score, customer.currency) for run, score in latest_scores(customer.pk)]}
+    def referrals_seen() -> int:
+        """Whom the customer referred, of those the reader may see: a dealer is not told of other dealers'
+        customers, even as a count (the influence rank counts them all, as a rank, not a list)."""
+        return Customer.objects.restrict(user, "view").filter(referred_by=customer, erased_at__isnull=True).count()
+
+    return {"scores": [_describe(run, score, customer.currency, referrals_seen)
+                       for run, score in latest_scores(customer.pk)]}
 
 
-def _describe(run, score, currency: str) -> dict:
+def _describe(run, score, currency: str, referrals_seen) -> dict:
     facts = dict(score.reasons)
     if run.model == ScoreModel.RFM:
         code = int(score.value)
@@ -143,6 +150,7 @@ def _describe(run, score, currency: str) -> dict:
         own = dict(zip(run.figures["scale"]["names"], facts["figures"]))
         reasons = [cluster_figure(feature, own[feature], currency) for feature, _direction in facts["traits"]]
     elif run.model == ScoreModel.EVALUATION:
+        referred = referrals_seen()
         headline = _("%(grade)s · %(score)s of 100") % {"grade": EVALUATION_GRADES.get(score.label, score.label),
                                                         "score": number_format(score.value, 0)}
         detail = pgettext("between the parts of a customer evaluation", " · ").join(
@@ -152,8 +160,7 @@ def _describe(run, score, currency: str) -> dict:
             % {"days": facts["cars_bought"]},
             ngettext("%(visits)s paid service visit in 2 years", "%(visits)s paid service visits in 2 years",
                      facts["service_visits_2y"]) % {"visits": facts["service_visits_2y"]},
-            ngettext("referred %(count)s customer", "referred %(count)s customers", facts["referrals"])
-            % {"count": facts["referrals"]},
+            ngettext("referred %(count)s customer", "referred %(count)s customers", referred) % {"count": referred},
         ]
     else:
         headline = money(round(score.value, 2), currency)

@@ -10,12 +10,11 @@ the model analysed.
 import contextlib
 import csv
 import datetime as dt
-import functools
 import gc
 import io
 import itertools
 from collections.abc import Callable, Collection
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 import numpy as np
 import orjson
@@ -57,15 +56,23 @@ def score_all(*, as_of: dt.date | None = None, full_extract: bool = False,
 def _score_models(query, as_of: dt.date, say, models: Collection[str] | None = None) -> list[ScoringRun]:
     day = (as_of - EPOCH).days
     summary = scorers.customer_summary(query, day)
-    lifetime = functools.cache(lambda: scorers.clv_scores(summary))  # the evaluation's potential: fitted once
+    potential: dict[str, Scored] = {}  # the lifetime values the evaluation reads: fitted once a night
+
+    def lifetime() -> Scored:
+        scored = scorers.clv_scores(summary)
+        # the values only: the reasons (millions of lists) go once written
+        potential["clv"] = Scored(scored.customer_ids, scored.value, scored.label, [], {})
+        return scored
+
     steps = (
         (ScoreModel.RFM, lambda: scorers.rfm_scores(summary)),
         (ScoreModel.PYRAMID, lambda: scorers.pyramid_scores(summary)),
-        (ScoreModel.CLV, lambda: lifetime()),
+        (ScoreModel.CLV, lifetime),
         (ScoreModel.CHURN, lambda: scorers.churn_scores(query, day)),
         (ScoreModel.REPURCHASE, lambda: scorers.repurchase_scores(query, day)),
         (ScoreModel.CLUSTER, lambda: scorers.cluster_scores(query, summary, day)),
-        (ScoreModel.EVALUATION, lambda: scorers.evaluation_scores(summary, lifetime(), _evaluation_weights())),
+        (ScoreModel.EVALUATION, lambda: scorers.evaluation_scores(summary, potential.get("clv") or lifetime(),
+                                                                  _evaluation_weights())),
     )
     refused = _not_profiled()  # read once for the seven models: ~750,000 ids at 3M customers if a quarter refuse
     runs = []
@@ -92,11 +99,17 @@ class _Publisher:
                        if connection.vendor == "postgresql" and not connection.in_atomic_block else None)
         self.pending: list[Future] = []
 
+    # Writes waiting or under way at most: each holds a model's scores (about 0.6 GB at 3 million customers).
+    QUEUED = 2
+
     def publish(self, work: Callable[[], None]) -> None:
         if self.thread is None:
             work()
-        else:
-            self.pending.append(self.thread.submit(work))
+            return
+        unfinished = [written for written in self.pending if not written.done()]
+        if len(unfinished) >= self.QUEUED:
+            wait(unfinished, return_when=FIRST_COMPLETED)
+        self.pending.append(self.thread.submit(work))
 
     def __enter__(self):
         return self

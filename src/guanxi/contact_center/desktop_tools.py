@@ -120,7 +120,8 @@ def _wrap_up(agent_id: int, contact_id: int, code: str, summary: str, now: dt.da
             customer_services.update_interaction(user, entry, {"summary": summary})
         # the after-call work the handle time counts (kpis.py): from the channel's end to this Done
         log_event(line.contact, ContactEvent.Kind.WRAPPED, now, line.agent)
-        if agents[0].state == Agent.State.AFTER_CALL_WORK:  # the notes are in: the next contact may come
+        if agents[0].state == Agent.State.AFTER_CALL_WORK and line.at >= agents[0].state_since:
+            # the notes of the call that began the after-call work are in: the next contact may come
             enter_state(agents, Agent.State.AVAILABLE, now)
     line.data = {**line.data, "wrap_up": code}
     line.save(update_fields=["data"])

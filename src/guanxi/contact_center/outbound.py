@@ -417,6 +417,7 @@ def record_outcome(user, entry_id: int, code: str, notes: str = "", now: dt.date
         entry.next_attempt_at = now + dt.timedelta(minutes=entry.call_list.retry_minutes) if retry else None
         entry.outcome = code
         entry.save(update_fields=["state", "next_attempt_at", "outcome", "updated_at"])
+    cc_services.end_after_call_work(agent.pk, now)  # the outcome is the call's wrap-up: the next call may come
     wrapped = WrappedUp(entry)
     if entry.call_list.mode == CallList.Mode.PROGRESSIVE and entry.call_list.state == CallList.State.ACTIVE:
         try:

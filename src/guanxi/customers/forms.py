@@ -66,13 +66,18 @@ class CustomerForm(forms.ModelForm):
             del self.fields["birth_date"]  # not shown to this role (customers.identity), so not editable either
         if self.instance.pk:  # contact points are changed on the 360 page, one by one
             del self.fields["phone"], self.fields["email"]
-            self.initial.setdefault("referred_by", self.instance.referred_by_id)
+            if self.instance.referred_by_id is None or Customer.objects.restrict(user, "view").filter(
+                    pk=self.instance.referred_by_id).exists():
+                self.initial.setdefault("referred_by", self.instance.referred_by_id)
+            else:  # a referrer out of the user's sight: neither shown nor changed here
+                del self.fields["referred_by"]
 
     def service_data(self) -> dict:
         """What the customer services take: the model's fields, the dealer by id, the ID number."""
         data = {name: value for name, value in self.cleaned_data.items() if name in self.Meta.fields}
         data["home_dealer_id"] = data.pop("home_dealer").pk if data.get("home_dealer") else None
-        data["referred_by_id"] = self.cleaned_data.get("referred_by")
+        if "referred_by" in self.fields:
+            data["referred_by_id"] = self.cleaned_data.get("referred_by")
         if self.cleaned_data.get("national_id"):
             data["national_id"] = self.cleaned_data["national_id"]
         return data

@@ -73,9 +73,10 @@ REFERRALS_SHOWN = 12
 def _referral_ties(user, customer) -> dict:
     """Who referred the customer and whom they referred (at most REFERRALS_SHOWN), among the customers the user
     may see: one query whatever the ties."""
+    referrer_first = Case(When(pk=customer.referred_by_id or 0, then=Value(0)), default=Value(1))
     ties = list(Customer.objects.restrict(user, "view")
                 .filter(Q(pk=customer.referred_by_id or 0) | Q(referred_by=customer))
-                .only("pk", "name", "referred_by_id").order_by("-pk")[:REFERRALS_SHOWN + 1])
+                .only("pk", "name", "referred_by_id").order_by(referrer_first, "-pk")[:REFERRALS_SHOWN + 1])
     referrer = next((tie for tie in ties if tie.pk == customer.referred_by_id), None)
     return {"referrer": referrer, "referrals": [tie for tie in ties if tie is not referrer][:REFERRALS_SHOWN]}
 

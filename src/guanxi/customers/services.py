@@ -143,6 +143,8 @@ def _apply_referrer(user, customer: Customer, data: dict, errors: dict) -> None:
     if "referred_by_id" not in data:
         return
     referrer_id = data["referred_by_id"]
+    if referrer_id is not None and referrer_id == customer.referred_by_id:
+        return  # as it was: not checked again (since erased, or out of the user's sight, it stays)
     if referrer_id is None:
         customer.referred_by = None
         return

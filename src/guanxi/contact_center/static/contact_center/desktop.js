@@ -21,8 +21,7 @@
   }
   // A customer wrote again, or a chat's visitor left or came back, on a conversation on screen: its thread is read
   // again (the reply being typed kept). One reload per conversation at a time, and one more after it if something
-  // happened meanwhile: two in flight swapped into a thread the first had already replaced, losing a message. A
-  // reload not settled within 5 s (its panel replaced by a new card meanwhile) frees the way for the next.
+  // happened meanwhile: two in flight swapped into a thread the first had already replaced, losing a message.
   var reloading = {}; // contact id -> true while a reload is in flight, "again" if another is due after it
   function reloadThread(contactId) {
     if (reloading[contactId]) {
@@ -45,8 +44,13 @@
       delete reloading[contactId];
       if (again) reloadThread(contactId);
     }
+    function stillThere() { // a reload whose panel a new card replaced meanwhile may never settle
+      if (done) return;
+      if (document.body.contains(panel)) window.setTimeout(stillThere, 5000);
+      else settled();
+    }
     Promise.resolve(loaded).then(settled, settled);
-    window.setTimeout(settled, 5000);
+    window.setTimeout(stillThere, 5000);
   }
   var THREAD = { message: true, left: true, back: true };
   function connect() {
@@ -90,15 +94,16 @@
     var shown = note.querySelector(".after-call-work-left");
     function tick() {
       if (shown) shown.textContent = Math.max(left, 0);
-      if (left <= 0) {
+      if (left <= 0) { // pressed once: the list drawn again after it starts the next countdown, if any
         window.clearInterval(countdown);
         var available = root.querySelector("form[data-state-button='available']");
         if (available) available.requestSubmit();
+        return false;
       }
       left -= 1;
+      return true;
     }
-    tick();
-    countdown = window.setInterval(tick, 1000);
+    if (tick()) countdown = window.setInterval(tick, 1000);
   }
   document.body.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target && event.detail.target.id === "desktop-contacts") afterCallWork();
