@@ -138,8 +138,7 @@ def _close_connection() -> None:
 def _run(model: str, as_of: dt.date, compute, refused: set[int], publisher: _Publisher) -> ScoringRun:
     run = ScoringRun.objects.create(model=model, version=VERSIONS[model], as_of=as_of)
     try:
-        with _no_cycle_collection():
-            scored = compute()
+        scored = compute()  # the cycle collector is off for the whole loop (_score_models)
     except (TooLittleHistory, FailedEvaluation) as refusal:
         return _finish(run, ScoringRun.State.REFUSED, message=str(refusal))
     except Exception as exc:
