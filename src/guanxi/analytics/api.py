@@ -71,7 +71,7 @@ class DashboardFilterSet(django_filters.FilterSet):
         fields = ["shared"]
 
 
-def _with_stock(rows):
+def _with_stock(rows, user):
     """The stock dashboards are made on the first visit, by the API as by the pages."""
     ensure_stock_dashboards()
     return rows
@@ -100,7 +100,7 @@ class ChartApi(ModelApi):
     parent_path = "dashboards"
     parent_field = "dashboard"
     create_schema = ChartIn
-    queryset = staticmethod(lambda rows: rows.select_related("dashboard"))  # a titled chart reads its dashboard
+    queryset = staticmethod(lambda rows, user: rows.select_related("dashboard"))  # a titled chart reads its dashboard
 
     def create(self, user, data, parent_pk):
         """Adds a chart to one of your dashboards: a measure, what it is split by, filters, a chart type."""

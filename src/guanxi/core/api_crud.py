@@ -22,7 +22,9 @@ What is declared is what is published, and nothing else:
     GET    /{parent_path}/{parent_pk}/{path}  parent_model: the parent's records (parent out of scope: 404)
     POST   /{parent_path}/{parent_pk}/{path}  create_schema (POST /{path} for a model without a parent)
 
-Every read starts from `Model.objects.restrict(user, "view")`. Every write goes through the
+Every read starts from `Model.objects.restrict(user, "view")`, and every answer, a write's too,
+is read back through `queryset(rows, user)`: what the declaration joins or decides for the reader
+(a referrer out of their sight) holds for every endpoint alike. Every write goes through the
 app's domain service (the declared `create`, `change`, `delete`) in one transaction and is
 checked after saving to be inside the writer's scope (`ensure_in_scope`), else rolled back with
 a 422: create and change agree. `operations()` lists what was published, so the isolation tests
@@ -30,6 +32,7 @@ a 422: create and change agree. `operations()` lists what was published, so the 
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -43,7 +46,7 @@ from guanxi.core.limits import undone_then_recorded
 from guanxi.core.scoping import ensure_in_scope, get_restricted
 
 
-def _unchanged(rows: QuerySet) -> QuerySet:
+def _unchanged(rows: QuerySet, user) -> QuerySet:
     return rows
 
 
@@ -55,7 +58,8 @@ class ModelApi:
     schema: type[Schema]
     tags: list[str] | None = None
     filterset_class: type[FilterSet] | None = None  # publishes the top-level list with these filters
-    queryset: Callable[[QuerySet], QuerySet] = staticmethod(_unchanged)  # joins for the lists
+    # (rows, user) -> rows: joins, and what is decided for the reader, of every answer (lists, one, writes)
+    queryset: Callable[[QuerySet, Any], QuerySet] = staticmethod(_unchanged)
     ordering: tuple[str, ...] = ("-id",)  # of every list; the keyset cursor follows it
     parent_model: type[Model] | None = None  # records of a parent: /{parent_path}/{parent_pk}/{path}
     parent_path = ""  # "customers"
@@ -116,11 +120,15 @@ class ModelApi:
             summary=doc.split(".")[0], description=doc, tags=self.tags,
         )
 
+    def answer(self, user, pk) -> Model:
+        """One record as the endpoints answer it: through `queryset`, for the user; 404 outside their sight."""
+        return get_restricted(user, self.queryset(self.model.objects.all(), user), pk, "view")
+
     def _checked_write(self, user, write: Callable[[], Model], action: str = "change") -> Model:
         with undone_then_recorded():
             saved = write()
             ensure_in_scope(user, saved, action, self.scope_field)
-        return saved
+        return self.answer(user, saved.pk)  # read back as GET answers it, so a write shows no more than a read
 
     def register(self, router: Router) -> None:
         """Adds the declared endpoints to `router`."""
@@ -133,7 +141,7 @@ class ModelApi:
         api, plural = self, str(self.model._meta.verbose_name_plural)
 
         def get_one(request, pk: int):
-            return get_restricted(request.user, api.queryset(api.model.objects.all()), pk, "view")
+            return api.answer(request.user, pk)
 
         self._add(router, f"/{self.path}/{{pk}}", "GET", get_one, f"get_{self.name}", self.schema,
                   f"One {label}; 404 when it is not one you may see.")
@@ -142,7 +150,7 @@ class ModelApi:
             Filters = filter_params(self.filterset_class)
 
             def list_all(request, filters: Query[Filters]):
-                rows = api.queryset(api.model.objects.restrict(request.user, "view"))
+                rows = api.queryset(api.model.objects.restrict(request.user, "view"), request.user)
                 return filtered(api.filterset_class, rows, request, filters)
 
             self._add(router, f"/{self.path}", "GET", paginate(KeysetPagination, ordering=self.ordering)(list_all),
@@ -153,7 +161,8 @@ class ModelApi:
 
             def list_of_parent(request, parent_pk: int):
                 parent = get_restricted(request.user, api.parent_model, parent_pk, "view")
-                return api.parent_rows(api.queryset(api.model.objects.restrict(request.user, "view")), parent)
+                rows = api.queryset(api.model.objects.restrict(request.user, "view"), request.user)
+                return api.parent_rows(rows, parent)
 
             self._add(router, self._children_path(), "GET",
                       paginate(KeysetPagination, ordering=self.ordering)(list_of_parent),

@@ -8,6 +8,7 @@ the UI; a role that lacks the action altogether (an analyst editing) gets 403 fr
 Only the lookup, erasure and restoring are written by hand.
 """
 
+from django.db.models import Exists, OuterRef
 from ninja import Query, Router
 
 from guanxi.core.api_crud import ModelApi
@@ -82,13 +83,20 @@ def lean_lookup(request) -> list[dict]:
 # --- customers and their records: endpoints from declarations (core.api_crud) ----------------
 
 
+def _with_referrer_in_sight(rows, user):
+    """The home dealer joined, and `referrer_in_sight`: CustomerOut answers `referred_by_id` only for a
+    referrer the reader may see and not erased (services.referrers_in_sight), in the same query."""
+    in_sight = services.referrers_in_sight(user).filter(pk=OuterRef("referred_by_id"))
+    return rows.select_related("home_dealer").annotate(referrer_in_sight=Exists(in_sight))
+
+
 class CustomerApi(ModelApi):
     model = Customer
     path = "customers"
     schema = CustomerOut
     tags = ["customers"]
     filterset_class = CustomerFilterSet
-    queryset = staticmethod(lambda rows: rows.select_related("home_dealer"))
+    queryset = staticmethod(_with_referrer_in_sight)
     create_schema = CustomerCreate
     change_schema = CustomerIn
     scope_field = "home_dealer_id"
@@ -238,7 +246,8 @@ def _with_assignee(user, data: dict) -> dict:
     return data
 
 
-MODEL_APIS = (CustomerApi(), ContactPointApi(), ConsentApi(), VehicleApi(), InteractionApi(), ActivityApi())
+CUSTOMERS = CustomerApi()
+MODEL_APIS = (CUSTOMERS, ContactPointApi(), ConsentApi(), VehicleApi(), InteractionApi(), ActivityApi())
 for model_api in MODEL_APIS:
     model_api.register(router)
 
@@ -247,10 +256,10 @@ for model_api in MODEL_APIS:
 def erase_customer(request, pk: int):
     """Erasure on request (PIPL / GDPR): personal data goes, also from the audit log; the record
     is frozen (changes answer 422, field "customer") until restored."""
-    return services.erase_customer(request.user, pk)
+    return CUSTOMERS.answer(request.user, services.erase_customer(request.user, pk).pk)
 
 
 @router.post("/customers/{pk}/restore", response=CustomerOut)
 def restore_customer(request, pk: int):
     """Lifts an erased customer's freeze, for those who may erase; what was erased stays erased."""
-    return services.restore_customer(request.user, pk)
+    return CUSTOMERS.answer(request.user, services.restore_customer(request.user, pk).pk)

@@ -60,7 +60,9 @@ def _identity(field: str):
 
 class CustomerOut(ModelSchema):
     """The full birth date and the ID number's mask only for roles that confirm callers with them
-    (customers.identity); everybody else gets the birth year and whether an ID number is on file."""
+    (customers.identity); everybody else gets the birth year and whether an ID number is on file.
+    `referred_by_id` only where the rows say the referrer is in the reader's sight (`referrer_in_sight`,
+    annotated by the API's queryset); null otherwise, so an id out of scope or erased does not show."""
 
     home_dealer_id: int | None
     referred_by_id: int | None = None
@@ -79,6 +81,10 @@ class CustomerOut(ModelSchema):
     resolve_birth_year = _identity("birth_year")
     resolve_national_id_masked = _identity("national_id_masked")
     resolve_national_id_on_file = _identity("national_id_on_file")
+
+    @staticmethod
+    def resolve_referred_by_id(customer) -> int | None:
+        return customer.referred_by_id if getattr(customer, "referrer_in_sight", False) else None
 
 
 class CustomerIn(ModelSchema):

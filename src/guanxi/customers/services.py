@@ -137,6 +137,12 @@ def _apply_customer_fields(customer: Customer, data: dict, errors: dict) -> None
         errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
 
 
+def referrers_in_sight(user) -> QuerySet:
+    """The customers the user may name, or read, as someone's referrer: those they may see whose record was not
+    erased."""
+    return Customer.objects.restrict(user, "view").filter(erased_at__isnull=True)
+
+
 def _apply_referrer(user, customer: Customer, data: dict, errors: dict) -> None:
     """Who referred the customer: another customer the user may see and whose record was not erased (None
     clears it)."""
@@ -148,7 +154,7 @@ def _apply_referrer(user, customer: Customer, data: dict, errors: dict) -> None:
     if referrer_id is None:
         customer.referred_by = None
         return
-    referrer = Customer.objects.restrict(user, "view").filter(pk=referrer_id, erased_at__isnull=True).first()
+    referrer = referrers_in_sight(user).filter(pk=referrer_id).first()
     if referrer is None:
         errors["referred_by_id"] = _("No customer number %(id)s that you may see.") % {"id": referrer_id}
     elif referrer.pk == customer.pk:

@@ -24,7 +24,7 @@ class ArticleApi(ModelApi):
     change_schema = ArticleChange
 
     @staticmethod
-    def queryset(rows):
+    def queryset(rows, user):
         return rows.prefetch_related("tags")
 
     def create(self, user, data, parent_pk):

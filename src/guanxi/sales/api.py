@@ -286,7 +286,7 @@ class QuoteApi(ModelApi):
     path = "quotes"
     schema = QuoteOut
     tags = ["sales"]
-    queryset = staticmethod(lambda rows: rows.prefetch_related("lines"))
+    queryset = staticmethod(lambda rows, user: rows.prefetch_related("lines"))
     parent_model = Opportunity
     parent_path = "opportunities"
     parent_field = "opportunity"

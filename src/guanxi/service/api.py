@@ -42,7 +42,7 @@ class TicketApi(ModelApi):
     change_schema = TicketChange
     created_action = "view"  # the call center takes a repair in and hands it to the station
     scope_field = "org_unit_id"
-    queryset = staticmethod(lambda rows: rows.prefetch_related("articles"))  # article_ids: one query a page
+    queryset = staticmethod(lambda rows, user: rows.prefetch_related("articles"))  # article_ids: one query a page
 
     def create(self, user, data, parent_pk):
         return tickets.open_ticket(user, {**data, "customer_id": parent_pk})
