@@ -131,6 +131,10 @@ def build_warehouse(root, seed: int = 3) -> None:
         for _ in range(int(rng.poisson((AS_OF - purchases[0]) / 365 * 1.2))):  # everyday calls, both ways
             events.append((int(rng.integers(purchases[0], AS_OF + 1)), customer, "call",
                            "in" if rng.random() < 0.3 else "out", None, None))
+    club = np.random.default_rng(7)  # owners' club events, on a stream of their own: the rest is as it was
+    for customer in ids[3::8]:
+        for _ in range(int(club.integers(1, 6))):
+            events.append((int(club.integers(AS_OF - 900, AS_OF + 1)), customer, "event", "in", None, None))
     events.sort(key=lambda event: (event[0], event[1]))
 
     active = {customer: customer % 53 != 0 for customer in ids}  # a few erased customers
@@ -300,6 +304,7 @@ def test_the_small_warehouse_is_rich_enough_for_every_model(duckdb_results):
     assert 250 < len(summary["customer_id"]) and GONE not in summary["customer_id"]
     assert (summary["repeat_purchases"] > 0).sum() > 100
     assert (summary["referrals"] > 1).sum() > 5 and (summary["sale_days"] > 1).sum() > 20
+    assert (summary["club_events_2y"] > 1).sum() > 5
     assert churn.figures["auc"] > churn.figures["baseline_auc"] and len(churn.customer_ids) > 150
     for owners in duckdb_results["owners"][:2]:
         churned = np.ma.filled(owners["churned"], -1)

@@ -17,9 +17,16 @@ def test_loyalty_is_half_repurchase_half_service_kept():
     assert evaluation.loyalty([1, 1, 2, 3], [0, 1, 2, 5]).tolist() == [0, 0.25, 1, 1]
 
 
+def test_influence_counts_three_club_events_in_two_years_as_one_referral():
+    # nothing; two events; one referral; three events; a referral and four events
+    assert evaluation.influence([0, 0, 1, 0, 1], [0, 2, 0, 3, 4]).tolist() == pytest.approx([0, 2 / 3, 1, 1, 7 / 3])
+    assert evaluation.rank_score(evaluation.influence([0, 0, 1, 0, 1], [0, 2, 0, 3, 4])).tolist() == [
+        0, 25, 50, 50, 100]
+
+
 def test_the_overall_score_is_the_weighted_mean_of_the_four_ranks():
     graded = evaluation.evaluate(profit=[100, 300, 200], potential=[50, 10, 30], sale_days=[1, 1, 2],
-                                 service_days_2y=[0, 2, 2], referrals=[0, 0, 3],
+                                 service_days_2y=[0, 2, 2], referrals=[0, 0, 3], club_events_2y=[0, 0, 0],
                                  weights={"profit": 2, "loyalty": 1, "potential": 1})
     assert graded.dimensions["profit"].tolist() == [0, 100, 50]
     assert graded.dimensions["potential"].tolist() == [100, 0, 50]

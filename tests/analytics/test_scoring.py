@@ -21,7 +21,7 @@ from guanxi.core import outbox
 from guanxi.core.models import User
 from guanxi.core.roles import Role
 from guanxi.customers import services
-from guanxi.customers.models import Consent, Customer, Interaction, Ownership
+from guanxi.customers.models import Channel, Consent, Customer, Interaction, Ownership
 from tests.conftest import shared_demo
 
 pytestmark = pytest.mark.django_db
@@ -256,10 +256,16 @@ def test_the_evaluation_ranks_each_buyer_on_profit_loyalty_potential_and_influen
     assert len(scores) == len(clv) > 50
     weights = run.figures["weights"]
     assert weights == {"profit": 0.4, "loyalty": 0.25, "potential": 0.25, "influence": 0.1}
+    two_years_before = run.as_of - dt.timedelta(days=730)
+    club_events = {}  # the customer's owners' club events in the two years up to the run
+    for event in Interaction.objects.filter(channel=Channel.EVENT):
+        if two_years_before < timezone.localdate(event.occurred_at) <= run.as_of:
+            club_events[event.customer_id] = club_events.get(event.customer_id, 0) + 1
     for score in scores:
         facts = dict(score.reasons)
         referred = Customer.objects.filter(referred_by=score.customer, erased_at__isnull=True).count()
         assert facts["referrals"] == referred
+        assert facts["club_events_2y"] == club_events.get(score.customer_id, 0)
         assert facts["cars_bought"] <= score.customer.ownerships.count()
         mean = sum(facts[name] * weight for name, weight in weights.items()) / sum(weights.values())
         assert score.value == pytest.approx(mean, abs=0.5)  # the ranks are kept rounded to whole numbers
@@ -273,9 +279,14 @@ def test_the_evaluation_ranks_each_buyer_on_profit_loyalty_potential_and_influen
         ordered = sorted(scores, key=key)
         return all(dict(a.reasons)[dimension] <= dict(b.reasons)[dimension] for a, b in zip(ordered, ordered[1:]))
 
-    assert ranked(lambda s: dict(s.reasons)["referrals"], "influence")
+    def influence(score):  # a referral counts as three club events
+        return dict(score.reasons)["referrals"] * 3 + dict(score.reasons)["club_events_2y"]
+
+    assert ranked(influence, "influence")
     assert ranked(lambda s: clv[s.customer_id].value, "potential")
-    assert {dict(s.reasons)["influence"] for s in scores if dict(s.reasons)["referrals"] == 0} == {0}
+    assert {dict(s.reasons)["influence"] for s in scores if influence(s) == 0} == {0}
+    # the whole base's club goers, those who refused profiling (and have no published score) too
+    assert 5 < sum(1 for s in scores if dict(s.reasons)["club_events_2y"]) <= run.figures["club_goers"]
     assert max(dict(s.reasons)["influence"] for s in scores) > 90
 
 
@@ -294,7 +305,8 @@ def test_the_evaluation_weights_are_a_setting_and_bad_ones_fail_the_run_with_the
 
 
 def test_the_360_page_words_the_evaluation_in_the_readers_language(demo, client):
-    score = published(ScoreModel.EVALUATION).get().scores.order_by("-value").first()
+    ranked = published(ScoreModel.EVALUATION).get().scores.order_by("-value")
+    score = next(score for score in ranked if dict(score.reasons)["club_events_2y"])  # a club goer
     facts = dict(score.reasons)
     client.force_login(User.objects.get(username=Role.ADMIN))
     url = reverse("customers:detail", args=[score.customer_id])
@@ -303,6 +315,8 @@ def test_the_360_page_words_the_evaluation_in_the_readers_language(demo, client)
     assert f"profit {facts['profit']} · loyalty {facts['loyalty']}" in page
     referred = facts["referrals"]
     assert f"referred {referred} customer{'' if referred == 1 else 's'}" in page
+    events = facts["club_events_2y"]
+    assert f"{events} owners&#x27; club event{'' if events == 1 else 's'} in 2 years" in page
     chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "客户综合评价" in chinese and f"利润 {facts['profit']}" in chinese and "（满分 100）" in chinese
 

@@ -425,6 +425,10 @@ BAD_INPUT = [
         "channel",
     ),
     ("post", "/api/customers/{zhang}/consents", {"channel": "sms", "purpose": "marketing"}, "granted"),
+    # taking part in a club event is on the timeline, but nobody is contacted through it
+    ("post", "/api/customers/{zhang}/consents", {"channel": "event", "purpose": "marketing", "granted": True,
+                                                  "how": "web form"},
+     "channel"),
     ("post", "/api/customers/{zhang}/vehicles", {"vin": "LSVAU218XN2183295", "model": "x", "model_year": 2024}, "vin"),
     ("post", "/api/customers/{zhang}/vehicles", {"vin": "LSVAU218ON2183294", "model": "x", "model_year": 2024}, "vin"),
     (

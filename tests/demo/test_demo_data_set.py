@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from guanxi.core.models import User
 from guanxi.core.roles import Role
-from guanxi.customers.models import Activity, Customer, Interaction
+from guanxi.customers.models import Activity, Channel, Customer, Interaction
 from guanxi.demo.timeline import SUBJECTS, Handler
 from guanxi.demo.users import DEMO_PASSWORD, ROLE_UNITS
 from tests.conftest import shared_demo
@@ -82,3 +82,15 @@ def test_customers_who_came_by_referral_name_an_owner_of_their_dealer(demo):
         assert customer.source == "referral" and customer.referred_by_id < customer.pk
         assert customer.referred_by.home_dealer_id == customer.home_dealer_id
         assert customer.referred_by.lifecycle_stage in ("owner", "loyal")
+
+
+def test_owners_who_joined_their_dealer_s_club_come_to_its_events(demo):
+    events = Interaction.objects.filter(channel=Channel.EVENT).select_related("customer")
+    goers = {event.customer for event in events}
+    owners = Customer.objects.filter(lifecycle_stage__in=("owner", "loyal"), segment="individual")
+    assert 0.04 < len(goers) / owners.count() < 0.2  # about an eighth of the owners; some come to none
+    for event in events:
+        assert event.customer.lifecycle_stage in ("owner", "loyal")
+        assert event.org_unit_id == event.customer.home_dealer_id and event.subject == "车主俱乐部活动"
+        assert event.direction == "in" and event.amount is None
+        assert timezone.localdate(event.occurred_at) >= event.customer.ownerships.earliest("start_date").start_date

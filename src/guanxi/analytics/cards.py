@@ -162,6 +162,10 @@ def _describe(run, score, currency: str, referrals_seen) -> dict:
                      facts["service_visits_2y"]) % {"visits": facts["service_visits_2y"]},
             ngettext("referred %(count)s customer", "referred %(count)s customers", referred) % {"count": referred},
         ]
+        events = facts.get("club_events_2y", 0)  # counted from ranks-weighted-2 on
+        if events:
+            reasons.append(ngettext("%(count)s owners' club event in 2 years",
+                                    "%(count)s owners' club events in 2 years", events) % {"count": events})
     else:
         headline = money(round(score.value, 2), currency)
         detail = _("profit over %(months)s months") % {"months": run.figures["months"]}

@@ -17,6 +17,9 @@ DIMENSIONS = ("profit", "loyalty", "potential", "influence")
 DEFAULT_WEIGHTS = {"profit": 0.4, "loyalty": 0.25, "potential": 0.25, "influence": 0.1}
 # Service retention: an owner with a paid visit a year over the last two years is fully retained.
 VISITS_KEPT_IN_TWO_YEARS = 2
+# Influence: a customer brought in counts as much as three owners' club events taken part in over two years (a
+# referral is a sale someone made for the brand; an event shows the brand to whoever comes along).
+CLUB_EVENTS_PER_REFERRAL = 3
 # The grade of the overall score, for segments, dashboards and call lists: its quarters of the 0-100 scale.
 GRADES = (("a", 75.0), ("b", 50.0), ("c", 25.0), ("d", 0.0))
 
@@ -55,6 +58,11 @@ def loyalty(sale_days, service_days_2y) -> np.ndarray:
     return (repurchased + retained) / 2
 
 
+def influence(referrals, club_events_2y) -> np.ndarray:
+    """Customers referred, plus club events over the last two years at CLUB_EVENTS_PER_REFERRAL to a referral."""
+    return np.asarray(referrals, dtype=float) + np.asarray(club_events_2y, dtype=float) / CLUB_EVENTS_PER_REFERRAL
+
+
 def grades(overall) -> np.ndarray:
     """"a" from 75, "b" from 50, "c" from 25, else "d"."""
     overall = np.asarray(overall, dtype=float)
@@ -62,13 +70,13 @@ def grades(overall) -> np.ndarray:
                      default=GRADES[-1][0]).astype(object)
 
 
-def evaluate(*, profit, potential, sale_days, service_days_2y, referrals, weights: dict) -> Evaluation:
+def evaluate(*, profit, potential, sale_days, service_days_2y, referrals, club_events_2y, weights: dict) -> Evaluation:
     weights = checked_weights(weights)
     dimensions = {
         "profit": rank_score(profit),
         "loyalty": rank_score(loyalty(sale_days, service_days_2y)),
         "potential": rank_score(potential),
-        "influence": rank_score(referrals),
+        "influence": rank_score(influence(referrals, club_events_2y)),
     }
     overall = sum(dimensions[name] * weight for name, weight in weights.items()) / sum(weights.values())
     return Evaluation(dimensions, overall)

@@ -23,8 +23,8 @@ WHERE i.amount > 0
 # counted per day, as BG/NBD expects: x = days with a purchase after the first, t_x = days from the
 # first to the last, T = days from the first to {as_of}; repeat_profit is the mean profit of those later
 # days (spend times the margin of its kind), which lifetime value is counted in. For the quantified
-# evaluation: days with a car bought, days with paid service in the last two years, and how many customers
-# on file by then they referred.
+# evaluation: days with a car bought, days with paid service in the last two years, how many customers on
+# file by then they referred, and how many owners' club events they took part in over the last two years.
 CUSTOMER_SUMMARY = """
 WITH spent AS (
     SELECT customer_id, day, SUM(amount) AS spend,
@@ -40,6 +40,10 @@ WITH spent AS (
     SELECT referred_by_id, COUNT(*) AS referrals FROM dim_customer
     WHERE active AND referred_by_id IS NOT NULL AND created_day <= {as_of}
     GROUP BY referred_by_id
+), club AS (
+    SELECT customer_id, COUNT(*) AS club_events_2y FROM fact_interaction
+    WHERE channel = 'event' AND occurred_day <= {as_of} AND occurred_day > {as_of} - 730
+    GROUP BY customer_id
 )
 SELECT d.customer_id,
        COUNT(*) - 1 AS repeat_purchases,
@@ -55,10 +59,12 @@ SELECT d.customer_id,
            AS repeat_profit,
        SUM(CASE WHEN d.sale_spend > 0 THEN 1 ELSE 0 END) AS sale_days,
        SUM(CASE WHEN d.service_spend > 0 AND d.day > {as_of} - 730 THEN 1 ELSE 0 END) AS service_days_2y,
-       COALESCE(r.referrals, 0) AS referrals
+       COALESCE(r.referrals, 0) AS referrals,
+       COALESCE(c.club_events_2y, 0) AS club_events_2y
 FROM days d JOIN firsts f ON f.customer_id = d.customer_id
 LEFT JOIN referred r ON r.referred_by_id = d.customer_id
-GROUP BY d.customer_id, f.first_day, r.referrals
+LEFT JOIN club c ON c.customer_id = d.customer_id
+GROUP BY d.customer_id, f.first_day, r.referrals, c.club_events_2y
 ORDER BY d.customer_id
 """
 

@@ -101,14 +101,15 @@ def evaluation_scores(summary: dict, lifetime: Scored, weights: dict) -> Scored:
     scored from the same summary (`lifetime`, in its order)."""
     if not np.array_equal(lifetime.customer_ids, summary["customer_id"]):
         raise ValueError("the lifetime values and the customer summary list different customers")
-    counts = {name: np.asarray(summary[name], dtype=np.int64) for name in ("sale_days", "service_days_2y",
-                                                                         "referrals")}
+    counted = ("sale_days", "service_days_2y", "referrals", "club_events_2y")
+    counts = {name: np.asarray(summary[name], dtype=np.int64) for name in counted}
     graded = evaluation.evaluate(profit=summary["profit"], potential=lifetime.value, weights=weights, **counts)
     ranks = [np.rint(graded.dimensions[name]).astype(np.int64).tolist() for name in evaluation.DIMENSIONS]
-    figures = [counts[name].tolist() for name in ("sale_days", "service_days_2y", "referrals")]
+    figures = [counts[name].tolist() for name in counted]
     reasons = [[*([name, rank] for name, rank in zip(evaluation.DIMENSIONS, own_ranks)),
-                ["cars_bought", cars], ["service_visits_2y", visits], ["referrals", referred]]
-               for *own_ranks, cars, visits, referred in zip(*ranks, *figures)]
+                ["cars_bought", cars], ["service_visits_2y", visits], ["referrals", referred],
+                ["club_events_2y", events]]
+               for *own_ranks, cars, visits, referred, events in zip(*ranks, *figures)]
     overall = np.round(graded.overall, 1)
     labels = evaluation.grades(overall)
     summary_figures = {
@@ -116,6 +117,7 @@ def evaluation_scores(summary: dict, lifetime: Scored, weights: dict) -> Scored:
         "grades": {grade: int((labels == grade).sum()) for grade, _floor in evaluation.GRADES},
         "referrals": int(counts["referrals"].sum()),
         "referrers": int((counts["referrals"] > 0).sum()),
+        "club_goers": int((counts["club_events_2y"] > 0).sum()),
         "repurchased_share": float((counts["sale_days"] >= 2).mean()) if len(counts["sale_days"]) else 0.0,
         "mean": float(graded.overall.mean()) if len(graded.overall) else 0.0,
     }

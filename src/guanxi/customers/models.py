@@ -94,6 +94,13 @@ class Channel(models.TextChoices):
     CHAT = "chat", _("Web chat")
     MAIL = "mail", _("Direct mail")
     VISIT = "visit", _("Visit")
+    # taking part in an owners' club event (a drive, a family day, a car-care class): not a way to reach someone,
+    # so there is no consent for it; the customer evaluation counts it as influence (analytics/evaluation.py)
+    EVENT = "event", _("Owners' club event")
+
+
+# The channels a customer can agree or refuse to be contacted on.
+CONSENT_CHANNELS = [(value, label) for value, label in Channel.choices if value != Channel.EVENT]
 
 
 class RelationshipKind(models.TextChoices):
@@ -354,7 +361,7 @@ class Consent(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="consents", verbose_name=_("customer")
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=CONSENT_CHANNELS)
     purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
     granted = models.BooleanField(_("granted"))
     recorded_at = models.DateTimeField(_("when"), validators=[plausible_moment])

@@ -31,7 +31,7 @@ from guanxi.demo.contacts import ContactBook
 from guanxi.demo.garage import Garage, VehicleDraft
 from guanxi.demo.network import Network, Site
 from guanxi.demo.tables import TABLES
-from guanxi.demo.timeline import YEAR, Timeline
+from guanxi.demo.timeline import CLUB_EVENTS, YEAR, Timeline
 
 HISTORY_DAYS = 8 * YEAR
 DRIFTING_OWNERS = 0.15  # owners who have quietly stopped servicing their car with the network
@@ -51,6 +51,8 @@ TIER_THRESHOLDS = (("vip", 1_000_000), ("gold", 400_000), ("silver", 150_000))
 # who has given a resident ID number: those who bought a car, and a few prospects
 BUYER_STAGES = frozenset(("contracted", "owner", "loyal", "lapsed", "churned"))
 NATIONAL_ID_SHARE = {True: 0.85, False: 0.08}  # buyer or not
+CLUB_MEMBERS = 0.12  # of the owners, those who join their dealer's owners' club
+CLUB_EVENTS_A_YEAR = (0, 4)  # how many club events a member comes to in a year, at least and at most
 
 
 class IdCounter:
@@ -126,22 +128,26 @@ class DemoGenerator:
         seed = f"guanxi-demo/{self.settings.seed}/{self.ids['customers'].value}"
         rng = random.Random(seed)
         self.fake.seed_instance(seed)
-        # who referred whom is drawn from a stream of its own, so the rest of the demo is what it was before
-        return _Chunk(self, rng, random.Random(f"{seed}/referrals")).build(count)
+        # who referred whom and who goes to club events are drawn from streams of their own, so the rest of the
+        # demo is what it was before they were added
+        return _Chunk(self, rng, random.Random(f"{seed}/referrals"), random.Random(f"{seed}/club")).build(count)
 
 
 class _Chunk:
     """One chunk of customers; cars traded in within the chunk go to second owners of the chunk."""
 
-    def __init__(self, generator: DemoGenerator, rng: random.Random, referral_rng: random.Random):
+    def __init__(self, generator: DemoGenerator, rng: random.Random, referral_rng: random.Random,
+                 club_rng: random.Random):
         settings = generator.settings
         self.generator = generator
         self.network = settings.network
         self.rng = rng
         self.ids = generator.ids
         self.today = settings.as_of.toordinal()
-        self.timeline = Timeline(rng, self.ids["interactions"], self.network.call_center_id, self.network.hq_id,
-                                 settings.vehicle_type_id, last_day=self.today - 1, staff=self.network.staff)
+        self.timeline, self.club = (
+            Timeline(stream, self.ids["interactions"], self.network.call_center_id, self.network.hq_id,
+                     settings.vehicle_type_id, last_day=self.today - 1, staff=self.network.staff)
+            for stream in (rng, club_rng))
         self.contacts = ContactBook(rng, generator.fake, self.timeline, self.ids["contact_points"],
                                     self.ids["consents"])
         self.garage = Garage(rng, self.timeline, self.network, self.today, self.ids["vehicles"],
@@ -163,14 +169,17 @@ class _Chunk:
             self.contacts.add_customer(customer)
             if customer.stage in ("owner", "loyal"):
                 self.owners_by_dealer.setdefault(customer.dealer.id, []).append(customer.id)
-        self.garage.resell([c for c in self.customers if c.segment == "individual" and c.stage in ("owner", "loyal")])
+        owners = [c for c in self.customers if c.segment == "individual" and c.stage in ("owner", "loyal")]
+        self.garage.resell(owners)
+        for owner in owners:
+            self._club_events(owner)
         return {
             "customers": [self._customer_row(customer) for customer in self.customers],
             "contact_points": self.contacts.contact_rows,
             "consents": self.contacts.consent_rows,
             "vehicles": self.garage.vehicle_rows(),
             "ownerships": self.garage.ownership_rows,
-            "interactions": self.timeline.rows,
+            "interactions": self.timeline.rows + self.club.rows,
             "stage_changes": [row for customer in self.customers for row in self._stage_rows(customer)],
         }
 
@@ -248,6 +257,16 @@ class _Chunk:
             self.timeline.add(customer, customer.milestones[-1][0] + 7, "winback")
         for _ in range(age // 900):
             self.timeline.add(customer, rng.randrange(first_day, today), "campaign")
+
+    def _club_events(self, owner: CustomerDraft) -> None:
+        """A member of the dealer's owners' club comes to a few of its events a year, from the first car on."""
+        rng = self.club.rng
+        if rng.random() >= CLUB_MEMBERS:
+            return
+        joined = next(day for day, stage in owner.milestones if stage == "owner")
+        for year_start in range(joined, self.today, YEAR):
+            for _ in range(rng.randint(*CLUB_EVENTS_A_YEAR)):
+                self.club.add(owner, year_start + rng.randrange(YEAR), "club_event", summary=rng.choice(CLUB_EVENTS))
 
     def _prospect_history(self, customer: CustomerDraft, first_day: int) -> None:
         rng, timeline = self.rng, self.timeline

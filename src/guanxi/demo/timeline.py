@@ -60,7 +60,10 @@ SUBJECTS = {
     "insurance": Subject("续保提醒", ("sms", "phone"), "out", Handler.SERVICE),
     "key_account": Subject("大客户回访", ("phone", "visit"), "out", Handler.DEALER),
     "winback": Subject("流失客户挽回", ("phone", "sms"), "out", Handler.CALL_CENTER),
+    "club_event": Subject("车主俱乐部活动", ("event",), "in", Handler.DEALER),
 }
+# what the dealers' owners' clubs do (the summary of a club event)
+CLUB_EVENTS = ("自驾游", "亲子嘉年华", "新车品鉴会", "公益植树", "用车知识讲堂", "车友摄影大赛")
 
 
 class Timeline:
