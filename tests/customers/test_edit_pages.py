@@ -427,6 +427,8 @@ def test_a_referrer_out_of_sight_or_erased_since_is_neither_shown_nor_lost_when_
     assert client.post(reverse("customers:edit", args=[zhang.pk]), data).status_code == 302
     zhang.refresh_from_db()
     assert (zhang.referred_by_id, zhang.city) == (wang.pk, "上海")
+    page = client.get(zhang.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "referred by" not in page  # nor named on the 360 page, as the API answers null for it
 
 
 def test_the_referrer_is_shown_however_many_the_customer_referred(client, users, customers):

@@ -12,7 +12,7 @@ from guanxi.analytics.features import CHURN_HORIZON_DAYS, REPURCHASE_HORIZON_DAY
 from guanxi.analytics.latest import latest_scores
 from guanxi.analytics.models import ScoreModel
 from guanxi.core.formatting import money
-from guanxi.customers.models import Customer
+from guanxi.customers.services import referrers_in_sight
 
 SEGMENT_NAMES = {
     "champions": pgettext_lazy("RFM segment", "Champions"),
@@ -112,7 +112,7 @@ def scores_card(user, customer) -> dict:
     def referrals_seen() -> int:
         """Whom the customer referred, of those the reader may see: a dealer is not told of other dealers'
         customers, even as a count (the influence rank counts them all, as a rank, not a list)."""
-        return Customer.objects.restrict(user, "view").filter(referred_by=customer, erased_at__isnull=True).count()
+        return referrers_in_sight(user).filter(referred_by=customer).count()
 
     return {"scores": [_describe(run, score, customer.currency, referrals_seen)
                        for run, score in latest_scores(customer.pk)]}

@@ -19,7 +19,7 @@ from guanxi.core.paging import page_number
 from guanxi.core.scoping import EVERYWHERE, may, reach, reading_the_whole_scope, restricted_prefetch
 from guanxi.customers import activities
 from guanxi.customers.models import Activity, Customer, Interaction, Ownership, Stage, Tier, Vehicle
-from guanxi.customers.services import get_customer
+from guanxi.customers.services import get_customer, referrers_in_sight
 
 TIMELINE_PAGE_SIZE = 20
 STAGE_HISTORY_LIMIT = 20
@@ -72,9 +72,9 @@ REFERRALS_SHOWN = 12
 
 def _referral_ties(user, customer) -> dict:
     """Who referred the customer and whom they referred (at most REFERRALS_SHOWN), among the customers the user
-    may see: one query whatever the ties."""
+    may see and not erased (as the API and the evaluation's count): one query whatever the ties."""
     referrer_first = Case(When(pk=customer.referred_by_id or 0, then=Value(0)), default=Value(1))
-    ties = list(Customer.objects.restrict(user, "view")
+    ties = list(referrers_in_sight(user)
                 .filter(Q(pk=customer.referred_by_id or 0) | Q(referred_by=customer))
                 .only("pk", "name", "referred_by_id").order_by(referrer_first, "-pk")[:REFERRALS_SHOWN + 1])
     referrer = next((tie for tie in ties if tie.pk == customer.referred_by_id), None)
