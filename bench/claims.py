@@ -23,14 +23,17 @@ p99 <= 20 ms).
    `services.dispatch_agent(agent, channel)`: what the desktop's "available" button runs for each channel of
    the agent and what runs when an agent closes a contact; the worker's minute sweep runs the same `_claim`.
    Two measurements, each `--runs` runs after a warm-up, medians over the runs:
-   - agents claiming: every agent claims, one slot at a time in turns, until its desk is full, nothing it
-     may take is left, or `--seconds` have passed (the queue goes down from 5,000 as they do); before each
-     run the offers go back to the queue and the waits are set back as they were, so every run starts alike;
+   - agents claiming: the agents take turns coming on duty on each of their channels, each call filling the
+     channel's free slots as far as there is something the agent may take (as the engine fills an agent),
+     until every agent had its turns or `--seconds` have passed (the queue goes down from 5,000 as they do);
+     before each run the offers go back to the queue and the waits are set back as they were, so every run
+     starts alike;
    - the full cycle, from there: each process's agents close their oldest contact (`complete_contact`),
      claim again on that channel, answer (`accept_offer`), and a new contact arrives for each one closed
      (`enqueue_contact`), so the queue stays at 5,000: claims per second of the whole loop, each step's time.
-   Claims per second are wall clock over all processes together (from the common start to the last one
-   done); latencies are each call's, the database's time included. Beside them, per claim, the CPU of the
+   A claim is a contact reserved for an agent: claims per second are contacts offered, wall clock over all
+   processes together (from the common start to the last one done), and the calls that made them are counted
+   beside them; latencies are each call's, the database's time included. Beside them, per claim, the CPU of the
    claiming processes and of the PostgreSQL backends serving the bench's database (not the server's other
    work): the figures others' load on the machine disturbs least.
 4. Checked after every run: no contact offered to two agents (the claims the processes saw, and the event
@@ -611,6 +614,7 @@ def merge(parts: list[dict], before: dict, after: dict) -> dict:
     claims = [pair for part in parts for pair in part["claims"]]
     wall = max(part["end"] for part in parts) - min(part["start"] for part in parts)
     return {"mode": parts[0]["mode"], "claims": claims, "rate": len(claims) / wall, "wall": wall,
+            "call_rate": (len(pooled["claim"]) + len(pooled["miss"])) / wall,
             **{f"{key}_ms": [percentile(values, q) * 1e3 for q in (50, 95, 99)] for key, values in pooled.items()},
             "misses": len(pooled["miss"]), "enqueued": sum(part["enqueued"] for part in parts),
             "cpu_ms": sum(part["cpu"] for part in parts) / max(1, len(claims)) * 1e3,
@@ -673,18 +677,15 @@ class Run:
         return {"mode": self.mode, **self.times, "claims": self.claims, "errors": self.errors, "start": start,
                 "end": time.perf_counter(), "cpu": time.process_time() - cpu, "enqueued": self.enqueued}
 
-    def claim(self, agent, channel: str):
-        """`dispatch_agent`, timed: the contact offered, or None."""
+    def claim(self, agent, channel: str) -> list:
+        """`dispatch_agent`, timed: the contacts offered (one for each free slot of the channel), maybe none."""
         from guanxi.contact_center import services
 
         began = time.perf_counter()
         offers = services.dispatch_agent(agent, channel)
         self.times["claim" if offers else "miss"].append(time.perf_counter() - began)
-        if not offers:
-            return None
-        contact, _agent = offers[0]
-        self.claims.append((contact.pk, agent.pk))
-        return contact
+        self.claims += [(contact.pk, agent.pk) for contact, _agent in offers]
+        return [contact for contact, _agent in offers]
 
     def timed(self, key: str, call, *args, **kwargs):
         began = time.perf_counter()
@@ -697,7 +698,8 @@ class Run:
 
 
 class Burst(Run):
-    """Agents take turns claiming one slot each, until every desk is full or has nothing left to take."""
+    """Agents take turns coming on duty on each of their channels: a claim fills the channel's free slots, as
+    far as there is something the agent may take."""
 
     mode = "burst"
 
@@ -706,16 +708,11 @@ class Burst(Run):
 
         super().__init__()
         agents = list(Agent.objects.filter(pk__in=agent_ids).order_by("pk"))
-        deepest = max((max(agent.capacity.values(), default=0) for agent in agents), default=0)
-        self.turns = collections.deque((agent, channel) for slot in range(deepest) for agent in agents
-                                       for channel, slots in agent.capacity.items() if slot < slots)
+        self.turns = collections.deque((agent, channel) for agent in agents for channel in agent.capacity)
 
     def loop(self, deadline: float) -> None:
-        nothing_left = set()
         while self.turns and time.perf_counter() < deadline:
-            agent, channel = self.turns.popleft()
-            if (agent.pk, channel) not in nothing_left and self.claim(agent, channel) is None:
-                nothing_left.add((agent.pk, channel))
+            self.claim(*self.turns.popleft())
 
 
 class Cycle(Run):
@@ -741,8 +738,7 @@ class Cycle(Run):
         while self.in_hand and time.perf_counter() < deadline:
             contact_id, agent, channel = self.in_hand.popleft()
             self.timed("complete", services.complete_contact, agent, contact_id)
-            offered = self.claim(agent, channel)
-            if offered is not None:
+            for offered in self.claim(agent, channel):
                 self.timed("accept", services.accept_offer, agent, offered.pk)
                 self.in_hand.append((offered.pk, agent, channel))
             row = self.population.contact()
@@ -787,6 +783,8 @@ def report(results: list[tuple[str, dict]], engine: dict, args) -> None:
             print(f"| | {title}: claim p50 / p95 / p99 ms | {percentiles(runs)} | {engine_p99} "
                   f"| p99 {GOAL_P99_MS:g} | {GOAL_P99_MS / p99:.2f} |")
             if mode == "burst":
+                print(f"| | {title}: calls per second (an agent's channel filled: `dispatch_agent`) "
+                      f"| {median(runs, 'call_rate'):,.0f} | | | |")
                 misses = median(runs, "misses")
                 print(f"| | {title}: claims finding nothing to take (p99 ms) | {misses:,.0f}"
                       + (f" ({median(runs, 'miss_ms', 2):.1f})" if misses else "") + " | | | |")

@@ -292,6 +292,27 @@ def test_each_tier_and_channel_is_read_so_the_best_of_each_competes(users, monke
     assert [services.claim_next_contact(agent, POLICY, T0).pk for _ in range(2)] == [vip_chat.pk, email.pk]
 
 
+def test_an_agent_who_frees_slots_is_offered_one_contact_for_each_best_first_as_the_engine_fills_an_agent(
+        users, django_assert_max_num_queries):
+    """An email desk of three: coming on duty fills it at once (in one claim: the reserving statement takes up to
+    three), best first; a closed email frees one slot, which takes one more; the minute sweep fills what is left."""
+    agent = make_agent(users[Role.AGENT], capacity={"email": 3, "voice": 1})
+    vip = services.enqueue_contact("email", tier="vip", arrival=T0 - dt.timedelta(seconds=10), policy=POLICY)
+    older = [services.enqueue_contact("email", arrival=T0 - dt.timedelta(seconds=100 - n), policy=POLICY)
+             for n in range(4)]
+    budget = 10 if connection.vendor == "postgresql" else 30
+    with django_assert_max_num_queries(budget):
+        offers = services.dispatch_agent(agent, "email", now=T0)
+    assert [contact.pk for contact, _agent in offers] == [vip.pk, older[0].pk, older[1].pk]
+    assert {contact.offered_to_id for contact, _agent in offers} == {agent.pk}
+    assert services.dispatch_agent(agent, "email", now=T0) == []  # the desk is full
+    QueuedContact.objects.filter(pk=vip.pk).update(state=QueuedContact.State.DONE)
+    assert [contact.pk for contact, _agent in services.dispatch_agent(agent, "email", now=T0)] == [older[2].pk]
+    QueuedContact.objects.filter(pk__in=[older[0].pk, older[1].pk]).update(state=QueuedContact.State.DONE)
+    assert [contact.pk for contact, _agent in services.offer_to_free_agents(now=T0)] == [older[3].pk]
+    assert QueuedContact.objects.filter(state=QueuedContact.State.OFFERED, offered_to=agent).count() == 2
+
+
 def test_the_sql_narrowing_agrees_with_the_engine_s_rule_on_random_queues(users):
     """For random agents and requirements at every ring, the rows SQL keeps are exactly those the engine's
     Requirement.is_met_by accepts."""

@@ -45,18 +45,19 @@ def ranked_candidates(agent, channels: list[str], policy: RoutingPolicy, now: dt
     return list(QueuedContact.objects.raw(sql, params))
 
 
-def reserve_first(agent_id: int, contact_ids: list[int], now: dt.datetime) -> QueuedContact | None:
-    """Offer the agent the first of `contact_ids` still waiting that no other transaction is reserving, log the
-    offer and stamp the agent's last assignment, in one statement; None if every one was taken meanwhile."""
-    rows = QueuedContact.objects.raw(_RESERVE, {"ids": contact_ids, "agent": agent_id, "now": now,
+def reserve_first(agent_id: int, contact_ids: list[int], now: dt.datetime, count: int) -> list[QueuedContact]:
+    """Offer the agent the first `count` of `contact_ids` still waiting that no other transaction is reserving, log
+    the offers and stamp the agent's last assignment, in one statement; best first, fewer (or none) if others were
+    taken meanwhile."""
+    rows = QueuedContact.objects.raw(_RESERVE, {"ids": contact_ids, "agent": agent_id, "now": now, "count": count,
                                                 "offered": ContactEvent.Kind.OFFERED})
-    return next(iter(rows), None)
+    return sorted(rows, key=lambda contact: contact_ids.index(contact.pk))
 
 
 _RESERVE = f"""
 WITH picked AS (
     SELECT id FROM {_TABLE} WHERE id = ANY(%(ids)s) AND state = 'waiting'
-    ORDER BY array_position(%(ids)s, id) LIMIT 1 FOR UPDATE SKIP LOCKED
+    ORDER BY array_position(%(ids)s, id) LIMIT %(count)s FOR UPDATE SKIP LOCKED
 ), offered AS (
     UPDATE {_TABLE} AS contact SET state = 'offered', offered_to_id = %(agent)s, offered_at = %(now)s
     FROM picked WHERE contact.id = picked.id RETURNING contact.*

@@ -173,7 +173,8 @@ def claim_next_contact(agent: Agent, policy: RoutingPolicy | None = None, now: d
     The contact moves to "offered" with `offered_to = agent`; see the module docstring for why no
     two callers, in any number of processes, can reserve the same contact or overfill an agent.
     """
-    return serialised(_claim, agent.pk, policy or current_policy(), now or timezone.now())
+    offered = serialised(_claim, agent.pk, policy or current_policy(), now or timezone.now())
+    return offered[0] if offered else None
 
 
 def serialised(operation, *args, **kwargs):
@@ -197,17 +198,22 @@ def serialised(operation, *args, **kwargs):
 
 
 def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime, only: tuple[str, ...] | None = None,
-           skip_locked: bool = False):
+           skip_locked: bool = False, fill: bool = False) -> list[QueuedContact]:
+    """The best waiting contact the agent may take, reserved for it; with `fill`, as many as the agent has free
+    slots on the one channel of `only`, best first, as the engine fills an agent (`_fill_agent`)."""
     agent = (Agent.objects.select_for_update(skip_locked=skip_locked, of=("self",)).select_related("user")
              .filter(pk=agent_id).first())
     if agent is None:  # skip_locked: another transaction is working with this agent right now
-        return None
+        return []
     engine_agent = agent.to_engine()
     engine_agent.load = agent_load(agent)
     channels = [channel for channel in engine_agent.capacity
                 if engine_agent.has_room(channel) and (only is None or channel in only)]
     if not channels:
-        return None
+        return []
+    slots = 1
+    if fill and len(channels) == 1:
+        slots = engine_agent.capacity[channels[0]] - engine_agent.load.get(channels[0], 0)
     within_reach = _within_reach_of(agent.user)
     if connection.vendor == "postgresql":
         found = claim_sql.ranked_candidates(engine_agent, channels, policy, now, within_reach, CANDIDATES_PER_QUEUE)
@@ -223,21 +229,25 @@ def _claim(agent_id: int, policy: RoutingPolicy, now: dt.datetime, only: tuple[s
             # arrival, then the lowest id, as in the engine
             eligible.append(((*policy.rank(contact.tier, contact.value, waited), contact.arrival, contact.pk), contact))
     eligible.sort(key=lambda pair: pair[0])
-    offered = _reserve_first(agent, [contact for _key, contact in eligible], now)
-    if offered is not None:
+    offered = _reserve_first(agent, [contact for _key, contact in eligible], now, slots)
+    if offered:
         enter_state([agent], Agent.State.BUSY, now)
-        offered.offered_to = agent
+    for contact in offered:
+        contact.offered_to = agent
     return offered
 
 
-def _reserve_first(agent: Agent, ranked: list[QueuedContact], now: dt.datetime) -> QueuedContact | None:
-    """The first of `ranked` still waiting and not being reserved by another process, offered to the agent (its
-    OFFERED event logged, its last assignment stamped); None if every one was taken meanwhile."""
+def _reserve_first(agent: Agent, ranked: list[QueuedContact], now: dt.datetime, count: int) -> list[QueuedContact]:
+    """The first `count` of `ranked` still waiting and not being reserved by another process, offered to the agent
+    (their OFFERED events logged, its last assignment stamped), best first; fewer if others were taken meanwhile."""
     if not ranked:
-        return None
+        return []
     if connection.vendor == "postgresql":
-        return claim_sql.reserve_first(agent.pk, [contact.pk for contact in ranked], now)
+        return claim_sql.reserve_first(agent.pk, [contact.pk for contact in ranked], now, count)
+    offered = []
     for contact in ranked:
+        if len(offered) == count:
+            break
         locked = (
             QueuedContact.objects.select_for_update(skip_locked=True)
             .filter(pk=contact.pk, state=QueuedContact.State.WAITING)
@@ -252,8 +262,8 @@ def _reserve_first(agent: Agent, ranked: list[QueuedContact], now: dt.datetime) 
         agent.last_assignment_at = now
         agent.save(update_fields=["last_assignment_at"])
         log_event(locked, ContactEvent.Kind.OFFERED, now, agent)
-        return locked
-    return None
+        offered.append(locked)
+    return offered
 
 
 def dispatch(contact: QueuedContact, policy: RoutingPolicy | None = None,
@@ -271,16 +281,14 @@ def dispatch(contact: QueuedContact, policy: RoutingPolicy | None = None,
         # an agent another transaction holds is passed over, not waited for: a caller may hold several agents'
         # locks until it commits (a webhook is one transaction), and waiting in choice order could deadlock
         offered = serialised(_claim, agent.pk, policy, now, (contact.channel,), True)
-        if offered is None:
-            continue
-        offers.append((offered, agent))
-        if offered.pk == contact.pk:
+        offers += [(taken, agent) for taken in offered]
+        if any(taken.pk == contact.pk for taken in offered):
             break
     return offers
 
 
 def offer_to_free_agents(now: dt.datetime | None = None) -> list[tuple[QueuedContact, Agent]]:
-    """Every agent with a free slot claims the best waiting contact for it: the worker's minute sweep, so that no
+    """Every agent with free slots claims the best waiting contacts for them: the worker's minute sweep, so that no
     contact waits while an agent is free (dispatch passes over agents other transactions hold at that moment)."""
     if not QueuedContact.objects.filter(state=QueuedContact.State.WAITING).exists():
         return []
@@ -288,16 +296,16 @@ def offer_to_free_agents(now: dt.datetime | None = None) -> list[tuple[QueuedCon
     offers = []
     for agent in Agent.objects.filter(state__in=(Agent.State.AVAILABLE, Agent.State.BUSY)).order_by("pk"):
         for channel in agent.capacity:
-            offered = serialised(_claim, agent.pk, policy, now, (channel,), True)
-            if offered is not None:
-                offers.append((offered, agent))
+            offers += [(offered, agent) for offered in serialised(_claim, agent.pk, policy, now, (channel,), True,
+                                                                 fill=True)]
     return offers
 
 
 def dispatch_agent(agent: Agent, channel: str, now: dt.datetime | None = None) -> list[tuple[QueuedContact, Agent]]:
-    """An agent just freed a slot of `channel`: the best waiting contact they may take is offered to them."""
-    offered = serialised(_claim, agent.pk, current_policy(), now or timezone.now(), (channel,))
-    return [] if offered is None else [(offered, agent)]
+    """An agent just freed a slot of `channel` (or came on duty): the best waiting contacts they may take are offered
+    to them, one for each free slot of the channel, as the engine fills an agent."""
+    offered = serialised(_claim, agent.pk, current_policy(), now or timezone.now(), (channel,), fill=True)
+    return [(contact, agent) for contact in offered]
 
 
 def start_outbound(agent: Agent, customer: Customer, channel: str, party: str, external_id: str,
