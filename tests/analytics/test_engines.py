@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from guanxi.analytics import engines, evaluation, features, scorers
+from guanxi.analytics import clusters, engines, evaluation, features, scorers
 
 AS_OF = 19_900  # 2024-06-26 as a day number
 FIRST_DAY = AS_OF - 7 * 365
@@ -245,6 +245,29 @@ def duckdb_results(duckdb_engine):
 @pytest.fixture(scope="module")
 def spark_results(spark_engine):
     return everything(spark_engine)
+
+
+def test_an_owners_club_event_counts_as_influence_not_as_a_contact(duckdb_engine):
+    """The churn, repurchase and cluster features count calls, messages and visits; a club event is the
+    evaluation's, and a club goer's contacts are those of the same customer without their events."""
+    counted = duckdb_engine(f"""
+        SELECT customer_id, COUNT(CASE WHEN direction = 'in' AND channel <> 'event' THEN 1 END) AS inbound,
+               COUNT(CASE WHEN direction = 'in' AND channel <> 'event' AND COALESCE(amount, 0) <= 0 THEN 1 END)
+                   AS inbound_unsold,
+               COUNT(CASE WHEN channel = 'event' THEN 1 END) AS events
+        FROM fact_interaction WHERE occurred_day > {AS_OF} - 365 AND occurred_day <= {AS_OF}
+        GROUP BY customer_id""")
+    ids = counted["customer_id"].tolist()
+    goers = {customer for customer, events in zip(ids, counted["events"].tolist()) if events}
+    duckdb_engine(features.TRANSACTIONS)
+    # the owners' features count every inbound line of the year; the clusters' those that sold nothing
+    for figures, expected in ((duckdb_engine(features.owners(AS_OF, AS_OF)), "inbound"),
+                              (duckdb_engine(clusters.extra_features(AS_OF)), "inbound_unsold")):
+        reference = dict(zip(ids, counted[expected].tolist()))
+        rows = dict(zip(figures["customer_id"].tolist(), figures["inbound_1y"].tolist()))
+        compared = goers & set(rows)
+        assert len(compared) > 10
+        assert all(rows[customer] == reference[customer] for customer in compared)
 
 
 @pytest.mark.parametrize("engine", ["duckdb_engine", "duckdb_in_memory", "spark_engine"])

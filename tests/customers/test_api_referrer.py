@@ -84,3 +84,20 @@ def test_the_list_decides_the_referrers_in_its_one_query(client, users, customer
         services.create_customer(admin, {"name": f"推荐{n}", "home_dealer_id": org["D-SH1"].pk,
                                          "referred_by_id": customers["wang" if n % 2 else "zhang"].pk})
     assert queries() == before
+
+
+def test_sending_back_the_null_read_for_a_referrer_out_of_sight_keeps_it(client, users, customers, referred):
+    """A client that saves the whole record it read sends `referred_by_id: null` back: the referral of another
+    dealer's customer (and its influence) is not lost for that; the dealer's own referrer is cleared when asked."""
+    client.force_login(users[Role.DEALER_SALES])
+    by_wang, by_zhang = referred["by_wang"], referred["by_zhang"]
+    record = client.get(f"/api/customers/{by_wang.pk}").json()
+    assert record["referred_by_id"] is None
+    response = client.patch(f"/api/customers/{by_wang.pk}", {"tier": "gold", "referred_by_id": None},
+                            content_type="application/json")
+    assert response.status_code == 200
+    by_wang.refresh_from_db()
+    assert (by_wang.tier, by_wang.referred_by_id) == ("gold", customers["wang"].pk)
+    cleared = client.patch(f"/api/customers/{by_zhang.pk}", {"referred_by_id": None}, content_type="application/json")
+    by_zhang.refresh_from_db()
+    assert cleared.status_code == 200 and by_zhang.referred_by_id is None

@@ -71,6 +71,7 @@ WITH buyers AS (
            COUNT(CASE WHEN direction = 'out' THEN 1 END) AS outbound_1y
     FROM fact_interaction
     WHERE COALESCE(amount, 0) <= 0 AND occurred_day BETWEEN {as_of} - 364 AND {as_of}
+      AND channel <> 'event'  -- an owners' club event is influence (the evaluation), not a contact
     GROUP BY customer_id
 )
 SELECT b.customer_id,

@@ -110,8 +110,8 @@ WITH owned AS (
     SELECT customer_id,
            SUM(CASE WHEN direction = 'in' THEN 1 ELSE 0 END) AS inbound_1y,
            SUM(CASE WHEN direction = 'out' THEN 1 ELSE 0 END) AS outbound_1y
-    FROM fact_interaction
-    WHERE occurred_day > {cutoff} - 365 AND occurred_day <= {cutoff}
+    FROM fact_interaction  -- an owners' club event is influence (the evaluation), not a contact
+    WHERE occurred_day > {cutoff} - 365 AND occurred_day <= {cutoff} AND channel <> 'event'
     GROUP BY customer_id
 ), replaced AS (
     SELECT DISTINCT o.customer_id

@@ -31,8 +31,8 @@ from guanxi.analytics.scorers import Scored
 from guanxi.customers.models import Consent, ConsentPurpose, Customer
 
 VERSIONS = {ScoreModel.RFM: "rfm-quintiles-1", ScoreModel.PYRAMID: "pyramid-profit-1", ScoreModel.CLV: "bgnbd-gg-1",
-            ScoreModel.CHURN: "churn-tree-blend-1", ScoreModel.REPURCHASE: "repurchase-tree-blend-1",
-            ScoreModel.CLUSTER: "kmeans-silhouette-1", ScoreModel.EVALUATION: "ranks-weighted-2"}
+            ScoreModel.CHURN: "churn-tree-blend-2", ScoreModel.REPURCHASE: "repurchase-tree-blend-2",
+            ScoreModel.CLUSTER: "kmeans-silhouette-2", ScoreModel.EVALUATION: "ranks-weighted-2"}
 WRITE_ROWS = 20_000
 EPOCH = dt.date(1970, 1, 1)
 

@@ -17,6 +17,7 @@ from guanxi.customers.models import (
     ActivityState,
     Channel,
     Consent,
+    ConsentChannel,
     ConsentPurpose,
     ContactKind,
     ContactPoint,
@@ -115,7 +116,7 @@ class ContactPointFilterSet(django_filters.FilterSet):
 
 
 class ConsentFilterSet(django_filters.FilterSet):
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("channel"), empty_label=ALL)
+    channel = django_filters.ChoiceFilter(choices=ConsentChannel.choices, label=_("channel"), empty_label=ALL)
     purpose = django_filters.ChoiceFilter(choices=ConsentPurpose.choices, label=_("purpose"), empty_label=ALL)
     granted = yes_no_filter(_("granted"))
 

@@ -31,6 +31,7 @@ from guanxi.customers.models import (
     Tier,
     Vehicle,
 )
+from guanxi.customers.services import referrers_in_sight
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -66,10 +67,10 @@ class CustomerForm(forms.ModelForm):
             del self.fields["birth_date"]  # not shown to this role (customers.identity), so not editable either
         if self.instance.pk:  # contact points are changed on the 360 page, one by one
             del self.fields["phone"], self.fields["email"]
-            if self.instance.referred_by_id is None or Customer.objects.restrict(user, "view").filter(
+            if self.instance.referred_by_id is None or referrers_in_sight(user).filter(
                     pk=self.instance.referred_by_id).exists():
                 self.initial.setdefault("referred_by", self.instance.referred_by_id)
-            else:  # a referrer out of the user's sight: neither shown nor changed here
+            else:  # a referrer out of the user's sight or erased: neither shown nor changed here
                 del self.fields["referred_by"]
 
     def service_data(self) -> dict:

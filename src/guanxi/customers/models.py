@@ -99,8 +99,9 @@ class Channel(models.TextChoices):
     EVENT = "event", _("Owners' club event")
 
 
-# The channels a customer can agree or refuse to be contacted on.
-CONSENT_CHANNELS = [(value, label) for value, label in Channel.choices if value != Channel.EVENT]
+# The channels a customer can agree or refuse to be contacted on: all but the club event.
+ConsentChannel = models.TextChoices("ConsentChannel", [(member.name, (member.value, member.label))
+                                                       for member in Channel if member != Channel.EVENT])
 
 
 class RelationshipKind(models.TextChoices):
@@ -361,7 +362,7 @@ class Consent(models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="consents", verbose_name=_("customer")
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=CONSENT_CHANNELS)
+    channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
     granted = models.BooleanField(_("granted"))
     recorded_at = models.DateTimeField(_("when"), validators=[plausible_moment])

@@ -22,6 +22,7 @@ from guanxi.customers.models import (
     ActivityState,
     Channel,
     Consent,
+    ConsentChannel,
     ConsentPurpose,
     ContactKind,
     ContactPoint,
@@ -138,7 +139,7 @@ class CustomerCreate(CustomerIn):
 
 
 class ConsentIn(ModelSchema):
-    channel: Channel
+    channel: ConsentChannel
     purpose: ConsentPurpose
     recorded_at: Moment | None = None
 

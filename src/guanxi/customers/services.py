@@ -152,6 +152,8 @@ def _apply_referrer(user, customer: Customer, data: dict, errors: dict) -> None:
     if referrer_id is not None and referrer_id == customer.referred_by_id:
         return  # as it was: not checked again (since erased, or out of the user's sight, it stays)
     if referrer_id is None:
+        if customer.referred_by_id and not referrers_in_sight(user).filter(pk=customer.referred_by_id).exists():
+            return  # the API answered null for a referrer out of sight: sending that back keeps it, as the form does
         customer.referred_by = None
         return
     referrer = referrers_in_sight(user).filter(pk=referrer_id).first()
