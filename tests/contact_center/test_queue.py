@@ -17,7 +17,7 @@ from guanxi.analytics.models import Score, ScoreModel, ScoringRun
 from guanxi.contact_center import claim_sql, services
 from guanxi.contact_center.models import Agent, ContactChannel, QueuedContact, timeline_channel
 from guanxi.contact_center.policies import FIFO, SLA_AWARE, TIERS, VALUE, default_policy
-from guanxi.contact_center.routing import CHANNELS, Contact, RoutingPolicy
+from guanxi.contact_center.routing import CHANNELS, Contact, Requirement, RoutingPolicy
 from guanxi.contact_center.routing import Agent as EngineAgent
 from guanxi.core.models import User
 from guanxi.core.roles import Role
@@ -311,6 +311,26 @@ def test_an_agent_who_frees_slots_is_offered_one_contact_for_each_best_first_as_
     QueuedContact.objects.filter(pk__in=[older[0].pk, older[1].pk]).update(state=QueuedContact.State.DONE)
     assert [contact.pk for contact, _agent in services.offer_to_free_agents(now=T0)] == [older[3].pk]
     assert QueuedContact.objects.filter(state=QueuedContact.State.OFFERED, offered_to=agent).count() == 2
+
+
+def test_the_roster_check_finds_the_one_agent_who_can_serve_whenever_it_is_asked(users, django_user_model):
+    """Each arrival asks whether anyone could ever serve it; the agents are made into the engine's only as far as
+    the first who can, so the answers must not depend on the order the requirements are asked in."""
+    make_agent(users[Role.AGENT], skills={"warranty": 2}, languages=["zh"])
+    make_agent(users[Role.SUPERVISOR], skills={"sales": 4}, languages=["zh", "en"])
+    make_agent(django_user_model.objects.create(username="cantonese"), skills={"sales": 1}, languages=["yue"])
+
+    def need(skills, language):
+        return Requirement(channel="voice", skills=tuple(sorted(skills.items())), language=language)
+
+    anyone_meets = services._roster_meets()
+    assert anyone_meets(need({"sales": 1}, "yue"))  # the last agent only
+    assert anyone_meets(need({"warranty": 1}, "zh"))  # the first, already made
+    assert not anyone_meets(need({"warranty": 3}, None))  # nobody: every agent made and checked
+    assert anyone_meets(need({"sales": 4}, "en"))
+    asked_in_turn = services._roster_meets()
+    assert [asked_in_turn(need(*asked)) for asked in [({"warranty": 3}, None), ({"sales": 4}, "en"),
+                                                     ({"sales": 1}, "yue")]] == [False, True, True]
 
 
 def test_the_sql_narrowing_agrees_with_the_engine_s_rule_on_random_queues(users):

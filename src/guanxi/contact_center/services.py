@@ -485,18 +485,32 @@ def _roster_meets():
     """Whether any agent, on duty or not (one on a break comes back), meets a requirement, in the engine's
     terms (`Requirement.is_met_by`). Remembered per requirement: a sweep asks the same few many times.
 
-    Asked on every arrival: only the agents' distinct profiles (skills, languages, regions, capacity) are
-    made into the engine's agents, not every agent (a floor of 1,000 has a few dozen profiles; 70 ms an
-    arrival when each agent was)."""
-    rows = Agent.objects.order_by().values_list("skills", "languages", "regions", "capacity").distinct()
-    profiles = {json.dumps(row, sort_keys=True): row for row in rows}  # SQLite's DISTINCT compares the text
-    roster = [Agent(skills=skills, languages=languages, regions=regions, capacity=capacity).to_engine()
-              for skills, languages, regions, capacity in profiles.values()]
+    Asked on every arrival: the agents are read and made into the engine's agents only as far as the first
+    who meets the requirement, each distinct profile (skills, languages, regions, capacity) once (with 1,000
+    agents, 70 ms an arrival when each was made, 27 ms when every distinct profile was)."""
+    # read in chunks, as far as needed: the first few agents usually serve a contact
+    rows = Agent.objects.order_by().values_list("skills", "languages", "regions", "capacity").iterator(chunk_size=64)
+    roster: list = []  # the engine's agents made so far, one per distinct profile
+    profiles: set[str] = set()
     known: dict = {}
+
+    def anyone_made_so_far_meets(need) -> bool:
+        return any(need.is_met_by(agent) for agent in roster)
+
+    def next_who_meets(need) -> bool:
+        for skills, languages, regions, capacity in rows:
+            profile = json.dumps([skills, languages, regions, capacity], sort_keys=True)
+            if profile in profiles:
+                continue
+            profiles.add(profile)
+            roster.append(Agent(skills=skills, languages=languages, regions=regions, capacity=capacity).to_engine())
+            if need.is_met_by(roster[-1]):
+                return True
+        return False
 
     def anyone_meets(need) -> bool:
         if need not in known:
-            known[need] = any(need.is_met_by(agent) for agent in roster)
+            known[need] = anyone_made_so_far_meets(need) or next_who_meets(need)
         return known[need]
 
     return anyone_meets
